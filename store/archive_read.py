@@ -1,0 +1,351 @@
+"""Reading what JATOS exports: results archives of every version, data-only and
+files-only zips, the legacy on-disk files layout, metadata JSON, and study archives
+(jatos.md §3.3-3.5, §7). Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+from .errors import BadInput
+from .files import check_filename
+
+# Generous: JATOS's defaults are 5 MB of data and 30 MB per file, and labs raise them.
+DEFAULT_MAX_ENTRY = 1 << 30
+
+
+def max_entry_size() -> int:
+    try:
+        return int(os.environ.get("JATOS_RESULTS_MAX_ENTRY_BYTES", DEFAULT_MAX_ENTRY))
+    except ValueError:
+        return DEFAULT_MAX_ENTRY
+
+
+_DATA = re.compile(r"study_result_(\d+)/comp-result_(\d+)/data\.txt")
+_FILE = re.compile(r"study_result_(\d+)/comp-result_(\d+)/files/(.+)")
+_LEGACY = re.compile(r"study-result_(\d+)/comp-result_(\d+)/(.+)")
+_LEGACY_COMP = re.compile(r"comp-result_(\d+)/(.+)")
+_RESULT_TOP = re.compile(r"(study_result_\d+|study-result_\d+|comp-result_\d+|metadata\.json)")
+_JUNK = re.compile(r"(^|/)(__MACOSX(/|$)|\.DS_Store$|Thumbs\.db$)")
+
+
+@dataclass
+class Entry:
+    kind: str  # "data" or "file"
+    study_result_id: int | None  # None: legacy component-page layout, resolved by the importer
+    component_result_id: int
+    name: str  # file name ("data.txt" for data)
+    size: int
+    open: Callable[[], BinaryIO] = field(repr=False)
+    label: str = ""
+
+
+@dataclass
+class Source:
+    path: Path
+    kind: str  # "results" or "study-archive"
+    metadata: list[dict] | None = None
+    entries: list[Entry] = field(default_factory=list)
+    study_archive: dict | None = None
+    _zip: zipfile.ZipFile | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(e.size for e in self.entries)
+
+
+def read_source(path: str | os.PathLike) -> Source:
+    path = Path(path)
+    if not path.exists():
+        raise BadInput(f"{path}: no such file")
+    if path.is_dir():
+        return _read_folder(path)
+    if path.suffix.lower() == ".json":
+        return Source(path, "results", metadata=parse_metadata(path.read_bytes(), f"{path}"))
+    if path.suffix.lower() == ".txt":
+        raise BadInput(
+            f"{path}: a plain-text data export cannot be imported: it does not say which result each "
+            "line belongs to (import the results archive instead)"
+        )
+    if path.suffix.lower() == ".csv":
+        raise BadInput(f"{path}: a metadata CSV cannot be imported (import the results archive or its metadata.json)")
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise BadInput(f"{path}: not a zip file, or a truncated one") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return _read_zip(path, zf)
+    except BaseException:
+        zf.close()
+        raise
+
+
+def _read_zip(path: Path, zf: zipfile.ZipFile) -> Source:
+    try:
+        infos = [i for i in zf.infolist() if not i.is_dir() and not _JUNK.search(i.filename)]
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise BadInput(f"{path}: damaged zip: {exc}") from None
+    jas = [i for i in infos if "/" not in i.filename and i.filename.endswith(".jas")]
+    if jas:
+        return _read_study_archive(path, zf, jas[0])
+    names = {i.filename: i for i in infos}
+    prefix = _common_prefix(list(names))
+    cap = max_entry_size()
+    source = Source(path, "results", _zip=zf)
+    for info in infos:
+        name = _relative(path, info.filename, prefix)
+        if info.file_size > cap:
+            raise BadInput(
+                f"{path}: entry {info.filename} declares {info.file_size} bytes, more than the limit of "
+                f"{cap} (set JATOS_RESULTS_MAX_ENTRY_BYTES to raise it)"
+            )
+        if name == "metadata.json":
+            source.metadata = parse_metadata(_read_entry(path, zf, info), f"{path}: metadata.json")
+            continue
+        entry = _classify(path, name, info.filename, info.file_size, lambda info=info: zf.open(info))
+        source.entries.append(entry)
+    return source
+
+
+def _read_entry(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(info.file_size + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise BadInput(f"{path}: entry {info.filename} is damaged: {exc}") from None
+    except Exception as exc:  # zlib.error and friends
+        raise BadInput(f"{path}: entry {info.filename} is damaged: {exc}") from None
+    if len(data) != info.file_size:
+        raise BadInput(f"{path}: entry {info.filename} inflates beyond its declared size")
+    return data
+
+
+def _common_prefix(names: list[str]) -> str:
+    """An unpacked archive zipped again has everything under one folder: see through it."""
+    firsts = {n.split("/", 1)[0] for n in names if "/" in n.lstrip("/")}
+    tops = {n.lstrip("/").split("/", 1)[0] for n in names}
+    if len(tops) == 1 and len(firsts) == 1:
+        top = next(iter(tops))
+        if not _RESULT_TOP.fullmatch(top):
+            return top + "/"
+    return ""
+
+
+def _relative(path: Path, name: str, prefix: str) -> str:
+    original = name
+    if name.startswith("/"):
+        name = name[1:]  # JATOS 3.8.1 put a leading slash on every entry
+    if prefix and name.startswith(prefix):
+        name = name[len(prefix):]
+    parts = name.split("/")
+    if (
+        name.startswith("/")
+        or "\\" in name
+        or re.match(r"^[A-Za-z]:", name)
+        or any(p in ("..", ".") for p in parts)
+        or "\0" in name
+    ):
+        raise BadInput(f"{path}: entry {original!r} points outside the results folder")
+    return name
+
+
+def _classify(path: Path, name: str, label: str, size: int, opener) -> Entry:
+    m = _DATA.fullmatch(name)
+    if m:
+        return Entry("data", int(m[1]), int(m[2]), "data.txt", size, opener, label)
+    for pattern, has_sr in ((_FILE, True), (_LEGACY, True), (_LEGACY_COMP, False)):
+        m = pattern.fullmatch(name)
+        if m:
+            filename = m[3] if has_sr else m[2]
+            why = check_filename(filename)
+            if why:
+                raise BadInput(f"{path}: entry {label!r}: {why}")
+            sr = int(m[1]) if has_sr else None
+            cr = int(m[2]) if has_sr else int(m[1])
+            return Entry("file", sr, cr, filename, size, opener, label)
+    raise BadInput(f"{path}: entry {label!r} is not part of a JATOS results archive")
+
+
+def _read_folder(path: Path) -> Source:
+    """The legacy on-disk layout, or an unpacked results archive."""
+    source = Source(path, "results")
+    cap = max_entry_size()
+    for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
+        dirnames.sort()
+        for fn in sorted(filenames):
+            full = Path(dirpath) / fn
+            rel = full.relative_to(path).as_posix()
+            if _JUNK.search(rel):
+                continue
+            if full.is_symlink():
+                raise BadInput(f"{path}: {rel} is a symbolic link; result files must be plain files")
+            size = full.stat().st_size
+            if size > cap:
+                raise BadInput(f"{path}: {rel} has {size} bytes, more than the limit of {cap}")
+            if rel == "metadata.json":
+                source.metadata = parse_metadata(full.read_bytes(), f"{path}: metadata.json")
+                continue
+            name = _relative(path, rel, "")
+            source.entries.append(_classify(path, name, rel, size, lambda full=full: open(full, "rb")))
+    return source
+
+
+# -- metadata.json ---------------------------------------------------------------------------
+
+
+def _date(value, label: str):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise BadInput(f"{label}: a date is not a number: {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str):
+        # Before 3.8.2 some JATOS JSON carried server-time strings.
+        try:
+            dt = _dt.datetime.strptime(value, "%Y/%m/%d %H:%M:%S")
+        except ValueError:
+            raise BadInput(f"{label}: not a date: {value!r}") from None
+        return int(dt.astimezone().timestamp() * 1000)
+    raise BadInput(f"{label}: not a date: {value!r}")
+
+
+def _int(obj: dict, key: str, label: str, required: bool = True):
+    value = obj.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        raise BadInput(f"{label}: {'missing' if value is None else 'invalid'} {key}")
+    return value
+
+
+def parse_metadata(raw: bytes, label: str) -> list[dict]:
+    """Validate and normalise JATOS metadata JSON of any version into plain dicts."""
+    try:
+        doc = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInput(f"{label}: not valid JSON ({exc})") from None
+    if isinstance(doc, dict):
+        if "error" in doc and "data" not in doc:
+            raise BadInput(f"{label}: a JATOS error response, not results: {doc.get('error')}")
+        doc = doc.get("data")
+    if not isinstance(doc, list):
+        raise BadInput(f"{label}: not JATOS results metadata (expected a list of studies)")
+    studies = []
+    for si, st in enumerate(doc):
+        where = f"{label}: study #{si + 1}"
+        if not isinstance(st, dict):
+            raise BadInput(f"{where}: not an object")
+        study = {
+            "id": _int(st, "studyId", where),
+            "uuid": st.get("studyUuid"),
+            "title": st.get("studyTitle") or "",
+            "results": [],
+        }
+        srs = st.get("studyResults")
+        if not isinstance(srs, list):
+            raise BadInput(f"{where}: studyResults is missing")
+        for ri, sr in enumerate(srs):
+            w = f"{where}, study result #{ri + 1}"
+            if not isinstance(sr, dict):
+                raise BadInput(f"{w}: not an object")
+            if sr.get("id") is None:
+                raise BadInput(f"{w}: a study result without an id")
+            sr_id = _int(sr, "id", w)
+            w = f"{label}: study result {sr_id}"
+            uqp = sr.get("urlQueryParameters")
+            if isinstance(uqp, (dict, list)):
+                uqp = json.dumps(uqp, ensure_ascii=False, separators=(",", ":")) if uqp else None
+            elif uqp in ("", "{}"):
+                uqp = None
+            result = {
+                "id": sr_id,
+                "uuid": sr.get("uuid"),
+                "study_code": sr.get("studyCode"),
+                "comment": sr.get("comment"),
+                "start_date": _date(sr.get("startDate"), w),
+                "end_date": _date(sr.get("endDate"), w),
+                "last_seen_date": _date(sr.get("lastSeenDate"), w),
+                "state": sr.get("studyState") or "STARTED",
+                "message": sr.get("message"),
+                "url_query_parameters": uqp,
+                "worker_id": _int(sr, "workerId", w),
+                "worker_type": sr.get("workerType") or "GeneralSingle",
+                "batch_id": _int(sr, "batchId", w, required=False),
+                "batch_uuid": sr.get("batchUuid"),
+                "batch_title": sr.get("batchTitle") or "",
+                "group_id": _int(sr, "groupId", w, required=False),
+                "confirmation_code": sr.get("confirmationCode"),
+                "quota_reached": bool(sr.get("isQuotaReached", False)),
+                "components": [],
+            }
+            crs = sr.get("componentResults")
+            if crs is None:
+                crs = []
+            if not isinstance(crs, list):
+                raise BadInput(f"{w}: componentResults is not a list")
+            for ci, cr in enumerate(crs):
+                cw = f"{w}, component result #{ci + 1}"
+                if not isinstance(cr, dict) or cr.get("id") is None:
+                    raise BadInput(f"{cw}: a component result without an id")
+                cr_id = _int(cr, "id", cw)
+                cw = f"{label}: component result {cr_id}"
+                data = cr.get("data") if isinstance(cr.get("data"), dict) else {}
+                files = []
+                for f in cr.get("files") or []:
+                    if isinstance(f, dict) and isinstance(f.get("filename"), str):
+                        files.append({"filename": f["filename"], "size": f.get("size")})
+                result["components"].append(
+                    {
+                        "id": cr_id,
+                        "component_id": _int(cr, "componentId", cw),
+                        "component_uuid": cr.get("componentUuid"),
+                        "start_date": _date(cr.get("startDate"), cw),
+                        "end_date": _date(cr.get("endDate"), cw),
+                        "state": cr.get("componentState") or "STARTED",
+                        "data_size": int(data.get("size") or 0),
+                        "files": files,
+                        "quota_reached": bool(cr.get("isQuotaReached", False)),
+                    }
+                )
+            study["results"].append(result)
+        studies.append(study)
+    return studies
+
+
+# -- study archives (.jzip) -------------------------------------------------------------------
+
+
+def _read_study_archive(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Source:
+    raw = _read_entry(path, zf, info)
+    try:
+        doc = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInput(f"{path}: {info.filename} is not valid JSON ({exc})") from None
+    data = doc.get("data") if isinstance(doc, dict) else None
+    if not isinstance(data, dict) or not isinstance(data.get("componentList"), list):
+        raise BadInput(f"{path}: {info.filename} is not a JATOS study description")
+    components = []
+    for pos, comp in enumerate(data["componentList"]):
+        if isinstance(comp, dict) and comp.get("uuid"):
+            components.append({"uuid": comp["uuid"], "title": comp.get("title") or "", "position": pos})
+    study = {"uuid": data.get("uuid"), "title": data.get("title") or "", "components": components}
+    zf.close()
+    return Source(path, "study-archive", study_archive=study)

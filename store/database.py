@@ -1,0 +1,156 @@
+"""Opening a store: which database, where its files root is, and the write transaction.
+
+`--db PATH_OR_URL` or `JATOS_RESULTS_DB` choose the database; without either it is one
+SQLite file in the user's data directory. A PostgreSQL or MySQL URL opens through
+Peewee's URL support (the driver must be installed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+
+import peewee
+from platformdirs import user_data_path
+
+from . import files, sqlite
+from .errors import DatabaseLocked, StoreError
+from .models import ALL_MODELS, PendingFileOp, database
+
+DEFAULT_LOCK_TIMEOUT = 10.0
+URL_SCHEMES = ("sqlite://", "postgres://", "postgresql://", "mysql://", "mysql+pool://", "postgresql+pool://")
+
+
+def default_db_path() -> Path:
+    return user_data_path("jatos-results") / "results.sqlite3"
+
+
+def demo_db_path() -> Path:
+    return user_data_path("jatos-results") / "demo.sqlite3"
+
+
+def lock_timeout() -> float:
+    try:
+        return float(os.environ.get("JATOS_RESULTS_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+
+
+class Store:
+    """An open database plus its files root."""
+
+    def __init__(self, db: peewee.Database, files_root: Path, location: str, is_sqlite: bool):
+        self.db = db
+        self.files_root = files_root
+        self.location = location
+        self.is_sqlite = is_sqlite
+
+    # -- transactions -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write(self):
+        """One write transaction; waits for another writer, then says so clearly."""
+        try:
+            if self.is_sqlite:
+                ctx = self.db.atomic("IMMEDIATE")
+            else:
+                ctx = self.db.atomic()
+            with ctx:
+                yield
+        except peewee.OperationalError as exc:
+            if sqlite.is_lock_error(exc):
+                raise DatabaseLocked(
+                    f"{self.location}: the database is locked by another process "
+                    f"(waited {lock_timeout():g} s); try again when it has finished"
+                ) from None
+            raise
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- recovery -----------------------------------------------------------------------
+
+    def recover(self) -> None:
+        """Finish file work that a killed process left half-way (store/files.py)."""
+        pending = list(
+            PendingFileOp.select(PendingFileOp.id, PendingFileOp.kind, PendingFileOp.staging, PendingFileOp.paths)
+            .tuples()
+        )
+
+        def done(row_id: int) -> None:
+            with self.write():
+                PendingFileOp.delete().where(PendingFileOp.id == row_id).execute()
+
+        files.recover(self.files_root, pending, done)
+
+
+def _files_root_for(path: Path) -> Path:
+    return path.with_name(path.stem + "-files")
+
+
+def open_store(target: str | os.PathLike | None = None, *, recover: bool = True) -> Store:
+    """Open (creating if needed) the store named by a path or URL, the environment, or the default."""
+    if target is None:
+        target = os.environ.get("JATOS_RESULTS_DB") or default_db_path()
+    text = str(target)
+    timeout = lock_timeout()
+    if text.startswith(URL_SCHEMES) and not text.startswith("sqlite://"):
+        from playhouse.db_url import connect
+
+        try:
+            db = connect(text)
+            db.connect()
+        except Exception as exc:  # driver missing, server down, bad credentials
+            raise StoreError(f"cannot open database {_mask_url(text)}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        root_env = os.environ.get("JATOS_RESULTS_FILES")
+        files_root = Path(root_env) if root_env else user_data_path("jatos-results") / "result-files"
+        store = Store(db, files_root, _mask_url(text), is_sqlite=False)
+    else:
+        path = Path(text[len("sqlite:///"):] if text.startswith("sqlite:///") else text).expanduser()
+        if path.is_dir():
+            raise StoreError(f"{path}: is a folder, not a database file")
+        try:
+            db = sqlite.make_database(path, timeout)
+            db.connect()
+        except (OSError, peewee.DatabaseError) as exc:
+            raise StoreError(f"cannot open database {path}: {exc}") from None
+        store = Store(db, _files_root_for(path), str(path), is_sqlite=True)
+    database.initialize(store.db)
+    files.private_mkdir(store.files_root)
+    _create_schema(store)
+    if recover:
+        store.recover()
+    return store
+
+
+def _create_schema(store: Store) -> None:
+    deadline = time.monotonic() + lock_timeout()
+    while True:
+        try:
+            with store.write():
+                store.db.create_tables(ALL_MODELS, safe=True)
+            return
+        except DatabaseLocked:
+            if time.monotonic() > deadline:
+                raise
+        except peewee.DatabaseError as exc:
+            raise StoreError(f"cannot use database {store.location}: {exc}") from None
+
+
+def _mask_url(url: str) -> str:
+    """Hide a password in a database URL."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    return url

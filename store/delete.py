@@ -1,0 +1,81 @@
+"""Deleting results with their data, files and metadata (jatos.md §2, §5 "Delete").
+
+A study-level selection removes whole study results; a component-level one removes
+component results only and leaves their study results, as JATOS's component page does.
+Rows go in one transaction that also records which result folders must go; the folders
+are removed after the commit (store/files.py), so no row ever points at a missing file.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+import peewee
+
+from . import files
+from .database import Store
+from .models import ComponentResult, PendingFileOp, ResultFile, StudyResult
+from .selection import Selection, component_ids_of
+
+
+@dataclass
+class DeleteResult:
+    level: str
+    study_results: int
+    component_results: int
+    files: int
+
+    def line(self) -> str:
+        if self.level == "study":
+            return (
+                f"deleted {self.study_results} study results with {self.component_results} component results "
+                f"and {self.files} files"
+            )
+        return f"deleted {self.component_results} component results and {self.files} files"
+
+
+def delete_ids(store: Store, level: str, ids: list[int]) -> DeleteResult:
+    """Delete these study results (level "study") or component results (level "component")."""
+    if level == "study":
+        cr_ids = component_ids_of(ids)
+    else:
+        cr_ids = sorted(ids)
+    owners: dict[int, int] = {}
+    for chunk in peewee.chunked(cr_ids, 500):
+        q = ComponentResult.select(ComponentResult.id, ComponentResult.study_result).where(
+            ComponentResult.id.in_(chunk)
+        )
+        owners.update(dict(q.tuples()))
+    n_files = 0
+    for chunk in peewee.chunked(cr_ids, 500):
+        n_files += ResultFile.select().where(ResultFile.component_result.in_(chunk)).count()
+    if level == "study":
+        paths = [f"study-result_{i}" for i in ids]
+    else:
+        paths = [f"study-result_{owners[c]}/comp-result_{c}" for c in cr_ids if c in owners]
+    staging = files.Staging(store.files_root)
+    op_id = None
+    try:
+        with store.write():
+            for chunk in peewee.chunked(cr_ids, 500):
+                ResultFile.delete().where(ResultFile.component_result.in_(chunk)).execute()
+                ComponentResult.delete().where(ComponentResult.id.in_(chunk)).execute()
+            n_sr = 0
+            if level == "study":
+                for chunk in peewee.chunked(ids, 500):
+                    n_sr += StudyResult.delete().where(StudyResult.id.in_(chunk)).execute()
+            op_id = PendingFileOp.create(
+                kind="delete", staging=staging.token, paths=json.dumps(paths), created=int(time.time() * 1000)
+            ).id
+        files.apply_delete(store.files_root, staging.token, paths)
+        with store.write():
+            PendingFileOp.delete().where(PendingFileOp.id == op_id).execute()
+    finally:
+        staging.discard()
+    return DeleteResult(level, n_sr, len(owners), n_files)
+
+
+def delete(store: Store, selection: Selection) -> DeleteResult:
+    return delete_ids(store, selection.level, selection.row_ids())

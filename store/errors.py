@@ -1,0 +1,17 @@
+"""Errors the store reports to people: each one is a single clear line."""
+
+
+class StoreError(Exception):
+    """Something the user can act on; the command line prints it and exits 2."""
+
+
+class BadInput(StoreError):
+    """An input file that cannot be imported (names the file and the problem)."""
+
+
+class DatabaseLocked(StoreError):
+    """Another process holds the database's write lock for longer than we wait."""
+
+
+class Cancelled(StoreError):
+    """Work stopped on request before anything was changed."""

@@ -1,0 +1,351 @@
+"""Every export format, byte-faithful to JATOS 3.10 (jatos.md §3).
+
+Each export resolves its selection as JATOS does (§3.0) and writes through
+`files.AtomicOutput`: a temporary file beside the target, renamed into place, readable
+by its owner only, never replacing an existing file without `force`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import json
+import shutil
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import peewee
+
+from . import files
+from .columns import Column, pick_columns
+from .database import Store
+from .errors import Cancelled, StoreError
+from .jatos_values import duration_pretty, human_size
+from .models import ComponentResult, ResultFile
+from .rows import component_rows, files_of, study_rows
+from .selection import Selection, component_ids_of
+
+API_VERSION = "1.1.0"
+KINDS = ("data", "archive", "data-zip", "files", "metadata-json", "metadata-csv", "file")
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    bytes: int
+    study_results: int
+    component_results: int
+    files: int = 0
+    without_components: int = 0  # selected study results JATOS never exports (issue #327)
+
+    def line(self) -> str:
+        text = (
+            f"wrote {self.path} ({human_size(self.bytes)}): {self.study_results} study results, "
+            f"{self.component_results} component results"
+        )
+        if self.files:
+            text += f", {self.files} files"
+        return text
+
+
+def default_filename(kind: str, now: _dt.datetime | None = None) -> str:
+    """JATOS's download names; the GUI stamps them in UTC (§3.0)."""
+    ts = (now or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y%m%d%H%M%S")
+    return {
+        "data": f"jatos_results_data_{ts}.txt",
+        "archive": f"jatos_results_{ts}.zip",
+        "data-zip": f"jatos_results_data_{ts}.zip",
+        "files": f"jatos_results_files_{ts}.zip",
+        "metadata-json": f"jatos_results_metadata_{ts}.json",
+        "metadata-csv": f"jatos_results_metadata_{ts}.csv",
+    }[kind]
+
+
+def export(
+    store: Store,
+    kind: str,
+    selection: Selection,
+    path: str | Path,
+    *,
+    force: bool = False,
+    columns: str | list[Column] | None = None,
+    filename: str | None = None,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ExportResult:
+    if kind not in KINDS:
+        raise StoreError(f"unknown export kind {kind!r}; kinds are: {', '.join(KINDS)}")
+    path = Path(path)
+    if kind == "file":
+        return _export_single_file(store, selection, filename, path, force)
+    if kind == "metadata-csv":
+        cols = columns if isinstance(columns, list) else _columns(selection, columns)
+        ids = selection.row_ids()
+        with files.AtomicOutput(path, force) as fh:
+            n = write_metadata_csv(fh, selection.level, ids, cols)
+        return ExportResult(path, path.stat().st_size, *_counts_for_csv(selection.level, ids, n))
+    row_ids = selection.row_ids()
+    cr_ids = row_ids if selection.level == "component" else component_ids_of(row_ids)
+    plan = _Plan(cr_ids)
+    without = len(row_ids) - len(plan.sr_ids) if selection.level == "study" else 0
+    with files.AtomicOutput(path, force) as fh:
+        if kind == "data":
+            write_data_text(fh, cr_ids, progress, cancelled)
+        elif kind == "metadata-json":
+            fh.write(b"".join(_metadata_chunks(plan)))
+        else:
+            _write_zip(store, fh, kind, plan, progress, cancelled)
+    return ExportResult(
+        path,
+        path.stat().st_size,
+        len(plan.sr_ids),
+        len(cr_ids),
+        sum(len(v) for v in plan.files.values()) if kind in ("archive", "files") else 0,
+        without,
+    )
+
+
+def _columns(selection: Selection, spec: str | None) -> list[Column]:
+    page = "worker" if selection.worker is not None and selection.level == "study" else "study"
+    try:
+        return pick_columns(selection.level, spec, page)
+    except ValueError as exc:
+        raise StoreError(str(exc)) from None
+
+
+def _counts_for_csv(level: str, ids: list[int], n: int) -> tuple[int, int]:
+    return (n, 0) if level == "study" else (0, n)
+
+
+def _check(cancelled) -> None:
+    if cancelled and cancelled():
+        raise Cancelled("export cancelled; no file was written")
+
+
+# -- (a) plain text ----------------------------------------------------------------------------
+
+
+def iter_data(cr_ids: list[int], chunk_size: int = 200) -> Iterator[tuple[int, str | None]]:
+    """(component result id, data) in the order given, fetched a chunk at a time."""
+    for chunk in peewee.chunked(cr_ids, chunk_size):
+        found = dict(
+            ComponentResult.select(ComponentResult.id, ComponentResult.data)
+            .where(ComponentResult.id.in_(chunk))
+            .tuples()
+        )
+        for i in chunk:
+            yield i, found.get(i)
+
+
+def write_data_text(fh, cr_ids: list[int], progress=None, cancelled=None, sep: bytes = b"\n") -> None:
+    """§3.1: each data followed by a line break, ascending id; nothing for NULL data."""
+    total = len(cr_ids)
+    for n, (_, data) in enumerate(iter_data(cr_ids), 1):
+        if data is not None:
+            fh.write(data.encode("utf-8") + sep)
+        if n % 1000 == 0:
+            _check(cancelled)
+            if progress:
+                progress(n, total)
+    if progress:
+        progress(total, total)
+
+
+# -- grouping as JATOS does it ----------------------------------------------------------------
+
+
+class _Plan:
+    """Selected component results grouped per study (first appearance), study result, id."""
+
+    def __init__(self, cr_ids: list[int]):
+        self.crs = {r.id: r for r in component_rows(cr_ids)}
+        by_sr: dict[int, list[int]] = {}
+        for cid in cr_ids:
+            r = self.crs.get(cid)
+            if r is not None:
+                by_sr.setdefault(r.study_result_id, []).append(cid)
+        self.srs = {r.id: r for r in study_rows(sorted(by_sr))}
+        self.by_study: dict[int, list[int]] = {}
+        for cid in cr_ids:
+            r = self.crs.get(cid)
+            if r is None:
+                continue
+            st = self.srs[r.study_result_id].study_id
+            lst = self.by_study.setdefault(st, [])
+            if r.study_result_id not in lst:
+                lst.append(r.study_result_id)
+        for st in self.by_study:
+            self.by_study[st].sort()
+        self.by_sr = by_sr
+        self.sr_ids = sorted(by_sr)
+        self.files = files_of(cr_ids)
+
+    def ordered(self) -> Iterator[tuple[int, int]]:
+        """(study result id, component result id) in archive order."""
+        for st, srs in self.by_study.items():
+            for sr in srs:
+                for cr in self.by_sr[sr]:
+                    yield sr, cr
+
+
+# -- (c) metadata JSON -------------------------------------------------------------------------
+
+
+def _dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _component_meta(plan: _Plan, cid: int) -> dict:
+    r = plan.crs[cid]
+    data = {"size": r.data_size, "sizeHumanReadable": human_size(r.data_size)}
+    if r.data_size == 0:
+        data["filename"] = "data.txt"  # JATOS's inverted condition, reproduced (§3.3)
+    return {
+        "id": r.id,
+        "componentId": r.component_id,
+        "componentUuid": r.component_uuid,
+        "startDate": r.start_date,
+        "endDate": r.end_date,
+        "duration": duration_pretty(r.start_date, r.end_date),
+        "componentState": r.state,
+        "path": f"/study_result_{r.study_result_id}/comp-result_{r.id}",
+        "data": data,
+        "files": [
+            {"filename": name, "size": size, "sizeHumanReadable": human_size(size)}
+            for name, size in plan.files.get(cid, ())
+        ],
+        "isQuotaReached": r.quota_reached,
+    }
+
+
+def _study_result_meta(plan: _Plan, sid: int) -> dict:
+    r = plan.srs[sid]
+    out: dict = {"id": r.id, "uuid": r.uuid, "studyCode": r.study_code}
+    if r.worker_comment:
+        out["comment"] = r.worker_comment
+    out.update(
+        startDate=r.start_date,
+        endDate=r.end_date,
+        duration=duration_pretty(r.start_date, r.end_date),
+        lastSeenDate=r.last_seen_date,
+        studyState=r.state,
+    )
+    if r.message:
+        out["message"] = r.message
+    if r.url_query_parameters:
+        params = json.loads(r.url_query_parameters)
+        if params:
+            out["urlQueryParameters"] = params
+    out.update(
+        workerId=r.worker_id,
+        workerType=r.worker_type,
+        batchId=r.batch_id,
+        batchUuid=r.batch_uuid,
+        batchTitle=r.batch_title,
+        groupId=r.group_id,
+    )
+    if r.confirmation_code:
+        out["confirmationCode"] = r.confirmation_code
+    out["isQuotaReached"] = r.quota_reached
+    out["componentResults"] = [_component_meta(plan, c) for c in plan.by_sr[sid]]
+    return out
+
+
+def _metadata_chunks(plan: _Plan) -> Iterator[bytes]:
+    """The compact one-line metadata JSON of the API (apiVersion 1.1.0), streamed."""
+    yield b'{"apiVersion":"' + API_VERSION.encode() + b'","data":['
+    for si, (st, srs) in enumerate(plan.by_study.items()):
+        first = plan.srs[srs[0]]
+        head = _dumps({"studyId": st, "studyUuid": first.study_uuid, "studyTitle": first.study_title})
+        yield (b"," if si else b"") + head[:-1].encode("utf-8") + b',"studyResults":['
+        for ri, sid in enumerate(srs):
+            yield (b"," if ri else b"") + _dumps(_study_result_meta(plan, sid)).encode("utf-8")
+        yield b"]}"
+    yield b"]}"
+
+
+# -- (d), (e) zips -------------------------------------------------------------------------------
+
+
+def _zip_info(name: str, when: tuple) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=when)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o600 << 16
+    return info
+
+
+def _write_zip(store: Store, fh, kind: str, plan: _Plan, progress, cancelled) -> None:
+    when = time.localtime()[:6]
+    order = list(plan.ordered())
+    total = len(order)
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        data_iter = iter_data([cr for _, cr in order]) if kind in ("archive", "data-zip") else None
+        for n, (sr, cr) in enumerate(order, 1):
+            base = f"study_result_{sr}/comp-result_{cr}"
+            if kind in ("archive", "files"):
+                for name, _size in plan.files.get(cr, ()):
+                    src = files.result_file(store.files_root, sr, cr, name)
+                    try:
+                        with open(src, "rb") as inp, zf.open(_zip_info(f"{base}/files/{name}", when), "w") as out:
+                            shutil.copyfileobj(inp, out, 1 << 20)
+                    except FileNotFoundError:
+                        raise StoreError(f"result file missing from the files root: {src}") from None
+            if data_iter is not None:
+                _, data = next(data_iter)
+                if data is not None:
+                    zf.writestr(_zip_info(f"{base}/data.txt", when), data.encode("utf-8"))
+            if n % 200 == 0:
+                _check(cancelled)
+                if progress:
+                    progress(n, total)
+        if kind == "archive":
+            with zf.open(_zip_info("metadata.json", when), "w") as out:
+                for chunk in _metadata_chunks(plan):
+                    out.write(chunk)
+    if progress:
+        progress(total, total)
+
+
+# -- a single file ---------------------------------------------------------------------------------
+
+
+def _export_single_file(store: Store, selection: Selection, filename: str | None, path: Path, force: bool):
+    ids = selection.component_result_ids
+    if not ids or len(ids) != 1 or not filename:
+        raise StoreError("a single file needs one --component-result-ids ID and --file NAME")
+    cr = ComponentResult.get_or_none(ComponentResult.id == ids[0])
+    if cr is None:
+        raise StoreError(f"there is no component result with id {ids[0]} in the store")
+    if not ResultFile.select().where((ResultFile.component_result == cr.id) & (ResultFile.filename == filename)).exists():
+        raise StoreError(f"component result {cr.id} has no file named {filename!r}")
+    src = files.result_file(store.files_root, cr.study_result_id, cr.id, filename)
+    with files.AtomicOutput(path, force) as fh, open(src, "rb") as inp:
+        shutil.copyfileobj(inp, fh, 1 << 20)
+    return ExportResult(path, path.stat().st_size, 1, 1, 1)
+
+
+# -- (b) metadata CSV ----------------------------------------------------------------------------
+
+
+def write_metadata_csv(fh, level: str, ids: list[int], cols: list[Column]) -> int:
+    """§3.2: every field quoted, "," and "\\n", a final newline, no BOM; JATOS 3.9.8+ row order
+    (rows that did not reach the quota first, each part in ascending id)."""
+    rows = study_rows(ids) if level == "study" else component_rows(ids)
+    rows.sort(key=lambda r: (r.quota_reached, r.id))
+    text = io.StringIO()
+    w = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    w.writerow([c.title for c in cols])
+    for r in rows:
+        w.writerow([" ".join(c.render(r).split("\n")).strip() for c in cols])
+        if text.tell() > 1 << 20:
+            fh.write(text.getvalue().encode("utf-8"))
+            text.seek(0)
+            text.truncate()
+    fh.write(text.getvalue().encode("utf-8"))
+    return len(rows)
+

@@ -1,0 +1,217 @@
+"""Result files on disk, laid out as JATOS does (jatos.md §2), and safe file writing.
+
+The files root holds `study-result_X/comp-result_Y/<name>`. Changes to files follow the
+database: a transaction records what the file system must do (a PendingFileOp row) and
+commits; the work is then done and the row removed. A process killed half-way leaves a
+row that the next open of the store finishes (roll forward), or, if it died before the
+commit, a staging folder nobody holds that is simply removed. Rows never point at files
+that will not exist, and no file outlives its row for longer than that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+
+from .errors import StoreError
+
+STAGING = ".staging"
+TRASH = ".trash"
+
+# Characters JATOS never lets into an uploaded file's name that would also let a name
+# leave its folder; everything else JATOS accepted is kept as it is.
+_FORBIDDEN_IN_NAME = ("/", "\\", "\0")
+
+
+def check_filename(name: str) -> str | None:
+    """Why a result file name is unsafe to put on disk, or None if it is fine."""
+    if not name or name in (".", ".."):
+        return "empty or relative file name"
+    if any(c in name for c in _FORBIDDEN_IN_NAME):
+        return "file name contains a path separator"
+    if name.startswith(".staging") or name.startswith(".trash"):
+        return "reserved file name"
+    return None
+
+
+def private_mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def result_dir(root: Path, study_result_id: int, component_result_id: int | None = None) -> Path:
+    path = root / f"study-result_{int(study_result_id)}"
+    if component_result_id is not None:
+        path = path / f"comp-result_{int(component_result_id)}"
+    return path
+
+
+def result_file(root: Path, study_result_id: int, component_result_id: int, name: str) -> Path:
+    why = check_filename(name)
+    if why:
+        raise StoreError(f"{name!r}: {why}")
+    return result_dir(root, study_result_id, component_result_id) / name
+
+
+class Staging:
+    """A private folder under the files root, held by this process through a lock."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.token = secrets.token_hex(8)
+        # The lock comes first, so that no recovery takes the new folder for a dead one.
+        private_mkdir(root / STAGING)
+        self._lock = open(root / STAGING / f"{self.token}.lock", "w")
+        os.chmod(self._lock.name, 0o600)
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        self.path = private_mkdir(root / STAGING / self.token)
+
+    def release(self) -> None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            os.unlink(self._lock.name)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.release()
+
+
+def apply_import(root: Path, token: str) -> None:
+    """Move staged files into place (replacing files of the same name)."""
+    staged = root / STAGING / token
+    if staged.is_dir():
+        for sr_dir in sorted(staged.iterdir()):
+            for cr_dir in sorted(sr_dir.iterdir()):
+                target = private_mkdir(root / sr_dir.name / cr_dir.name)
+                for f in sorted(cr_dir.iterdir()):
+                    os.replace(f, target / f.name)
+        shutil.rmtree(staged, ignore_errors=True)
+
+
+def apply_delete(root: Path, token: str, paths: list[str]) -> None:
+    """Remove result folders: first renamed out of sight, then removed."""
+    trash = root / TRASH / token
+    for rel in paths:
+        src = root / rel
+        if src.exists():
+            private_mkdir(trash)
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(src, trash / rel.replace("/", "__"))
+    shutil.rmtree(trash, ignore_errors=True)
+    # A study-result folder left empty by component deletes goes too.
+    for rel in paths:
+        parent = (root / rel).parent
+        if parent != root and parent.is_dir():
+            with contextlib.suppress(OSError):
+                parent.rmdir()
+
+
+def pending_paths(paths_json: str) -> list[str]:
+    return json.loads(paths_json or "[]")
+
+
+def _try_lock(lock_path: Path):
+    try:
+        fh = open(lock_path, "a")
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        return None
+    return fh
+
+
+def recover(root: Path, pending: list[tuple[int, str, str, str]], done) -> None:
+    """Finish or undo file work left by processes that died (see the module docstring).
+
+    `pending` holds (row id, kind, token, paths) of journal rows; `done(row_id)` removes one.
+    """
+    staging_root = private_mkdir(root / STAGING)
+    claimed = set()
+    for row_id, kind, token, paths in pending:
+        lock = _try_lock(staging_root / f"{token}.lock")
+        if lock is None:
+            continue  # its owner is alive and still working
+        try:
+            if kind == "import":
+                apply_import(root, token)
+            else:
+                apply_delete(root, token, pending_paths(paths))
+            done(row_id)
+            claimed.add(token)
+        finally:
+            lock.close()
+            with contextlib.suppress(OSError):
+                os.unlink(staging_root / f"{token}.lock")
+    # Staging folders without a journal row died before their commit: undo them.
+    for entry in list(staging_root.iterdir()):
+        if entry.suffix == ".lock" or entry.name in claimed:
+            continue
+        lock = _try_lock(staging_root / f"{entry.name}.lock")
+        if lock is None:
+            continue
+        try:
+            shutil.rmtree(entry, ignore_errors=True)
+        finally:
+            lock.close()
+            with contextlib.suppress(OSError):
+                os.unlink(staging_root / f"{entry.name}.lock")
+
+
+class AtomicOutput:
+    """Write a file under a temporary name beside it, then move it into place.
+
+    The file is readable by its owner only. Without `force`, an existing file is never
+    replaced: the final step is a hard link, which fails if the name exists.
+    """
+
+    def __init__(self, path: str | Path, force: bool = False, binary: bool = True):
+        self.path = Path(path)
+        self.force = force
+        self.binary = binary
+        self.fh = None
+        self.tmp = None
+
+    def __enter__(self):
+        if not self.force and self.path.exists():
+            raise StoreError(f"{self.path}: already exists (use --force to replace it)")
+        parent = self.path.parent if str(self.path.parent) else Path(".")
+        if not parent.is_dir():
+            raise StoreError(f"{self.path}: folder {parent} does not exist")
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=parent)
+        os.fchmod(fd, 0o600)
+        self.tmp = Path(tmp)
+        self.fh = os.fdopen(fd, "wb" if self.binary else "w", encoding=None if self.binary else "utf-8", newline="" if not self.binary else None)
+        return self.fh
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self.fh.flush()
+                os.fsync(self.fh.fileno())
+            self.fh.close()
+            if exc_type is not None:
+                return False
+            if self.force:
+                os.replace(self.tmp, self.path)
+            else:
+                try:
+                    os.link(self.tmp, self.path)
+                except FileExistsError:
+                    raise StoreError(f"{self.path}: already exists (use --force to replace it)") from None
+                os.unlink(self.tmp)
+            self.tmp = None
+            return False
+        finally:
+            if self.tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.tmp)

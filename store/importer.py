@@ -1,0 +1,345 @@
+"""Import of JATOS exports into the store: all or nothing, idempotent, newer wins.
+
+Every file named in one call is read and checked first; then one write transaction
+applies them all. Result files go to a staging folder and are moved into place only
+after the commit (store/files.py), so a failure at any point leaves the database and
+the files root as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import peewee
+
+from . import files
+from .archive_read import Entry, Source, read_source
+from .database import Store
+from .errors import BadInput, Cancelled
+from .models import (
+    Batch,
+    Component,
+    ComponentResult,
+    ComponentTitle,
+    GroupResult,
+    PendingFileOp,
+    ResultFile,
+    Study,
+    StudyResult,
+    Worker,
+)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportSummary:
+    studies: set = field(default_factory=set)
+    study_results: set = field(default_factory=set)
+    component_results: set = field(default_factory=set)
+    files: int = 0
+    bytes: int = 0
+    titles: int = 0
+    titles_kept: int = 0
+
+    def line(self) -> str:
+        text = (
+            f"imported {len(self.studies)} studies, {len(self.study_results)} study results, "
+            f"{len(self.component_results)} component results, {self.files} files, {self.bytes} bytes"
+        )
+        if self.titles or self.titles_kept:
+            text += f"; component titles: {self.titles} attached"
+            if self.titles_kept:
+                text += f", {self.titles_kept} kept for components not yet imported"
+        return text
+
+
+def import_paths(
+    store: Store,
+    paths: Iterable[str | Path],
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ImportSummary:
+    sources: list[Source] = []
+    try:
+        for p in paths:
+            sources.append(read_source(p))
+        return _import_sources(store, sources, progress, cancelled)
+    finally:
+        for s in sources:
+            s.close()
+
+
+def _import_sources(store: Store, sources: list[Source], progress, cancelled) -> ImportSummary:
+    summary = ImportSummary()
+    total = sum(s.total_bytes for s in sources) or 1
+    staging = files.Staging(store.files_root)
+    staged_any = False
+    op_id = None
+    try:
+        with store.write():
+            done = 0
+            for source in sources:
+                if source.kind == "study-archive":
+                    _attach_titles(source.study_archive, summary)
+                    continue
+                listed = _apply_metadata(store, source, summary) if source.metadata else {}
+                seen_data: set[int] = set()
+                for entry in source.entries:
+                    if cancelled and cancelled():
+                        raise Cancelled("import cancelled; nothing was changed")
+                    sr_id = _owner(source, entry, listed)
+                    if entry.kind == "data":
+                        _apply_data(source, entry)
+                        seen_data.add(entry.component_result_id)
+                    else:
+                        _stage_file(staging, source, entry, sr_id)
+                        staged_any = True
+                        summary.files += 1
+                    summary.component_results.add(entry.component_result_id)
+                    summary.study_results.add(sr_id)
+                    summary.bytes += entry.size
+                    done += entry.size
+                    if progress:
+                        progress(done, total)
+                if source.metadata and source.path.suffix.lower() != ".json":
+                    # In an archive, a listed result without a data.txt has NULL data (§7).
+                    empty = [cr for cr, (sr, size) in listed.items() if size == 0 and cr not in seen_data]
+                    for chunk in peewee.chunked(empty, 500):
+                        ComponentResult.update(data=None, data_size=0).where(ComponentResult.id.in_(chunk)).execute()
+                _count_studies(summary)
+            if staged_any:
+                op_id = PendingFileOp.create(kind="import", staging=staging.token, created=int(time.time() * 1000)).id
+        if staged_any:
+            files.apply_import(store.files_root, staging.token)
+            with store.write():
+                PendingFileOp.delete().where(PendingFileOp.id == op_id).execute()
+            staging.release()
+        else:
+            staging.discard()
+    except BaseException:
+        if op_id is None:
+            staging.discard()
+        else:
+            staging.release()  # committed: the next open finishes moving the files
+        raise
+    return summary
+
+
+def _count_studies(summary: ImportSummary) -> None:
+    ids = list(summary.study_results)
+    for chunk in peewee.chunked(ids, 500):
+        q = StudyResult.select(StudyResult.study).where(StudyResult.id.in_(chunk)).distinct().tuples()
+        summary.studies.update(r[0] for r in q)
+
+
+# -- metadata ---------------------------------------------------------------------------------
+
+
+def _upsert(model, rows: list[dict], keep: list[str] | None = None) -> None:
+    """Insert rows, or update the existing row of the same id (all fields but `keep`)."""
+    if not rows:
+        return
+    fields = [model._meta.fields[k] for k in rows[0] if k != "id" and k not in (keep or [])]
+    db = model._meta.database
+    for chunk in peewee.chunked(rows, 200):
+        q = model.insert_many(chunk)
+        if fields:
+            if isinstance(db.obj if hasattr(db, "obj") else db, peewee.MySQLDatabase):
+                q = q.on_conflict(preserve=fields)
+            else:
+                q = q.on_conflict(conflict_target=[model.id], preserve=fields)
+        else:
+            q = q.on_conflict_ignore()
+        q.execute()
+
+
+def _apply_metadata(store: Store, source: Source, summary: ImportSummary) -> dict[int, tuple[int, int]]:
+    """Write studies, batches, workers, groups, components and results; return {cr: (sr, size)}."""
+    listed: dict[int, tuple[int, int]] = {}
+    studies, batches, workers, groups, components, srs, crs = {}, {}, {}, {}, {}, [], []
+    for st in source.metadata:
+        studies[st["id"]] = {"id": st["id"], "uuid": st["uuid"], "title": st["title"]}
+        for sr in st["results"]:
+            if sr["batch_id"] is not None:
+                batches[sr["batch_id"]] = {
+                    "id": sr["batch_id"],
+                    "uuid": sr["batch_uuid"],
+                    "study": st["id"],
+                    "title": sr["batch_title"],
+                }
+            workers[sr["worker_id"]] = {
+                "id": sr["worker_id"],
+                "worker_type": sr["worker_type"],
+                "comment": sr["comment"],
+            }
+            if sr["group_id"] is not None:
+                groups[sr["group_id"]] = {"id": sr["group_id"], "batch": sr["batch_id"]}
+            srs.append(
+                {
+                    "id": sr["id"],
+                    "uuid": sr["uuid"],
+                    "study_code": sr["study_code"],
+                    "study": st["id"],
+                    "batch": sr["batch_id"],
+                    "worker": sr["worker_id"],
+                    "group": sr["group_id"],
+                    "start_date": sr["start_date"],
+                    "end_date": sr["end_date"],
+                    "last_seen_date": sr["last_seen_date"],
+                    "state": sr["state"],
+                    "message": sr["message"],
+                    "url_query_parameters": sr["url_query_parameters"],
+                    "confirmation_code": sr["confirmation_code"],
+                    "quota_reached": sr["quota_reached"],
+                }
+            )
+            summary.study_results.add(sr["id"])
+            for cr in sr["components"]:
+                components.setdefault(
+                    cr["component_id"], {"id": cr["component_id"], "uuid": cr["component_uuid"], "study": st["id"]}
+                )
+                crs.append(
+                    {
+                        "id": cr["id"],
+                        "study_result": sr["id"],
+                        "component": cr["component_id"],
+                        "start_date": cr["start_date"],
+                        "end_date": cr["end_date"],
+                        "state": cr["state"],
+                        "quota_reached": cr["quota_reached"],
+                    }
+                )
+                if cr["id"] in listed and listed[cr["id"]][0] != sr["id"]:
+                    raise BadInput(f"{source.path}: component result {cr['id']} is listed under two study results")
+                listed[cr["id"]] = (sr["id"], cr["data_size"])
+                summary.component_results.add(cr["id"])
+    _upsert(Study, list(studies.values()))
+    _upsert(Batch, list(batches.values()))
+    _upsert(Worker, list(workers.values()))
+    _upsert(GroupResult, list(groups.values()))
+    _upsert(Component, list(components.values()))
+    _attach_known_titles(list(components))
+    _upsert(StudyResult, srs)
+    _upsert(ComponentResult, crs)
+    # Data size from metadata only where the data itself is not here (yet).
+    by_size: dict[int, list[int]] = {}
+    for cr_id, (_, size) in listed.items():
+        by_size.setdefault(size, []).append(cr_id)
+    for size, ids in by_size.items():
+        for chunk in peewee.chunked(ids, 500):
+            ComponentResult.update(data_size=size).where(
+                ComponentResult.id.in_(chunk) & ComponentResult.data.is_null()
+            ).execute()
+    summary.studies.update(studies)
+    return listed
+
+
+def _attach_known_titles(component_ids: list[int]) -> None:
+    for chunk in peewee.chunked(component_ids, 500):
+        q = (
+            Component.select(Component.id, ComponentTitle.title, ComponentTitle.position)
+            .join(ComponentTitle, on=(Component.uuid == ComponentTitle.uuid))
+            .where(Component.id.in_(chunk))
+            .tuples()
+        )
+        for cid, title, pos in list(q):
+            Component.update(title=title, position=pos).where(Component.id == cid).execute()
+
+
+def _attach_titles(study: dict, summary: ImportSummary) -> None:
+    rows = [{"uuid": c["uuid"], "title": c["title"], "position": c["position"]} for c in study["components"]]
+    for chunk in peewee.chunked(rows, 200):
+        ComponentTitle.insert_many(chunk).on_conflict_replace().execute()
+    for c in study["components"]:
+        n = Component.update(title=c["title"], position=c["position"]).where(Component.uuid == c["uuid"]).execute()
+        if n:
+            summary.titles += n
+        else:
+            summary.titles_kept += 1
+    if study.get("uuid") and study.get("title"):
+        Study.update(title=study["title"]).where(Study.uuid == study["uuid"]).execute()
+
+
+# -- entries ----------------------------------------------------------------------------------
+
+
+def _owner(source: Source, entry: Entry, listed: dict[int, tuple[int, int]]) -> int:
+    """The study result an entry belongs to, checked against the metadata or the store."""
+    cr_id = entry.component_result_id
+    if source.metadata is not None:
+        if cr_id not in listed:
+            raise BadInput(
+                f"{source.path}: entry {entry.label!r}: component result {cr_id} is not listed in metadata.json"
+            )
+        sr_id = listed[cr_id][0]
+    else:
+        row = ComponentResult.select(ComponentResult.study_result).where(ComponentResult.id == cr_id).tuples().first()
+        if row is None:
+            raise BadInput(
+                f"{source.path}: entry {entry.label!r}: component result {cr_id} is not in the store and the "
+                "archive has no metadata.json (import the results archive or its metadata first)"
+            )
+        sr_id = row[0]
+    if entry.study_result_id is not None and entry.study_result_id != sr_id:
+        raise BadInput(
+            f"{source.path}: entry {entry.label!r}: component result {cr_id} belongs to study result {sr_id}"
+        )
+    return sr_id
+
+
+def _read_all(source: Source, entry: Entry) -> bytes:
+    try:
+        with entry.open() as fh:
+            raw = fh.read(entry.size + 1)
+    except Exception as exc:  # BadZipFile (CRC), zlib.error, EOFError, OSError
+        raise BadInput(f"{source.path}: entry {entry.label!r} is damaged or inflates beyond its declared size ({exc})") from None
+    if len(raw) != entry.size:
+        raise BadInput(f"{source.path}: entry {entry.label!r} inflates beyond its declared size")
+    return raw
+
+
+def _apply_data(source: Source, entry: Entry) -> None:
+    raw = _read_all(source, entry)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(f"{source.path}: entry {entry.label!r}: result data is not UTF-8 text") from None
+    ComponentResult.update(data=text, data_size=len(raw)).where(
+        ComponentResult.id == entry.component_result_id
+    ).execute()
+
+
+def _stage_file(staging: files.Staging, source: Source, entry: Entry, sr_id: int) -> None:
+    target_dir = files.private_mkdir(
+        staging.path / f"study-result_{sr_id}" / f"comp-result_{entry.component_result_id}"
+    )
+    target = target_dir / entry.name
+    written = 0
+    try:
+        with entry.open() as src, open(target, "wb", opener=_private_opener) as dst:
+            while True:
+                chunk = src.read(1 << 20)
+                if not chunk:
+                    break
+                written += len(chunk)
+                if written > entry.size:
+                    raise BadInput(f"{source.path}: entry {entry.label!r} inflates beyond its declared size")
+                dst.write(chunk)
+    except BadInput:
+        raise
+    except Exception as exc:
+        raise BadInput(f"{source.path}: entry {entry.label!r} is damaged or inflates beyond its declared size ({exc})") from None
+    if written != entry.size:
+        raise BadInput(f"{source.path}: entry {entry.label!r} is shorter than its declared size")
+    ResultFile.insert(component_result=entry.component_result_id, filename=entry.name, size=written).on_conflict(
+        conflict_target=[ResultFile.component_result, ResultFile.filename], preserve=[ResultFile.size]
+    ).execute()
+
+
+def _private_opener(path, flags):
+    return os.open(path, flags, 0o600)

@@ -1,0 +1,122 @@
+"""JATOS's enums and the way JATOS renders values (jatos.md §1.4, §1.7, §3.0, §5)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import ROUND_HALF_UP, Decimal
+
+STUDY_STATES = ("PRE", "STARTED", "DATA_RETRIEVED", "FINISHED", "ABORTED", "FAIL")
+COMPONENT_STATES = (
+    "STARTED",
+    "DATA_RETRIEVED",
+    "RESULTDATA_POSTED",
+    "FINISHED",
+    "RELOADED",
+    "ABORTED",
+    "FAIL",
+)
+GROUP_STATES = ("STARTED", "FINISHED", "FIXED")
+
+WORKER_TYPE_NAMES = {
+    "Jatos": "Jatos",
+    "PersonalSingle": "Personal Single",
+    "PersonalMultiple": "Personal Multiple",
+    "GeneralSingle": "General Single",
+    "GeneralMultiple": "General Multiple",
+    "MT": "MTurk",
+    "MTSandbox": "MTurk Sandbox",
+}
+WORKER_TYPES = tuple(WORKER_TYPE_NAMES)
+
+
+def worker_type_name(worker_type: str) -> str:
+    return WORKER_TYPE_NAMES.get(worker_type, worker_type)
+
+
+def human_size(size: int) -> str:
+    """Helpers.humanReadableByteCount: SI units, one decimal, Java's half-up rounding."""
+    if -1000 < size < 1000:
+        return f"{size} B"
+    units = "kMGTPE"
+    i = 0
+    while size <= -999_950 or size >= 999_950:
+        size = _java_div(size, 1000)
+        i += 1
+    # Java formats the shortest decimal form of the double half-up (8250 B -> "8.3 kB").
+    value = Decimal(repr(size / 1000.0)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value} {units[i]}B"
+
+
+def _java_div(a: int, b: int) -> int:
+    """Java's long division truncates toward zero."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+def _java_rem(a: int, b: int) -> int:
+    return a - b * _java_div(a, b)
+
+
+def duration_pretty(start_ms: int | None, end_ms: int | None) -> str | None:
+    """JsonUtils.getDurationPretty: [D:]HH:MM:SS, or None without an end."""
+    if end_ms is None or start_ms is None:
+        return None
+    ms = end_ms - start_ms
+    seconds = _java_rem(_java_div(ms, 1000), 60)
+    minutes = _java_rem(_java_div(ms, 60_000), 60)
+    hours = _java_rem(_java_div(ms, 3_600_000), 24)
+    days = _java_div(ms, 86_400_000)
+    text = f"{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return text if days == 0 else f"{days}:{text}"
+
+
+def study_duration_display(start_ms, end_ms, last_seen_ms) -> str:
+    """Duration column of the study results pages (§5)."""
+    if end_ms is not None:
+        return duration_pretty(start_ms, end_ms)
+    if last_seen_ms is None or start_ms is None:
+        return "none"
+    return f"{duration_pretty(start_ms, last_seen_ms)} (not finished yet)"
+
+
+def component_duration_display(start_ms, end_ms) -> str:
+    return duration_pretty(start_ms, end_ms) if end_ms is not None else "not yet"
+
+
+def local_time(ms: int | None) -> str:
+    """A time in the server's (this machine's) time zone as ISO 8601 with offset."""
+    if ms is None:
+        return "never"
+    dt = _dt.datetime.fromtimestamp(ms / 1000, tz=_dt.timezone.utc).astimezone()
+    return dt.isoformat(timespec="seconds")
+
+
+def utc_iso(ms: int | None) -> str:
+    """JavaScript's Date.toISOString(), which JATOS's filter searches dates by."""
+    if ms is None:
+        return ""
+    dt = _dt.datetime.fromtimestamp(ms / 1000, tz=_dt.timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def parse_id_list(text: str) -> list[int]:
+    """JATOS's id lists: comma-separated ids and inclusive ranges, "1-10, 12"."""
+    ids: list[int] = []
+    for part in str(text).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, sep, hi = part.partition("-")
+        try:
+            if sep:
+                a, b = int(lo.strip()), int(hi.strip())
+                if a > b:
+                    raise ValueError
+                if b - a > 10_000_000:
+                    raise ValueError
+                ids.extend(range(a, b + 1))
+            else:
+                ids.append(int(part))
+        except ValueError:
+            raise ValueError(f"not an id or id range: {part!r}") from None
+    return ids

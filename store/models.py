@@ -1,0 +1,136 @@
+"""Peewee models of JATOS results (jatos.md §1).
+
+Primary keys are JATOS's own ids: researchers cite result ids, and an import of a
+newer export of the same study updates rows by id. Times are epoch milliseconds,
+exactly as JATOS exports them, so nothing is lost to time-zone conversion.
+"""
+
+from peewee import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Study(BaseModel):
+    id = BigIntegerField(primary_key=True)
+    uuid = CharField(null=True, index=True)
+    title = TextField(default="")
+
+
+class Component(BaseModel):
+    id = BigIntegerField(primary_key=True)
+    uuid = CharField(null=True, index=True)
+    study = ForeignKeyField(Study, backref="components", on_delete="CASCADE")
+    # Results archives carry no titles; a study archive (.jzip) supplies them.
+    title = TextField(null=True)
+    position = IntegerField(null=True)
+
+    @property
+    def display_title(self) -> str:
+        return self.title if self.title else f"Component {self.id}"
+
+
+class ComponentTitle(BaseModel):
+    """Titles from study archives, kept by UUID for components not yet imported."""
+
+    uuid = CharField(primary_key=True)
+    title = TextField()
+    position = IntegerField(null=True)
+
+
+class Batch(BaseModel):
+    id = BigIntegerField(primary_key=True)
+    uuid = CharField(null=True)
+    study = ForeignKeyField(Study, backref="batches", on_delete="CASCADE")
+    title = TextField(default="")
+
+
+class Worker(BaseModel):
+    id = BigIntegerField(primary_key=True)
+    worker_type = CharField()  # JATOS's enum string: Jatos, PersonalSingle, ..., MT, MTSandbox
+    mt_worker_id = CharField(null=True)
+    comment = TextField(null=True)
+
+
+class GroupResult(BaseModel):
+    id = BigIntegerField(primary_key=True)
+    batch = ForeignKeyField(Batch, null=True, backref="groups", on_delete="SET NULL")
+
+
+class StudyResult(BaseModel):
+    id = BigIntegerField(primary_key=True)
+    uuid = CharField(null=True, index=True)
+    study_code = CharField(null=True)
+    study = ForeignKeyField(Study, backref="study_results", on_delete="CASCADE")
+    batch = ForeignKeyField(Batch, null=True, backref="study_results", on_delete="SET NULL")
+    worker = ForeignKeyField(Worker, backref="study_results")
+    group = ForeignKeyField(GroupResult, null=True, backref="study_results", on_delete="SET NULL")
+    start_date = BigIntegerField(null=True)
+    end_date = BigIntegerField(null=True)
+    last_seen_date = BigIntegerField(null=True, index=True)
+    state = CharField()  # StudyState by JATOS name (§1.7)
+    message = TextField(null=True)
+    url_query_parameters = TextField(null=True)  # compact JSON object text
+    confirmation_code = CharField(null=True)
+    quota_reached = BooleanField(default=False)
+
+
+class ComponentResult(BaseModel):
+    id = BigIntegerField(primary_key=True)
+    study_result = ForeignKeyField(StudyResult, backref="component_results", on_delete="CASCADE")
+    component = ForeignKeyField(Component, backref="component_results")
+    start_date = BigIntegerField(null=True)
+    end_date = BigIntegerField(null=True)
+    state = CharField()  # ComponentState by JATOS name (§1.7)
+    message = TextField(null=True)
+    # NULL: never received data (or not imported yet); "" is different: a bare line in exports.
+    data = TextField(null=True)
+    # Bytes, as JATOS's dataSize; known from metadata even before the data is imported.
+    data_size = BigIntegerField(default=0)
+    quota_reached = BooleanField(default=False)
+
+
+class ResultFile(BaseModel):
+    component_result = ForeignKeyField(ComponentResult, backref="files", on_delete="CASCADE")
+    filename = TextField()
+    size = BigIntegerField()
+
+    class Meta:
+        indexes = ((("component_result", "filename"), True),)
+
+
+class PendingFileOp(BaseModel):
+    """Journal of file-system work decided by a committed transaction (see store/files.py)."""
+
+    kind = CharField()  # "import" or "delete"
+    staging = TextField()  # staging directory name under the files root
+    paths = TextField(default="[]")  # for "delete": result folders to remove, as JSON
+    created = BigIntegerField()
+
+
+ALL_MODELS = [
+    Study,
+    Component,
+    ComponentTitle,
+    Batch,
+    Worker,
+    GroupResult,
+    StudyResult,
+    ComponentResult,
+    ResultFile,
+    PendingFileOp,
+]

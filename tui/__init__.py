@@ -1,0 +1,1 @@
+"""The results pages in the terminal and the command line."""

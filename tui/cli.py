@@ -1,0 +1,280 @@
+"""The `jatos-results` command line. It calls the same store functions as the results pages."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+PROG = "jatos-results"
+
+
+def _add_db(p: argparse.ArgumentParser, top: bool = False) -> None:
+    p.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        default=None if top else argparse.SUPPRESS,
+        help="database file or URL (default: $JATOS_RESULTS_DB, else one SQLite file in your data directory)",
+    )
+
+
+def _add_scope(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("selection (every option narrows it; none means everything)")
+    g.add_argument("--study", type=int, metavar="ID", help="results of this study")
+    g.add_argument("--component", type=int, metavar="ID", help="component results of this component")
+    g.add_argument("--batch", type=int, metavar="ID", help="results of this batch (without Jatos test runs)")
+    g.add_argument("--group", type=int, metavar="ID", help="results of this group")
+    g.add_argument("--worker", type=int, metavar="ID", help="results of this worker")
+
+
+def _add_selection(p: argparse.ArgumentParser) -> None:
+    _add_scope(p)
+    g = p.add_argument_group("ids and filter")
+    g.add_argument("--ids", metavar="LIST", help='study result ids and ranges, as JATOS takes them: "1-10, 12"')
+    g.add_argument("--component-result-ids", metavar="LIST", help="component result ids and ranges")
+    g.add_argument("--filter", metavar="TEXT", help='JATOS smart search: all terms, "phrases", !exclude')
+    g.add_argument("--regex", action="store_true", help="the filter is one regular expression")
+    g.add_argument("--case-sensitive", action="store_true", help="the filter is case-sensitive")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="See, filter, select, export and delete JATOS study results from a terminal.",
+    )
+    _add_db(parser, top=True)
+    _add_scope(parser)
+    parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse (lets the terminal select text)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("import", help="import JATOS results archives, metadata JSON or study archives (.jzip)")
+    _add_db(p)
+    p.add_argument("files", nargs="+", metavar="FILE", help=".zip/.jrzip results archive, data or files zip, folder, metadata .json, .jzip")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    from store.export import KINDS
+
+    p = sub.add_parser("export", help="export selected results in a JATOS format")
+    _add_db(p)
+    p.add_argument("kind", choices=KINDS, help="data (plain text), archive, data-zip, files, metadata-json, metadata-csv, file")
+    _add_selection(p)
+    p.add_argument("-o", "--output", metavar="PATH", help="output file (default: JATOS's file name in this folder)")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.add_argument("--columns", metavar="LIST", help='metadata-csv columns by title, comma-separated, or "all"')
+    p.add_argument("--file", metavar="NAME", help="with kind 'file': the file's name")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("delete", help="delete selected results with their data and files")
+    _add_db(p)
+    _add_selection(p)
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    p = sub.add_parser("studies", help="list the studies in the store")
+    _add_db(p)
+
+    p = sub.add_parser("demo", help="create (once) a demo database and open it")
+    _add_db(p)
+    p.add_argument("--no-open", action="store_true", help="only create the demo database")
+    return parser
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, only on a terminal and only for long work."""
+
+    def __init__(self, label: str, enabled: bool = True, min_total: int = 0):
+        self.label = label
+        self.enabled = enabled and sys.stderr.isatty()
+        self.min_total = min_total
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < self.min_total:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.1 and done < total:
+            return
+        self.last = now
+        frac = done / total if total else 1.0
+        width = 30
+        bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
+        sys.stderr.write(f"\r{self.label} [{bar}] {frac * 100:5.1f}%")
+        sys.stderr.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def _selection(args):
+    from store import Selection
+
+    return Selection.from_text(
+        ids=getattr(args, "ids", None),
+        component_result_ids=getattr(args, "component_result_ids", None),
+        study=args.study,
+        component=args.component,
+        batch=args.batch,
+        group=args.group,
+        worker=args.worker,
+        filter=getattr(args, "filter", None),
+        regex=getattr(args, "regex", False),
+        case_sensitive=getattr(args, "case_sensitive", False),
+    )
+
+
+def cmd_import(args) -> int:
+    from store import open_store
+    from store.importer import import_paths
+
+    with open_store(args.db) as store:
+        bar = ProgressBar("importing", not args.quiet, min_total=5_000_000)
+        try:
+            summary = import_paths(store, args.files, progress=bar)
+        finally:
+            bar.finish()
+    print(summary.line())
+    return 0
+
+
+def cmd_export(args) -> int:
+    from store import open_store
+    from store.export import default_filename, export
+
+    sel = _selection(args)
+    if args.kind == "file" and not args.output:
+        args.output = args.file
+    out = args.output or default_filename(args.kind)
+    with open_store(args.db) as store:
+        bar = ProgressBar(f"exporting {args.kind}", not args.quiet, min_total=2000)
+        try:
+            result = export(
+                store, args.kind, sel, out, force=args.force, columns=args.columns, filename=args.file, progress=bar
+            )
+        finally:
+            bar.finish()
+    if result.without_components:
+        print(
+            f"note: {result.without_components} selected study results have no component results; "
+            "JATOS never exports those, and neither does this file",
+            file=sys.stderr,
+        )
+    print(result.line())
+    return 0
+
+
+def _describe(level: str, ids: list[int]) -> str:
+    from store.models import Study, StudyResult, ComponentResult
+    import peewee
+
+    titles: set[str] = set()
+    for chunk in peewee.chunked(ids, 500):
+        if level == "study":
+            q = Study.select(Study.title).join(StudyResult).where(StudyResult.id.in_(chunk))
+        else:
+            q = Study.select(Study.title).join(StudyResult).join(ComponentResult).where(ComponentResult.id.in_(chunk))
+        titles.update(r[0] for r in q.distinct().tuples())
+    what = "study results" if level == "study" else "component results"
+    names = ", ".join(f"'{t}'" for t in sorted(titles))
+    return f"{len(ids)} {what} of {names}" if names else f"{len(ids)} {what}"
+
+
+def cmd_delete(args) -> int:
+    from store import StoreError, open_store
+    from store.delete import delete_ids
+
+    sel = _selection(args)
+    with open_store(args.db) as store:
+        ids = sel.row_ids()
+        if not ids:
+            print("nothing to delete: the selection is empty")
+            return 0
+        question = f"Delete {_describe(sel.level, ids)}: result data, files and metadata."
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise StoreError("refusing to delete without confirmation: run in a terminal or pass --yes")
+            print(question, file=sys.stderr)
+            if sel.is_everything:
+                answer = input(f"This is EVERYTHING in the store. Type {len(ids)} to confirm: ")
+                ok = answer.strip() == str(len(ids))
+            else:
+                ok = input("There is no undo. Delete? [y/N] ").strip().lower() in ("y", "yes")
+            if not ok:
+                print("nothing deleted")
+                return 1
+        result = delete_ids(store, sel.level, ids)
+    print(result.line())
+    return 0
+
+
+def cmd_studies(args) -> int:
+    from store import open_store
+    from store.jatos_values import local_time
+    from store.overview import studies
+
+    with open_store(args.db) as store:
+        rows = studies()
+    if not rows:
+        print(f"no studies in {store.location}; import a results archive with `{PROG} import FILE`")
+        return 0
+    print(f"{'ID':>8}  {'Results':>8}  {'Last activity':<25}  Title")
+    for s in rows:
+        print(f"{s.id:>8}  {s.study_results:>8}  {local_time(s.last_activity):<25}  {s.title}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from store import open_store
+    from store.database import demo_db_path
+    from store.demo import ensure_demo
+
+    target = args.db or str(demo_db_path())
+    with open_store(target) as store:
+        created = ensure_demo(store)
+        print(f"{'created' if created else 'using'} demo database {store.location}", file=sys.stderr)
+    if args.no_open:
+        return 0
+    return open_app(target, args)
+
+
+def open_app(db, args) -> int:
+    try:
+        from tui.app import run_app
+    except ImportError:
+        return cmd_studies(argparse.Namespace(db=db))
+    return run_app(db, args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from store import StoreError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    commands = {
+        "import": cmd_import,
+        "export": cmd_export,
+        "delete": cmd_delete,
+        "studies": cmd_studies,
+        "demo": cmd_demo,
+    }
+    try:
+        if args.command is None:
+            return open_app(args.db, args)
+        return commands[args.command](args)
+    except StoreError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
