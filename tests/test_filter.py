@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import pytest
+
+import jatos_fixtures as fx
+from conftest import run_cli
+from store import Selection, StoreError
+from store.importer import import_paths
+from store.search import Term, parse_smart
+
+
+@pytest.fixture
+def scenario(store, tmp_path):
+    import_paths(store, [fx.results_archive(tmp_path)])
+    return store
+
+
+def ids(**kw):
+    return Selection(**kw).row_ids()
+
+
+def test_parse_smart():
+    assert parse_smart('a  "b c" !d !"e f"') == [Term("a"), Term("b c"), Term("d", True), Term("e f", True)]
+    assert parse_smart("!") == [Term("!")]
+
+
+def test_terms_must_all_match_anywhere(scenario):
+    # JATOS's pitfall (issue #154), reproduced: "(not finished yet)" matches FINISHED too
+    assert ids(filter="FINISHED") == [101, 102]
+    assert ids(filter="FINISHED", case_sensitive=True) == [101]
+    assert ids(filter="finished personal") == [101]  # case-insensitive, any column
+    assert ids(filter="finished mturk") == []
+    assert ids(filter="Default") == [101, 102]
+
+
+def test_data_is_searched(scenario):
+    assert ids(filter='"rt":611') == [101]  # in component result 302's data
+    assert ids(filter="trial") == [101]
+    assert ids(filter="!trial") == [102]
+
+
+def test_quoted_phrases_and_negation(scenario):
+    assert ids(filter='"not finished yet"') == [102]
+    assert ids(filter='"personal single"') == [101]
+    assert ids(filter='!"personal single"') == [102]
+
+
+def test_dates_are_searched_as_jatos_does(scenario):
+    # JATOS searches dates by their ISO-8601 UTC form (toISOString)
+    assert ids(filter="2024-05-01T09:54:56.000Z") == [101]
+
+
+def test_case_sensitive(scenario):
+    assert ids(filter="stroop", case_sensitive=True) == []
+    assert ids(filter="Stroop", case_sensitive=True) == [101, 102]
+    assert ids(filter='"OK":1', case_sensitive=True) == []
+    assert ids(filter='"ok":1', case_sensitive=True) == [101]
+
+
+def test_regex(scenario):
+    assert ids(filter=r'"rt":6\d\d', regex=True) == [101]
+    assert ids(filter=r"^102\b", regex=True) == []  # the row text starts with the quota flag
+    assert ids(filter=r"PROLIFIC|DATA_RETR", regex=True) == [102]
+    assert ids(filter=r"data_retr", regex=True, case_sensitive=True) == []
+
+
+def test_invalid_regex_is_a_clear_error(scenario):
+    with pytest.raises(StoreError, match="invalid regular expression"):
+        ids(filter="([", regex=True)
+
+
+def test_component_level_filter(scenario):
+    assert ids(component=40, filter="DATA_RETRIEVED") == [303]
+    assert ids(component_result_ids=[301, 302, 303], filter="audio.webm") == [302]
+    assert ids(component_result_ids=[301, 302, 303], filter='"trial":1') == [301]
+
+
+def test_scopes_narrow(scenario):
+    assert ids(study=12) == [101, 102]
+    assert ids(batch=14) == [101, 102]
+    assert ids(worker=58) == [102]
+    assert ids(study=12, study_result_ids=[102, 999]) == [102]
+    assert ids(component=41) == [302]
+    with pytest.raises(StoreError, match="no batch with id 3"):
+        ids(batch=3)
+
+
+def test_batch_scope_leaves_out_jatos_workers(scenario):
+    from store.models import Worker
+
+    Worker.update(worker_type="Jatos").where(Worker.id == 58).execute()
+    assert ids(batch=14) == [101]
+    assert ids(study=12) == [101, 102]
+
+
+def test_cli_invalid_regex(db_path, tmp_path):
+    assert run_cli("import", str(fx.results_archive(tmp_path))).returncode == 0
+    r = run_cli("export", "data", "--filter", "(", "--regex", "-o", str(tmp_path / "x.txt"))
+    assert r.returncode == 2
+    assert r.stderr.startswith("jatos-results: invalid regular expression")
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.txt").exists()
+
+
+def test_cli_bad_id_list(db_path):
+    r = run_cli("export", "data", "--ids", "1-x", "-o", "/tmp/never.txt")
+    assert r.returncode == 2 and "not an id or id range" in r.stderr
