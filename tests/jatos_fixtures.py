@@ -144,3 +144,35 @@ def study_archive(folder: Path) -> Path:
         folder / "stroop.jzip",
         [("stroop/a.html", b"<html></html>"), ("stroop_123.jas", json.dumps(jas).encode())],
     )
+
+
+def synthetic_archive(path: Path, n: int, data_bytes: int = 1000, first_id: int = 1) -> Path:
+    """A 3.10 archive of n one-component runs of study 12 (for scale and concurrency tests)."""
+    srs = []
+    entries = []
+    for k in range(n):
+        sr_id, cr_id = first_id + k, 100_000 + first_id + k
+        payload = (json.dumps({"run": sr_id, "rt": k % 997}) + " " * data_bytes)[:data_bytes].encode()
+        entries.append((f"study_result_{sr_id}/comp-result_{cr_id}/data.txt", payload))
+        srs.append(
+            {
+                "id": sr_id, "uuid": f"00000000-0000-4000-8000-{sr_id:012d}", "studyCode": "Xk3pQ9LmA2z",
+                "startDate": 1714557296000 + k * 1000, "endDate": 1714557356000 + k * 1000,
+                "duration": "00:01:00", "lastSeenDate": 1714557356000 + k * 1000, "studyState": "FINISHED",
+                "workerId": 1000 + sr_id, "workerType": "GeneralSingle", "batchId": 14,
+                "batchUuid": "b7e6d5c4-b3a2-4190-8f7e-6d5c4b3a2918", "batchTitle": "Default", "groupId": None,
+                "isQuotaReached": False,
+                "componentResults": [
+                    {
+                        "id": cr_id, "componentId": 40, "componentUuid": "c0a80001-0000-4000-8000-000000000040",
+                        "startDate": 1714557296000 + k * 1000, "endDate": 1714557356000 + k * 1000,
+                        "duration": "00:01:00", "componentState": "FINISHED",
+                        "path": f"/study_result_{sr_id}/comp-result_{cr_id}",
+                        "data": {"size": len(payload), "sizeHumanReadable": ""}, "files": [], "isQuotaReached": False,
+                    }
+                ],
+            }
+        )
+    doc = {"apiVersion": "1.1.0", "data": [{"studyId": 12, "studyUuid": "3f1c2a9e-7b1d-4c55-9e0a-1a2b3c4d5e6f",
+                                             "studyTitle": "Stroop Task", "studyResults": srs}]}
+    return write_zip(path, entries + [("metadata.json", json.dumps(doc).encode())])
