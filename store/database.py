@@ -67,6 +67,18 @@ class Store:
                 ) from None
             raise
 
+    def change_token(self):
+        """Something that changes whenever another connection commits a change."""
+        if self.is_sqlite:
+            return self.db.execute_sql("PRAGMA data_version").fetchone()[0]
+        from .models import ComponentResult, StudyResult
+        from peewee import fn
+
+        return (
+            StudyResult.select(fn.COUNT(StudyResult.id), fn.MAX(StudyResult.last_seen_date)).tuples().first(),
+            ComponentResult.select(fn.COUNT(ComponentResult.id), fn.SUM(ComponentResult.data_size)).tuples().first(),
+        )
+
     def close(self) -> None:
         if not self.db.is_closed():
             self.db.close()

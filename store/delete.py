@@ -77,5 +77,30 @@ def delete_ids(store: Store, level: str, ids: list[int]) -> DeleteResult:
     return DeleteResult(level, n_sr, len(owners), n_files)
 
 
+def describe(level: str, ids: list[int]) -> str:
+    """"12 study results of 'Stroop Task'": what a delete would remove, for its confirmation."""
+    from .models import Component, Study
+
+    titles: set[str] = set()
+    comps: set[str] = set()
+    for chunk in peewee.chunked(ids, 500):
+        if level == "study":
+            q = Study.select(Study.title).join(StudyResult).where(StudyResult.id.in_(chunk))
+        else:
+            q = Study.select(Study.title).join(StudyResult).join(ComponentResult).where(ComponentResult.id.in_(chunk))
+            cq = Component.select(Component.id, Component.title).join(ComponentResult).where(ComponentResult.id.in_(chunk))
+            comps.update(t or f"Component {i}" for i, t in cq.distinct().tuples())
+        titles.update(r[0] for r in q.distinct().tuples())
+    what = "study results" if level == "study" else "component results"
+    text = f"{len(ids)} {what}"
+    if comps:
+        text += " of " + ", ".join(f"'{t}'" for t in sorted(comps)) + " in"
+    elif titles:
+        text += " of"
+    if titles:
+        text += " " + ", ".join(f"'{t}'" for t in sorted(titles))
+    return text
+
+
 def delete(store: Store, selection: Selection) -> DeleteResult:
     return delete_ids(store, selection.level, selection.row_ids())

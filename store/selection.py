@@ -102,34 +102,37 @@ class Selection:
             conds.append(StudyResult.worker == self.worker)
         return conds
 
+    def where(self) -> list:
+        """Conditions of the scope, for a query on this level's table (joined to StudyResult)."""
+        conds = self._study_where()
+        if self.level == "component" and self.component is not None:
+            conds.append(ComponentResult.component == self.component)
+        return conds
+
+    def explicit_ids(self) -> set[int] | None:
+        """Ids given explicitly for this level (None: no such narrowing)."""
+        if self.level == "component":
+            wanted = set(self.component_result_ids) if self.component_result_ids is not None else None
+            if self.study_result_ids is not None:
+                srs = set(self.study_result_ids)
+                q = ComponentResult.select(ComponentResult.id, ComponentResult.study_result).tuples()
+                in_srs = {c for c, s in q if s in srs}
+                wanted = in_srs if wanted is None else wanted & in_srs
+            return wanted
+        return set(self.study_result_ids) if self.study_result_ids is not None else None
+
     def study_result_ids_unfiltered(self) -> list[int]:
-        q = StudyResult.select(StudyResult.id)
-        for c in self._study_where():
-            q = q.where(c)
-        if self.study_result_ids is not None:
-            wanted = set(self.study_result_ids)
-            return sorted(r[0] for r in q.tuples() if r[0] in wanted)
-        return sorted(r[0] for r in q.tuples())
+        return self._ids(StudyResult.select(StudyResult.id))
 
     def component_result_ids_unfiltered(self) -> list[int]:
-        q = ComponentResult.select(ComponentResult.id)
-        if self.component is not None:
-            q = q.where(ComponentResult.component == self.component)
-        conds = self._study_where()
-        if conds:
-            sub = StudyResult.select(StudyResult.id)
-            for c in conds:
-                sub = sub.where(c)
-            q = q.where(ComponentResult.study_result.in_(sub))
-        ids = [r[0] for r in q.tuples()]
-        if self.study_result_ids is not None:
-            srs = set(self.study_result_ids)
-            owner = _owners(ids)
-            ids = [i for i in ids if owner.get(i) in srs]
-        if self.component_result_ids is not None:
-            wanted = set(self.component_result_ids)
-            ids = [i for i in ids if i in wanted]
-        return sorted(ids)
+        return self._ids(ComponentResult.select(ComponentResult.id).join(StudyResult))
+
+    def _ids(self, q) -> list[int]:
+        for c in self.where():
+            q = q.where(c)
+        ids = (r[0] for r in q.tuples())
+        wanted = self.explicit_ids()
+        return sorted(ids if wanted is None else (i for i in ids if i in wanted))
 
     def row_ids(self) -> list[int]:
         """The selected rows of this level (study or component results), ascending."""
@@ -154,13 +157,3 @@ def component_ids_of(study_result_ids: list[int]) -> list[int]:
         q = ComponentResult.select(ComponentResult.id).where(ComponentResult.study_result.in_(chunk)).tuples()
         out.extend(r[0] for r in q)
     return sorted(out)
-
-
-def _owners(component_result_ids: list[int]) -> dict[int, int]:
-    out: dict[int, int] = {}
-    for chunk in peewee.chunked(component_result_ids, 500):
-        q = ComponentResult.select(ComponentResult.id, ComponentResult.study_result).where(
-            ComponentResult.id.in_(chunk)
-        )
-        out.update(dict(q.tuples()))
-    return out

@@ -166,25 +166,9 @@ def cmd_export(args) -> int:
     return 0
 
 
-def _describe(level: str, ids: list[int]) -> str:
-    from store.models import Study, StudyResult, ComponentResult
-    import peewee
-
-    titles: set[str] = set()
-    for chunk in peewee.chunked(ids, 500):
-        if level == "study":
-            q = Study.select(Study.title).join(StudyResult).where(StudyResult.id.in_(chunk))
-        else:
-            q = Study.select(Study.title).join(StudyResult).join(ComponentResult).where(ComponentResult.id.in_(chunk))
-        titles.update(r[0] for r in q.distinct().tuples())
-    what = "study results" if level == "study" else "component results"
-    names = ", ".join(f"'{t}'" for t in sorted(titles))
-    return f"{len(ids)} {what} of {names}" if names else f"{len(ids)} {what}"
-
-
 def cmd_delete(args) -> int:
     from store import StoreError, open_store
-    from store.delete import delete_ids
+    from store.delete import delete_ids, describe
 
     sel = _selection(args)
     with open_store(args.db) as store:
@@ -192,7 +176,7 @@ def cmd_delete(args) -> int:
         if not ids:
             print("nothing to delete: the selection is empty")
             return 0
-        question = f"Delete {_describe(sel.level, ids)}: result data, files and metadata."
+        question = f"Delete {describe(sel.level, ids)}: result data, files and metadata."
         if not args.yes:
             if not sys.stdin.isatty():
                 raise StoreError("refusing to delete without confirmation: run in a terminal or pass --yes")

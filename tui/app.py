@@ -1,0 +1,51 @@
+"""The Textual app: the results pages of JATOS, in a terminal."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from store import Store, open_store
+from store.view import Page
+
+from .home_screen import HomeScreen
+from .results_screen import ResultsScreen
+
+
+class ResultsApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "jatos-results"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
+
+    def __init__(self, store: Store, page: Page | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.start_page = page
+
+    def on_mount(self) -> None:
+        self.push_screen(HomeScreen())
+        if self.start_page is not None:
+            self.push_screen(ResultsScreen(self.start_page))
+
+
+def page_from_args(args) -> Page | None:
+    for kind in ("study", "component", "batch", "group", "worker"):
+        value = getattr(args, kind, None)
+        if value is not None:
+            return Page(kind, value)
+    return None
+
+
+def run_app(db, args) -> int:
+    store = open_store(db)
+    try:
+        page = page_from_args(args)
+        if page is not None:
+            page.selection().check_scope()
+        ResultsApp(store, page).run(mouse=not getattr(args, "no_mouse", False))
+    finally:
+        store.close()
+    return 0
+
+
+

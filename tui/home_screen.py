@@ -1,0 +1,135 @@
+"""The studies in the store; from one, its results page or a component, batch or group page."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Static
+
+from store.jatos_values import local_time
+from store.models import Batch, Component, GroupResult, StudyResult
+from store.overview import studies
+from store.view import Page
+
+from .dialogs import HelpScreen, PickScreen
+from .results_screen import ResultsScreen
+
+
+class HomeScreen(Screen):
+    BINDINGS = [
+        Binding("enter", "open_study", "Results"),
+        Binding("c", "components", "Components"),
+        Binding("b", "batches", "Batches"),
+        Binding("r", "groups", "Groups"),
+        Binding("j", "down", "Down", show=False),
+        Binding("k", "up", "Up", show=False),
+        Binding("g", "top", "Top", show=False),
+        Binding("G", "bottom", "Bottom", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Label("Studies", id="page-title")
+        yield DataTable(id="studies", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("ID", key="id")
+        table.add_column("Title", key="title")
+        table.add_column("Results", key="results")
+        table.add_column("Last activity", key="last")
+        self.reload()
+        self._token = self.app.store.change_token()
+        self.set_interval(2.0, self.poll_changes)
+        table.focus()
+
+    def reload(self) -> None:
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear()
+        rows = studies()
+        for s in rows:
+            table.add_row(str(s.id), s.title, str(s.study_results), local_time(s.last_activity), key=str(s.id))
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        status = f"{len(rows)} studies in {self.app.store.location}"
+        if not rows:
+            status = f"No studies yet: import a results archive with `jatos-results import FILE` ({self.app.store.location})"
+        self.query_one("#status", Static).update(status)
+
+    def poll_changes(self) -> None:
+        token = self.app.store.change_token()
+        if token != self._token:
+            self._token = token
+            self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def _study_id(self) -> int | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        return int(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+
+    @on(DataTable.RowSelected)
+    def row_selected(self) -> None:
+        self.action_open_study()
+
+    def action_open_study(self) -> None:
+        sid = self._study_id()
+        if sid is not None:
+            self.app.push_screen(ResultsScreen(Page("study", sid)))
+
+    def _pick(self, kind: str, title: str, items: list[tuple[int, str]]) -> None:
+        self.app.push_screen(
+            PickScreen(title, items), lambda chosen: self.app.push_screen(ResultsScreen(Page(kind, chosen))) if chosen is not None else None
+        )
+
+    def action_components(self) -> None:
+        sid = self._study_id()
+        if sid is None:
+            return
+        comps = Component.select().where(Component.study == sid).order_by(Component.position, Component.id)
+        self._pick("component", "Component results of", [(c.id, f"{c.display_title} ({c.id})") for c in comps])
+
+    def action_batches(self) -> None:
+        sid = self._study_id()
+        if sid is None:
+            return
+        batches = Batch.select().where(Batch.study == sid).order_by(Batch.id)
+        self._pick("batch", "Batch results of", [(b.id, f"{b.title} ({b.id})") for b in batches])
+
+    def action_groups(self) -> None:
+        sid = self._study_id()
+        if sid is None:
+            return
+        groups = (
+            GroupResult.select(GroupResult.id)
+            .join(StudyResult, on=(StudyResult.group == GroupResult.id))
+            .where(StudyResult.study == sid)
+            .distinct()
+            .order_by(GroupResult.id)
+        )
+        self._pick("group", "Group results of", [(g.id, f"Group {g.id}") for g in groups])
+
+    def action_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
+
+    def action_top(self) -> None:
+        self.query_one(DataTable).move_cursor(row=0)
+
+    def action_bottom(self) -> None:
+        t = self.query_one(DataTable)
+        t.move_cursor(row=t.row_count - 1)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen([(b.key.replace("question_mark", "?"), b.description) for b in self.BINDINGS]))

@@ -1,0 +1,494 @@
+"""A results page: study, component, batch, group or worker results (jatos.md §5)."""
+
+from __future__ import annotations
+
+import threading
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static
+
+from store import Selection, StoreError
+from store.columns import Column
+from store.delete import delete_ids, describe
+from store.export import default_filename, export
+from store.jatos_values import human_size
+from store.search import Filter
+from store.view import Line, Page, ResultsView, ordered_ids
+
+from . import clipboard, settings
+from .dialogs import ColumnsScreen, ConfirmScreen, DeleteScreen, ExportRequest, ExportScreen, HelpScreen
+from .display import cell_text, time_zone_name
+from .results_table import ResultsTable
+
+
+class ResultsScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("slash", "focus_filter", "Filter"),
+        Binding("ctrl+r", "toggle_regex", "RegEx"),
+        Binding("ctrl+t", "toggle_case", "Aa"),
+        Binding("space", "toggle_row", "Select", show=False),
+        Binding("enter", "open", "Open"),
+        Binding("a", "select_all", "All", show=False),
+        Binding("v", "select_visible", "Visible", show=False),
+        Binding("f", "select_filtered", "Filtered", show=False),
+        Binding("n", "deselect", "Deselect", show=False),
+        Binding("s", "sort", "Sort"),
+        Binding("c", "columns", "Columns"),
+        Binding("e", "export", "Export"),
+        Binding("x,delete", "delete", "Delete"),
+        Binding("X", "delete_all", "Delete all", show=False),
+        Binding("w", "worker", "Worker", show=False),
+        Binding("y", "copy_cell", "Copy cell", show=False),
+        Binding("Y", "copy_row", "Copy row", show=False),
+        Binding("ctrl+y", "copy_data", "Copy data", show=False),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    def __init__(self, page: Page) -> None:
+        super().__init__()
+        self.page = page
+        self.view = ResultsView(page)
+        saved = settings.load_columns(page.kind)
+        if saved:
+            by_key = {c.key: c for c in self.view.all_columns}
+            cols = [by_key[k] for k in saved if k in by_key]
+            if cols:
+                self.view.columns = cols
+        self._generation = 0
+        self._cancel = threading.Event()
+        self._token = None
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.page.title(), id="page-title")
+        with Horizontal(id="filter-bar"):
+            yield Input(placeholder="Filter (/): words, \"phrases\", !exclude", id="filter")
+            yield Button("RegEx", id="regex", classes="toggle")
+            yield Button("Aa", id="case", classes="toggle")
+        yield Static("", id="filter-error", classes="error")
+        with Horizontal(id="toolbar"):
+            yield Label("Select:", classes="toolbar-label")
+            yield Button("All", id="sel-all", classes="tool")
+            yield Button("Visible", id="sel-visible", classes="tool")
+            yield Button("Filtered", id="sel-filtered", classes="tool")
+            yield Button("Deselect", id="sel-none", classes="tool")
+            yield Label(" ", classes="toolbar-gap")
+            yield Button("Columns", id="columns", classes="tool")
+            yield Button("Export", id="export", classes="tool")
+            yield Button("Delete", id="delete", classes="tool -danger")
+        yield ResultsTable(self.view, id="results")
+        with Horizontal(id="progress-bar", classes="hidden"):
+            yield Label("", id="progress-label")
+            yield ProgressBar(id="progress", show_eta=False)
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._set_error("")
+        self.table.focus()
+        self._token = self.app.store.change_token()
+        self.recompute()
+        self.set_interval(2.0, self.poll_changes)
+
+    @property
+    def table(self) -> ResultsTable:
+        return self.query_one(ResultsTable)
+
+    # -- computing in a worker: the newest request wins ------------------------------------------
+
+    def recompute(self, filter_: Filter | None = None, sort_key=..., descending=None, keep: int | None = None) -> None:
+        self._generation += 1
+        if keep is None:
+            line = self.table.current_line()
+            keep = line.row_id if line else None
+        self._compute(self._generation, filter_, sort_key, descending, keep)
+
+    @work(thread=True, exclusive=True, group="compute")
+    def _compute(self, generation: int, filter_, sort_key, descending, keep) -> None:
+        try:
+            computed = self.view.compute(filter_, sort_key, descending)
+        except StoreError as exc:
+            self.app.call_from_thread(self._compute_failed, generation, str(exc))
+            return
+        self.app.call_from_thread(self._computed, generation, computed, keep)
+
+    def _compute_failed(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self._set_error(message)
+
+    def _computed(self, generation: int, computed: tuple, keep: int | None) -> None:
+        if generation != self._generation:
+            return  # a newer keystroke already asked for something else
+        self.view.apply(computed)
+        self._set_error("")
+        self.table.refresh_layout()
+        if keep is not None:
+            index = self.view.index_of(keep)
+            if index is not None:
+                self.table.move_to(self.view.line_of_index(index))
+        self.update_status()
+
+    def _set_error(self, message: str) -> None:
+        error = self.query_one("#filter-error", Static)
+        error.update(message)
+        error.display = bool(message)
+
+    def update_status(self) -> None:
+        self.query_one("#page-title", Label).update(self.page.title(self.view.total))
+        sort = self.view.sort_label()
+        text = self.view.status() + (f" · sorted by {sort}" if sort else "") + f" · times in {time_zone_name()}"
+        self.query_one("#status", Static).update(text)
+        self.query_one("#regex", Button).set_class(self.view.filter.regex or self._pending_filter().regex, "-on")
+        self.query_one("#case", Button).set_class(self._pending_filter().case_sensitive, "-on")
+
+    def poll_changes(self) -> None:
+        """Another process (an import) changed the database: show it, keep cursor and selection."""
+        token = self.app.store.change_token()
+        if token == self._token:
+            return
+        self._token = token
+        self.view.reload_rows()
+        self.recompute()
+
+    # -- the filter ---------------------------------------------------------------------------------
+
+    def _pending_filter(self) -> Filter:
+        regex = self.query_one("#regex", Button).has_class("-on")
+        case = self.query_one("#case", Button).has_class("-on")
+        return Filter(self.query_one("#filter", Input).value, regex, case)
+
+    def _filter_changed(self) -> None:
+        f = self._pending_filter()
+        try:
+            f.validate()
+        except StoreError as exc:
+            # An invalid regex: say so beside the filter and leave the table as it was.
+            self._set_error(str(exc))
+            return
+        self._set_error("")
+        self.recompute(filter_=f)
+
+    @on(Input.Changed, "#filter")
+    def filter_typed(self) -> None:
+        self._filter_changed()
+
+    @on(Input.Submitted, "#filter")
+    def filter_done(self) -> None:
+        self.table.focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_toggle_regex(self) -> None:
+        self.query_one("#regex", Button).toggle_class("-on")
+        self._filter_changed()
+        self.update_status()
+
+    def action_toggle_case(self) -> None:
+        self.query_one("#case", Button).toggle_class("-on")
+        self._filter_changed()
+        self.update_status()
+
+    # -- buttons --------------------------------------------------------------------------------------
+
+    @on(Button.Pressed)
+    def button(self, event: Button.Pressed) -> None:
+        actions = {
+            "regex": self.action_toggle_regex,
+            "case": self.action_toggle_case,
+            "sel-all": self.action_select_all,
+            "sel-visible": self.action_select_visible,
+            "sel-filtered": self.action_select_filtered,
+            "sel-none": self.action_deselect,
+            "columns": self.action_columns,
+            "export": self.action_export,
+            "delete": self.action_delete,
+        }
+        if event.button.id in actions:
+            actions[event.button.id]()
+
+    # -- navigation -----------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        if not self.query_one("#progress-bar").has_class("hidden"):
+            self._cancel.set()  # escape while an export runs cancels it; nothing is written
+        elif self.query_one("#filter", Input).has_focus:
+            self.table.focus()
+        else:
+            self.app.pop_screen()
+
+    def action_open(self) -> None:
+        line = self.table.current_line()
+        if line is None:
+            return
+        if line.kind == "row" and self.view.level == "study":
+            self.view.toggle_expanded(line.row_id)
+            self.table.refresh_layout()
+        elif line.kind in ("child", "preview") and line.child is not None:
+            self._open_data(line.child.id)
+        elif line.kind == "row":
+            self._open_data(line.row_id)
+
+    def _open_data(self, component_result_id: int) -> None:
+        from .data_viewer import DataViewer
+
+        self.app.push_screen(DataViewer(component_result_id))
+
+    def action_worker(self) -> None:
+        line = self.table.current_line()
+        if line is None:
+            return
+        row = self.view.row(line.index)
+        if row is not None:
+            self.app.push_screen(ResultsScreen(Page("worker", row.worker_id)))
+
+    @on(ResultsTable.CellClicked)
+    def cell_clicked(self, event: ResultsTable.CellClicked) -> None:
+        if event.key == "worker_id":
+            row = self.view.row(event.line.index)
+            if row is not None:
+                self.app.push_screen(ResultsScreen(Page("worker", row.worker_id)))
+
+    @on(ResultsTable.CheckboxClicked)
+    def checkbox_clicked(self, event: ResultsTable.CheckboxClicked) -> None:
+        self.view.toggle(event.line.row_id)
+        self.table.refresh()
+        self.update_status()
+
+    @on(ResultsTable.ArrowClicked)
+    def arrow_clicked(self, event: ResultsTable.ArrowClicked) -> None:
+        self.view.toggle_expanded(event.line.row_id)
+        self.table.refresh_layout()
+
+    @on(ResultsTable.HeaderClicked)
+    def header_clicked(self, event: ResultsTable.HeaderClicked) -> None:
+        self._sort_by(event.key)
+
+    def action_sort(self) -> None:
+        key = self.table.current_column_key()
+        if key:
+            self._sort_by(key)
+
+    def _sort_by(self, key: str) -> None:
+        sort_key, descending = self.view.cycle_sort(key)
+        self.recompute(sort_key=sort_key, descending=descending)
+
+    # -- selection ------------------------------------------------------------------------------------
+
+    def action_toggle_row(self) -> None:
+        line = self.table.current_line()
+        if line is not None and line.kind == "row":
+            self.view.toggle(line.row_id)
+            self.table.move_to(self.table.cursor + 1)
+            self.table.refresh()
+            self.update_status()
+
+    def _selection_changed(self) -> None:
+        self.table.refresh()
+        self.update_status()
+
+    def action_select_all(self) -> None:
+        self.view.select_all()
+        self._selection_changed()
+
+    def action_select_filtered(self) -> None:
+        self.view.select_filtered()
+        self._selection_changed()
+
+    def action_select_visible(self) -> None:
+        top = int(self.table.scroll_offset.y)
+        rows = []
+        for y in range(top, top + self.table.body_height):
+            line = self.view.line(y)
+            if line is not None and line.kind == "row":
+                rows.append(line.row_id)
+        self.view.select_ids(rows)
+        self._selection_changed()
+
+    def action_deselect(self) -> None:
+        self.view.deselect_all()
+        self._selection_changed()
+
+    # -- columns ----------------------------------------------------------------------------------------
+
+    def action_columns(self) -> None:
+        self.app.push_screen(
+            ColumnsScreen(self.view.all_columns, [c.key for c in self.view.columns], self._set_columns)
+        )
+
+    def _set_columns(self, keys: list[str]) -> None:
+        by_key = {c.key: c for c in self.view.all_columns}
+        self.view.columns = [by_key[k] for k in keys]
+        settings.save_columns(self.page.kind, keys)
+        self.table.refresh_layout()
+
+    # -- clipboard ----------------------------------------------------------------------------------------
+
+    def _row_and_columns(self) -> tuple[Line | None, object, list[Column]]:
+        line = self.table.current_line()
+        row = self.view.row(line.index) if line else None
+        return line, row, self.view.columns
+
+    def action_copy_cell(self) -> None:
+        line, row, cols = self._row_and_columns()
+        if row is None or not cols:
+            return
+        col = cols[self.table.column]
+        text = col.render(row) if col.key not in ("quota", "files") else cell_text(col, row).strip()
+        clipboard.copy(self.app, text, f"{col.title} of result {row.id}")
+
+    def action_copy_row(self) -> None:
+        line, row, cols = self._row_and_columns()
+        if row is None:
+            return
+        text = "\t".join(c.render(row) for c in cols)
+        clipboard.copy(self.app, text, f"row {row.id}")
+
+    def action_copy_data(self) -> None:
+        line = self.table.current_line()
+        if line is None:
+            return
+        from store.export import iter_data
+        from store.selection import component_ids_of
+
+        if line.child is not None:
+            ids = [line.child.id]
+        elif self.view.level == "component":
+            ids = [line.row_id]
+        else:
+            ids = component_ids_of([line.row_id])
+        text = "".join(d + "\n" for _, d in iter_data(ids) if d is not None)
+        clipboard.copy(self.app, text, "the result data")
+
+    # -- export ---------------------------------------------------------------------------------------------
+
+    def _selected_selection(self, for_csv: bool = False) -> Selection:
+        ids = self.view.selected_in_order()
+        if for_csv:
+            # JATOS's CSV takes the selected rows that also match the filter (§3.2).
+            shown = set(self.view.ids)
+            ids = [i for i in ids if i in shown]
+        if self.view.level == "component":
+            return Selection(component_result_ids=ids)
+        return Selection(study_result_ids=ids)
+
+    def action_export(self) -> None:
+        screen = ExportScreen(len(self.view.selected), self.view.total, self.view.level, default_filename)
+        self.app.push_screen(screen, self._export_chosen)
+
+    def _export_chosen(self, request: ExportRequest | None) -> None:
+        if request is None:
+            return
+        if request.path.exists():
+            self.app.push_screen(
+                ConfirmScreen(f"{request.path} exists. Replace it?", "Replace", "warning"),
+                lambda yes: self._run_export(request, force=True) if yes else None,
+            )
+        else:
+            self._run_export(request, force=False)
+
+    def _run_export(self, request: ExportRequest, force: bool) -> None:
+        if request.scope == "selected":
+            selection = self._selected_selection(for_csv=request.kind == "metadata-csv")
+        else:
+            selection = self.page.selection()
+        self._cancel.clear()
+        self._show_progress(f"Exporting to {request.path.name} (escape cancels)")
+        self._export_worker(request, selection, force)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export_worker(self, request: ExportRequest, selection: Selection, force: bool) -> None:
+        try:
+            result = export(
+                self.app.store,
+                request.kind,
+                selection,
+                request.path,
+                force=force,
+                columns=list(self.view.columns),
+                progress=lambda d, t: self.app.call_from_thread(self._progress, d, t),
+                cancelled=self._cancel.is_set,
+            )
+        except StoreError as exc:
+            self.app.call_from_thread(self._work_failed, str(exc))
+            return
+        note = ""
+        if result.without_components:
+            note = f" ({result.without_components} study results without component results are never exported, as in JATOS)"
+        self.app.call_from_thread(
+            self._work_done, f"Exported {result.path} ({human_size(result.bytes)}){note}."
+        )
+
+    # -- delete ---------------------------------------------------------------------------------------------
+
+    def action_delete(self) -> None:
+        ids = self.view.selected_in_order()
+        if not ids:
+            self.app.notify("No results selected: select some (space, a, v, f), or delete all with X.", severity="warning")
+            return
+        self._confirm_delete(ids, everything=False)
+
+    def action_delete_all(self) -> None:
+        """Every result of this page, whatever the filter shows."""
+        ids = sorted(ordered_ids(self.page.selection(), None, True))
+        if ids:
+            self._confirm_delete(ids, everything=True)
+
+    def _confirm_delete(self, ids: list[int], everything: bool) -> None:
+        statement = f"Delete {describe(self.view.level, ids)}: result data, files and metadata."
+        self.app.push_screen(
+            DeleteScreen(statement, len(ids), everything),
+            lambda yes: self._run_delete(ids) if yes else None,
+        )
+
+    def _run_delete(self, ids: list[int]) -> None:
+        self._show_progress(f"Deleting {len(ids)} results")
+        self._delete_worker(ids)
+
+    @work(thread=True, exclusive=True, group="delete")
+    def _delete_worker(self, ids: list[int]) -> None:
+        try:
+            result = delete_ids(self.app.store, self.view.level, ids)
+        except StoreError as exc:
+            self.app.call_from_thread(self._work_failed, str(exc))
+            return
+        self.app.call_from_thread(self._deleted, ids, result.line())
+
+    def _deleted(self, ids: list[int], line: str) -> None:
+        self.view.selected.difference_update(ids)
+        self._work_done(line[0].upper() + line[1:] + ".")
+        self.recompute()
+
+    # -- progress -------------------------------------------------------------------------------------------
+
+    def _show_progress(self, label: str) -> None:
+        self.query_one("#progress-label", Label).update(label)
+        self.query_one("#progress", ProgressBar).update(total=None, progress=0)
+        self.query_one("#progress-bar").remove_class("hidden")
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
+
+    def _hide_progress(self) -> None:
+        self.query_one("#progress-bar").add_class("hidden")
+
+    def _work_done(self, message: str) -> None:
+        self._hide_progress()
+        self.app.notify(message, timeout=8)
+
+    def _work_failed(self, message: str) -> None:
+        self._hide_progress()
+        self.app.notify(message, severity="error", timeout=10)
+
+    # -- help ---------------------------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        rows = []
+        for b in list(ResultsTable.BINDINGS) + list(self.BINDINGS):
+            rows.append((b.key.replace("question_mark", "?").replace("slash", "/"), b.description))
+        self.app.push_screen(HelpScreen(rows))
+
