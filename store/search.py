@@ -58,7 +58,8 @@ class Filter:
 def study_row_text(row: StudyRow) -> str:
     parts = [c.render(row) for c in STUDY_COLUMNS]
     parts += [utc_iso(row.start_date), utc_iso(row.end_date), utc_iso(row.last_seen_date)]
-    parts += [row.study_title]
+    # Not columns in JATOS, but what researchers look results up by (a Prolific id, a comment).
+    parts += [row.study_title, row.url_query_parameters or "", row.worker_comment or ""]
     return " ".join(p for p in parts if p)
 
 

@@ -59,8 +59,9 @@ class DataViewer(Screen):
             text, is_json = "(empty)", False
         else:
             text, is_json = pretty(self.data)
-        area = TextArea(text, read_only=True, id="data", language="json" if is_json else None, soft_wrap=not is_json)
-        area.show_line_numbers = True
+        area = TextArea(text, read_only=True, id="data", soft_wrap=not is_json, show_line_numbers=True)
+        if is_json and "json" in area.available_languages:
+            area.language = "json"
         yield area
         yield Footer()
 

@@ -99,14 +99,14 @@ class ColumnsScreen(ModalScreen[None]):
     def __init__(self, columns: tuple[Column, ...], visible: list[str], on_change) -> None:
         super().__init__()
         self.columns = columns
-        self.visible = visible
+        self.shown_keys = visible
         self.on_change = on_change
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="columns-dialog"):
             yield Label("Columns", classes="dialog-title")
             yield SelectionList[str](
-                *[(c.title, c.key, c.key in self.visible) for c in self.columns], id="columns"
+                *[(c.title, c.key, c.key in self.shown_keys) for c in self.columns], id="columns"
             )
             yield Button("Close", id="close")
 
@@ -157,8 +157,8 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             with RadioSet(id="scope"):
                 yield RadioButton(f"Selected ({self.selected} {what})", value=self.selected > 0, id="scope-selected")
                 yield RadioButton(f"All ({self.total} {what} of this page)", value=self.selected == 0, id="scope-all")
-            yield Label("File:")
-            yield Input(str(Path.cwd() / self.default_name("archive")), id="path")
+            yield Label("File (a relative name is in the folder you started from):")
+            yield Input(self.default_name("archive"), id="path")
             yield Static("", id="export-error", classes="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", variant="primary", id="go")

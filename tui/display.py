@@ -17,7 +17,8 @@ TIME_KEYS = {"start", "end", "last_seen"}
 
 
 def column_width(key: str, title: str) -> int:
-    return max(WIDTHS.get(key, 12), len(header_text(key, title)))
+    # room for the title and a sort arrow
+    return max(WIDTHS.get(key, 12), len(header_text(key, title)) + (2 if key != "quota" else 0))
 
 
 def header_text(key: str, title: str) -> str:

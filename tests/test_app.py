@@ -1,0 +1,317 @@
+"""The results pages, driven as a person would with Pilot, on a real file database."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import jatos_fixtures as fx
+from conftest import run_cli
+from store.importer import import_paths
+from store.models import ComponentResult, StudyResult
+from store.view import Page
+from tui.app import ResultsApp
+from tui.data_viewer import DataViewer
+from tui.dialogs import ColumnsScreen, DeleteScreen, ExportScreen
+from tui.results_screen import ResultsScreen
+from ui_helpers import settle, status, table_lines
+
+SIZE = (170, 40)
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch, tmp_path):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    yield
+    monkeypatch.delenv("TZ")
+    time.tzset()
+
+
+@pytest.fixture
+def scenario(store, tmp_path):
+    import_paths(store, [fx.results_archive(tmp_path), fx.study_archive(tmp_path)])
+    return store
+
+
+async def open_study(pilot):
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_home_lists_studies_and_opens_results(scenario):
+    app = ResultsApp(scenario)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#studies")
+        assert table.row_count == 1
+        assert table.get_row_at(0)[:3] == ["12", "Stroop Task", "2"]
+        await open_study(pilot)
+        assert isinstance(app.screen, ResultsScreen)
+        assert str(app.screen.query_one("#page-title").render()) == "Study results: Stroop Task (2)"
+        lines = table_lines(app)
+        assert "Result ID" in lines[0] and "Worker ID" in lines[0] and "UUID" not in lines[0]
+        # JATOS's default order: Result ID descending
+        assert "102" in lines[1] and "DATA_RETRIEVED" in lines[1] and "(not finished yet)" in lines[1]
+        assert "101" in lines[2] and "Personal Single" in lines[2]
+        assert status(app).startswith("2 of 2 shown · 0 selected")
+        await pilot.press("escape")
+        assert app.screen.id is None or not isinstance(app.screen, ResultsScreen)
+
+
+async def test_page_opened_directly_and_component_page(scenario):
+    app = ResultsApp(scenario, Page("component", 40))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert str(app.screen.query_one("#page-title").render()) == "Component results: Instructions (2)"
+        lines = table_lines(app)
+        assert "Comp. result ID" in lines[0] and "Data size" in lines[0]
+        assert "303" in lines[1] and "0 B" in lines[1]
+        assert "301" in lines[2] and "27 B" in lines[2]
+
+
+async def test_expand_row_shows_component_results(scenario):
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "enter")
+        lines = table_lines(app)
+        assert "▼" in lines[2]
+        assert "301" in lines[3] and "Instructions" in lines[3] and "27 B" in lines[3]
+        assert '{"trial":1,"rt":532,"ok":1}' in lines[4]
+        assert "302" in lines[5] and "Stroop trials" in lines[5] and "audio.webm (48.2 kB)" in lines[5]
+        await pilot.press("enter")  # collapse
+        assert "▶" in table_lines(app)[2]
+
+
+async def test_data_viewer_pretty_prints_and_copies(scenario, monkeypatch):
+    copied = []
+    app = ResultsApp(scenario, Page("study", 12))
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "enter", "j", "j", "j", "enter")
+        assert isinstance(app.screen, DataViewer)
+        text = app.screen.query_one("#data").text
+        assert text == '[\n  {\n    "trial": 2,\n    "rt": 611,\n    "ok": 0\n  }\n]'
+        await pilot.press("y")
+        assert copied == [fx.DATA[302].decode()]
+        await pilot.press("escape")
+        assert isinstance(app.screen, ResultsScreen)
+
+
+async def test_selection_survives_filter_and_sort(scenario):
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "space")  # select 101
+        assert status(app).startswith("2 of 2 shown · 1 selected")
+        assert "[x]" in table_lines(app)[2]
+        await pilot.press("slash", *"prolific")
+        await settle(pilot)
+        assert status(app).startswith("1 of 2 shown · 1 selected · filter: prolific")
+        await pilot.press("escape", "f")  # select filtered
+        assert status(app).startswith("1 of 2 shown · 2 selected")
+        await pilot.press("n")
+        assert "0 selected" in status(app)
+        await pilot.press("a")
+        assert "2 selected" in status(app)
+
+
+async def test_filter_runs_in_worker_and_newest_keystroke_wins(scenario):
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"personal")
+        await settle(pilot)
+        assert status(app).startswith("1 of 2 shown")
+        assert "101" in table_lines(app)[1]
+
+
+async def test_invalid_regex_shows_inline_error_and_keeps_table(scenario):
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = table_lines(app)
+        await pilot.press("ctrl+r")
+        assert app.screen.query_one("#regex").has_class("-on")
+        await pilot.press("slash", "(", "[")
+        await settle(pilot)
+        error = str(app.screen.query_one("#filter-error").render())
+        assert error.startswith("invalid regular expression")
+        assert [ln for ln in table_lines(app) if ln] == [ln for ln in before if ln]
+        await pilot.press("backspace", "backspace", *"PROLIFIC|^x")
+        await settle(pilot)
+        assert str(app.screen.query_one("#filter-error").render()) == ""
+        assert status(app).startswith("1 of 2 shown") and "(RegEx)" in status(app)
+
+
+async def test_sort_cycles_and_header_click(scenario):
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l")  # to the Result ID column
+        await pilot.press("s")
+        await settle(pilot)
+        assert list(app.screen.view.ids) == [101, 102]
+        assert "Result ID ▲" in table_lines(app)[0]
+        await pilot.press("s")
+        await settle(pilot)
+        assert list(app.screen.view.ids) == [102, 101]
+        await pilot.press("s")
+        await settle(pilot)
+        assert app.screen.view.sort_key is None
+        # a click on the Type header sorts by worker type
+        header = table_lines(app)[0]
+        await pilot.click("#results", offset=(header.index("Type") + 1, 0))
+        await settle(pilot)
+        assert app.screen.view.sort_key == "type"
+        assert list(app.screen.view.ids) == [102, 101]  # General Multiple < Personal Single
+
+
+async def test_columns_menu_is_immediate_and_remembered(scenario, tmp_path):
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        assert isinstance(app.screen, ColumnsScreen)
+        sel = app.screen.query_one("#columns")
+        sel.select("uuid")
+        sel.deselect("message")
+        await pilot.pause()
+        await pilot.press("escape")
+        header = table_lines(app)[0]
+        assert "UUID" in header and "Message" not in header
+    assert (tmp_path / "config" / "jatos-results" / "columns.json").exists()
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        header = table_lines(app)[0]
+        assert "UUID" in header and "Message" not in header
+
+
+async def test_export_dialog_writes_the_file(scenario, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportScreen)
+        app.screen.query_one("#kind-data").value = True
+        app.screen.query_one("#path").value = "out.txt"
+        await pilot.click("#go")
+        await settle(pilot)
+        assert isinstance(app.screen, ResultsScreen)
+    assert (tmp_path / "out.txt").read_bytes() == fx.DATA[301] + b"\n" + fx.DATA[302] + b"\n"
+    assert oct((tmp_path / "out.txt").stat().st_mode & 0o777) == "0o600"
+
+
+async def test_export_selected_metadata_csv_uses_visible_columns(scenario, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "space", "e")
+        app.screen.query_one("#kind-metadata-csv").value = True
+        app.screen.query_one("#path").value = "m.csv"
+        await pilot.click("#go")
+        await settle(pilot)
+    lines = (tmp_path / "m.csv").read_text().splitlines()
+    assert lines[0].startswith('"Quota reached","Result ID"')
+    assert len(lines) == 2 and lines[1].startswith('"false","101"')
+
+
+async def test_export_never_overwrites_without_asking(scenario, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "keep.txt").write_text("precious")
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        app.screen.query_one("#kind-data").value = True
+        app.screen.query_one("#path").value = "keep.txt"
+        await pilot.click("#go")
+        await settle(pilot)
+        assert "Replace it?" in str(app.screen.query_one(".dialog-text").render())
+        await pilot.click("#no")
+        await settle(pilot)
+    assert (tmp_path / "keep.txt").read_text() == "precious"
+
+
+async def test_delete_selected_states_exactly_what_goes(scenario):
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "space", "x")
+        assert isinstance(app.screen, DeleteScreen)
+        assert str(app.screen.query_one("#delete-statement").render()) == (
+            "Delete 1 study results of 'Stroop Task': result data, files and metadata."
+        )
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert status(app).startswith("1 of 1 shown · 0 selected")
+        assert str(app.screen.query_one("#page-title").render()) == "Study results: Stroop Task (1)"
+    assert [r.id for r in StudyResult.select()] == [102]
+    assert not (scenario.files_root / "study-result_101").exists()
+
+
+async def test_delete_all_needs_the_number_typed(scenario):
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("X")
+        assert isinstance(app.screen, DeleteScreen)
+        await pilot.click("#yes")
+        assert isinstance(app.screen, DeleteScreen)  # not typed yet
+        assert "Type 2" in str(app.screen.query_one("#delete-error").render())
+        app.screen.query_one("#typed").focus()
+        await pilot.press("2", "enter")
+        await settle(pilot)
+    assert StudyResult.select().count() == 0
+    assert ComponentResult.select().count() == 0
+
+
+async def test_worker_page(scenario):
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "w")
+        await settle(pilot)
+        assert str(app.screen.query_one("#page-title").render()) == "Worker 57 (1)"
+        header = table_lines(app)[0]
+        assert "Study ID" in header and "Worker ID" not in header
+
+
+async def test_page_notices_another_process_importing(scenario, db_path, tmp_path):
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "space")  # cursor and selection on 101
+        more = fx.synthetic_archive(tmp_path / "more.zip", 3, first_id=500)
+        r = run_cli("import", str(more), env={"JATOS_RESULTS_DB": str(db_path)})
+        assert r.returncode == 0, r.stderr
+        app.screen.poll_changes()  # what the 2-second timer does
+        await settle(pilot)
+        assert status(app).startswith("5 of 5 shown · 1 selected")
+        line = app.screen.query_one("#results").current_line()
+        assert app.screen.view.ids[line.index] in (101, 102)
+        assert 101 in app.screen.view.selected
+
+
+async def test_help_lists_every_key(scenario):
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        text = str(app.screen.query_one("#help-text").render())
+        for key in ("space", "enter", "ctrl+r", "ctrl+t", "x,delete", "up,k", "home,g"):
+            assert key in text
+
+
+def test_cli_opens_unknown_page_with_a_clear_error(db_path):
+    r = run_cli("--study", "77")
+    assert r.returncode == 2 and r.stderr.strip() == "jatos-results: there is no study with id 77 in the store"
+
