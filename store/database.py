@@ -70,7 +70,11 @@ class Store:
     def change_token(self):
         """Something that changes whenever another connection commits a change."""
         if self.is_sqlite:
-            return self.db.execute_sql("PRAGMA data_version").fetchone()[0]
+            cursor = self.db.execute_sql("PRAGMA data_version")
+            try:
+                return cursor.fetchone()[0]
+            finally:
+                cursor.close()  # an open statement would pin this thread to an old snapshot
         from .models import ComponentResult, StudyResult
         from peewee import fn
 

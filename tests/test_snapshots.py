@@ -1,0 +1,72 @@
+"""How the main screens look, at a fixed terminal size (pytest-textual-snapshot)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import jatos_fixtures as fx
+from store import open_store
+from store.importer import import_paths
+from store.view import Page
+from tui.app import ResultsApp
+
+SIZE = (150, 34)
+
+
+@pytest.fixture
+def app_factory(tmp_path, monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(
+        "tui.results_screen.default_filename", lambda kind, now=None: fx_name(kind)
+    )
+    store = open_store("results.sqlite3")  # a relative path, so the screen shows the same text every run
+    import_paths(store, [fx.results_archive(tmp_path), fx.study_archive(tmp_path)])
+    yield lambda page=None: ResultsApp(store, page)
+    store.close()
+    monkeypatch.delenv("TZ")
+    time.tzset()
+
+
+def fx_name(kind: str) -> str:
+    from store.export import default_filename
+    import datetime as dt
+
+    return default_filename(kind, dt.datetime(2024, 5, 1, 10, 45, tzinfo=dt.timezone.utc))
+
+
+def test_home(snap_compare, app_factory):
+    assert snap_compare(app_factory(), terminal_size=SIZE)
+
+
+def test_study_results_expanded(snap_compare, app_factory):
+    assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, press=["j", "enter", "space"])
+
+
+def test_filter_with_regex(snap_compare, app_factory):
+    async def run_before(pilot):
+        await pilot.press("ctrl+r", "slash", *"Personal|PROLIFIC")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, run_before=run_before)
+
+
+def test_columns_menu(snap_compare, app_factory):
+    assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, press=["c"])
+
+
+def test_export_dialog(snap_compare, app_factory):
+    assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, press=["space", "e"])
+
+
+def test_delete_confirmation(snap_compare, app_factory):
+    assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, press=["space", "j", "space", "x"])
+
+
+def test_data_viewer(snap_compare, app_factory):
+    assert snap_compare(app_factory(Page("component", 41)), terminal_size=SIZE, press=["enter"])
