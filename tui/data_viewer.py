@@ -31,7 +31,8 @@ def pretty(text: str) -> tuple[str, bool]:
 
 class DataViewer(Screen):
     BINDINGS = [
-        Binding("escape,q", "back", "Back"),
+        Binding("escape", "back", "Back"),
+        Binding("q", "app.quit", "Quit", show=False),
         Binding("y", "copy", "Copy data"),
         Binding("s", "save_file", "Save file"),
         Binding("tab", "focus_next", "Files/data", show=False),

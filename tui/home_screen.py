@@ -8,12 +8,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from store.jatos_values import local_time
 from store.models import Batch, Component, GroupResult, StudyResult
 from store.overview import studies
 from store.view import Page
 
 from .dialogs import HelpScreen, PickScreen
+from .display import short_time, time_zone_name
 from .results_screen import ResultsScreen
 
 
@@ -42,7 +42,7 @@ class HomeScreen(Screen):
         table.add_column("ID", key="id")
         table.add_column("Title", key="title")
         table.add_column("Results", key="results")
-        table.add_column("Last activity", key="last")
+        table.add_column(f"Last activity ({time_zone_name()})", key="last")
         self.reload()
         self._token = self.app.store.change_token()
         self.set_interval(2.0, self.poll_changes)
@@ -54,7 +54,7 @@ class HomeScreen(Screen):
         table.clear()
         rows = studies()
         for s in rows:
-            table.add_row(str(s.id), s.title, str(s.study_results), local_time(s.last_activity), key=str(s.id))
+            table.add_row(str(s.id), s.title, str(s.study_results), short_time(s.last_activity), key=str(s.id))
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         status = f"{len(rows)} studies in {self.app.store.location}"

@@ -47,6 +47,7 @@ class ResultsScreen(Screen):
         Binding("Y", "copy_row", "Copy row", show=False),
         Binding("ctrl+y", "copy_data", "Copy data", show=False),
         Binding("question_mark", "help", "Help"),
+        Binding("q", "app.quit", "Quit", show=False),
     ]
 
     def __init__(self, page: Page) -> None:
