@@ -69,6 +69,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     _add_selection(p)
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--remote", action="store_true", help="also delete them on the JATOS server given by --url")
+    p.add_argument("--url", help="the JATOS server, with --remote")
+
+    p = sub.add_parser("pull", help="fetch results from a JATOS server (3.8.1 or later) into the store")
+    _add_db(p)
+    p.add_argument("--url", required=True, help="the JATOS server, e.g. https://jatos.example.org")
+    p.add_argument("--study", type=int, action="append", default=[], metavar="ID", help="a study id (repeatable)")
+    p.add_argument("--study-uuid", action="append", default=[], metavar="UUID", help="a study UUID (repeatable)")
+    p.add_argument("--prune", action="store_true", help="also remove results that were deleted on the server")
+    p.add_argument("--watch", type=float, metavar="SECONDS", help="keep pulling at this interval until interrupted")
+    p.add_argument("--rounds", type=int, metavar="N", help=argparse.SUPPRESS)  # bound --watch (tests)
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default 30)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("studies", help="list the studies in the store")
     _add_db(p)
@@ -171,27 +184,71 @@ def cmd_delete(args) -> int:
     from store.delete import delete_ids, describe
 
     sel = _selection(args)
+    if args.remote and not args.url:
+        raise StoreError("--remote needs --url, the JATOS server to delete the results on")
     with open_store(args.db) as store:
         ids = sel.row_ids()
         if not ids:
             print("nothing to delete: the selection is empty")
             return 0
-        question = f"Delete {describe(sel.level, ids)}: result data, files and metadata."
-        if not args.yes:
-            if not sys.stdin.isatty():
-                raise StoreError("refusing to delete without confirmation: run in a terminal or pass --yes")
-            print(question, file=sys.stderr)
-            if sel.is_everything:
-                answer = input(f"This is EVERYTHING in the store. Type {len(ids)} to confirm: ")
-                ok = answer.strip() == str(len(ids))
-            else:
-                ok = input("There is no undo. Delete? [y/N] ").strip().lower() in ("y", "yes")
-            if not ok:
-                print("nothing deleted")
-                return 1
+        client = None
+        api_version = None
+        where = ""
+        if args.remote:
+            from store.jatos_api import JatosClient, load_token
+            from store.pull import check_remote_agrees
+
+            client = JatosClient(args.url, load_token())
+            api_version = check_remote_agrees(client, sel.level, ids)
+            where = f" on {client.url} and in this store"
+        question = f"Delete {describe(sel.level, ids)}{where}: result data, files and metadata."
+        try:
+            if not args.yes:
+                if not sys.stdin.isatty():
+                    raise StoreError("refusing to delete without confirmation: run in a terminal or pass --yes")
+                print(question, file=sys.stderr)
+                if sel.is_everything:
+                    answer = input(f"This is EVERYTHING in the store. Type {len(ids)} to confirm: ")
+                    ok = answer.strip() == str(len(ids))
+                else:
+                    ok = input("There is no undo. Delete? [y/N] ").strip().lower() in ("y", "yes")
+                if not ok:
+                    print("nothing deleted")
+                    return 1
+            if client is not None:
+                from store.pull import remote_body
+
+                deleted = client.delete(remote_body(sel.level, ids), api_version)
+                n = f"{len(deleted)} component results" if deleted is not None else "the results"
+                print(f"deleted {n} on {client.url}")
+        finally:
+            if client is not None:
+                client.close()
         result = delete_ids(store, sel.level, ids)
     print(result.line())
     return 0
+
+
+def cmd_pull(args) -> int:
+    from store import open_store
+    from store.jatos_api import JatosClient, load_token
+    from store.pull import pull
+
+    token = load_token()
+    rounds = 0
+    with open_store(args.db) as store, JatosClient(args.url, token, timeout=args.timeout) as client:
+        while True:
+            bar = ProgressBar("downloading", not args.quiet, min_total=2)
+            try:
+                summary = pull(store, client, args.study, args.study_uuid, prune=args.prune, progress=bar)
+            finally:
+                bar.finish()
+            stamp = time.strftime("%H:%M:%S ") if args.watch else ""
+            print(stamp + summary.line(), flush=True)
+            rounds += 1
+            if not args.watch or (args.rounds and rounds >= args.rounds):
+                return 0
+            time.sleep(args.watch)
 
 
 def cmd_studies(args) -> int:
@@ -242,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         "export": cmd_export,
         "delete": cmd_delete,
         "studies": cmd_studies,
+        "pull": cmd_pull,
         "demo": cmd_demo,
     }
     try:
