@@ -46,6 +46,7 @@ class Store:
         self.files_root = files_root
         self.location = location
         self.is_sqlite = is_sqlite
+        self.has_index = False  # SQLite's FTS5 search index (store/sqlite.py)
 
     # -- transactions -------------------------------------------------------------------
 
@@ -66,6 +67,12 @@ class Store:
                     f"(waited {lock_timeout():g} s); try again when it has finished"
                 ) from None
             raise
+
+    def bulk_change(self, component_result_ids, study_result_ids):
+        """Wrap a bulk write of these rows so the search index is updated once, not per row."""
+        if self.is_sqlite and self.has_index:
+            return sqlite.suspended_index(self.db, component_result_ids, study_result_ids)
+        return contextlib.nullcontext()
 
     def change_token(self):
         """Something that changes whenever another connection commits a change."""
@@ -154,12 +161,30 @@ def _create_schema(store: Store) -> None:
         try:
             with store.write():
                 store.db.create_tables(ALL_MODELS, safe=True)
+                _migrate(store)
+                if store.is_sqlite:
+                    store.has_index = sqlite.install_search_index(store.db)
             return
         except DatabaseLocked:
             if time.monotonic() > deadline:
                 raise
         except peewee.DatabaseError as exc:
             raise StoreError(f"cannot use database {store.location}: {exc}") from None
+
+
+def _migrate(store: Store) -> None:
+    """Columns added since the first release, for databases made by an older version."""
+    from . import search_text
+    from .models import ComponentResult, StudyResult
+
+    added = False
+    for model in (StudyResult, ComponentResult):
+        have = {c.name for c in store.db.get_columns(model._meta.table_name)}
+        if "search_text" not in have:
+            store.db.execute_sql(f'ALTER TABLE "{model._meta.table_name}" ADD COLUMN search_text TEXT')
+            added = True
+    if added:
+        search_text.refresh_all()
 
 
 def _mask_url(url: str) -> str:

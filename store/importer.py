@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 
 import peewee
 
-from . import files
+from . import files, search_text
 from .archive_read import Entry, Source, read_source
 from .database import Store
 from .errors import BadInput, Cancelled
@@ -85,32 +85,42 @@ def _import_sources(store: Store, sources: list[Source], progress, cancelled) ->
             done = 0
             for source in sources:
                 if source.kind == "study-archive":
-                    _attach_titles(source.study_archive, summary)
+                    crs, srs = _title_targets(source.study_archive)
+                    with store.bulk_change(crs, srs):
+                        _attach_titles(source.study_archive, summary)
+                        search_text.refresh(srs, crs)
                     continue
-                listed = _apply_metadata(store, source, summary) if source.metadata else {}
-                seen_data: set[int] = set()
-                for entry in source.entries:
-                    if cancelled and cancelled():
-                        raise Cancelled("import cancelled; nothing was changed")
-                    sr_id = _owner(source, entry, listed)
-                    if entry.kind == "data":
-                        _apply_data(source, entry)
-                        seen_data.add(entry.component_result_id)
-                    else:
-                        _stage_file(staging, source, entry, sr_id)
-                        staged_any = True
-                        summary.files += 1
-                    summary.component_results.add(entry.component_result_id)
-                    summary.study_results.add(sr_id)
-                    summary.bytes += entry.size
-                    done += entry.size
-                    if progress:
-                        progress(done, total)
-                if source.metadata and source.path.suffix.lower() != ".json":
-                    # In an archive, a listed result without a data.txt has NULL data (§7).
-                    empty = [cr for cr, (sr, size) in listed.items() if size == 0 and cr not in seen_data]
-                    for chunk in peewee.chunked(empty, 500):
-                        ComponentResult.update(data=None, data_size=0).where(ComponentResult.id.in_(chunk)).execute()
+                crs, srs = _touched(source)
+                with store.bulk_change(crs, srs):
+                    listed = _apply_metadata(store, source, summary) if source.metadata else {}
+                    seen_data: set[int] = set()
+                    batch: list[tuple] = []
+                    for entry in source.entries:
+                        if cancelled and cancelled():
+                            raise Cancelled("import cancelled; nothing was changed")
+                        sr_id = _owner(source, entry, listed)
+                        if entry.kind == "data":
+                            batch.append(_read_data(source, entry))
+                            seen_data.add(entry.component_result_id)
+                            if len(batch) >= 500:
+                                _write_data(batch)
+                        else:
+                            _stage_file(staging, source, entry, sr_id)
+                            staged_any = True
+                            summary.files += 1
+                        summary.component_results.add(entry.component_result_id)
+                        summary.study_results.add(sr_id)
+                        summary.bytes += entry.size
+                        done += entry.size
+                        if progress:
+                            progress(done, total)
+                    _write_data(batch)
+                    if source.metadata and source.path.suffix.lower() != ".json":
+                        # In an archive, a listed result without a data.txt has NULL data (§7).
+                        empty = [cr for cr, (sr, size) in listed.items() if size == 0 and cr not in seen_data]
+                        for chunk in peewee.chunked(empty, 500):
+                            ComponentResult.update(data=None, data_size=0).where(ComponentResult.id.in_(chunk)).execute()
+                    search_text.refresh(srs, crs)
                 _count_studies(summary)
             if staged_any:
                 op_id = PendingFileOp.create(kind="import", staging=staging.token, created=int(time.time() * 1000)).id
@@ -130,6 +140,31 @@ def _import_sources(store: Store, sources: list[Source], progress, cancelled) ->
     return summary
 
 
+def _touched(source: Source) -> tuple[set[int], set[int]]:
+    """The component and study results a source writes (for the search index)."""
+    crs = {e.component_result_id for e in source.entries}
+    srs: set[int] = set()
+    for st in source.metadata or []:
+        for sr in st["results"]:
+            srs.add(sr["id"])
+            crs.update(cr["id"] for cr in sr["components"])
+    return crs, srs
+
+
+def _title_targets(study: dict) -> tuple[list[int], list[int]]:
+    """Rows whose search text a study archive's titles change."""
+    uuids = [c["uuid"] for c in study["components"]]
+    crs: list[int] = []
+    for chunk in peewee.chunked(uuids, 500):
+        q = ComponentResult.select(ComponentResult.id).join(Component).where(Component.uuid.in_(chunk)).tuples()
+        crs.extend(r[0] for r in q)
+    srs: list[int] = []
+    if study.get("uuid"):
+        q = StudyResult.select(StudyResult.id).join(Study).where(Study.uuid == study["uuid"]).tuples()
+        srs = [r[0] for r in q]
+    return crs, srs
+
+
 def _count_studies(summary: ImportSummary) -> None:
     ids = list(summary.study_results)
     for chunk in peewee.chunked(ids, 500):
@@ -140,22 +175,32 @@ def _count_studies(summary: ImportSummary) -> None:
 # -- metadata ---------------------------------------------------------------------------------
 
 
-def _upsert(model, rows: list[dict], keep: list[str] | None = None) -> None:
-    """Insert rows, or update the existing row of the same id (all fields but `keep`)."""
+def _upsert(model, rows: list[dict], keep: tuple[str, ...] = ()) -> None:
+    """Insert rows, or update the existing row of the same id (one executemany); columns in
+    `keep` are written only into new rows."""
     if not rows:
         return
-    fields = [model._meta.fields[k] for k in rows[0] if k != "id" and k not in (keep or [])]
     db = model._meta.database
-    for chunk in peewee.chunked(rows, 200):
-        q = model.insert_many(chunk)
-        if fields:
-            if isinstance(db.obj if hasattr(db, "obj") else db, peewee.MySQLDatabase):
-                q = q.on_conflict(preserve=fields)
-            else:
-                q = q.on_conflict(conflict_target=[model.id], preserve=fields)
-        else:
-            q = q.on_conflict_ignore()
-        q.execute()
+    table = model._meta.table_name
+    keys = list(rows[0])
+    cols = [model._meta.fields[k].column_name for k in keys]
+    p = db.param
+    names = ", ".join(f'"{c}"' for c in cols)
+    marks = ", ".join([p] * len(cols))
+    rest = [c for k, c in zip(keys, cols) if c != "id" and k not in keep]
+    if isinstance(getattr(db, "obj", db), peewee.MySQLDatabase):
+        tail = "ON DUPLICATE KEY UPDATE " + ", ".join(f"`{c}` = VALUES(`{c}`)" for c in rest)
+        names = names.replace('"', "`")
+    elif rest:
+        tail = 'ON CONFLICT ("id") DO UPDATE SET ' + ", ".join(f'"{c}" = excluded."{c}"' for c in rest)
+    else:
+        tail = 'ON CONFLICT ("id") DO NOTHING'
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks}) {tail}'
+    if isinstance(getattr(db, "obj", db), peewee.MySQLDatabase):
+        sql = sql.replace(f'"{table}"', f"`{table}`")
+    cursor = db.cursor()
+    for chunk in peewee.chunked(rows, 5000):
+        cursor.executemany(sql, [tuple(r[k] for k in keys) for r in chunk])
 
 
 def _apply_metadata(store: Store, source: Source, summary: ImportSummary) -> dict[int, tuple[int, int]]:
@@ -212,6 +257,7 @@ def _apply_metadata(store: Store, source: Source, summary: ImportSummary) -> dic
                         "end_date": cr["end_date"],
                         "state": cr["state"],
                         "quota_reached": cr["quota_reached"],
+                        "data_size": cr["data_size"],
                     }
                 )
                 if cr["id"] in listed and listed[cr["id"]][0] != sr["id"]:
@@ -225,7 +271,7 @@ def _apply_metadata(store: Store, source: Source, summary: ImportSummary) -> dic
     _upsert(Component, list(components.values()))
     _attach_known_titles(list(components))
     _upsert(StudyResult, srs)
-    _upsert(ComponentResult, crs)
+    _upsert(ComponentResult, crs, keep=("data_size",))
     # Data size from metadata only where the data itself is not here (yet).
     by_size: dict[int, list[int]] = {}
     for cr_id, (_, size) in listed.items():
@@ -303,15 +349,24 @@ def _read_all(source: Source, entry: Entry) -> bytes:
     return raw
 
 
-def _apply_data(source: Source, entry: Entry) -> None:
+def _read_data(source: Source, entry: Entry) -> tuple[str, int, int]:
     raw = _read_all(source, entry)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadInput(f"{source.path}: entry {entry.label!r}: result data is not UTF-8 text") from None
-    ComponentResult.update(data=text, data_size=len(raw)).where(
-        ComponentResult.id == entry.component_result_id
-    ).execute()
+    return text, len(raw), entry.component_result_id
+
+
+def _write_data(batch: list[tuple]) -> None:
+    """Write a batch of (data, size, id) at once; empties the batch."""
+    if batch:
+        db = ComponentResult._meta.database
+        p = db.param
+        db.cursor().executemany(
+            f'UPDATE "{ComponentResult._meta.table_name}" SET data = {p}, data_size = {p} WHERE id = {p}', batch
+        )
+        batch.clear()
 
 
 def _stage_file(staging: files.Staging, source: Source, entry: Entry, sr_id: int) -> None:

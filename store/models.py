@@ -87,6 +87,8 @@ class StudyResult(BaseModel):
     url_query_parameters = TextField(null=True)  # compact JSON object text
     confirmation_code = CharField(null=True)
     quota_reached = BooleanField(default=False)
+    # The row as the results page shows it, for the filter (store/search_text.py).
+    search_text = TextField(null=True)
 
 
 class ComponentResult(BaseModel):
@@ -102,6 +104,7 @@ class ComponentResult(BaseModel):
     # Bytes, as JATOS's dataSize; known from metadata even before the data is imported.
     data_size = BigIntegerField(default=0)
     quota_reached = BooleanField(default=False)
+    search_text = TextField(null=True)
 
 
 class ResultFile(BaseModel):

@@ -1,9 +1,13 @@
 """The results filter, shared by the command line and the results pages (jatos.md §5 "Filter").
 
 Plain mode is JATOS's (DataTables') smart search: whitespace-separated terms must all
-match somewhere in the row, "quoted phrases" stay together, !term excludes. A row is
-its columns as displayed (dates also as JATOS searches them, ISO 8601 in UTC) plus the
-result data of its component results. Regex mode applies one Python regular expression.
+match somewhere in the row, "quoted phrases" stay together, !term excludes. A row is its
+columns as displayed (store/search_text.py) plus the result data of its component
+results. Regex mode applies one Python regular expression.
+
+The filter becomes one SQL condition, so the database does the work: with SQLite's
+FTS5 trigram index (store/sqlite.py) a term of three or more characters is an index
+lookup; shorter terms, and regexes without a literal of three characters, scan.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from .columns import COMPONENT_COLUMNS, STUDY_COLUMNS
+import peewee
+from peewee import SQL, Table, fn
+
+from . import sqlite
 from .errors import StoreError
-from .jatos_values import utc_iso
-from .models import ComponentResult
-from .rows import ComponentRow, StudyRow, component_rows, study_rows
+from .models import ComponentResult, StudyResult
 
 
 @dataclass(frozen=True)
@@ -54,55 +59,148 @@ class Filter:
         if self.regex:
             self.compiled()
 
-
-def study_row_text(row: StudyRow) -> str:
-    parts = [c.render(row) for c in STUDY_COLUMNS]
-    parts += [utc_iso(row.start_date), utc_iso(row.end_date), utc_iso(row.last_seen_date)]
-    # Not columns in JATOS, but what researchers look results up by (a Prolific id, a comment).
-    parts += [row.study_title, row.url_query_parameters or "", row.worker_comment or ""]
-    return " ".join(p for p in parts if p)
+    @property
+    def active(self) -> bool:
+        return bool(self.text.strip())
 
 
-def component_row_text(row: ComponentRow) -> str:
-    parts = [c.render(row) for c in COMPONENT_COLUMNS]
-    parts += [utc_iso(row.start_date), utc_iso(row.end_date), row.component_title or f"Component {row.component_id}"]
-    return " ".join(p for p in parts if p)
+_META = "\\.^$*+?{}[]|()"
 
 
-def _data_matches(pattern: str, flags_ci: bool, level: str) -> set[int]:
-    """Ids (study results, or component results) whose result data matches a regex."""
-    # SQLite's REGEXP is Python's re.search; (?i) gives case-insensitivity.
-    pat = ("(?i)" if flags_ci else "") + pattern
-    key = ComponentResult.id if level == "component" else ComponentResult.study_result
-    q = ComponentResult.select(key).where(ComponentResult.data.regexp(pat)).distinct().tuples()
-    return {r[0] for r in q}
+def required_literal(pattern: str) -> str | None:
+    """The longest run of plain characters every match must contain (None if unsure)."""
+    if "|" in pattern.replace("\\|", "") or "(?" in pattern:
+        return None
+    runs, run, depth, i = [], "", 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if nxt in _META or nxt in "/-\"'":
+                run += nxt if depth == 0 else ""
+            else:  # \d, \w, \b ...: not a literal
+                runs.append(run)
+                run = ""
+            i += 2
+            continue
+        if c in "*?{":
+            run = run[:-1]  # the quantifier makes the last character optional
+            runs.append(run)
+            run = ""
+            if c == "{":
+                close = pattern.find("}", i)
+                i = close if close != -1 else len(pattern)
+        elif c == "+":
+            runs.append(run)
+            run = ""
+        elif c in "([":
+            runs.append(run)
+            run = ""
+            if c == "[":
+                close = pattern.find("]", i + 2)
+                i = close if close != -1 else len(pattern)
+            else:
+                depth += 1
+        elif c == ")":
+            depth = max(0, depth - 1)
+            runs.append(run)
+            run = ""
+        elif c in "^$.":
+            runs.append(run)
+            run = ""
+        elif depth == 0:
+            run += c
+        i += 1
+    runs.append(run)
+    best = max(runs, key=len)
+    return best if len(best) >= 3 else None
 
 
-def apply(filter_: Filter, level: str, ids: Iterable[int]) -> list[int]:
+# -- conditions ---------------------------------------------------------------------------------
+
+
+def _indexed() -> bool:
+    db = StudyResult._meta.database
+    target = getattr(db, "obj", db)
+    return isinstance(target, peewee.SqliteDatabase) and sqlite.has_search_index(target)
+
+
+def _fts(table: str, column: str, text: str):
+    return Table(table).select(SQL("rowid")).where(SQL(f"{column} MATCH ?", [sqlite.fts_phrase(text)]))
+
+
+def _contains(field, text: str, case_sensitive: bool):
+    return fn.instr(field, text) > 0 if case_sensitive else field.contains(text)
+
+
+def _term_condition(term: str, level: str, case_sensitive: bool, indexed: bool):
+    """Rows (of this level) where the term is in the displayed columns or in the data."""
+    use_index = indexed and len(term) >= 3
+    if level == "study":
+        if use_index:
+            meta = StudyResult.id.in_(_fts("meta_fts", "search_text", term))
+            if case_sensitive:
+                meta &= fn.instr(StudyResult.search_text, term) > 0
+        else:
+            meta = _contains(StudyResult.search_text, term, case_sensitive)
+    else:
+        meta = _contains(ComponentResult.search_text, term, case_sensitive)
+    Inner = ComponentResult.alias("inner_cr")
+    if use_index:
+        data = Inner.id.in_(_fts("data_fts", "data", term))
+        if case_sensitive:
+            data &= fn.instr(Inner.data, term) > 0
+    else:
+        data = _contains(Inner.data, term, case_sensitive)
+    if level == "study":
+        return meta | StudyResult.id.in_(Inner.select(Inner.study_result).where(data))
+    return meta | ComponentResult.id.in_(Inner.select(Inner.id).where(data))
+
+
+def _regex_condition(f: Filter, level: str, indexed: bool):
+    pattern = ("" if f.case_sensitive else "(?i)") + f.text
+    literal = required_literal(f.text) if indexed else None
+    Inner = ComponentResult.alias("inner_cr")
+    if level == "study":
+        meta = StudyResult.search_text.regexp(pattern)
+        if literal:
+            meta = StudyResult.id.in_(_fts("meta_fts", "search_text", literal)) & meta
+        data = Inner.data.regexp(pattern)
+        if literal:
+            data = Inner.id.in_(_fts("data_fts", "data", literal)) & data
+        return meta | StudyResult.id.in_(Inner.select(Inner.study_result).where(data))
+    meta = ComponentResult.search_text.regexp(pattern)
+    data = Inner.data.regexp(pattern)
+    if literal:
+        data = Inner.id.in_(_fts("data_fts", "data", literal)) & data
+    return meta | ComponentResult.id.in_(Inner.select(Inner.id).where(data))
+
+
+def condition(f: Filter, level: str):
+    """The filter as one condition on a query of this level's rows (None: no filter)."""
+    if not f.active:
+        return None
+    indexed = _indexed()
+    if f.regex:
+        f.validate()
+        return _regex_condition(f, level, indexed)
+    cond = None
+    for term in parse_smart(f.text):
+        c = _term_condition(term.text, level, f.case_sensitive, indexed)
+        c = ~c if term.negated else c
+        cond = c if cond is None else cond & c
+    return cond
+
+
+def apply(f: Filter, level: str, ids: Iterable[int]) -> list[int]:
     """The ids (in the given order) whose rows match the filter."""
     ids = list(ids)
-    if not filter_.text.strip():
+    cond = condition(f, level)
+    if cond is None:
         return ids
-    rows = study_rows(ids) if level == "study" else component_rows(ids)
-    to_text = study_row_text if level == "study" else component_row_text
-    texts = {r.id: to_text(r) for r in rows}
-    ci = not filter_.case_sensitive
-    if filter_.regex:
-        rx = filter_.compiled()
-        in_data = _data_matches(filter_.text, ci, level)
-        return [i for i in ids if i in in_data or (i in texts and rx.search(texts[i]))]
-    terms = parse_smart(filter_.text)
-    if not terms:
-        return ids
-    if ci:
-        texts = {k: v.lower() for k, v in texts.items()}
-    keep = [i for i in ids if i in texts]
-    for term in terms:
-        needle = term.text.lower() if ci else term.text
-        in_data = _data_matches(re.escape(term.text), ci, level)
-        if term.negated:
-            keep = [i for i in keep if needle not in texts[i] and i not in in_data]
-        else:
-            keep = [i for i in keep if needle in texts[i] or i in in_data]
-    return keep
-
+    model = StudyResult if level == "study" else ComponentResult
+    keep: set[int] = set()
+    for chunk in peewee.chunked(ids, 10_000):
+        q = model.select(model.id).where(model.id.in_(chunk) & cond).tuples()
+        keep.update(r[0] for r in q)
+    return [i for i in ids if i in keep]

@@ -127,9 +127,13 @@ class Selection:
     def component_result_ids_unfiltered(self) -> list[int]:
         return self._ids(ComponentResult.select(ComponentResult.id).join(StudyResult))
 
-    def _ids(self, q) -> list[int]:
+    def _ids(self, q, filtered: bool = False) -> list[int]:
         for c in self.where():
             q = q.where(c)
+        f = self.search_filter() if filtered else None
+        cond = search.condition(f, self.level) if f else None
+        if cond is not None:
+            q = q.where(cond)
         ids = (r[0] for r in q.tuples())
         wanted = self.explicit_ids()
         return sorted(ids if wanted is None else (i for i in ids if i in wanted))
@@ -138,11 +142,8 @@ class Selection:
         """The selected rows of this level (study or component results), ascending."""
         self.check_scope()
         if self.level == "component":
-            ids = self.component_result_ids_unfiltered()
-        else:
-            ids = self.study_result_ids_unfiltered()
-        f = self.search_filter()
-        return search.apply(f, self.level, ids) if f else ids
+            return self._ids(ComponentResult.select(ComponentResult.id).join(StudyResult), filtered=True)
+        return self._ids(StudyResult.select(StudyResult.id), filtered=True)
 
     def component_ids_for_export(self) -> list[int]:
         """JATOS resolves every export to a sorted set of component result ids (§3.0)."""

@@ -39,3 +39,105 @@ def make_database(path: Path, lock_timeout: float) -> SqliteDatabase:
 def is_lock_error(exc: BaseException) -> bool:
     text = str(exc).lower()
     return "database is locked" in text or "database is busy" in text
+
+
+# -- the search index: FTS5 with the trigram tokenizer ---------------------------------------------
+#
+# data_fts indexes component_result.data, meta_fts indexes study_result.search_text; both are
+# external-content tables kept in sync by triggers. A bulk change (an import, a delete) takes
+# the triggers out for its transaction and updates the index for exactly the rows it touches,
+# which is many times faster than row-by-row triggers.
+
+_INDEXES = (
+    # (fts table, content table, column)
+    ("data_fts", "component_result", "data"),
+    ("meta_fts", "study_result", "search_text"),
+)
+
+
+def _triggers(fts: str, table: str, col: str) -> list[str]:
+    # Every row is indexed, NULL ones as empty documents, as FTS5's 'rebuild' does.
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {fts}(rowid, {col}) VALUES (new.id, new.{col}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.id, old.{col}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF {col} ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.id, old.{col}); "
+        f"INSERT INTO {fts}(rowid, {col}) VALUES (new.id, new.{col}); END",
+    ]
+
+
+def has_search_index(db) -> bool:
+    cur = db.execute_sql("SELECT count(*) FROM sqlite_master WHERE name IN ('data_fts', 'meta_fts')")
+    try:
+        return cur.fetchone()[0] == 2
+    finally:
+        cur.close()
+
+
+def install_search_index(db) -> bool:
+    """Create the index (once; filling it from rows already there). False without FTS5 trigram."""
+    if has_search_index(db):
+        return True
+    try:
+        for fts, table, col in _INDEXES:
+            db.execute_sql(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({col}, content='{table}', "
+                f"content_rowid='id', tokenize='trigram')"
+            )
+            db.execute_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+            for sql in _triggers(fts, table, col):
+                db.execute_sql(sql)
+    except Exception as exc:  # an SQLite without FTS5 or trigram: the filter scans instead
+        if "no such module" in str(exc) or "no such tokenizer" in str(exc):
+            return False
+        raise
+    return True
+
+
+class suspended_index:
+    """For one bulk change inside a transaction: un-index the touched rows, drop the triggers;
+    afterwards index the touched rows that still exist and restore the triggers."""
+
+    def __init__(self, db, component_result_ids, study_result_ids):
+        self.db = db
+        self.ids = {"data_fts": sorted(set(component_result_ids)), "meta_fts": sorted(set(study_result_ids))}
+
+    def _each(self, sql_for):
+        for fts, table, col in _INDEXES:
+            ids = self.ids[fts]
+            for i in range(0, len(ids), 30_000):
+                chunk = ids[i : i + 30_000]
+                marks = ",".join("?" * len(chunk))
+                self.db.execute_sql(sql_for(fts, table, col, marks), chunk).close()
+
+    def __enter__(self):
+        if not has_search_index(self.db):
+            self.active = False
+            return self
+        self.active = True
+        self._each(
+            lambda fts, table, col, marks: f"INSERT INTO {fts}({fts}, rowid, {col}) SELECT 'delete', id, {col} "
+            f"FROM {table} WHERE id IN ({marks})"
+        )
+        for fts, _, _ in _INDEXES:
+            for suffix in ("ai", "ad", "au"):
+                self.db.execute_sql(f"DROP TRIGGER IF EXISTS {fts}_{suffix}").close()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if not self.active or exc_type is not None:
+            return False  # the transaction rolls back, and the triggers with it
+        self._each(
+            lambda fts, table, col, marks: f"INSERT INTO {fts}(rowid, {col}) SELECT id, {col} FROM {table} "
+            f"WHERE id IN ({marks})"
+        )
+        for fts, table, col in _INDEXES:
+            for sql in _triggers(fts, table, col):
+                self.db.execute_sql(sql).close()
+        return False
+
+
+def fts_phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'

@@ -113,8 +113,11 @@ def _sort_expressions(level: str) -> dict:
     }
 
 
-def ordered_ids(selection: Selection, sort_key: str | None, descending: bool) -> array:
-    """The ids of a selection's rows in the page's order, sorted in the database."""
+def ordered_ids(
+    selection: Selection, sort_key: str | None, descending: bool, filter_: search.Filter | None = None,
+    limit: int | None = None,
+) -> array:
+    """The ids of a selection's rows in the page's order, filtered and sorted in the database."""
     level = selection.level
     exprs = _sort_expressions(level)
     expr = exprs.get(sort_key or "id", exprs["id"])
@@ -139,10 +142,16 @@ def ordered_ids(selection: Selection, sort_key: str | None, descending: bool) ->
         )
     for cond in selection.where():
         q = q.where(cond)
+    fcond = search.condition(filter_, level) if filter_ is not None else None
+    if fcond is not None:
+        q = q.where(fcond)
     order = [expr.desc(nulls="LAST") if descending else expr.asc(nulls="FIRST")]
     if expr is not base:
         order.append(base.desc() if descending else base.asc())
-    rows = (r[0] for r in q.order_by(*order).tuples())
+    q = q.order_by(*order)
+    if limit is not None:
+        q = q.limit(limit)
+    rows = (r[0] for r in q.tuples())
     wanted = selection.explicit_ids()
     return array("q", rows if wanted is None else (i for i in rows if i in wanted))
 
@@ -162,23 +171,43 @@ class ResultsView:
         self.total = 0
         self.selected: set[int] = set()
         self.expanded: dict[int, list[Line]] = {}  # row id -> its child and preview lines
+        self.partial = False  # only the first rows of a filter are known yet
+        self._dirty_total = True
         self._cache: OrderedDict[int, dict[int, StudyRow | ComponentRow]] = OrderedDict()
 
     # -- computing ----------------------------------------------------------------------
 
-    def compute(self, filter_: search.Filter | None = None, sort_key=..., descending=None) -> tuple:
-        """Work out ids for a filter and sort (may be slow: run it in a worker). Pure: no state changes."""
+    def compute(self, filter_: search.Filter | None = None, sort_key=..., descending=None, limit: int | None = None) -> tuple:
+        """Work out ids for a filter and sort (may be slow: run it in a worker). Pure: no state changes.
+
+        With `limit`, only the first rows (to show at once); the total is then None."""
         f = self.filter if filter_ is None else filter_
         key = self.sort_key if sort_key is ... else sort_key
         desc = self.descending if descending is None else descending
         base = self.page.selection()
-        all_ids = ordered_ids(base, key, desc)
-        ids = array("q", search.apply(f, self.level, all_ids)) if f.text.strip() else all_ids
-        return f, key, desc, ids, len(all_ids)
+        ids = ordered_ids(base, key, desc, f if f.active else None, limit)
+        if limit is not None:
+            return f, key, desc, ids, None
+        total = len(ids) if not f.active else self._count(base)
+        return f, key, desc, ids, total
+
+    def completed(self, first: tuple) -> tuple:
+        """A limited compute() that found fewer rows than its limit is the whole answer."""
+        return first[:4] + (self._count(self.page.selection()),)
+
+    def _count(self, base: Selection) -> int:
+        if self.total and not self._dirty_total:
+            return self.total
+        return len(ordered_ids(base, None, True))
 
     def apply(self, computed: tuple) -> None:
-        """Take the result of compute() (on the UI thread)."""
-        self.filter, self.sort_key, self.descending, self.ids, self.total = computed
+        """Take the result of compute() (on the UI thread). A partial result (total None)
+        shows the first rows while the rest is still being counted."""
+        self.filter, self.sort_key, self.descending, self.ids, total = computed
+        self.partial = total is None
+        if total is not None:
+            self.total = total
+            self._dirty_total = False
         self._cache.clear()
         present = set(self.ids)
         self.expanded = {k: v for k, v in self.expanded.items() if k in present}
@@ -190,6 +219,7 @@ class ResultsView:
     def reload_rows(self) -> None:
         """Forget cached rows (after another process changed the database)."""
         self._cache.clear()
+        self._dirty_total = True
         for rid in list(self.expanded):
             self.expanded[rid] = self._child_lines(rid)
         self._relayout()
@@ -296,7 +326,8 @@ class ResultsView:
         return sorted(self.selected)
 
     def status(self) -> str:
-        text = f"{len(self.ids)} of {self.total} shown · {len(self.selected)} selected"
+        shown = f"first {len(self.ids)} (counting…)" if self.partial else str(len(self.ids))
+        text = f"{shown} of {self.total} shown · {len(self.selected)} selected"
         if self.filter.text.strip():
             mode = []
             if self.filter.regex:

@@ -105,3 +105,27 @@ def test_cli_invalid_regex(db_path, tmp_path):
 def test_cli_bad_id_list(db_path):
     r = run_cli("export", "data", "--ids", "1-x", "-o", "/tmp/never.txt")
     assert r.returncode == 2 and "not an id or id range" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "pattern,literal",
+    [(r'"rt":6\d\d', '"rt":6'), ("PROLIFIC|x", None), ("abc?def", "def"), ("hello.*world", "hello"),
+     (r"^102\b", "102"), ("(abcd)+xyz", "xyz"), ("ab", None), ("[abc]defg", "defg"), ("x{2}yzw", "yzw"),
+     (r"a\.bcd", "a.bcd"), ("(?i)abc", None)],
+)
+def test_required_literal_for_the_index_prefilter(pattern, literal):
+    from store.search import required_literal
+
+    assert required_literal(pattern) == literal
+
+
+def test_search_index_stays_consistent(scenario, db_path, tmp_path):
+    from conftest import index_is_consistent
+    from store.delete import delete
+
+    assert index_is_consistent(db_path)
+    import_paths(scenario, [fx.results_archive(tmp_path)])  # again: rows re-indexed
+    assert index_is_consistent(db_path)
+    delete(scenario, Selection(study_result_ids=[101]))
+    assert index_is_consistent(db_path)
+    assert ids(filter="trial") == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import peewee
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,6 +25,9 @@ from . import clipboard, settings
 from .dialogs import ColumnsScreen, ConfirmScreen, DeleteScreen, ExportRequest, ExportScreen, HelpScreen
 from .display import cell_text, time_zone_name
 from .results_table import ResultsTable
+
+
+FIRST_ROWS = 200
 
 
 class ResultsScreen(Screen):
@@ -61,6 +66,7 @@ class ResultsScreen(Screen):
             if cols:
                 self.view.columns = cols
         self._generation = 0
+        self._query_connection = None  # the database connection of the filter query under way
         self._cancel = threading.Event()
         self._token = None
 
@@ -103,6 +109,9 @@ class ResultsScreen(Screen):
 
     def recompute(self, filter_: Filter | None = None, sort_key=..., descending=None, keep: int | None = None) -> None:
         self._generation += 1
+        running = self._query_connection
+        if running is not None:
+            running.interrupt()  # the newest keystroke wins: stop the query still running
         if keep is None:
             line = self.table.current_line()
             keep = line.row_id if line else None
@@ -110,11 +119,30 @@ class ResultsScreen(Screen):
 
     @work(thread=True, exclusive=True, group="compute")
     def _compute(self, generation: int, filter_, sort_key, descending, keep) -> None:
+        self._query_connection = self.app.store.db.connection()
+        f = filter_ if filter_ is not None else self.view.filter
         try:
-            computed = self.view.compute(filter_, sort_key, descending)
+            if f.active:
+                # The first rows at once; the exact count follows.
+                first = self.view.compute(filter_, sort_key, descending, limit=FIRST_ROWS)
+                if generation != self._generation:
+                    return
+                self.app.call_from_thread(self._computed, generation, first, keep)
+                if len(first[3]) < FIRST_ROWS:
+                    computed = self.view.completed(first)  # that was all of them
+                else:
+                    computed = self.view.compute(filter_, sort_key, descending)
+            else:
+                computed = self.view.compute(filter_, sort_key, descending)
         except StoreError as exc:
             self.app.call_from_thread(self._compute_failed, generation, str(exc))
             return
+        except peewee.OperationalError as exc:
+            if "interrupt" in str(exc):
+                return  # a newer request took over
+            raise
+        finally:
+            self._query_connection = None
         self.app.call_from_thread(self._computed, generation, computed, keep)
 
     def _compute_failed(self, generation: int, message: str) -> None:
