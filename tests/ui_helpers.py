@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from textual.worker import WorkerCancelled
+
 from tui.results_table import ResultsTable
 
 
 async def settle(pilot) -> None:
     """Wait until every worker has finished and the screen has caught up (no sleeps)."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    for _ in range(2):
+        while True:
+            try:
+                await pilot.app.workers.wait_for_complete()
+                break
+            except WorkerCancelled:  # superseded by a newer request (exclusive workers): wait again
+                continue
+        await pilot.pause()
 
 
 def table_lines(app) -> list[str]:

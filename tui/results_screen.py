@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import peewee
 
@@ -66,6 +67,9 @@ class ResultsScreen(Screen):
             if cols:
                 self.view.columns = cols
         self._generation = 0
+        self.applied_generation = -1  # the newest request whose rows are on screen
+        self.applied_at = 0.0
+        self.filter_edits = 0  # filter changes handled so far (benchmarks wait on it)
         self._query_connection = None  # the database connection of the filter query under way
         self._cancel = threading.Event()
         self._token = None
@@ -153,6 +157,8 @@ class ResultsScreen(Screen):
         if generation != self._generation:
             return  # a newer keystroke already asked for something else
         self.view.apply(computed)
+        self.applied_generation = generation
+        self.applied_at = time.perf_counter()
         self._set_error("")
         self.table.refresh_layout()
         if keep is not None:
@@ -191,6 +197,7 @@ class ResultsScreen(Screen):
         return Filter(self.query_one("#filter", Input).value, regex, case)
 
     def _filter_changed(self) -> None:
+        self.filter_edits += 1
         f = self._pending_filter()
         try:
             f.validate()

@@ -7,6 +7,8 @@ and keeps a cursor. Everything else (scope, filter, sort, selection) lives in th
 
 from __future__ import annotations
 
+import time
+
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
@@ -81,6 +83,7 @@ class ResultsTable(ScrollView, can_focus=True):
     def __init__(self, view: ResultsView, **kw) -> None:
         super().__init__(**kw)
         self.view = view
+        self.painted_at = 0.0
 
     # -- geometry ---------------------------------------------------------------------------
 
@@ -212,6 +215,7 @@ class ResultsTable(ScrollView, can_focus=True):
         scroll_x = int(self.scroll_offset.x)
         base = self.rich_style
         if y == 0:
+            self.painted_at = time.perf_counter()  # when the table was last drawn (benchmarks read it)
             strip = self._header()
         else:
             line_no = int(self.scroll_offset.y) + y - 1

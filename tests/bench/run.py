@@ -1,0 +1,206 @@
+"""The benchmark: builds the data sets, measures, prints a table, writes JSON and RESULTS.md.
+
+    .venv/bin/python tests/bench/run.py            # S and M (about 20 minutes, ~3 GB of disk)
+    .venv/bin/python tests/bench/run.py --sets S   # one set
+    .venv/bin/python tests/bench/run.py --sets tiny --no-results   # a quick smoke run
+
+Data sets are built once into tests/bench/out/ (ignored by git) and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+import datasets  # noqa: E402
+
+TARGETS = {
+    "S": {
+        "first rows": ("≤", 1.0, "s"), "keystroke p50": ("≤", 0.030, "s"), "keystroke p95": ("≤", 0.100, "s"),
+        "exact count, term in every row": ("≤", 0.6, "s"), "longest stall": ("≤", 0.050, "s"),
+        "page down": ("≤", 0.020, "s"), "jump to end": ("≤", 0.020, "s"), "peak RSS": ("≤", 200, "MB"),
+        "plain-text export vs cp": ("≥", 0.6, "x"), "archive export vs zip": ("≥", 1.0, "x"),
+        "import of the archive": ("≥", 15, "MB/s"), "delete 10k study results": ("≤", 2.0, "s"),
+    },
+    "M": {
+        "first rows": ("≤", 1.5, "s"), "keystroke p50": ("≤", 0.050, "s"), "keystroke p95": ("≤", 0.150, "s"),
+        "exact count, term in every row": ("≤", 1.5, "s"), "longest stall": ("≤", 0.050, "s"),
+        "page down": ("≤", 0.020, "s"), "jump to end": ("≤", 0.020, "s"), "peak RSS": ("≤", 400, "MB"),
+    },
+}
+TARGETS["tiny"] = TARGETS["S"]
+
+
+def timed(fn, *args, **kw):
+    t = time.perf_counter()
+    result = fn(*args, **kw)
+    return time.perf_counter() - t, result
+
+
+def build(name: str, out: Path) -> Path:
+    from store import open_store
+    from store.importer import _import_sources
+
+    db = out / f"{name}.sqlite3"
+    if db.exists():
+        return db
+    tmp = out / f"{name}.building.sqlite3"
+    for p in out.glob(f"{name}.building*"):
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
+    print(f"building {name} …", flush=True)
+    source = datasets.build_source(name, **datasets.SETS[name])
+    with open_store(tmp) as store:
+        seconds, _ = timed(_import_sources, store, [source], None, None)
+    print(f"built {name} in {seconds:.1f} s", flush=True)
+    tmp.rename(db)
+    files = tmp.with_name(tmp.stem + "-files")
+    if files.exists():
+        files.rename(db.with_name(db.stem + "-files"))
+    return db
+
+
+def files_and_exports(name: str, db: Path, out: Path) -> dict:
+    from store import Selection, open_store
+    from store.delete import delete_ids
+    from store.export import export
+
+    res: dict = {}
+    work = out / f"{name}-work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    with open_store(db) as store:
+        # plain text, and cp of a file of the same size, in the same run
+        export(store, "data", Selection(), work / "warm.txt", force=True)  # warm the cache
+        t_txt, _ = timed(export, store, "data", Selection(), work / "all.txt", force=True)
+        size = (work / "all.txt").stat().st_size
+        t_cp, _ = timed(subprocess.run, ["cp", str(work / "all.txt"), str(work / "copy.txt")], check=True)
+        res["plain-text export MB/s"] = size / t_txt / 1e6
+        res["cp MB/s"] = size / t_cp / 1e6
+        res["plain-text export vs cp"] = t_cp / t_txt
+        # archive, and the zip command on the same data.txt files
+        t_zip_ours, _ = timed(export, store, "archive", Selection(), work / "archive.zip", force=True)
+    subprocess.run(["unzip", "-q", str(work / "archive.zip"), "-d", str(work / "unpacked")], check=True)
+    (work / "unpacked" / "metadata.json").unlink()
+    t_zip_cmd, _ = timed(
+        subprocess.run, ["zip", "-q", "-r", str(work / "zipcmd.zip"), "."], cwd=work / "unpacked", check=True
+    )
+    res["archive export MB/s"] = size / t_zip_ours / 1e6
+    res["zip command MB/s"] = size / t_zip_cmd / 1e6
+    res["archive export vs zip"] = t_zip_cmd / t_zip_ours
+    # import of the archive into a fresh store
+    from store.importer import import_paths
+
+    fresh = work / "imported.sqlite3"
+    with open_store(fresh) as store:
+        t_imp, summary = timed(import_paths, store, [work / "archive.zip"])
+        res["import of the archive"] = summary.bytes / t_imp / 1e6
+        res["import seconds"] = t_imp
+        ids = Selection(study=77).row_ids()[:10_000]
+        t_del, _ = timed(delete_ids, store, "study", ids)
+        res["delete 10k study results"] = t_del
+    shutil.rmtree(work / "unpacked", ignore_errors=True)
+    return res
+
+
+def screen(db: Path) -> dict:
+    t0 = time.time()
+    r = subprocess.run(
+        [sys.executable, str(HERE / "screen.py"), str(db), str(t0)], cwd=ROOT, capture_output=True, text=True
+    )
+    if r.returncode != 0:
+        raise SystemExit(r.stderr)
+    raw = json.loads(r.stdout.strip().splitlines()[-1])
+    res = {"first rows": raw["first rows"], "longest stall": raw["longest stall"], "page down": raw["page down"],
+           "jump to end": raw["jump to end"], "peak RSS": raw["peak RSS MB"], "queries": {}}
+    p50s, p95s = [], []
+    for name in [k for k in raw if isinstance(raw[k], dict)]:
+        q = raw[name]
+        res["queries"][name] = q
+        p50s.append(q["p50"])
+        p95s.append(q["p95"])
+    res["keystroke p50"] = max(p50s)  # the worst query class
+    res["keystroke p95"] = max(p95s)
+    res["exact count, term in every row"] = raw["term in every row"]["count"]
+    return res
+
+
+def verdict(name: str, key: str, value: float) -> str:
+    target = TARGETS[name].get(key)
+    if target is None:
+        return ""
+    op, bound, unit = target
+    ok = value <= bound if op == "≤" else value >= bound
+    return f"{op} {bound:g} {unit} {'✓' if ok else '✗'}"
+
+
+def fmt(key: str, value: float) -> str:
+    if key in ("peak RSS",):
+        return f"{value:.0f} MB"
+    if "vs" in key:
+        return f"{value:.2f} x"
+    if "MB/s" in key or key == "import of the archive":
+        return f"{value:.1f} MB/s"
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def table(results: dict) -> str:
+    lines = ["| set | measure | figure | target |", "|---|---|---|---|"]
+    for name, res in results.items():
+        for key, value in res.items():
+            if key == "queries":
+                continue
+            lines.append(f"| {name} | {key} | {fmt(key, value)} | {verdict(name, key, value)} |")
+        for q, v in res.get("queries", {}).items():
+            lines.append(
+                f"| {name} | keystroke, {q} (p50 / p95; exact count) | {v['p50']*1000:.1f} / {v['p95']*1000:.1f} ms; "
+                f"{v['count']*1000:.0f} ms ({v['rows']} rows) | |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sets", default="S,M")
+    ap.add_argument("--out", default=str(HERE / "out"))
+    ap.add_argument("--no-results", action="store_true", help="do not rewrite RESULTS.md")
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for name in args.sets.split(","):
+        db = build(name, out)
+        res = screen(db)
+        if name != "M":
+            res.update(files_and_exports(name, db, out))
+        results[name] = res
+        print(table({name: res}), flush=True)
+    text = table(results)
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    print(text)
+    if not args.no_results:
+        machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        import sqlite3
+
+        head = (
+            f"# Benchmark results\n\n{dt.date.today().isoformat()} on {machine}, SQLite {sqlite3.sqlite_version}.\n"
+            "Made by `tests/bench/run.py`; figures are from one run (the machines are noisy: ±15%).\n"
+            "Keystroke p50 / p95 are the worst query class; each class is listed below it.\n\n"
+        )
+        (HERE / "RESULTS.md").write_text(head + text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Screen timings on the real app (App.run_test), in a process of their own.
+
+    python tests/bench/screen.py DB START_TIME
+
+START_TIME is time.time() just before this process was started, so "process start to
+first rows" includes Python's start-up and every import. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import statistics
+import sys
+import time
+
+QUERIES = {
+    "rare term": "zebrafinch",
+    "term in every row": "correct",
+    "absent term": "qqxqqz",
+    "2-character term": "q7",
+    "case-sensitive term": "GREEN",  # with Aa on
+    "regex with literal": r'"rt":19\d\d',
+    "regex without literal": r"\d{4}x",
+}
+REGEX = {"regex with literal", "regex without literal"}
+
+
+async def main(db: str, t0: float) -> dict:
+    from store import open_store
+    from store.view import Page
+    from tui.app import ResultsApp
+    from tui.results_screen import ResultsScreen
+
+    store = open_store(db, recover=False)
+    app = ResultsApp(store, Page("study", 77))
+    out: dict = {}
+    async with app.run_test(size=(160, 40)) as pilot:
+        while not (isinstance(app.screen, ResultsScreen) and app.screen.applied_generation >= 0):
+            await asyncio.sleep(0.0005)
+        screen = app.screen
+        table = screen.query_one("#results")
+        while table.painted_at < screen.applied_at:
+            await asyncio.sleep(0.0005)
+        out["first rows"] = time.time() - t0
+        filt = screen.query_one("#filter")
+
+        stall = {"max": 0.0, "on": False}
+
+        async def monitor():
+            while True:
+                t = time.perf_counter()
+                await asyncio.sleep(0.002)
+                if stall["on"]:
+                    stall["max"] = max(stall["max"], time.perf_counter() - t - 0.002)
+
+        mon = asyncio.create_task(monitor())
+
+        async def painted(need_count: bool = False) -> float:
+            """When the newest request's rows were first drawn."""
+            while screen.applied_generation != screen._generation or (need_count and screen.view.partial):
+                await asyncio.sleep(0.0002)
+            while table.painted_at < screen.applied_at:
+                await asyncio.sleep(0.0002)
+            return table.painted_at
+
+        async def clear():
+            filt.value = ""
+            for button in ("#regex", "#case"):
+                screen.query_one(button).set_class(False, "-on")
+            screen._filter_changed()
+            await painted(True)
+            await pilot.pause()
+
+        for name, term in QUERIES.items():
+            await clear()
+            if name in REGEX:
+                screen.query_one("#regex").set_class(True, "-on")
+            if name == "case-sensitive term":
+                screen.query_one("#case").set_class(True, "-on")
+            filt.focus()
+            await pilot.pause()
+            lat = []
+            stall["on"] = True
+            for ch in term:
+                before = screen._generation
+                edits = screen.filter_edits
+                t = time.perf_counter()
+                filt.insert_text_at_cursor(ch)  # what a keystroke in the filter does
+                while screen.filter_edits == edits:
+                    await asyncio.sleep(0.0002)
+                if screen._generation == before:  # not a valid regex yet: nothing to redraw
+                    continue
+                lat.append(await painted() - t)
+            await painted(True)
+            count_after = time.perf_counter() - t
+            stall["on"] = False
+            lat.sort()
+            if not lat:
+                raise SystemExit(f"no redraw measured for {name}: error={screen.query_one('#filter-error').display}")
+            out[name] = {
+                "p50": statistics.median(lat),
+                "p95": lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))],
+                "count": count_after,
+                "rows": len(screen.view.ids),
+            }
+        out["longest stall"] = stall["max"]
+        mon.cancel()
+        await clear()
+        table.focus()
+        await pilot.pause()
+        for key, action in (("page down", table.action_page_down), ("jump to end", table.action_last)):
+            t = time.perf_counter()
+            action()
+            while table.painted_at < t:
+                await asyncio.sleep(0.0002)
+            out[key] = table.painted_at - t
+    out["peak RSS MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    store.close()
+    return out
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, ".")
+    print(json.dumps(asyncio.run(main(sys.argv[1], float(sys.argv[2])))))
