@@ -24,6 +24,7 @@ from . import files
 from .columns import Column, pick_columns
 from .database import Store
 from .errors import Cancelled, StoreError
+from .idlists import chunks, id_in
 from .jatos_values import duration_pretty, human_size
 from .models import ComponentResult, ResultFile
 from .rows import component_rows, files_of, study_rows
@@ -91,12 +92,16 @@ def export(
         return ExportResult(path, path.stat().st_size, *_counts_for_csv(selection.level, ids, n))
     row_ids = selection.row_ids()
     cr_ids = row_ids if selection.level == "component" else component_ids_of(row_ids)
+    if kind == "data":
+        # Plain text needs no grouping: stream the data straight out.
+        with files.AtomicOutput(path, force) as fh:
+            write_data_text(fh, cr_ids, progress, cancelled)
+        n_sr = len(row_ids) if selection.level == "study" else len(_owners(cr_ids))
+        return ExportResult(path, path.stat().st_size, n_sr, len(cr_ids))
     plan = _Plan(cr_ids)
     without = len(row_ids) - len(plan.sr_ids) if selection.level == "study" else 0
     with files.AtomicOutput(path, force) as fh:
-        if kind == "data":
-            write_data_text(fh, cr_ids, progress, cancelled)
-        elif kind == "metadata-json":
+        if kind == "metadata-json":
             fh.write(b"".join(_metadata_chunks(plan)))
         else:
             _write_zip(store, fh, kind, plan, progress, cancelled)
@@ -108,6 +113,14 @@ def export(
         sum(len(v) for v in plan.files.values()) if kind in ("archive", "files") else 0,
         without,
     )
+
+
+def _owners(cr_ids: list[int]) -> set[int]:
+    out: set[int] = set()
+    for chunk in chunks(ComponentResult.id, cr_ids):
+        q = ComponentResult.select(ComponentResult.study_result).where(id_in(ComponentResult.id, chunk)).distinct()
+        out.update(r[0] for r in q.tuples())
+    return out
 
 
 def _columns(selection: Selection, spec: str | None) -> list[Column]:
@@ -130,14 +143,22 @@ def _check(cancelled) -> None:
 # -- (a) plain text ----------------------------------------------------------------------------
 
 
-def iter_data(cr_ids: list[int], chunk_size: int = 200) -> Iterator[tuple[int, str | None]]:
-    """(component result id, data) in the order given, fetched a chunk at a time."""
+def iter_data(cr_ids: list[int], chunk_size: int = 2000) -> Iterator[tuple[int, bytes | None]]:
+    """(component result id, data as UTF-8 bytes) in the order given, a chunk at a time."""
+    db = ComponentResult._meta.database
+    sqlite_db = isinstance(getattr(db, "obj", db), peewee.SqliteDatabase)
+    table = ComponentResult._meta.table_name
     for chunk in peewee.chunked(cr_ids, chunk_size):
-        found = dict(
-            ComponentResult.select(ComponentResult.id, ComponentResult.data)
-            .where(ComponentResult.id.in_(chunk))
-            .tuples()
-        )
+        if sqlite_db:
+            # The stored UTF-8 bytes as they are: no decoding and encoding again in Python.
+            cursor = db.execute_sql(
+                f'SELECT id, CAST(data AS BLOB) FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))',
+                (json.dumps(chunk),),
+            )
+            found = dict(cursor.fetchall())
+        else:
+            q = ComponentResult.select(ComponentResult.id, ComponentResult.data).where(ComponentResult.id.in_(chunk))
+            found = {i: (d.encode("utf-8") if d is not None else None) for i, d in q.tuples()}
         for i in chunk:
             yield i, found.get(i)
 
@@ -145,13 +166,18 @@ def iter_data(cr_ids: list[int], chunk_size: int = 200) -> Iterator[tuple[int, s
 def write_data_text(fh, cr_ids: list[int], progress=None, cancelled=None, sep: bytes = b"\n") -> None:
     """§3.1: each data followed by a line break, ascending id; nothing for NULL data."""
     total = len(cr_ids)
+    buf: list[bytes] = []
     for n, (_, data) in enumerate(iter_data(cr_ids), 1):
         if data is not None:
-            fh.write(data.encode("utf-8") + sep)
-        if n % 1000 == 0:
+            buf.append(data)
+            buf.append(sep)
+        if n % 2000 == 0:
+            fh.write(b"".join(buf))
+            buf.clear()
             _check(cancelled)
             if progress:
                 progress(n, total)
+    fh.write(b"".join(buf))
     if progress:
         progress(total, total)
 
@@ -298,7 +324,7 @@ def _write_zip(store: Store, fh, kind: str, plan: _Plan, progress, cancelled) ->
             if data_iter is not None:
                 _, data = next(data_iter)
                 if data is not None:
-                    zf.writestr(_zip_info(f"{base}/data.txt", when), data.encode("utf-8"))
+                    zf.writestr(_zip_info(f"{base}/data.txt", when), data)
             if n % 200 == 0:
                 _check(cancelled)
                 if progress:

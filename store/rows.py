@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Iterable, NamedTuple
 
-import peewee
 from peewee import JOIN, fn
 
+from .idlists import chunks, id_in
 from .models import Batch, Component, ComponentResult, ResultFile, Study, StudyResult, Worker
 
 
@@ -107,8 +107,8 @@ def study_rows(ids: Iterable[int]) -> list[StudyRow]:
     """Rows for these study result ids, in the order given."""
     ids = list(ids)
     found: dict[int, StudyRow] = {}
-    for chunk in peewee.chunked(ids, 500):
-        for t in _study_query().where(StudyResult.id.in_(chunk)).tuples():
+    for chunk in chunks(StudyResult.id, ids):
+        for t in _study_query().where(id_in(StudyResult.id, chunk)).tuples():
             row = StudyRow(*t[:-1], bool(t[-1]))
             found[row.id] = row._replace(quota_reached=bool(row.quota_reached))
     return [found[i] for i in ids if i in found]
@@ -148,10 +148,10 @@ def _component_query():
 
 def files_of(component_result_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
     out: dict[int, list[tuple[str, int]]] = {}
-    for chunk in peewee.chunked(list(component_result_ids), 500):
+    for chunk in chunks(ResultFile.component_result, component_result_ids):
         q = (
             ResultFile.select(ResultFile.component_result, ResultFile.filename, ResultFile.size)
-            .where(ResultFile.component_result.in_(chunk))
+            .where(id_in(ResultFile.component_result, chunk))
             .order_by(ResultFile.id)
             .tuples()
         )
@@ -165,8 +165,8 @@ def component_rows(ids: Iterable[int]) -> list[ComponentRow]:
     ids = list(ids)
     found: dict[int, ComponentRow] = {}
     files = files_of(ids)
-    for chunk in peewee.chunked(ids, 500):
-        for t in _component_query().where(ComponentResult.id.in_(chunk)).tuples():
+    for chunk in chunks(ComponentResult.id, ids):
+        for t in _component_query().where(id_in(ComponentResult.id, chunk)).tuples():
             row = ComponentRow(*t, tuple(files.get(t[0], ())))
             found[row.id] = row._replace(data_is_null=bool(row.data_is_null), quota_reached=bool(row.quota_reached))
     return [found[i] for i in ids if i in found]

@@ -21,6 +21,7 @@ from peewee import SQL, Table, fn
 
 from . import sqlite
 from .errors import StoreError
+from .idlists import chunks, id_in
 from .models import ComponentResult, StudyResult
 
 
@@ -200,7 +201,7 @@ def apply(f: Filter, level: str, ids: Iterable[int]) -> list[int]:
         return ids
     model = StudyResult if level == "study" else ComponentResult
     keep: set[int] = set()
-    for chunk in peewee.chunked(ids, 10_000):
-        q = model.select(model.id).where(model.id.in_(chunk) & cond).tuples()
+    for chunk in chunks(model.id, ids):
+        q = model.select(model.id).where(id_in(model.id, chunk) & cond).tuples()
         keep.update(r[0] for r in q)
     return [i for i in ids if i in keep]

@@ -15,6 +15,7 @@ import peewee
 
 from . import search
 from .errors import StoreError
+from .idlists import chunks, id_in
 from .jatos_values import parse_id_list
 from .models import Batch, Component, ComponentResult, GroupResult, Study, StudyResult, Worker
 
@@ -154,7 +155,7 @@ class Selection:
 def component_ids_of(study_result_ids: list[int]) -> list[int]:
     """The component results of these study results, ascending."""
     out: list[int] = []
-    for chunk in peewee.chunked(study_result_ids, 500):
-        q = ComponentResult.select(ComponentResult.id).where(ComponentResult.study_result.in_(chunk)).tuples()
+    for chunk in chunks(ComponentResult.study_result, study_result_ids):
+        q = ComponentResult.select(ComponentResult.id).where(id_in(ComponentResult.study_result, chunk)).tuples()
         out.extend(r[0] for r in q)
     return sorted(out)

@@ -397,7 +397,7 @@ class ResultsScreen(Screen):
             ids = [line.row_id]
         else:
             ids = component_ids_of([line.row_id])
-        text = "".join(d + "\n" for _, d in iter_data(ids) if d is not None)
+        text = b"".join(d + b"\n" for _, d in iter_data(ids) if d is not None).decode("utf-8")
         clipboard.copy(self.app, text, "the result data")
 
     # -- export ---------------------------------------------------------------------------------------------
