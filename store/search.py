@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 import peewee
-from peewee import SQL, Table, fn
+from peewee import SQL, NodeList, fn
 
 from . import sqlite
 from .errors import StoreError
@@ -120,39 +120,45 @@ def required_literal(pattern: str) -> str | None:
 # -- conditions ---------------------------------------------------------------------------------
 
 
+def _is_sqlite() -> bool:
+    db = StudyResult._meta.database
+    return isinstance(getattr(db, "obj", db), peewee.SqliteDatabase)
+
+
 def _indexed() -> bool:
     db = StudyResult._meta.database
-    target = getattr(db, "obj", db)
-    return isinstance(target, peewee.SqliteDatabase) and sqlite.has_search_index(target)
+    return _is_sqlite() and sqlite.has_search_index(getattr(db, "obj", db))
 
 
-def _fts(table: str, column: str, text: str):
-    return Table(table).select(SQL("rowid")).where(SQL(f"{column} MATCH ?", [sqlite.fts_phrase(text)]))
+def _in_fts(field, table: str, text: str):
+    """field IN (rows of the index holding every trigram of the text)."""
+    return NodeList((field, SQL(f"IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)", [sqlite.fts_trigrams(text)])))
 
 
-def _contains(field, text: str, case_sensitive: bool):
-    return fn.instr(field, text) > 0 if case_sensitive else field.contains(text)
+def _contains(field, text: str, case_sensitive: bool, sqlite_db: bool):
+    if case_sensitive:
+        return fn.instr(field, text) > 0
+    if not sqlite_db:
+        return field.contains(text)  # ILIKE on PostgreSQL, case-insensitive collations on MySQL
+    if text.isascii():
+        return fn.instr(fn.lower(field), text.lower()) > 0
+    return fn.folded_contains(field, text)
 
 
 def _term_condition(term: str, level: str, case_sensitive: bool, indexed: bool):
     """Rows (of this level) where the term is in the displayed columns or in the data."""
     use_index = indexed and len(term) >= 3
-    if level == "study":
-        if use_index:
-            meta = StudyResult.id.in_(_fts("meta_fts", "search_text", term))
-            if case_sensitive:
-                meta &= fn.instr(StudyResult.search_text, term) > 0
-        else:
-            meta = _contains(StudyResult.search_text, term, case_sensitive)
-    else:
-        meta = _contains(ComponentResult.search_text, term, case_sensitive)
+    sqlite_db = indexed or _is_sqlite()
     Inner = ComponentResult.alias("inner_cr")
-    if use_index:
-        data = Inner.id.in_(_fts("data_fts", "data", term))
-        if case_sensitive:
-            data &= fn.instr(Inner.data, term) > 0
+    if level == "study":
+        meta = _contains(StudyResult.search_text, term, case_sensitive, sqlite_db)
+        if use_index:
+            meta = _in_fts(StudyResult.id, "meta_fts", term) & meta
     else:
-        data = _contains(Inner.data, term, case_sensitive)
+        meta = _contains(ComponentResult.search_text, term, case_sensitive, sqlite_db)
+    data = _contains(Inner.data, term, case_sensitive, sqlite_db)
+    if use_index:
+        data = _in_fts(Inner.id, "data_fts", term) & data
     if level == "study":
         return meta | StudyResult.id.in_(Inner.select(Inner.study_result).where(data))
     return meta | ComponentResult.id.in_(Inner.select(Inner.id).where(data))
@@ -165,15 +171,15 @@ def _regex_condition(f: Filter, level: str, indexed: bool):
     if level == "study":
         meta = StudyResult.search_text.regexp(pattern)
         if literal:
-            meta = StudyResult.id.in_(_fts("meta_fts", "search_text", literal)) & meta
+            meta = _in_fts(StudyResult.id, "meta_fts", literal) & meta
         data = Inner.data.regexp(pattern)
         if literal:
-            data = Inner.id.in_(_fts("data_fts", "data", literal)) & data
+            data = _in_fts(Inner.id, "data_fts", literal) & data
         return meta | StudyResult.id.in_(Inner.select(Inner.study_result).where(data))
     meta = ComponentResult.search_text.regexp(pattern)
     data = Inner.data.regexp(pattern)
     if literal:
-        data = Inner.id.in_(_fts("data_fts", "data", literal)) & data
+        data = _in_fts(Inner.id, "data_fts", literal) & data
     return meta | ComponentResult.id.in_(Inner.select(Inner.id).where(data))
 
 

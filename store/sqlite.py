@@ -22,7 +22,7 @@ def create_private_file(path: Path) -> None:
 
 def make_database(path: Path, lock_timeout: float) -> SqliteDatabase:
     create_private_file(path)
-    return SqliteDatabase(
+    db = SqliteDatabase(
         str(path),
         pragmas={
             "journal_mode": "wal",
@@ -34,6 +34,8 @@ def make_database(path: Path, lock_timeout: float) -> SqliteDatabase:
         timeout=lock_timeout,
         regexp_function=True,
     )
+    db.register_function(folded_contains, "folded_contains", 2)
+    return db
 
 
 def is_lock_error(exc: BaseException) -> bool:
@@ -83,8 +85,10 @@ def install_search_index(db) -> bool:
     try:
         for fts, table, col in _INDEXES:
             db.execute_sql(
+                # detail=none: a fifth of the size and twice the indexing speed of detail=full;
+                # the price is that a match is a set of trigrams, checked against the row.
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({col}, content='{table}', "
-                f"content_rowid='id', tokenize='trigram')"
+                f"content_rowid='id', tokenize='trigram', detail='none')"
             )
             db.execute_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
             for sql in _triggers(fts, table, col):
@@ -139,5 +143,13 @@ class suspended_index:
         return False
 
 
-def fts_phrase(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
+def fts_trigrams(term: str) -> str:
+    """A MATCH expression for the rows holding every trigram of the term (a superset of the
+    rows containing it: callers check the row itself)."""
+    grams = dict.fromkeys(term[i : i + 3] for i in range(len(term) - 2))
+    return " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
+
+
+def folded_contains(text, term) -> bool:
+    """Case-insensitive containment for non-ASCII terms (SQLite's lower() is ASCII-only)."""
+    return text is not None and term.casefold() in text.casefold()

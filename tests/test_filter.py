@@ -129,3 +129,20 @@ def test_search_index_stays_consistent(scenario, db_path, tmp_path):
     delete(scenario, Selection(study_result_ids=[101]))
     assert index_is_consistent(db_path)
     assert ids(filter="trial") == []
+
+
+def test_non_ascii_terms_fold_case(store, tmp_path):
+    import json
+
+    doc = fx.metadata_doc()
+    path = fx.write_zip(
+        tmp_path / "a.zip",
+        [("study_result_101/comp-result_301/data.txt", '{"comment":"Schöne Farben, très bien"}'.encode()),
+         ("metadata.json", json.dumps(doc).encode())],
+    )
+    import_paths(store, [path])
+    assert ids(filter="SCHÖNE") == [101]
+    assert ids(filter="TRÈS") == [101]
+    assert ids(filter="SCHÖNE", case_sensitive=True) == []
+    assert ids(filter="Schöne", case_sensitive=True) == [101]
+    assert ids(filter="ön") == [101]  # shorter than a trigram: scanned
