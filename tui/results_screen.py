@@ -124,18 +124,14 @@ class ResultsScreen(Screen):
     @work(thread=True, exclusive=True, group="compute")
     def _compute(self, generation: int, filter_, sort_key, descending, keep) -> None:
         self._query_connection = self.app.store.db.connection()
-        f = filter_ if filter_ is not None else self.view.filter
         try:
-            if f.active:
-                # The first rows at once; the exact count follows.
-                first = self.view.compute(filter_, sort_key, descending, limit=FIRST_ROWS)
-                if generation != self._generation:
-                    return
-                self.app.call_from_thread(self._computed, generation, first, keep)
-                if len(first[3]) < FIRST_ROWS:
-                    computed = self.view.completed(first)  # that was all of them
-                else:
-                    computed = self.view.compute(filter_, sort_key, descending)
+            # The first rows at once; all of them, and the exact count, follow.
+            first = self.view.compute(filter_, sort_key, descending, limit=FIRST_ROWS)
+            if generation != self._generation:
+                return
+            self.app.call_from_thread(self._computed, generation, first, keep)
+            if len(first[3]) < FIRST_ROWS:
+                computed = self.view.completed(first)  # that was all of them
             else:
                 computed = self.view.compute(filter_, sort_key, descending)
         except StoreError as exc:
@@ -497,6 +493,7 @@ class ResultsScreen(Screen):
     def _deleted(self, ids: list[int], line: str) -> None:
         self.view.selected.difference_update(ids)
         self._work_done(line[0].upper() + line[1:] + ".")
+        self.view.reload_rows()
         self.recompute()
 
     # -- progress -------------------------------------------------------------------------------------------
