@@ -196,17 +196,12 @@ class _Plan:
             if r is not None:
                 by_sr.setdefault(r.study_result_id, []).append(cid)
         self.srs = {r.id: r for r in study_rows(sorted(by_sr))}
-        self.by_study: dict[int, list[int]] = {}
+        by_study: dict[int, set[int]] = {}
         for cid in cr_ids:
             r = self.crs.get(cid)
-            if r is None:
-                continue
-            st = self.srs[r.study_result_id].study_id
-            lst = self.by_study.setdefault(st, [])
-            if r.study_result_id not in lst:
-                lst.append(r.study_result_id)
-        for st in self.by_study:
-            self.by_study[st].sort()
+            if r is not None:
+                by_study.setdefault(self.srs[r.study_result_id].study_id, set()).add(r.study_result_id)
+        self.by_study = {st: sorted(srs) for st, srs in by_study.items()}
         self.by_sr = by_sr
         self.sr_ids = sorted(by_sr)
         self.files = files_of(cr_ids)
