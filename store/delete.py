@@ -16,6 +16,7 @@ import peewee
 
 from . import files
 from .database import Store
+from .idlists import chunks, id_in
 from .models import ComponentResult, PendingFileOp, ResultFile, StudyResult
 from .selection import Selection, component_ids_of
 
@@ -43,14 +44,13 @@ def delete_ids(store: Store, level: str, ids: list[int]) -> DeleteResult:
     else:
         cr_ids = sorted(ids)
     owners: dict[int, int] = {}
-    for chunk in peewee.chunked(cr_ids, 500):
+    n_files = 0
+    for chunk in chunks(ComponentResult.id, cr_ids):
         q = ComponentResult.select(ComponentResult.id, ComponentResult.study_result).where(
-            ComponentResult.id.in_(chunk)
+            id_in(ComponentResult.id, chunk)
         )
         owners.update(dict(q.tuples()))
-    n_files = 0
-    for chunk in peewee.chunked(cr_ids, 500):
-        n_files += ResultFile.select().where(ResultFile.component_result.in_(chunk)).count()
+        n_files += ResultFile.select().where(id_in(ResultFile.component_result, chunk)).count()
     if level == "study":
         paths = [f"study-result_{i}" for i in ids]
     else:
@@ -58,14 +58,14 @@ def delete_ids(store: Store, level: str, ids: list[int]) -> DeleteResult:
     staging = files.Staging(store.files_root)
     op_id = None
     try:
-        with store.write():
-            for chunk in peewee.chunked(cr_ids, 500):
-                ResultFile.delete().where(ResultFile.component_result.in_(chunk)).execute()
-                ComponentResult.delete().where(ComponentResult.id.in_(chunk)).execute()
+        with store.write(), store.bulk_change(cr_ids, ids if level == "study" else []):
+            for chunk in chunks(ComponentResult.id, cr_ids):
+                ResultFile.delete().where(id_in(ResultFile.component_result, chunk)).execute()
+                ComponentResult.delete().where(id_in(ComponentResult.id, chunk)).execute()
             n_sr = 0
             if level == "study":
-                for chunk in peewee.chunked(ids, 500):
-                    n_sr += StudyResult.delete().where(StudyResult.id.in_(chunk)).execute()
+                for chunk in chunks(StudyResult.id, ids):
+                    n_sr += StudyResult.delete().where(id_in(StudyResult.id, chunk)).execute()
             op_id = PendingFileOp.create(
                 kind="delete", staging=staging.token, paths=json.dumps(paths), created=int(time.time() * 1000)
             ).id

@@ -120,6 +120,22 @@ def required_literal(pattern: str) -> str | None:
 # -- conditions ---------------------------------------------------------------------------------
 
 
+def _common(term: str) -> bool:
+    """Whether a term's trigrams are in more than a tenth of the component results."""
+    db = StudyResult._meta.database
+    target = getattr(db, "obj", db)
+    total = _approx_rows(target)  # max - min of the ids: one index lookup, no count
+    return sqlite.rows_with_every_trigram(target, term) > max(1000, total // 10)
+
+
+def _approx_rows(db) -> int:
+    cursor = db.execute_sql('SELECT max(id) - min(id) + 1 FROM "component_result"')
+    try:
+        return cursor.fetchone()[0] or 0
+    finally:
+        cursor.close()
+
+
 def _is_sqlite() -> bool:
     db = StudyResult._meta.database
     return isinstance(getattr(db, "obj", db), peewee.SqliteDatabase)
@@ -145,8 +161,9 @@ def _contains(field, text: str, case_sensitive: bool, sqlite_db: bool):
     return fn.folded_contains(field, text)
 
 
-def _term_condition(term: str, level: str, case_sensitive: bool, indexed: bool):
-    """Rows (of this level) where the term is in the displayed columns or in the data."""
+def _term_condition(term: str, level: str, case_sensitive: bool, indexed: bool, scan: bool = True):
+    """Rows (of this level) where the term is in the displayed columns or in the data.
+    Without `scan`, a term the index cannot serve looks at the displayed columns only."""
     use_index = indexed and len(term) >= 3
     sqlite_db = indexed or _is_sqlite()
     Inner = ComponentResult.alias("inner_cr")
@@ -156,6 +173,15 @@ def _term_condition(term: str, level: str, case_sensitive: bool, indexed: bool):
             meta = _in_fts(StudyResult.id, "meta_fts", term) & meta
     else:
         meta = _contains(ComponentResult.search_text, term, case_sensitive, sqlite_db)
+    if not use_index and not scan:
+        return meta
+    if use_index and not scan and _common(term):
+        # A quick first answer for a term in most rows: check row by row in the page's order and
+        # stop at the first page, rather than collecting every match from the index first.
+        meta = _contains((StudyResult if level == "study" else ComponentResult).search_text, term, case_sensitive, True)
+        data = _contains(Inner.data, term, case_sensitive, True)
+        owner = Inner.study_result == StudyResult.id if level == "study" else Inner.id == ComponentResult.id
+        return meta | fn.EXISTS(Inner.select(SQL("1")).where(owner & data))
     data = _contains(Inner.data, term, case_sensitive, sqlite_db)
     if use_index:
         data = _in_fts(Inner.id, "data_fts", term) & data
@@ -164,10 +190,12 @@ def _term_condition(term: str, level: str, case_sensitive: bool, indexed: bool):
     return meta | ComponentResult.id.in_(Inner.select(Inner.id).where(data))
 
 
-def _regex_condition(f: Filter, level: str, indexed: bool):
+def _regex_condition(f: Filter, level: str, indexed: bool, scan: bool = True):
     pattern = ("" if f.case_sensitive else "(?i)") + f.text
     literal = required_literal(f.text) if indexed else None
     Inner = ComponentResult.alias("inner_cr")
+    if not literal and not scan:
+        return (StudyResult if level == "study" else ComponentResult).search_text.regexp(pattern)
     if level == "study":
         meta = StudyResult.search_text.regexp(pattern)
         if literal:
@@ -183,20 +211,35 @@ def _regex_condition(f: Filter, level: str, indexed: bool):
     return meta | ComponentResult.id.in_(Inner.select(Inner.id).where(data))
 
 
-def condition(f: Filter, level: str):
-    """The filter as one condition on a query of this level's rows (None: no filter)."""
+def condition(f: Filter, level: str, scan: bool = True):
+    """The filter as one condition on a query of this level's rows (None: no filter).
+
+    With `scan=False`, parts that would read all the result data (terms shorter than a
+    trigram, regexes without a literal) look at the displayed columns only: a quick
+    first answer while the full one is computed."""
     if not f.active:
         return None
     indexed = _indexed()
     if f.regex:
         f.validate()
-        return _regex_condition(f, level, indexed)
+        return _regex_condition(f, level, indexed, scan)
     cond = None
     for term in parse_smart(f.text):
-        c = _term_condition(term.text, level, f.case_sensitive, indexed)
+        c = _term_condition(term.text, level, f.case_sensitive, indexed, scan or term.negated)
         c = ~c if term.negated else c
         cond = c if cond is None else cond & c
     return cond
+
+
+def needs_scan(f: Filter) -> bool:
+    """Whether the full answer reads all the result data (so a quick answer is partial)."""
+    if not f.active:
+        return False
+    if not _indexed():
+        return True
+    if f.regex:
+        return required_literal(f.text) is None
+    return any(len(t.text) < 3 and not t.negated for t in parse_smart(f.text))
 
 
 def apply(f: Filter, level: str, ids: Iterable[int]) -> list[int]:

@@ -143,7 +143,7 @@ def ordered_ids(
         )
     for cond in selection.where():
         q = q.where(cond)
-    fcond = search.condition(filter_, level) if filter_ is not None else None
+    fcond = search.condition(filter_, level, scan=limit is None) if filter_ is not None else None
     if fcond is not None:
         q = q.where(fcond)
     order = [expr.desc(nulls="LAST") if descending else expr.asc(nulls="FIRST")]
@@ -209,8 +209,11 @@ class ResultsView:
         total = len(ids) if not f.active else self._count(base)
         return f, key, desc, ids, total
 
-    def completed(self, first: tuple) -> tuple:
-        """A limited compute() that found fewer rows than its limit is the whole answer."""
+    def completed(self, first: tuple) -> tuple | None:
+        """A limited compute() that found fewer rows than its limit is the whole answer,
+        unless it left out a scan of the data (then None)."""
+        if search.needs_scan(first[0]):
+            return None
         total = self._count(self.page.selection()) if first[0].active else len(first[3])
         return first[:4] + (total,)
 

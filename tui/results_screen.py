@@ -130,9 +130,8 @@ class ResultsScreen(Screen):
             if generation != self._generation:
                 return
             self.app.call_from_thread(self._computed, generation, first, keep)
-            if len(first[3]) < FIRST_ROWS:
-                computed = self.view.completed(first)  # that was all of them
-            else:
+            computed = self.view.completed(first) if len(first[3]) < FIRST_ROWS else None
+            if computed is None:
                 computed = self.view.compute(filter_, sort_key, descending)
         except StoreError as exc:
             self.app.call_from_thread(self._compute_failed, generation, str(exc))
