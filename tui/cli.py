@@ -282,10 +282,8 @@ def cmd_demo(args) -> int:
 
 
 def open_app(db, args) -> int:
-    try:
-        from tui.app import run_app
-    except ImportError:
-        return cmd_studies(argparse.Namespace(db=db))
+    from tui.app import run_app
+
     return run_app(db, args)
 
 
