@@ -78,13 +78,18 @@ def ensure_vocabulary(db) -> None:
 def rows_with_every_trigram(db, term: str) -> int:
     """An upper bound of the rows whose data contains the term: its rarest trigram's count."""
     grams = list(dict.fromkeys(term[i : i + 3].lower() for i in range(len(term) - 2)))
-    marks = ",".join("?" * len(grams))
-    cursor = db.execute_sql(f"SELECT term, doc FROM data_vocab WHERE term IN ({marks})", grams)
-    try:
-        found = dict(cursor.fetchall())
-    finally:
-        cursor.close()
-    return min(found.get(g, 0) for g in grams)
+    least = None
+    for g in grams:  # one equality lookup each: fts5vocab does not index IN lists
+        cursor = db.execute_sql("SELECT doc FROM data_vocab WHERE term = ?", (g,))
+        try:
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        n = row[0] if row else 0
+        least = n if least is None else min(least, n)
+        if least == 0:
+            break
+    return least or 0
 
 
 def has_search_index(db) -> bool:
