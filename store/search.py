@@ -197,8 +197,13 @@ def _regex_condition(f: Filter, level: str, indexed: bool, scan: bool = True):
     pattern = ("" if f.case_sensitive else "(?i)") + f.text
     literal = required_literal(f.text) if indexed else None
     Inner = ComponentResult.alias("inner_cr")
+    own = StudyResult if level == "study" else ComponentResult
     if not literal and not scan:
-        return (StudyResult if level == "study" else ComponentResult).search_text.regexp(pattern)
+        return own.search_text.regexp(pattern)
+    if literal and not scan and _common(literal):
+        # As for common terms: row by row in the page's order, stopping at the first page.
+        owner = Inner.study_result == StudyResult.id if level == "study" else Inner.id == ComponentResult.id
+        return own.search_text.regexp(pattern) | fn.EXISTS(Inner.select(SQL("1")).where(owner & Inner.data.regexp(pattern)))
     if level == "study":
         meta = StudyResult.search_text.regexp(pattern)
         if literal:

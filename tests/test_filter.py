@@ -157,7 +157,7 @@ def test_quick_first_answers_agree_with_the_full_ones(scenario, monkeypatch):
     view = ResultsView(Page("study", 12))
     for common in (False, True):
         monkeypatch.setattr(search, "_common", lambda term: common)
-        for text, regex in (("trial", False), ("FINISHED", False), ("\"rt\"", False), ("ok", False), (r"\d{3}", True)):
+        for text, regex in (("trial", False), ("FINISHED", False), ("\"rt\"", False), ("ok", False), (r"\d{3}", True), (r'"rt":5\d', True)):
             f = search.Filter(text, regex)
             quick = list(view.compute(f, limit=200)[3])
             full = list(view.compute(f)[3])
