@@ -164,59 +164,51 @@ def _contains(field, text: str, case_sensitive: bool, sqlite_db: bool):
     return fn.folded_contains(field, text)
 
 
+def _own(level: str):
+    return StudyResult if level == "study" else ComponentResult
+
+
+def _with_data(meta, data, inner, level: str, row_by_row: bool = False):
+    """Rows matching `meta`, or owning a component result (`inner`) whose data matches `data`.
+
+    Row by row (a correlated EXISTS) suits a first page of a condition most rows meet: the scan
+    in the page's order stops early. Otherwise the matching data are collected once (IN)."""
+    key = inner.study_result if level == "study" else inner.id
+    if row_by_row:
+        return meta | fn.EXISTS(inner.select(SQL("1")).where((key == _own(level).id) & data))
+    return meta | _own(level).id.in_(inner.select(key).where(data))
+
+
 def _term_condition(term: str, level: str, case_sensitive: bool, indexed: bool, scan: bool = True):
     """Rows (of this level) where the term is in the displayed columns or in the data.
     Without `scan`, a term the index cannot serve looks at the displayed columns only."""
     use_index = indexed and len(term) >= 3
     sqlite_db = indexed or _is_sqlite()
-    Inner = ComponentResult.alias("inner_cr")
+    inner = ComponentResult.alias("inner_cr")
+    meta = _contains(_own(level).search_text, term, case_sensitive, sqlite_db)
+    data = _contains(inner.data, term, case_sensitive, sqlite_db)
+    if not use_index:
+        return meta if not scan else _with_data(meta, data, inner, level)
+    if not scan and _common(term):
+        return _with_data(meta, data, inner, level, row_by_row=True)
     if level == "study":
-        meta = _contains(StudyResult.search_text, term, case_sensitive, sqlite_db)
-        if use_index:
-            meta = _in_fts(StudyResult.id, "meta_fts", term) & meta
-    else:
-        meta = _contains(ComponentResult.search_text, term, case_sensitive, sqlite_db)
-    if not use_index and not scan:
-        return meta
-    if use_index and not scan and _common(term):
-        # A quick first answer for a term in most rows: check row by row in the page's order and
-        # stop at the first page, rather than collecting every match from the index first.
-        meta = _contains((StudyResult if level == "study" else ComponentResult).search_text, term, case_sensitive, True)
-        data = _contains(Inner.data, term, case_sensitive, True)
-        owner = Inner.study_result == StudyResult.id if level == "study" else Inner.id == ComponentResult.id
-        return meta | fn.EXISTS(Inner.select(SQL("1")).where(owner & data))
-    data = _contains(Inner.data, term, case_sensitive, sqlite_db)
-    if use_index:
-        data = _in_fts(Inner.id, "data_fts", term) & data
-    if level == "study":
-        return meta | StudyResult.id.in_(Inner.select(Inner.study_result).where(data))
-    return meta | ComponentResult.id.in_(Inner.select(Inner.id).where(data))
+        meta = _in_fts(StudyResult.id, "meta_fts", term) & meta
+    return _with_data(meta, _in_fts(inner.id, "data_fts", term) & data, inner, level)
 
 
 def _regex_condition(f: Filter, level: str, indexed: bool, scan: bool = True):
     pattern = ("" if f.case_sensitive else "(?i)") + f.text
     literal = required_literal(f.text) if indexed else None
-    Inner = ComponentResult.alias("inner_cr")
-    own = StudyResult if level == "study" else ComponentResult
-    if not literal and not scan:
-        return own.search_text.regexp(pattern)
-    if literal and not scan and _common(literal):
-        # As for common terms: row by row in the page's order, stopping at the first page.
-        owner = Inner.study_result == StudyResult.id if level == "study" else Inner.id == ComponentResult.id
-        return own.search_text.regexp(pattern) | fn.EXISTS(Inner.select(SQL("1")).where(owner & Inner.data.regexp(pattern)))
+    inner = ComponentResult.alias("inner_cr")
+    meta = _own(level).search_text.regexp(pattern)
+    data = inner.data.regexp(pattern)
+    if not literal:
+        return meta if not scan else _with_data(meta, data, inner, level)
+    if not scan and _common(literal):
+        return _with_data(meta, data, inner, level, row_by_row=True)
     if level == "study":
-        meta = StudyResult.search_text.regexp(pattern)
-        if literal:
-            meta = _in_fts(StudyResult.id, "meta_fts", literal) & meta
-        data = Inner.data.regexp(pattern)
-        if literal:
-            data = _in_fts(Inner.id, "data_fts", literal) & data
-        return meta | StudyResult.id.in_(Inner.select(Inner.study_result).where(data))
-    meta = ComponentResult.search_text.regexp(pattern)
-    data = Inner.data.regexp(pattern)
-    if literal:
-        data = _in_fts(Inner.id, "data_fts", literal) & data
-    return meta | ComponentResult.id.in_(Inner.select(Inner.id).where(data))
+        meta = _in_fts(StudyResult.id, "meta_fts", literal) & meta
+    return _with_data(meta, _in_fts(inner.id, "data_fts", literal) & data, inner, level)
 
 
 def condition(f: Filter, level: str, scan: bool = True):
