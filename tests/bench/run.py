@@ -187,8 +187,13 @@ def main() -> None:
             res.update(files_and_exports(name, db, out))
         results[name] = res
         print(table({name: res}), flush=True)
+    # Keep the figures of sets not run this time (each set's latest run is reported).
+    saved = out / "results.json"
+    merged = json.loads(saved.read_text()) if saved.exists() else {}
+    merged.update(results)
+    results = {k: merged[k] for k in sorted(merged, key=lambda k: ("S", "M", "tiny").index(k) if k in ("S", "M", "tiny") else 9)}
     text = table(results)
-    (out / "results.json").write_text(json.dumps(results, indent=2))
+    saved.write_text(json.dumps(results, indent=2))
     print(text)
     if not args.no_results:
         machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"

@@ -1,0 +1,39 @@
+"""The store on a PostgreSQL server: set JATOS_RESULTS_TEST_PG to a database URL to run
+(e.g. postgresql://postgres@127.0.0.1:55432/jr); skipped otherwise."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import jatos_fixtures as fx
+from store import Selection, open_store
+from store.delete import delete
+from store.export import export
+from store.importer import import_paths
+from store.models import ALL_MODELS, StudyResult
+
+URL = os.environ.get("JATOS_RESULTS_TEST_PG")
+pytestmark = pytest.mark.skipif(not URL, reason="no PostgreSQL server given (JATOS_RESULTS_TEST_PG)")
+
+
+def test_import_filter_export_delete_on_postgres(tmp_path, monkeypatch):
+    monkeypatch.setenv("JATOS_RESULTS_FILES", str(tmp_path / "files"))
+    store = open_store(URL)
+    try:
+        store.db.drop_tables(ALL_MODELS, cascade=True)
+        store.db.create_tables(ALL_MODELS)
+        import_paths(store, [fx.results_archive(tmp_path)])
+        assert Selection(filter="personal").row_ids() == [101]
+        assert Selection(filter='"rt":611').row_ids() == [101]
+        export(store, "archive", Selection(), tmp_path / "a.zip")
+        import zipfile
+
+        with zipfile.ZipFile(tmp_path / "a.zip") as zf:
+            assert zf.read("metadata.json") == fx.METADATA_310.encode()
+        delete(store, Selection(study_result_ids=[101]))
+        assert [r.id for r in StudyResult.select()] == [102]
+    finally:
+        store.db.drop_tables(ALL_MODELS, cascade=True)
+        store.close()
