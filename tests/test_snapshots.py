@@ -39,8 +39,14 @@ def fx_name(kind: str) -> str:
     return default_filename(kind, dt.datetime(2024, 5, 1, 10, 45, tzinfo=dt.timezone.utc))
 
 
+async def _settled(pilot):
+    from ui_helpers import settle
+
+    await settle(pilot)
+
+
 def test_home(snap_compare, app_factory):
-    assert snap_compare(app_factory(), terminal_size=SIZE)
+    assert snap_compare(app_factory(), terminal_size=SIZE, run_before=_settled)
 
 
 def test_study_results_expanded(snap_compare, app_factory):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -49,10 +49,18 @@ class HomeScreen(Screen):
         table.focus()
 
     def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="studies")
+    def _load(self) -> None:
+        """Counting every study's results scans them all: not on the screen's thread."""
+        rows = studies()
+        self.app.call_from_thread(self._show, rows)
+
+    def _show(self, rows) -> None:
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()
-        rows = studies()
         for s in rows:
             table.add_row(str(s.id), s.title, str(s.study_results), short_time(s.last_activity), key=str(s.id))
         if rows:

@@ -70,7 +70,6 @@ class ResultsScreen(Screen):
         self.applied_generation = -1  # the newest request whose rows are on screen
         self.applied_at = 0.0
         self.filter_edits = 0  # filter changes handled so far (benchmarks wait on it)
-        self._query_connection = None  # the database connection of the filter query under way
         self._cancel = threading.Event()
         self._token = None
 
@@ -112,36 +111,41 @@ class ResultsScreen(Screen):
     # -- computing in a worker: the newest request wins ------------------------------------------
 
     def recompute(self, filter_: Filter | None = None, sort_key=..., descending=None, keep: int | None = None) -> None:
+        # The newest request wins: older workers see the generation move on and stop,
+        # even inside a running query (the connection's progress handler asks).
         self._generation += 1
-        running = self._query_connection
-        if running is not None:
-            running.interrupt()  # the newest keystroke wins: stop the query still running
         if keep is None:
             line = self.table.current_line()
             keep = line.row_id if line else None
         self._compute(self._generation, filter_, sort_key, descending, keep)
 
-    @work(thread=True, exclusive=True, group="compute")
+    @work(thread=True, group="compute")
     def _compute(self, generation: int, filter_, sort_key, descending, keep) -> None:
-        self._query_connection = self.app.store.db.connection()
+        stale = lambda: generation != self._generation  # noqa: E731
+        connection = self.app.store.db.connection()
+        if self.app.store.is_sqlite:
+            connection.set_progress_handler(lambda: 1 if stale() else 0, 20_000)
         try:
             # The first rows at once; all of them, and the exact count, follow.
             first = self.view.compute(filter_, sort_key, descending, limit=FIRST_ROWS)
-            if generation != self._generation:
+            if stale():
                 return
             self.app.call_from_thread(self._computed, generation, first, keep)
             computed = self.view.completed(first) if len(first[3]) < FIRST_ROWS else None
-            if computed is None:
+            if computed is None and not stale():
                 computed = self.view.compute(filter_, sort_key, descending)
+            if stale():
+                return
         except StoreError as exc:
             self.app.call_from_thread(self._compute_failed, generation, str(exc))
             return
         except peewee.OperationalError as exc:
-            if "interrupt" in str(exc):
+            if "interrupt" in str(exc) and stale():
                 return  # a newer request took over
             raise
         finally:
-            self._query_connection = None
+            if self.app.store.is_sqlite:
+                connection.set_progress_handler(None, 0)
         self.app.call_from_thread(self._computed, generation, computed, keep)
 
     def _compute_failed(self, generation: int, message: str) -> None:
