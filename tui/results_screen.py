@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 
@@ -139,7 +140,7 @@ class ResultsScreen(Screen):
         except StoreError as exc:
             self.app.call_from_thread(self._compute_failed, generation, str(exc))
             return
-        except peewee.OperationalError as exc:
+        except (peewee.OperationalError, sqlite3.OperationalError) as exc:
             if "interrupt" in str(exc) and stale():
                 return  # a newer request took over
             raise
