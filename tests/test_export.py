@@ -207,3 +207,10 @@ def test_real_archives_round_trip(store, realdata, tmp_path, name):
 
 def _cr_id(name: str) -> int:
     return int(name.split("comp-result_")[1].split("/")[0]) if "comp-result_" in name else 0
+
+
+def test_cli_output_into_a_file_not_a_folder(db_path, tmp_path):
+    assert run_cli("import", str(fx.results_archive(tmp_path))).returncode == 0
+    (tmp_path / "plain").write_text("x")
+    r = run_cli("export", "data", "-o", str(tmp_path / "plain" / "out.txt"))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr

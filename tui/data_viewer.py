@@ -111,7 +111,7 @@ class DataViewer(Screen):
             result = export(
                 self.app.store, "file", Selection(component_result_ids=[self.cr_id]), target, force=force, filename=name
             )
-        except StoreError as exc:
+        except (StoreError, OSError) as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error")
             return
         self.app.call_from_thread(self.app.notify, f"Saved {result.path} ({human_size(result.bytes)}).")

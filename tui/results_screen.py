@@ -449,7 +449,7 @@ class ResultsScreen(Screen):
                 progress=lambda d, t: self.app.call_from_thread(self._progress, d, t),
                 cancelled=self._cancel.is_set,
             )
-        except StoreError as exc:
+        except (StoreError, OSError) as exc:
             self.app.call_from_thread(self._work_failed, str(exc))
             return
         note = ""
@@ -489,7 +489,7 @@ class ResultsScreen(Screen):
     def _delete_worker(self, ids: list[int]) -> None:
         try:
             result = delete_ids(self.app.store, self.view.level, ids)
-        except StoreError as exc:
+        except (StoreError, OSError) as exc:
             self.app.call_from_thread(self._work_failed, str(exc))
             return
         self.app.call_from_thread(self._deleted, ids, result.line())
