@@ -29,6 +29,7 @@ from .jatos_values import duration_pretty, human_size
 from .models import ComponentResult, ResultFile
 from .rows import component_rows, files_of, study_rows
 from .selection import Selection, component_ids_of
+from .sqlite import is_sqlite
 
 API_VERSION = "1.1.0"
 KINDS = ("data", "archive", "data-zip", "files", "metadata-json", "metadata-csv", "file")
@@ -102,7 +103,8 @@ def export(
     without = len(row_ids) - len(plan.sr_ids) if selection.level == "study" else 0
     with files.AtomicOutput(path, force) as fh:
         if kind == "metadata-json":
-            fh.write(b"".join(_metadata_chunks(plan)))
+            for chunk in _metadata_chunks(plan):
+                fh.write(chunk)
         else:
             _write_zip(store, fh, kind, plan, progress, cancelled)
     return ExportResult(
@@ -146,7 +148,7 @@ def _check(cancelled) -> None:
 def iter_data(cr_ids: list[int], chunk_size: int = 2000) -> Iterator[tuple[int, bytes | None]]:
     """(component result id, data as UTF-8 bytes) in the order given, a chunk at a time."""
     db = ComponentResult._meta.database
-    sqlite_db = isinstance(getattr(db, "obj", db), peewee.SqliteDatabase)
+    sqlite_db = is_sqlite(db)
     table = ComponentResult._meta.table_name
     for chunk in peewee.chunked(cr_ids, chunk_size):
         if sqlite_db:
@@ -167,7 +169,7 @@ def write_data_text(fh, cr_ids: list[int], progress=None, cancelled=None, sep: b
     """§3.1: each data followed by a line break, ascending id; nothing for NULL data."""
     db = ComponentResult._meta.database
     total = len(cr_ids)
-    if isinstance(getattr(db, "obj", db), peewee.SqliteDatabase):
+    if is_sqlite(db):
         # One ordered scan per large chunk of ids, the stored UTF-8 bytes written as they are.
         table = ComponentResult._meta.table_name
         done = 0

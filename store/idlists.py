@@ -13,10 +13,11 @@ from typing import Iterable, Iterator
 import peewee
 from peewee import SQL, NodeList
 
+from .sqlite import is_sqlite
+
 
 def _is_sqlite(field) -> bool:
-    db = field.model._meta.database
-    return isinstance(getattr(db, "obj", db), peewee.SqliteDatabase)
+    return is_sqlite(field.model._meta.database)
 
 
 def id_in(field, ids: Iterable[int]):

@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 
 import peewee
 
-from . import files, search_text
+from . import files, search_text, sqlite
 from .archive_read import Entry, Source, read_source
 from .database import Store
 from .errors import BadInput, Cancelled
@@ -188,16 +188,17 @@ def _upsert(model, rows: list[dict], keep: tuple[str, ...] = ()) -> None:
     names = ", ".join(f'"{c}"' for c in cols)
     marks = ", ".join([p] * len(cols))
     rest = [c for k, c in zip(keys, cols) if c != "id" and k not in keep]
-    if isinstance(getattr(db, "obj", db), peewee.MySQLDatabase):
-        tail = "ON DUPLICATE KEY UPDATE " + ", ".join(f"`{c}` = VALUES(`{c}`)" for c in rest)
+    if isinstance(sqlite.unwrap(db), peewee.MySQLDatabase):
+        # "id = id" keeps the row as it is where there is nothing to update.
+        updates = [f"`{c}` = VALUES(`{c}`)" for c in rest] or ["`id` = `id`"]
         names = names.replace('"', "`")
-    elif rest:
-        tail = 'ON CONFLICT ("id") DO UPDATE SET ' + ", ".join(f'"{c}" = excluded."{c}"' for c in rest)
+        sql = f"INSERT INTO `{table}` ({names}) VALUES ({marks}) ON DUPLICATE KEY UPDATE {', '.join(updates)}"
     else:
-        tail = 'ON CONFLICT ("id") DO NOTHING'
-    sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks}) {tail}'
-    if isinstance(getattr(db, "obj", db), peewee.MySQLDatabase):
-        sql = sql.replace(f'"{table}"', f"`{table}`")
+        if rest:
+            tail = 'DO UPDATE SET ' + ", ".join(f'"{c}" = excluded."{c}"' for c in rest)
+        else:
+            tail = "DO NOTHING"
+        sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks}) ON CONFLICT ("id") {tail}'
     cursor = db.cursor()
     for chunk in peewee.chunked(rows, 5000):
         cursor.executemany(sql, [tuple(r[k] for k in keys) for r in chunk])

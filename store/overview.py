@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from peewee import fn
 
-from .models import ComponentResult, Study, StudyResult
+from .models import Study, StudyResult
 
 
 class StudyOverview(NamedTuple):
@@ -29,11 +29,3 @@ def studies() -> list[StudyOverview]:
         StudyOverview(s.id, s.title, counts.get(s.id, 0), last.get(s.id))
         for s in Study.select().order_by(Study.id)
     ]
-
-
-def totals() -> dict[str, int]:
-    return {
-        "studies": Study.select().count(),
-        "study_results": StudyResult.select().count(),
-        "component_results": ComponentResult.select().count(),
-    }

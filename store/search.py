@@ -14,14 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
-
-import peewee
 from peewee import SQL, NodeList, fn
 
 from . import sqlite
 from .errors import StoreError
-from .idlists import chunks, id_in
 from .models import ComponentResult, StudyResult
 
 
@@ -122,8 +118,7 @@ def required_literal(pattern: str) -> str | None:
 
 def _common(term: str) -> bool:
     """Whether a term's trigrams are in more than a tenth of the component results."""
-    db = StudyResult._meta.database
-    target = getattr(db, "obj", db)
+    target = sqlite.unwrap(StudyResult._meta.database)
     total = _approx_rows(target)  # max - min of the ids: one index lookup, no count
     return sqlite.rows_with_every_trigram(target, term) > max(1000, total // 10)
 
@@ -140,13 +135,11 @@ def _approx_rows(db) -> int:
 
 
 def _is_sqlite() -> bool:
-    db = StudyResult._meta.database
-    return isinstance(getattr(db, "obj", db), peewee.SqliteDatabase)
+    return sqlite.is_sqlite(StudyResult._meta.database)
 
 
 def _indexed() -> bool:
-    db = StudyResult._meta.database
-    return _is_sqlite() and sqlite.has_search_index(getattr(db, "obj", db))
+    return _is_sqlite() and sqlite.has_search_index(sqlite.unwrap(StudyResult._meta.database))
 
 
 def _in_fts(field, table: str, text: str):
@@ -179,6 +172,20 @@ def _with_data(meta, data, inner, level: str, row_by_row: bool = False):
     return meta | _own(level).id.in_(inner.select(key).where(data))
 
 
+def _matching(meta, data, inner, level: str, key: str | None, scan: bool):
+    """The rows whose displayed text matches `meta` or whose data matches `data`.
+
+    `key` is text every match contains that the index can look up (None: no index). Without
+    `scan`, a quick first answer: no full read of the data."""
+    if key is None:
+        return meta if not scan else _with_data(meta, data, inner, level)
+    if not scan and _common(key):
+        return _with_data(meta, data, inner, level, row_by_row=True)
+    if level == "study":
+        meta = _in_fts(StudyResult.id, "meta_fts", key) & meta
+    return _with_data(meta, _in_fts(inner.id, "data_fts", key) & data, inner, level)
+
+
 def _term_condition(term: str, level: str, case_sensitive: bool, indexed: bool, scan: bool = True):
     """Rows (of this level) where the term is in the displayed columns or in the data.
     Without `scan`, a term the index cannot serve looks at the displayed columns only."""
@@ -187,13 +194,7 @@ def _term_condition(term: str, level: str, case_sensitive: bool, indexed: bool, 
     inner = ComponentResult.alias("inner_cr")
     meta = _contains(_own(level).search_text, term, case_sensitive, sqlite_db)
     data = _contains(inner.data, term, case_sensitive, sqlite_db)
-    if not use_index:
-        return meta if not scan else _with_data(meta, data, inner, level)
-    if not scan and _common(term):
-        return _with_data(meta, data, inner, level, row_by_row=True)
-    if level == "study":
-        meta = _in_fts(StudyResult.id, "meta_fts", term) & meta
-    return _with_data(meta, _in_fts(inner.id, "data_fts", term) & data, inner, level)
+    return _matching(meta, data, inner, level, term if use_index else None, scan)
 
 
 def _regex_condition(f: Filter, level: str, indexed: bool, scan: bool = True):
@@ -202,13 +203,7 @@ def _regex_condition(f: Filter, level: str, indexed: bool, scan: bool = True):
     inner = ComponentResult.alias("inner_cr")
     meta = _own(level).search_text.regexp(pattern)
     data = inner.data.regexp(pattern)
-    if not literal:
-        return meta if not scan else _with_data(meta, data, inner, level)
-    if not scan and _common(literal):
-        return _with_data(meta, data, inner, level, row_by_row=True)
-    if level == "study":
-        meta = _in_fts(StudyResult.id, "meta_fts", literal) & meta
-    return _with_data(meta, _in_fts(inner.id, "data_fts", literal) & data, inner, level)
+    return _matching(meta, data, inner, level, literal, scan)
 
 
 def condition(f: Filter, level: str, scan: bool = True):
@@ -240,17 +235,3 @@ def needs_scan(f: Filter) -> bool:
     if f.regex:
         return required_literal(f.text) is None
     return any(len(t.text) < 3 and not t.negated for t in parse_smart(f.text))
-
-
-def apply(f: Filter, level: str, ids: Iterable[int]) -> list[int]:
-    """The ids (in the given order) whose rows match the filter."""
-    ids = list(ids)
-    cond = condition(f, level)
-    if cond is None:
-        return ids
-    model = StudyResult if level == "study" else ComponentResult
-    keep: set[int] = set()
-    for chunk in chunks(model.id, ids):
-        q = model.select(model.id).where(id_in(model.id, chunk) & cond).tuples()
-        keep.update(r[0] for r in q)
-    return [i for i in ids if i in keep]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import peewee
 
 from . import search
 from .errors import StoreError
@@ -145,11 +144,6 @@ class Selection:
         if self.level == "component":
             return self._ids(ComponentResult.select(ComponentResult.id).join(StudyResult), filtered=True)
         return self._ids(StudyResult.select(StudyResult.id), filtered=True)
-
-    def component_ids_for_export(self) -> list[int]:
-        """JATOS resolves every export to a sorted set of component result ids (§3.0)."""
-        ids = self.row_ids()
-        return ids if self.level == "component" else component_ids_of(ids)
 
 
 def component_ids_of(study_result_ids: list[int]) -> list[int]:

@@ -12,6 +12,15 @@ from pathlib import Path
 from peewee import SqliteDatabase
 
 
+def unwrap(db):
+    """The database behind Peewee's proxy."""
+    return getattr(db, "obj", db)
+
+
+def is_sqlite(db) -> bool:
+    return isinstance(unwrap(db), SqliteDatabase)
+
+
 def create_private_file(path: Path) -> None:
     """Create the database file readable by its owner only (WAL/SHM files follow it)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
