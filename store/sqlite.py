@@ -79,28 +79,6 @@ def _triggers(fts: str, table: str, col: str) -> list[str]:
     ]
 
 
-def ensure_vocabulary(db) -> None:
-    """A view of the index's trigrams and how many rows hold each (fts5vocab)."""
-    db.execute_sql("CREATE VIRTUAL TABLE IF NOT EXISTS data_vocab USING fts5vocab(data_fts, 'row')").close()
-
-
-def rows_with_every_trigram(db, term: str) -> int:
-    """An upper bound of the rows whose data contains the term: its rarest trigram's count."""
-    grams = list(dict.fromkeys(term[i : i + 3].lower() for i in range(len(term) - 2)))
-    least = None
-    for g in grams:  # one equality lookup each: fts5vocab does not index IN lists
-        cursor = db.execute_sql("SELECT doc FROM data_vocab WHERE term = ?", (g,))
-        try:
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-        n = row[0] if row else 0
-        least = n if least is None else min(least, n)
-        if least == 0:
-            break
-    return least or 0
-
-
 def has_search_index(db) -> bool:
     cur = db.execute_sql("SELECT count(*) FROM sqlite_master WHERE name IN ('data_fts', 'meta_fts')")
     try:
@@ -112,7 +90,6 @@ def has_search_index(db) -> bool:
 def install_search_index(db) -> bool:
     """Create the index (once; filling it from rows already there). False without FTS5 trigram."""
     if has_search_index(db):
-        ensure_vocabulary(db)
         return True
     try:
         for fts, table, col in _INDEXES:
@@ -125,7 +102,6 @@ def install_search_index(db) -> bool:
             db.execute_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
             for sql in _triggers(fts, table, col):
                 db.execute_sql(sql)
-        ensure_vocabulary(db)
     except Exception as exc:  # an SQLite without FTS5 or trigram: the filter scans instead
         if "no such module" in str(exc) or "no such tokenizer" in str(exc):
             return False

@@ -11,18 +11,34 @@ from array import array
 from operator import itemgetter
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 import peewee
 from peewee import JOIN, fn
 
-from . import search
+from . import page_search, search
 from .columns import Column, columns_for
 from .models import Batch, Component, ComponentResult, ResultFile, Study, StudyResult, Worker
 from .rows import ComponentRow, StudyRow, component_rows, study_rows
+from .idlists import id_in
 from .selection import Selection, component_ids_of
 
 PAGE = 100
+FIRST_ROWS = 200  # rows a filter looks for before it counts the rest
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A stage of a page's answer, from ResultsView.results()."""
+
+    filter: search.Filter
+    sort_key: str | None
+    descending: bool
+    ids: array
+    total: int  # rows on the page, before the filter
+    complete: bool = True  # False: `ids` are the first rows of the answer; more may follow
+    scanned: float = 1.0  # share of the page's rows the filter has looked at
+    looking: bool = False  # still looking for the first screenful
 
 
 class Line(NamedTuple):
@@ -114,64 +130,52 @@ def _sort_expressions(level: str) -> dict:
     }
 
 
+# Sort keys that need a table joined to the page's rows (the rest are columns of them).
+_SORT_JOINS = {"batch": Batch, "type": Worker, "mt_worker_id": Worker, "study": Study}
+
+
 def ordered_ids(
     selection: Selection, sort_key: str | None, descending: bool, filter_: search.Filter | None = None,
-    limit: int | None = None,
+    among: Iterable[int] | None = None,
 ) -> array:
-    """The ids of a selection's rows in the page's order, filtered and sorted in the database."""
+    """The ids of a selection's rows in the page's order, filtered and sorted in the database.
+    `among` restricts them to these ids (a few: they are put in order)."""
     level = selection.level
     exprs = _sort_expressions(level)
-    expr = exprs.get(sort_key or "id", exprs["id"])
+    key = sort_key if sort_key in exprs else "id"
+    expr = exprs[key]
+    joined = _SORT_JOINS.get(key)
     if level == "component":
         base = ComponentResult.id
-        q = (
-            ComponentResult.select(ComponentResult.id)
-            .join(StudyResult, on=(ComponentResult.study_result == StudyResult.id))
-            .join(Worker, on=(StudyResult.worker == Worker.id))
-            .switch(StudyResult)
-            .join(Batch, JOIN.LEFT_OUTER, on=(StudyResult.batch == Batch.id))
-        )
+        q = ComponentResult.select(ComponentResult.id).join(StudyResult, on=(ComponentResult.study_result == StudyResult.id))
     else:
         base = StudyResult.id
-        q = (
-            StudyResult.select(StudyResult.id)
-            .join(Worker, on=(StudyResult.worker == Worker.id))
-            .switch(StudyResult)
-            .join(Batch, JOIN.LEFT_OUTER, on=(StudyResult.batch == Batch.id))
-            .switch(StudyResult)
-            .join(Study, on=(StudyResult.study == Study.id))
-        )
+        q = StudyResult.select(StudyResult.id)
+    # Only the joins the order needs: on a million rows each join costs a second.
+    if joined is Worker:
+        q = q.switch(StudyResult).join(Worker, on=(StudyResult.worker == Worker.id))
+    elif joined is Batch:
+        q = q.switch(StudyResult).join(Batch, JOIN.LEFT_OUTER, on=(StudyResult.batch == Batch.id))
+    elif joined is Study:
+        q = q.switch(StudyResult).join(Study, on=(StudyResult.study == Study.id))
     for cond in selection.where():
         q = q.where(cond)
-    fcond = search.condition(filter_, level, scan=limit is None) if filter_ is not None else None
+    fcond = search.condition(filter_, level) if filter_ is not None else None
     if fcond is not None:
         q = q.where(fcond)
+    if among is not None:
+        q = q.where(id_in(base, among))
     order = [expr.desc(nulls="LAST") if descending else expr.asc(nulls="FIRST")]
     if expr is not base:
         order.append(base.desc() if descending else base.asc())
     q = q.order_by(*order)
-    if limit is not None:
-        q = q.limit(limit)
     cursor = StudyResult._meta.database.execute(q)  # a raw cursor: a million ids in well under a second
-    rows = map(itemgetter(0), cursor)
-    wanted = selection.explicit_ids()
-    return array("q", rows if wanted is None else (i for i in rows if i in wanted))
-
-
-def count_rows(selection: Selection) -> int:
-    """How many rows a page has, without fetching them."""
-    if selection.level == "component":
-        q = ComponentResult.select(ComponentResult.id).join(StudyResult, on=(ComponentResult.study_result == StudyResult.id))
-    else:
-        q = StudyResult.select(StudyResult.id)
-    if selection.worker_type or selection.batch is not None:
-        q = q.switch(StudyResult).join(Worker, on=(StudyResult.worker == Worker.id))
-    for cond in selection.where():
-        q = q.where(cond)
-    wanted = selection.explicit_ids()
-    if wanted is not None:
-        return sum(1 for r in q.tuples() if r[0] in wanted)
-    return q.count()
+    try:
+        rows = map(itemgetter(0), cursor)
+        wanted = selection.explicit_ids()
+        return array("q", rows if wanted is None else (i for i in rows if i in wanted))
+    finally:
+        cursor.close()
 
 
 class ResultsView:
@@ -190,46 +194,64 @@ class ResultsView:
         self.selected: set[int] = set()
         self.expanded: dict[int, list[Line]] = {}  # row id -> its child and preview lines
         self.partial = False  # only the first rows of a filter are known yet
-        self._dirty_total = True
+        self.looking = False  # ... and not all of the first screenful
+        self.scanned = 1.0  # share of the page's rows the filter has looked at
+        self._version = 0  # data version: bumped when another process changes the store
+        self._bases: dict[tuple, array] = {}
         self._cache: OrderedDict[int, dict[int, StudyRow | ComponentRow]] = OrderedDict()
 
     # -- computing ----------------------------------------------------------------------
 
-    def compute(self, filter_: search.Filter | None = None, sort_key=..., descending=None, limit: int | None = None) -> tuple:
-        """Work out ids for a filter and sort (may be slow: run it in a worker). Pure: no state changes.
+    def base_ids(self, sort_key: str | None, descending: bool) -> array:
+        """The page's rows in this order, unfiltered: held once per sort (8 bytes a row), so
+        that a filter only has to say which of them match. Safe to call from a worker."""
+        version, key = self._version, (sort_key, descending)
+        ids = self._bases.get(key)
+        if ids is None:
+            ids = ordered_ids(self.page.selection(), sort_key, descending)
+            if version == self._version:  # not computed across a change of the data
+                self._bases = {k: v for k, v in self._bases.items() if k[0] == sort_key} | {key: ids}
+        return ids
 
-        With `limit`, only the first rows (to show at once); the total is then None."""
+    def results(
+        self, filter_: search.Filter | None = None, sort_key=..., descending=None, first: int = FIRST_ROWS,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> Iterator[Computed]:
+        """Ids for a filter and sort, in stages (may be slow: run it in a worker; pure: no
+        state changes): the rows found so far while the first `first` are looked for, the
+        first `first`, then all of them. Each stage is for apply()."""
         f = self.filter if filter_ is None else filter_
         key = self.sort_key if sort_key is ... else sort_key
         desc = self.descending if descending is None else descending
-        base = self.page.selection()
-        ids = ordered_ids(base, key, desc, f if f.active else None, limit)
-        if limit is not None:
-            return f, key, desc, ids, None
-        total = len(ids) if not f.active else self._count(base)
-        return f, key, desc, ids, total
+        base = self.base_ids(key, desc)
+        if not f.active:
+            yield Computed(f, key, desc, base, len(base))
+            return
+        f.validate()
+        selection = self.page.selection()
 
-    def completed(self, first: tuple) -> tuple | None:
-        """A limited compute() that found fewer rows than its limit is the whole answer,
-        unless it left out a scan of the data (then None)."""
-        if search.needs_scan(first[0]):
-            return None
-        total = self._count(self.page.selection()) if first[0].active else len(first[3])
-        return first[:4] + (total,)
+        def order(ids):
+            return ordered_ids(selection, key, desc, among=ids)
 
-    def _count(self, base: Selection) -> int:
-        if self.total and not self._dirty_total:
-            return self.total
-        return count_rows(base)
+        for found in page_search.search(f, self.level, base, first, order, cancelled):
+            looking = not found.complete and len(found.ids) < first
+            yield Computed(f, key, desc, found.ids, len(base), found.complete, found.scanned, looking)
 
-    def apply(self, computed: tuple) -> None:
-        """Take the result of compute() (on the UI thread). A partial result (total None)
-        shows the first rows while the rest is still being counted."""
-        self.filter, self.sort_key, self.descending, self.ids, total = computed
-        self.partial = total is None
-        if total is not None:
-            self.total = total
-            self._dirty_total = False
+    def compute(self, filter_: search.Filter | None = None, sort_key=..., descending=None) -> Computed:
+        """The whole answer of results()."""
+        last = None
+        for last in self.results(filter_, sort_key, descending):
+            pass
+        return last
+
+    def apply(self, computed: Computed) -> None:
+        """Take a stage of results() (on the UI thread). An incomplete one shows the first
+        rows while the rest is still being looked for."""
+        c = computed
+        self.filter, self.sort_key, self.descending, self.ids = c.filter, c.sort_key, c.descending, c.ids
+        self.total = c.total
+        self.partial = not c.complete
+        self.scanned, self.looking = c.scanned, c.looking
         self._cache.clear()
         self.expanded = {k: v for k, v in self.expanded.items() if self.index_of(k) is not None}
         self._relayout()
@@ -240,7 +262,8 @@ class ResultsView:
     def reload_rows(self) -> None:
         """Forget cached rows (after another process changed the database)."""
         self._cache.clear()
-        self._dirty_total = True
+        self._version += 1
+        self._bases = {}
         for rid in list(self.expanded):
             self.expanded[rid] = self._child_lines(rid)
         self._relayout()
@@ -347,7 +370,11 @@ class ResultsView:
         return sorted(self.selected)
 
     def status(self) -> str:
-        shown = f"first {len(self.ids)} (counting…)" if self.partial else str(len(self.ids))
+        shown = str(len(self.ids))
+        if self.looking:
+            shown = f"{len(self.ids)} so far (searching… {self.scanned:.0%})"
+        elif self.partial:
+            shown = f"first {len(self.ids)} (counting…)"
         text = f"{shown} of {self.total} shown · {len(self.selected)} selected"
         if self.filter.text.strip():
             mode = []

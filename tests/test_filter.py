@@ -146,21 +146,3 @@ def test_non_ascii_terms_fold_case(store, tmp_path):
     assert ids(filter="SCHÖNE", case_sensitive=True) == []
     assert ids(filter="Schöne", case_sensitive=True) == [101]
     assert ids(filter="ön") == [101]  # shorter than a trigram: scanned
-
-
-def test_quick_first_answers_agree_with_the_full_ones(scenario, monkeypatch):
-    """The first-page queries (row by row for common terms, columns only for short terms)
-    show a subset of the full answer, in the same order."""
-    from store import search
-    from store.view import Page, ResultsView
-
-    view = ResultsView(Page("study", 12))
-    for common in (False, True):
-        monkeypatch.setattr(search, "_common", lambda term: common)
-        for text, regex in (("trial", False), ("FINISHED", False), ("\"rt\"", False), ("ok", False), (r"\d{3}", True), (r'"rt":5\d', True)):
-            f = search.Filter(text, regex)
-            quick = list(view.compute(f, limit=200)[3])
-            full = list(view.compute(f)[3])
-            assert [i for i in full if i in quick] == quick
-            if not search.needs_scan(f):
-                assert quick == full

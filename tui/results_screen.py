@@ -21,7 +21,7 @@ from store.delete import delete_ids, describe
 from store.export import default_filename, export
 from store.jatos_values import human_size
 from store.search import Filter
-from store.view import Line, Page, ResultsView, ordered_ids
+from store.view import Computed, Line, Page, ResultsView, ordered_ids
 
 from . import clipboard, settings
 from .dialogs import ColumnsScreen, ConfirmScreen, DeleteScreen, ExportRequest, ExportScreen, HelpScreen
@@ -29,7 +29,6 @@ from .display import cell_text, time_zone_name
 from .results_table import ResultsTable
 
 
-FIRST_ROWS = 200
 
 
 class ResultsScreen(Screen):
@@ -70,6 +69,7 @@ class ResultsScreen(Screen):
         self._generation = 0
         self.applied_generation = -1  # the newest request whose rows are on screen
         self.applied_at = 0.0
+        self.settled_generation = -1
         self.filter_edits = 0  # filter changes handled so far (benchmarks wait on it)
         self._cancel = threading.Event()
         self._token = None
@@ -127,19 +127,13 @@ class ResultsScreen(Screen):
         if self.app.store.is_sqlite:
             connection.set_progress_handler(lambda: 1 if stale() else 0, 20_000)
         try:
-            # The first rows at once; all of them, and the exact count, follow.
-            first = self.view.compute(filter_, sort_key, descending, limit=FIRST_ROWS)
-            if stale():
-                return
-            self.app.call_from_thread(self._computed, generation, first, keep)
-            computed = self.view.completed(first) if len(first[3]) < FIRST_ROWS else None
-            if computed is None and not stale():
-                computed = self.view.compute(filter_, sort_key, descending)
-            if stale():
-                return
+            # Stages: the rows found so far, the first screenful, then all rows and the count.
+            for computed in self.view.results(filter_, sort_key, descending, cancelled=stale):
+                if stale():
+                    return
+                self.app.call_from_thread(self._computed, generation, computed, keep)
         except StoreError as exc:
             self.app.call_from_thread(self._compute_failed, generation, str(exc))
-            return
         except (peewee.OperationalError, sqlite3.OperationalError) as exc:
             if "interrupt" in str(exc) and stale():
                 return  # a newer request took over
@@ -147,18 +141,19 @@ class ResultsScreen(Screen):
         finally:
             if self.app.store.is_sqlite:
                 connection.set_progress_handler(None, 0)
-        self.app.call_from_thread(self._computed, generation, computed, keep)
 
     def _compute_failed(self, generation: int, message: str) -> None:
         if generation == self._generation:
             self._set_error(message)
 
-    def _computed(self, generation: int, computed: tuple, keep: int | None) -> None:
+    def _computed(self, generation: int, computed: Computed, keep: int | None) -> None:
         if generation != self._generation:
             return  # a newer keystroke already asked for something else
         self.view.apply(computed)
         self.applied_generation = generation
         self.applied_at = time.perf_counter()
+        if not computed.looking:
+            self.settled_generation = generation  # the first screenful is final
         self._set_error("")
         self.table.refresh_layout()
         if keep is not None:

@@ -1,0 +1,93 @@
+"""The staged page filter (store/page_search.py) against the one-query filter (search.condition):
+every stage shows the first rows of the same answer, in the page's order, whatever route
+each term takes (index set, ordered walk, whole-table read)."""
+
+from __future__ import annotations
+
+import pytest
+
+import jatos_fixtures as fx
+from store import page_search
+from store.importer import import_paths
+from store.search import Filter
+from store.view import Page, ResultsView, ordered_ids
+
+FILTERS = [
+    Filter("trial"), Filter("FINISHED"), Filter("finished", case_sensitive=True), Filter('"rt"'),
+    Filter("rt"), Filter("9"), Filter("run 12"), Filter("!trial"), Filter("run !\"rt\":1"), Filter("qqxqqz"),
+    Filter('"not finished yet"'), Filter("Schöne"), Filter("ÖN"), Filter("100_"), Filter("%"),
+    Filter(r"\d{3}", regex=True), Filter(r'"rt":5\d', regex=True), Filter(r"RUN\":1[0-9]", regex=True),
+    Filter(r"run\":1[0-9]", regex=True, case_sensitive=True), Filter(r"^\[", regex=True),
+]
+
+
+@pytest.fixture
+def many(store, tmp_path):
+    import_paths(store, [fx.results_archive(tmp_path), fx.synthetic_archive(tmp_path / "s.zip", 300, 60, first_id=1000)])
+    return store
+
+
+@pytest.mark.parametrize("route", ["as found", "no index sets", "whole tables", "walk to the end"])
+def test_every_stage_is_the_start_of_the_one_query_answer(many, monkeypatch, route):
+    monkeypatch.setattr(page_search, "FIRST_CHUNK", 7)
+    monkeypatch.setattr(page_search, "LAST_CHUNK", 40)
+    monkeypatch.setattr(page_search, "TICK", 0.0)  # show every chunk's rows
+    monkeypatch.setattr(page_search, "EVERY", 0.0)
+    if route == "no index sets":
+        monkeypatch.setattr(page_search, "FEW", 0)
+    if route == "whole tables":
+        monkeypatch.setattr(page_search, "FEW", 0)
+        monkeypatch.setattr(page_search, "table_rows", lambda model: 1)
+    if route == "walk to the end":
+        monkeypatch.setattr(page_search, "FEW", 0)
+        monkeypatch.setattr(page_search, "table_rows", lambda model: 10**9)
+    checked = 0
+    for page in (Page("study", 12), Page("component", 40)):
+        view = ResultsView(page)
+        for sort_key, desc in ((None, True), ("start", False), ("batch", True)):
+            for f in FILTERS:
+                expected = list(ordered_ids(page.selection(), sort_key, desc, f))
+                stages = list(view.results(f, sort_key, desc, first=25))
+                assert stages[-1].complete and list(stages[-1].ids) == expected, (page, sort_key, f)
+                for stage in stages[:-1]:
+                    assert not stage.complete
+                    assert list(stage.ids) == expected[: len(stage.ids)], (page, sort_key, f)
+                checked += len(expected)
+    assert checked > 1000  # the filters found rows to compare
+
+
+def test_stages_show_rows_found_so_far_then_the_first_screenful(many, monkeypatch):
+    monkeypatch.setattr(page_search, "FIRST_CHUNK", 7)
+    monkeypatch.setattr(page_search, "LAST_CHUNK", 7)
+    monkeypatch.setattr(page_search, "TICK", 0.0)
+    monkeypatch.setattr(page_search, "EVERY", 0.0)
+    monkeypatch.setattr(page_search, "FEW", 0)
+    view = ResultsView(Page("study", 12))
+    stages = list(view.results(Filter(r"\"rt\": 1\d\d\b", regex=True), first=25))
+    looking = [s for s in stages if s.looking]
+    assert looking and all(len(s.ids) < 25 and 0 < s.scanned < 1 for s in looking)
+    assert [s.scanned for s in looking] == sorted(s.scanned for s in looking)
+    first = next(s for s in stages if not s.looking)
+    assert len(first.ids) >= 25 and not first.complete
+    assert stages[-1].complete and len(stages[-1].ids) > 25
+
+
+def test_a_rare_term_is_answered_from_the_index_at_once(many):
+    view = ResultsView(Page("study", 12))
+    stages = list(view.results(Filter('"run": 1234'), first=25))
+    assert len(stages) == 1 and list(stages[0].ids) == [1234]
+
+
+def test_a_cancelled_search_stops(many, monkeypatch):
+    monkeypatch.setattr(page_search, "FIRST_CHUNK", 7)
+    monkeypatch.setattr(page_search, "TICK", 0.0)
+    monkeypatch.setattr(page_search, "EVERY", 0.0)
+    view = ResultsView(Page("study", 12))
+    asked = []
+
+    def cancelled():
+        asked.append(1)
+        return len(asked) > 2
+
+    stages = list(view.results(Filter(r"\d{4}x", regex=True), first=25, cancelled=cancelled))
+    assert stages and not stages[-1].complete
