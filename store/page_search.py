@@ -23,7 +23,7 @@ from array import array
 from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
-from peewee import fn
+from peewee import SQL, NodeList, fn
 
 from . import sqlite
 from .idlists import id_in
@@ -75,15 +75,19 @@ class _Part:
         if self.fts is None:
             return
         db = sqlite.unwrap(_db())
+        match = sqlite.fts_trigrams(self.literal)
+        # Counted in SQLite, up to FEW + 1: a common term costs no Python objects.
         cursor = db.execute_sql(
-            f"SELECT rowid FROM {self.fts} WHERE {self.fts} MATCH ? LIMIT {FEW + 1}", (sqlite.fts_trigrams(self.literal),)
+            f"SELECT count(*) FROM (SELECT 1 FROM {self.fts} WHERE {self.fts} MATCH ? LIMIT {FEW + 1})", (match,)
         )
         try:
-            candidates = [r[0] for r in cursor]
+            candidates = cursor.fetchone()[0]
         finally:
             cursor.close()
-        if len(candidates) <= FEW:
-            self.known = self._check(self.model.id, candidates) if candidates else set()
+        if candidates > FEW:
+            return
+        in_index = NodeList((self.model.id, SQL(f"IN (SELECT rowid FROM {self.fts} WHERE {self.fts} MATCH ?)", [match])))
+        self.known = set(_rows(self.model.select(self.key).where(in_index & self.condition))) if candidates else set()
 
     def _check(self, field, ids: Sequence[int]) -> set[int]:
         q = self.model.select(self.key).where(id_in(field, ids) & self.condition)

@@ -25,6 +25,7 @@ from .selection import Selection, component_ids_of
 
 PAGE = 100
 FIRST_ROWS = 200  # rows a filter looks for before it counts the rest
+ROW_CACHE = 4000  # rows kept fetched
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,8 @@ class ResultsView:
         self.scanned = 1.0  # share of the page's rows the filter has looked at
         self._version = 0  # data version: bumped when another process changes the store
         self._bases: dict[tuple, array] = {}
-        self._cache: OrderedDict[int, dict[int, StudyRow | ComponentRow]] = OrderedDict()
+        # Rows by id, the most recently used last: a new filter mostly shows rows seen before.
+        self._cache: OrderedDict[int, StudyRow | ComponentRow] = OrderedDict()
 
     # -- computing ----------------------------------------------------------------------
 
@@ -252,7 +254,6 @@ class ResultsView:
         self.total = c.total
         self.partial = not c.complete
         self.scanned, self.looking = c.scanned, c.looking
-        self._cache.clear()
         self.expanded = {k: v for k, v in self.expanded.items() if self.index_of(k) is not None}
         self._relayout()
 
@@ -273,18 +274,20 @@ class ResultsView:
     def row(self, index: int) -> StudyRow | ComponentRow | None:
         if not 0 <= index < len(self.ids):
             return None
-        page_no = index // PAGE
-        page = self._cache.get(page_no)
-        if page is None:
-            chunk = list(self.ids[page_no * PAGE : (page_no + 1) * PAGE])
-            rows = study_rows(chunk) if self.level == "study" else component_rows(chunk)
-            page = {r.id: r for r in rows}
-            self._cache[page_no] = page
-            if len(self._cache) > 20:
+        row_id = self.ids[index]
+        row = self._cache.get(row_id)
+        if row is None:
+            # Fetch the rest of this row's page of the table in one query.
+            page_no = index // PAGE
+            missing = [i for i in self.ids[page_no * PAGE : (page_no + 1) * PAGE] if i not in self._cache]
+            for r in study_rows(missing) if self.level == "study" else component_rows(missing):
+                self._cache[r.id] = r
+            while len(self._cache) > ROW_CACHE:
                 self._cache.popitem(last=False)
+            row = self._cache.get(row_id)
         else:
-            self._cache.move_to_end(page_no)
-        return page.get(self.ids[index])
+            self._cache.move_to_end(row_id)
+        return row
 
     def index_of(self, row_id: int) -> int | None:
         try:

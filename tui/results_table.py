@@ -84,6 +84,10 @@ class ResultsTable(ScrollView, can_focus=True):
         super().__init__(**kw)
         self.view = view
         self.painted_at = 0.0
+        # Drawn lines, reused while nothing that shapes them changes: a new filter mostly
+        # shows rows already drawn, and drawing a line costs half a millisecond.
+        self._strips: dict[tuple, tuple[object, Strip]] = {}
+        self._strips_for: tuple = ()
 
     # -- geometry ---------------------------------------------------------------------------
 
@@ -99,8 +103,10 @@ class ResultsTable(ScrollView, can_focus=True):
 
     def refresh_layout(self) -> None:
         """Call after the view changed: new size, cursor kept in range, repaint."""
-        self.virtual_size = Size(self.total_width(), self.view.line_count() + 1)
         count = self.view.line_count()
+        size = Size(self.total_width(), count + 1)
+        if size != self.virtual_size:  # a new size means a layout pass: only when it changes
+            self.virtual_size = size
         if self.cursor >= count:
             self.cursor = max(0, count - 1)
         self.column = min(self.column, max(0, len(self.view.columns) - 1))
@@ -222,11 +228,26 @@ class ResultsTable(ScrollView, can_focus=True):
             line = self.view.line(line_no)
             if line is None:
                 return Strip.blank(width, base)
+            shape = (tuple(c.key for c in self.view.columns), width, scroll_x, self.app.theme, base)
+            if shape != self._strips_for or len(self._strips) > 4000:
+                self._strips_for = shape
+                self._strips.clear()
+            row = self.view.row(line.index) if line.kind == "row" else line.child
+            key = (
+                line.kind, line.row_id, line.index % 2, line.text, id(row), line_no == self.cursor and self.has_focus_within_screen(),
+                line.row_id in self.view.selected, line.row_id in self.view.expanded,
+            )
+            cached = self._strips.get(key)
+            if cached is not None and cached[0] is row:
+                return cached[1]
             strip = self._line(line, line_no)
         # The checkbox (and arrow) stay put while the columns scroll sideways.
         lead = strip.crop(0, self._lead)
         rest = strip.crop(self._lead + scroll_x, self._lead + scroll_x + max(0, width - self._lead))
-        return Strip.join([lead, rest]).extend_cell_length(width, base).apply_style(base)
+        out = Strip.join([lead, rest]).extend_cell_length(width, base).apply_style(base)
+        if y:
+            self._strips[key] = (row, out)  # the row is kept so that its id() is not reused
+        return out
 
     def _header(self) -> Strip:
         style = self._style("results-table--header")

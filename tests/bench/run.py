@@ -125,14 +125,14 @@ def screen(db: Path) -> dict:
     raw = json.loads(r.stdout.strip().splitlines()[-1])
     res = {"first rows": raw["first rows"], "longest stall": raw["longest stall"], "page down": raw["page down"],
            "jump to end": raw["jump to end"], "peak RSS": raw["peak RSS MB"], "queries": {}}
-    p50s, p95s = [], []
-    for name in [k for k in raw if isinstance(raw[k], dict)]:
-        q = raw[name]
-        res["queries"][name] = q
-        p50s.append(q["p50"])
-        p95s.append(q["p95"])
-    res["keystroke p50"] = max(p50s)  # the worst query class
-    res["keystroke p95"] = max(p95s)
+    classes = [raw[k] for k in raw if isinstance(raw[k], dict)]
+    res["queries"] = {k: raw[k] for k in raw if isinstance(raw[k], dict)}
+    # The worst query class. "keystroke" is the first redraw after it (the rows found so
+    # far); "first screenful" is when the rows on screen are final.
+    res["keystroke p50"] = max(q["p50"] for q in classes)
+    res["keystroke p95"] = max(q["p95"] for q in classes)
+    res["first screenful p50"] = max(q["settled p50"] for q in classes)
+    res["first screenful p95"] = max(q["settled p95"] for q in classes)
     res["exact count, term in every row"] = raw["term in every row"]["count"]
     return res
 
@@ -165,7 +165,9 @@ def table(results: dict) -> str:
             lines.append(f"| {name} | {key} | {fmt(key, value)} | {verdict(name, key, value)} |")
         for q, v in res.get("queries", {}).items():
             lines.append(
-                f"| {name} | keystroke, {q} (p50 / p95; exact count) | {v['p50']*1000:.1f} / {v['p95']*1000:.1f} ms; "
+                f"| {name} | keystroke, {q} (p50 / p95; first screenful p50 / p95; exact count) | "
+                f"{v['p50']*1000:.1f} / {v['p95']*1000:.1f} ms; "
+                f"{v.get('settled p50', v['p50'])*1000:.1f} / {v.get('settled p95', v['p95'])*1000:.1f} ms; "
                 f"{v['count']*1000:.0f} ms ({v['rows']} rows) | |"
             )
     return "\n".join(lines)

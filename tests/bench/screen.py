@@ -57,9 +57,14 @@ async def main(db: str, t0: float) -> dict:
 
         mon = asyncio.create_task(monitor())
 
-        async def painted(need_count: bool = False) -> float:
-            """When the newest request's rows were first drawn."""
-            while screen.applied_generation != screen._generation or (need_count and screen.view.partial):
+        async def painted(need_count: bool = False, settled: bool = False) -> float:
+            """When the newest request's rows were first drawn: the rows found so far, or
+            (settled) the first screenful as final, or (need_count) all rows and the count."""
+            while (
+                screen.applied_generation != screen._generation
+                or (need_count and screen.view.partial)
+                or (settled and screen.settled_generation != screen._generation)
+            ):
                 await asyncio.sleep(0.0002)
             while table.painted_at < screen.applied_at:
                 await asyncio.sleep(0.0002)
@@ -81,7 +86,7 @@ async def main(db: str, t0: float) -> dict:
                 screen.query_one("#case").set_class(True, "-on")
             filt.focus()
             await pilot.pause()
-            lat = []
+            lat, settled = [], []
             stall["on"] = True
             for ch in term:
                 before = screen._generation
@@ -93,15 +98,19 @@ async def main(db: str, t0: float) -> dict:
                 if screen._generation == before:  # not a valid regex yet: nothing to redraw
                     continue
                 lat.append(await painted() - t)
+                settled.append(await painted(settled=True) - t)
             await painted(True)
             count_after = time.perf_counter() - t
             stall["on"] = False
             lat.sort()
+            settled.sort()
             if not lat:
                 raise SystemExit(f"no redraw measured for {name}: error={screen.query_one('#filter-error').display}")
             out[name] = {
                 "p50": statistics.median(lat),
                 "p95": lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))],
+                "settled p50": statistics.median(settled),
+                "settled p95": settled[min(len(settled) - 1, int(round(0.95 * (len(settled) - 1))))],
                 "count": count_after,
                 "rows": len(screen.view.ids),
             }
