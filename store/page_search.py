@@ -33,7 +33,8 @@ from .search import Filter, contains, parse_smart, required_literal
 FEW = 5_000  # index candidates up to which a term is answered as a set
 TICK = 0.012  # seconds to the first showing of the rows found so far (then every EVERY)
 EVERY = 0.1
-FIRST_CHUNK, LAST_CHUNK = 256, 32_768
+FIRST_CHUNK, LAST_CHUNK = 64, 32_768
+CHUNK_TIME = 0.008  # seconds a chunk of the ordered walk aims at
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,12 @@ class _Part:
     def everywhere(self) -> set[int]:
         """The whole table read in storage order (no lookups)."""
         if self.known is None:
-            self.known = set(_rows(self.model.select(self.key).where(self.condition)))
+            cursor = _db().execute(self.model.select(self.key).where(self.condition))
+            try:
+                # Row by row from the cursor: SQLite lets go of the interpreter between rows.
+                self.known = {r[0] for r in cursor}
+            finally:
+                cursor.close()
         return self.known
 
 
@@ -125,14 +131,32 @@ class _Term:
                 out |= part.among(rest)
         return out
 
-    def everywhere(self, rows: set[int]) -> set[int]:
-        """Which of `rows` match, reading whole tables; a side is skipped once every row matches."""
-        out: set[int] = set()
+    def everywhere(self, rows: array) -> list[set[int]]:
+        """Sets (one a side) whose union holds which of `rows` match, reading whole tables;
+        a side is not read when the others already hold every row."""
+        sets: list[set[int]] = []
         for part in sorted(self.parts, key=lambda p: p.known is None):
-            out |= part.everywhere() & rows
-            if len(out) == len(rows):
+            if sets and all(_slices(rows, lambda piece: all(map(_member(sets), piece)))):
                 break
-        return out
+            found = part.everywhere()
+            if found:
+                sets.append(found)
+        return sets or [set()]
+
+
+def _member(sets: list[set[int]]) -> Callable[[int], bool]:
+    """Whether an id is in any of the sets (a set's own method when there is one: runs in C)."""
+    if len(sets) == 1:
+        return sets[0].__contains__
+    return lambda i: any(i in s for s in sets)
+
+
+def _slices(ids: Sequence[int], do: Callable, step: int = 16_384) -> Iterator:
+    """do(piece) for each slice of ids, letting the screen's thread run between slices: a long
+    loop over a million ids would otherwise hold the interpreter for tens of milliseconds."""
+    for at in range(0, len(ids), step):
+        yield do(ids[at : at + step])
+        time.sleep(0)
 
 
 def _terms(f: Filter, level: str) -> list[_Term]:
@@ -200,11 +224,13 @@ def search(
         if cancelled():
             return
         chunk = base[pos : pos + size]
+        began = time.perf_counter()
         hits = _match(terms, chunk)
         found.extend(i for i in chunk if i in hits)
         pos += len(chunk)
-        size = min(size * 2, LAST_CHUNK)
         now = time.perf_counter()
+        # Chunks of about CHUNK_TIME each: slow checks (a regex in Python) stay responsive.
+        size = max(FIRST_CHUNK, min(LAST_CHUNK, size * 2, int(len(chunk) * CHUNK_TIME / max(now - began, 1e-5))))
         if now - shown >= (TICK if shown == start else EVERY) and pos < len(base) and len(found) < first:
             shown = now
             yield Found(array("q", found), pos / len(base), False)
@@ -217,13 +243,26 @@ def search(
     rows = table_rows(StudyResult if level == "study" else ComponentResult)
     if len(rest) * 8 > rows:
         # Much of the table is on the page: read whole tables once, then keep the page's rows.
-        keep = set(rest)
+        wanted, unwanted = [], []
         for t in terms:
             if cancelled():
                 return
-            hits = t.everywhere(keep)
-            keep = keep - hits if t.negated else hits
-        found.extend(i for i in rest if i in keep)
+            (unwanted if t.negated else wanted).append(t.everywhere(rest))
+
+        wanted_in = [_member(sets) for sets in wanted]
+        unwanted_in = [_member(sets) for sets in unwanted]
+
+        def keep(piece):
+            if len(wanted_in) == 1 and not unwanted_in:
+                found.extend(filter(wanted_in[0], piece))
+            else:
+                found.extend(
+                    i for i in piece if all(w(i) for w in wanted_in) and not any(u(i) for u in unwanted_in)
+                )
+
+        for _ in _slices(rest, keep):
+            if cancelled():
+                return
     else:
         for at in range(0, len(rest), LAST_CHUNK):
             if cancelled():

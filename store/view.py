@@ -36,7 +36,7 @@ class Computed:
     sort_key: str | None
     descending: bool
     ids: array
-    total: int  # rows on the page, before the filter
+    total: int | None  # rows on the page, before the filter (None: still counting)
     complete: bool = True  # False: `ids` are the first rows of the answer; more may follow
     scanned: float = 1.0  # share of the page's rows the filter has looked at
     looking: bool = False  # still looking for the first screenful
@@ -137,7 +137,7 @@ _SORT_JOINS = {"batch": Batch, "type": Worker, "mt_worker_id": Worker, "study": 
 
 def ordered_ids(
     selection: Selection, sort_key: str | None, descending: bool, filter_: search.Filter | None = None,
-    among: Iterable[int] | None = None,
+    among: Iterable[int] | None = None, limit: int | None = None,
 ) -> array:
     """The ids of a selection's rows in the page's order, filtered and sorted in the database.
     `among` restricts them to these ids (a few: they are put in order)."""
@@ -170,6 +170,8 @@ def ordered_ids(
     if expr is not base:
         order.append(base.desc() if descending else base.asc())
     q = q.order_by(*order)
+    if limit is not None:
+        q = q.limit(limit)
     cursor = StudyResult._meta.database.execute(q)  # a raw cursor: a million ids in well under a second
     try:
         rows = map(itemgetter(0), cursor)
@@ -225,6 +227,11 @@ class ResultsView:
         f = self.filter if filter_ is None else filter_
         key = self.sort_key if sort_key is ... else sort_key
         desc = self.descending if descending is None else descending
+        if not f.active and (key, desc) not in self._bases:
+            # The page's first rows at once; holding all of them takes a moment on a big page.
+            head = ordered_ids(self.page.selection(), key, desc, limit=first)
+            if len(head) == first:
+                yield Computed(f, key, desc, head, None, False, 0.0, False)
         base = self.base_ids(key, desc)
         if not f.active:
             yield Computed(f, key, desc, base, len(base))
@@ -378,7 +385,8 @@ class ResultsView:
             shown = f"{len(self.ids)} so far (searching… {self.scanned:.0%})"
         elif self.partial:
             shown = f"first {len(self.ids)} (counting…)"
-        text = f"{shown} of {self.total} shown · {len(self.selected)} selected"
+        of = f" of {self.total}" if self.total is not None else ""
+        text = f"{shown}{of} shown · {len(self.selected)} selected"
         if self.filter.text.strip():
             mode = []
             if self.filter.regex:

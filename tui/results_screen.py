@@ -421,7 +421,7 @@ class ResultsScreen(Screen):
         return Selection(study_result_ids=ids)
 
     def action_export(self) -> None:
-        screen = ExportScreen(len(self.view.selected), self.view.total, self.view.level, default_filename)
+        screen = ExportScreen(len(self.view.selected), self.view.total if self.view.total is not None else "all", self.view.level, default_filename)
         self.app.push_screen(screen, self._export_chosen)
 
     def _export_chosen(self, request: ExportRequest | None) -> None:
