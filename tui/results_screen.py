@@ -21,7 +21,7 @@ from store.delete import delete_ids, describe
 from store.export import default_filename, export
 from store.jatos_values import human_size
 from store.search import Filter
-from store.view import Computed, Line, Page, ResultsView, ordered_ids
+from store.view import Computed, Line, Page, ResultsView, ordered_ids, position
 
 from . import clipboard, settings
 from .dialogs import ColumnsScreen, ConfirmScreen, DeleteScreen, ExportRequest, ExportScreen, HelpScreen
@@ -133,7 +133,9 @@ class ResultsScreen(Screen):
             for computed in self.view.results(filter_, sort_key, descending, cancelled=stale):
                 if stale():
                     return
-                self.app.call_from_thread(self._computed, generation, computed, keep)
+                # Where the cursor's row now is, found here rather than on the screen's thread.
+                at = position(computed.ids, keep) if keep is not None else None
+                self.app.call_from_thread(self._computed, generation, computed, at)
         except StoreError as exc:
             self.app.call_from_thread(self._compute_failed, generation, str(exc))
         except (peewee.OperationalError, sqlite3.OperationalError) as exc:
@@ -148,7 +150,7 @@ class ResultsScreen(Screen):
         if generation == self._generation:
             self._set_error(message)
 
-    def _computed(self, generation: int, computed: Computed, keep: int | None) -> None:
+    def _computed(self, generation: int, computed: Computed, keep_at: int | None) -> None:
         if generation != self._generation:
             return  # a newer keystroke already asked for something else
         self.view.apply(computed)
@@ -158,10 +160,8 @@ class ResultsScreen(Screen):
             self.settled_generation = generation  # the first screenful is final
         self._set_error("")
         self.table.refresh_layout()
-        if keep is not None:
-            index = self.view.index_of(keep)
-            if index is not None:
-                self.table.move_to(self.view.line_of_index(index))
+        if keep_at is not None:
+            self.table.move_to(self.view.line_of_index(keep_at))
         self.update_status()
 
     def _set_error(self, message: str) -> None:

@@ -229,7 +229,7 @@ class ResultsTable(ScrollView, can_focus=True):
             if line is None:
                 return Strip.blank(width, base)
             shape = (tuple(c.key for c in self.view.columns), width, scroll_x, self.app.theme, base)
-            if shape != self._strips_for or len(self._strips) > 4000:
+            if shape != self._strips_for or len(self._strips) > 1000:
                 self._strips_for = shape
                 self._strips.clear()
             row = self.view.row(line.index) if line.kind == "row" else line.child
