@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Iterable, Iterator
 
-import peewee
 from peewee import SQL, NodeList
 
 from .sqlite import is_sqlite
@@ -30,4 +29,6 @@ def id_in(field, ids: Iterable[int]):
 def chunks(field, ids: Iterable[int]) -> Iterator[list[int]]:
     """Id lists sized for one query on this backend."""
     size = 50_000 if _is_sqlite(field) else 1_000
-    yield from peewee.chunked(list(ids), size)
+    ids = ids if isinstance(ids, (list, tuple)) else list(ids)
+    for at in range(0, len(ids), size):  # slices: peewee.chunked walks item by item
+        yield list(ids[at : at + size])

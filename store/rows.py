@@ -108,7 +108,7 @@ def study_rows(ids: Iterable[int]) -> list[StudyRow]:
     ids = list(ids)
     found: dict[int, StudyRow] = {}
     for chunk in chunks(StudyResult.id, ids):
-        for t in _study_query().where(id_in(StudyResult.id, chunk)).tuples():
+        for t in _raw(_study_query().where(id_in(StudyResult.id, chunk))):
             row = StudyRow(*t[:-1], bool(t[-1]))
             found[row.id] = row._replace(quota_reached=bool(row.quota_reached))
     return [found[i] for i in ids if i in found]
@@ -160,13 +160,23 @@ def files_of(component_result_ids: Iterable[int]) -> dict[int, list[tuple[str, i
     return out
 
 
+def _raw(query) -> list[tuple]:
+    """A query's rows as the driver gives them: peewee's per-value conversion is skipped
+    (the rows above convert their two booleans themselves), a third of the time of a page."""
+    cursor = StudyResult._meta.database.execute(query)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def component_rows(ids: Iterable[int]) -> list[ComponentRow]:
     """Rows for these component result ids, in the order given."""
     ids = list(ids)
     found: dict[int, ComponentRow] = {}
     files = files_of(ids)
     for chunk in chunks(ComponentResult.id, ids):
-        for t in _component_query().where(id_in(ComponentResult.id, chunk)).tuples():
+        for t in _raw(_component_query().where(id_in(ComponentResult.id, chunk))):
             row = ComponentRow(*t, tuple(files.get(t[0], ())))
             found[row.id] = row._replace(data_is_null=bool(row.data_is_null), quota_reached=bool(row.quota_reached))
     return [found[i] for i in ids if i in found]

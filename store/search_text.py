@@ -1,8 +1,8 @@
 """Each row's text as the results page shows it, kept in the database for the filter.
 
 Computed when results are imported (and when titles change), never per keystroke. It
-holds every column as displayed, dates also as JATOS's filter searches them (ISO 8601
-in UTC), and what researchers look results up by: URL query parameters (a Prolific
+holds every column as displayed, dates as the table shows them, as the CSV writes them
+and as JATOS's filter searches them (ISO 8601 in UTC), and what researchers look results up by: URL query parameters (a Prolific
 id) and the worker's comment.
 """
 
@@ -13,21 +13,24 @@ from typing import Iterable
 import peewee
 
 from .columns import COMPONENT_COLUMNS, STUDY_COLUMNS
-from .jatos_values import utc_iso
+from .jatos_values import local_short, utc_iso
 from .models import ComponentResult, StudyResult
 from .rows import ComponentRow, StudyRow, component_rows, study_rows
 
 
 def study_row_text(row: StudyRow) -> str:
     parts = [c.render(row) for c in STUDY_COLUMNS]
-    parts += [utc_iso(row.start_date), utc_iso(row.end_date), utc_iso(row.last_seen_date)]
+    dates = (row.start_date, row.end_date, row.last_seen_date)
+    parts += [local_short(d) for d in dates if d is not None] + [utc_iso(d) for d in dates]
     parts += [row.study_title, row.url_query_parameters or "", row.worker_comment or ""]
     return " ".join(p for p in parts if p)
 
 
 def component_row_text(row: ComponentRow) -> str:
     parts = [c.render(row) for c in COMPONENT_COLUMNS]
-    parts += [utc_iso(row.start_date), utc_iso(row.end_date), row.component_title or f"Component {row.component_id}"]
+    dates = (row.start_date, row.end_date)
+    parts += [local_short(d) for d in dates if d is not None] + [utc_iso(d) for d in dates]
+    parts += [row.component_title or f"Component {row.component_id}"]
     return " ".join(p for p in parts if p)
 
 

@@ -5,6 +5,7 @@ import pytest
 import jatos_fixtures as fx
 from conftest import run_cli
 from store import Selection, StoreError
+from store.models import StudyResult
 from store.importer import import_paths
 from store.search import Term, parse_smart
 
@@ -48,6 +49,15 @@ def test_quoted_phrases_and_negation(scenario):
 def test_dates_are_searched_as_jatos_does(scenario):
     # JATOS searches dates by their ISO-8601 UTC form (toISOString)
     assert ids(filter="2024-05-01T09:54:56.000Z") == [101]
+
+
+def test_times_are_found_as_the_table_shows_them(scenario):
+    from store.jatos_values import local_short
+
+    start = StudyResult.get_by_id(101).start_date
+    shown = local_short(start)  # "YYYY-MM-DD HH:MM:SS" in this machine's zone
+    assert ids(filter=f'"{shown}"') == [101]
+    assert ids(filter=f'"{shown[5:16]}"') == [101]
 
 
 def test_case_sensitive(scenario):

@@ -24,3 +24,37 @@ def test_id_lists():
     assert parse_id_list("1-3, 12,15") == [1, 2, 3, 12, 15]
     with pytest.raises(ValueError):
         parse_id_list("3-1")
+
+
+@pytest.mark.parametrize(
+    "zone", ["UTC", "Europe/Berlin", "America/St_Johns", "Asia/Kathmandu", "Australia/Lord_Howe", "Africa/Monrovia"]
+)
+def test_fast_time_formatting_agrees_with_datetime(zone, monkeypatch):
+    """Times are formatted by quarter hours and days (for speed); datetime is the reference,
+    across zones with half and three-quarter hour offsets, DST changes and old dates."""
+    import datetime as dt
+    import random
+    import time
+
+    from store import jatos_values as jv
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    jv._local_quarter.cache_clear()
+    try:
+        rng = random.Random(zone)
+        moments = [rng.randint(-2_500_000_000_000, 4_000_000_000_000) for _ in range(3000)]
+        # around DST changes of 2024 in both hemispheres, minute by minute
+        for start in (1711846800000, 1729990800000, 1712448000000, 1728144000000):
+            moments += [start + k * 60_000 + 999 for k in range(-200, 200)]
+        moments += [0, -1, -1500, 999, 1000]
+        for ms in moments:
+            local = dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc).astimezone()
+            assert jv.local_time(ms) == local.isoformat(timespec="seconds"), ms
+            assert jv.local_short(ms) == dt.datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M:%S"), ms
+            utc = dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc)
+            assert jv.utc_iso(ms) == utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z", ms
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+        jv._local_quarter.cache_clear()

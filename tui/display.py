@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from store.columns import Column
+from store.jatos_values import local_short
 
 WIDTHS = {
     "quota": 2, "id": 10, "uuid": 36, "study_code": 11, "start": 19, "end": 19, "last_seen": 19,
@@ -28,9 +29,7 @@ def header_text(key: str, title: str) -> str:
 
 def short_time(ms: int | None) -> str:
     """A time in the server's (this machine's) time zone, to the second."""
-    if ms is None:
-        return "never"
-    return _dt.datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M:%S")
+    return local_short(ms)
 
 
 def time_zone_name() -> str:
