@@ -26,7 +26,7 @@ from .database import Store
 from .errors import Cancelled, StoreError
 from .idlists import chunks, id_in
 from .jatos_values import duration_pretty, human_size
-from .models import ComponentResult, ResultFile
+from .models import ComponentResult, ResultFile, StudyResult
 from .rows import component_rows, files_of, study_rows
 from .selection import Selection, component_ids_of
 from .sqlite import is_sqlite
@@ -91,6 +91,11 @@ def export(
         with files.AtomicOutput(path, force) as fh:
             n = write_metadata_csv(fh, selection.level, ids, cols)
         return ExportResult(path, path.stat().st_size, *_counts_for_csv(selection.level, ids, n))
+    if kind == "data" and selection.is_everything and is_sqlite(ComponentResult._meta.database):
+        # Everything: one scan of the table in id order, no id lists to build.
+        with files.AtomicOutput(path, force) as fh:
+            n_cr = write_data_text(fh, None, progress, cancelled)
+        return ExportResult(path, path.stat().st_size, StudyResult.select().count(), n_cr)
     row_ids = selection.row_ids()
     cr_ids = row_ids if selection.level == "component" else component_ids_of(row_ids)
     if kind == "data":
@@ -165,9 +170,12 @@ def iter_data(cr_ids: list[int], chunk_size: int = 2000) -> Iterator[tuple[int, 
             yield i, found.get(i)
 
 
-def write_data_text(fh, cr_ids: list[int], progress=None, cancelled=None, sep: bytes = b"\n") -> None:
-    """§3.1: each data followed by a line break, ascending id; nothing for NULL data."""
+def write_data_text(fh, cr_ids: list[int] | None, progress=None, cancelled=None, sep: bytes = b"\n") -> int:
+    """§3.1: each data followed by a line break, ascending id; nothing for NULL data.
+    cr_ids None: every component result (SQLite). Returns how many component results."""
     db = ComponentResult._meta.database
+    if cr_ids is None:
+        return _write_all_data_text(fh, progress, cancelled, sep)
     total = len(cr_ids)
     if is_sqlite(db):
         # One ordered scan per large chunk of ids, the stored UTF-8 bytes written as they are.
@@ -188,7 +196,7 @@ def write_data_text(fh, cr_ids: list[int], progress=None, cancelled=None, sep: b
             done += len(chunk)
             if progress:
                 progress(done, total)
-        return
+        return total
     buf: list[bytes] = []
     for n, (_, data) in enumerate(iter_data(cr_ids), 1):
         if data is not None:
@@ -203,6 +211,30 @@ def write_data_text(fh, cr_ids: list[int], progress=None, cancelled=None, sep: b
     fh.write(b"".join(buf))
     if progress:
         progress(total, total)
+    return total
+
+
+def _write_all_data_text(fh, progress, cancelled, sep: bytes) -> int:
+    db = ComponentResult._meta.database
+    table = ComponentResult._meta.table_name
+    total = ComponentResult.select().count()
+    cursor = db.execute_sql(f'SELECT CAST(data AS BLOB) FROM "{table}" WHERE data IS NOT NULL ORDER BY id')
+    try:
+        done = 0
+        while True:
+            rows = cursor.fetchmany(2000)
+            if not rows:
+                break
+            fh.write(sep.join(r[0] for r in rows) + sep)
+            _check(cancelled)
+            done += len(rows)
+            if progress:
+                progress(min(done, total), total)
+    finally:
+        cursor.close()
+    if progress:
+        progress(total, total)
+    return total
 
 
 # -- grouping as JATOS does it ----------------------------------------------------------------
