@@ -39,9 +39,6 @@ def make_database(path: Path, lock_timeout: float) -> SqliteDatabase:
             "foreign_keys": 1,
             "busy_timeout": int(lock_timeout * 1000),
             "cache_size": -32_000,
-            # Big reads (an export, a whole-table filter) from the OS's page cache without
-            # copying each page: a third faster. Address space only, not memory.
-            "mmap_size": 1 << 30,
         },
         timeout=lock_timeout,
         regexp_function=True,
