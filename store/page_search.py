@@ -31,7 +31,7 @@ from .models import ComponentResult, StudyResult
 from .search import Filter, contains, parse_smart, required_literal
 
 FEW = 5_000  # index candidates up to which a term is answered as a set
-TICK = 0.012  # seconds to the first showing of the rows found so far (then every EVERY)
+TICK = 0.005  # seconds to the first showing of the rows found so far (then every EVERY)
 EVERY = 0.1
 FIRST_CHUNK, LAST_CHUNK = 64, 32_768
 CHUNK_TIME = 0.008  # seconds a chunk of the ordered walk aims at

@@ -38,7 +38,7 @@ def make_database(path: Path, lock_timeout: float) -> SqliteDatabase:
             "synchronous": "normal",
             "foreign_keys": 1,
             "busy_timeout": int(lock_timeout * 1000),
-            "cache_size": -32_000,
+            "cache_size": -8_000,
         },
         timeout=lock_timeout,
         regexp_function=True,

@@ -145,6 +145,9 @@ class ResultsScreen(Screen):
         finally:
             if self.app.store.is_sqlite:
                 connection.set_progress_handler(None, 0)
+            # Each worker is a thread with a connection (and its page cache) of its own:
+            # closed now, not whenever the garbage collector finds it.
+            self.app.store.db.close()
 
     def _compute_failed(self, generation: int, message: str) -> None:
         if generation == self._generation:
