@@ -13,7 +13,6 @@ import io
 import json
 import shutil
 import time
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -30,6 +29,7 @@ from .models import ComponentResult, ResultFile, StudyResult
 from .rows import component_rows, files_of, study_rows
 from .selection import Selection, component_ids_of
 from .sqlite import is_sqlite
+from .zip_writer import ZipWriter
 
 API_VERSION = "1.1.0"
 KINDS = ("data", "archive", "data-zip", "files", "metadata-json", "metadata-csv", "file")
@@ -348,41 +348,37 @@ def _metadata_chunks(plan: _Plan) -> Iterator[bytes]:
 # -- (d), (e) zips -------------------------------------------------------------------------------
 
 
-def _zip_info(name: str, when: tuple) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=when)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o600 << 16
-    return info
-
-
 def _write_zip(store: Store, fh, kind: str, plan: _Plan, progress, cancelled) -> None:
     when = time.localtime()[:6]
     order = list(plan.ordered())
     total = len(order)
-    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    zf = ZipWriter(fh, when)
+    try:
         data_iter = iter_data([cr for _, cr in order]) if kind in ("archive", "data-zip") else None
         for n, (sr, cr) in enumerate(order, 1):
             base = f"study_result_{sr}/comp-result_{cr}"
             if kind in ("archive", "files"):
-                for name, _size in plan.files.get(cr, ()):
+                for name, size in plan.files.get(cr, ()):
                     src = files.result_file(store.files_root, sr, cr, name)
                     try:
-                        with open(src, "rb") as inp, zf.open(_zip_info(f"{base}/files/{name}", when), "w") as out:
-                            shutil.copyfileobj(inp, out, 1 << 20)
+                        with open(src, "rb") as inp:
+                            zf.add_stream(f"{base}/files/{name}", iter(lambda: inp.read(1 << 20), b""), size)
                     except FileNotFoundError:
                         raise StoreError(f"result file missing from the files root: {src}") from None
             if data_iter is not None:
                 _, data = next(data_iter)
                 if data is not None:
-                    zf.writestr(_zip_info(f"{base}/data.txt", when), data)
+                    zf.add(f"{base}/data.txt", data)
             if n % 200 == 0:
                 _check(cancelled)
                 if progress:
                     progress(n, total)
         if kind == "archive":
-            with zf.open(_zip_info("metadata.json", when), "w") as out:
-                for chunk in _metadata_chunks(plan):
-                    out.write(chunk)
+            zf.add_stream("metadata.json", _metadata_chunks(plan), 0)
+    except BaseException:
+        zf.abort()
+        raise
+    zf.close()
     if progress:
         progress(total, total)
 

@@ -63,6 +63,11 @@ def duration_pretty(start_ms: int | None, end_ms: int | None) -> str | None:
     if end_ms is None or start_ms is None:
         return None
     ms = end_ms - start_ms
+    if ms >= 0:  # the usual case: floor and truncation agree
+        s_total = ms // 1000
+        days, rest = divmod(s_total, 86_400)
+        text = f"{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}"
+        return text if days == 0 else f"{days}:{text}"
     seconds = _java_rem(_java_div(ms, 1000), 60)
     minutes = _java_rem(_java_div(ms, 60_000), 60)
     hours = _java_rem(_java_div(ms, 3_600_000), 24)

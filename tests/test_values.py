@@ -58,3 +58,26 @@ def test_fast_time_formatting_agrees_with_datetime(zone, monkeypatch):
         monkeypatch.undo()
         time.tzset()
         jv._local_quarter.cache_clear()
+
+
+def test_durations_agree_with_javas_long_arithmetic():
+    """JsonUtils.getDurationPretty with Java's truncating division, for random spans."""
+    import random
+
+    def java_div(a, b):
+        q = abs(a) // abs(b)
+        return q if (a >= 0) == (b > 0) else -q
+
+    def reference(ms):
+        s = java_div(ms, 1000) - 60 * java_div(java_div(ms, 1000), 60)
+        m = java_div(ms, 60_000) - 60 * java_div(java_div(ms, 60_000), 60)
+        h = java_div(ms, 3_600_000) - 24 * java_div(java_div(ms, 3_600_000), 24)
+        d = java_div(ms, 86_400_000)
+        text = f"{h:02d}:{m:02d}:{s:02d}"
+        return text if d == 0 else f"{d}:{text}"
+
+    rng = random.Random(7)
+    for _ in range(20_000):
+        start = rng.randint(0, 2 * 10**12)
+        span = rng.choice([rng.randint(0, 10**5), rng.randint(0, 10**9), rng.randint(0, 10**11), rng.randint(-10**9, 0)])
+        assert duration_pretty(start, start + span) == reference(span), span
