@@ -392,13 +392,14 @@ class ResultsView:
         return sorted(self.selected)
 
     def status(self) -> str:
-        shown = str(len(self.ids))
-        if self.looking:
-            shown = f"{len(self.ids)} so far (searching… {self.scanned:.0%})"
-        elif self.partial:
-            shown = f"first {len(self.ids)} (counting…)"
         of = f" of {self.total}" if self.total is not None else ""
-        text = f"{shown}{of} shown · {len(self.selected)} selected"
+        if self.looking:
+            shown = f"{len(self.ids)} found so far, searching {self.scanned:.0%}{of}"
+        elif self.partial:
+            shown = f"first {len(self.ids)} (counting…){of} shown"
+        else:
+            shown = f"{len(self.ids)}{of} shown"
+        text = f"{shown} · {len(self.selected)} selected"
         if self.filter.text.strip():
             mode = []
             if self.filter.regex:

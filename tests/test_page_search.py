@@ -56,12 +56,17 @@ def test_every_stage_is_the_start_of_the_one_query_answer(many, monkeypatch, rou
     assert checked > 1000  # the filters found rows to compare
 
 
-def test_stages_show_rows_found_so_far_then_the_first_screenful(many, monkeypatch):
+@pytest.fixture
+def walk_in_small_steps(monkeypatch):
+    """No index sets, tiny chunks, every chunk's rows shown: the ordered walk, step by step."""
     monkeypatch.setattr(page_search, "FIRST_CHUNK", 7)
     monkeypatch.setattr(page_search, "LAST_CHUNK", 7)
     monkeypatch.setattr(page_search, "TICK", 0.0)
     monkeypatch.setattr(page_search, "EVERY", 0.0)
     monkeypatch.setattr(page_search, "FEW", 0)
+
+
+def test_stages_show_rows_found_so_far_then_the_first_screenful(many, walk_in_small_steps):
     view = ResultsView(Page("study", 12))
     stages = list(view.results(Filter(r"\"rt\": 1\d\d\b", regex=True), first=25))
     looking = [s for s in stages if s.looking]
@@ -91,3 +96,13 @@ def test_a_cancelled_search_stops(many, monkeypatch):
 
     stages = list(view.results(Filter(r"\d{4}x", regex=True), first=25, cancelled=cancelled))
     assert stages and not stages[-1].complete
+
+
+def test_the_status_says_how_far_a_search_has_got(many, walk_in_small_steps):
+    view = ResultsView(Page("study", 12))
+    stages = list(view.results(Filter(r"run\": 1\d9\b", regex=True), first=25))
+    view.apply(next(s for s in stages if s.looking))
+    n, pct = len(view.ids), f"{view.scanned:.0%}"
+    assert view.status().startswith(f"{n} found so far, searching {pct} of 302 · 0 selected · filter: ")
+    view.apply(stages[-1])
+    assert view.status().startswith(f"{len(stages[-1].ids)} of 302 shown · 0 selected")
