@@ -18,8 +18,11 @@ together); only the way to it differs.
 
 from __future__ import annotations
 
+import gc
+import threading
 import time
 from array import array
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
@@ -203,10 +206,31 @@ def search(
     cancelled: Callable[[], bool] = lambda: False,
 ) -> Iterator[Found]:
     """The filter's rows among `base` (the page's rows in order), in stages: rows found so
-    far while the first `first` are looked for (every `tick` seconds), then the first
-    `first` rows, then everything. `order` puts a small set of ids in the page's order."""
-    start = time.perf_counter()
+    far while the first `first` are looked for (every TICK, then EVERY seconds), then the
+    first `first` rows, then everything. `order` puts a small set of ids in the page's order."""
     terms = _terms(f, level)
+    try:
+        yield from _search(terms, level, base, first, order, cancelled)
+    finally:
+        for t in terms:
+            for p in t.parts:
+                if p.known is not None and len(p.known) > 50_000:
+                    _dismantle(p.known)
+                p.known = None
+
+
+def _dismantle(ids: set[int]) -> None:
+    """Empty a big set a slice at a time: freeing a million ids at once holds the
+    interpreter (and the screen) for some 50 ms."""
+    pop = ids.pop
+    while ids:
+        for _ in range(min(len(ids), 16_384)):
+            pop()
+        time.sleep(0)
+
+
+def _search(terms: list[_Term], level: str, base: array, first: int, order, cancelled) -> Iterator[Found]:
+    start = time.perf_counter()
     for t in terms:
         for p in t.parts:
             p.probe()
@@ -242,32 +266,63 @@ def search(
     rest = base[pos:]
     rows = table_rows(StudyResult if level == "study" else ComponentResult)
     if len(rest) * 8 > rows:
-        # Much of the table is on the page: read whole tables once, then keep the page's rows.
-        wanted, unwanted = [], []
-        for t in terms:
-            if cancelled():
-                return
-            (unwanted if t.negated else wanted).append(t.everywhere(rest))
-
-        wanted_in = [_member(sets) for sets in wanted]
-        unwanted_in = [_member(sets) for sets in unwanted]
-
-        def keep(piece):
-            if len(wanted_in) == 1 and not unwanted_in:
-                found.extend(filter(wanted_in[0], piece))
-            else:
-                found.extend(
-                    i for i in piece if all(w(i) for w in wanted_in) and not any(u(i) for u in unwanted_in)
-                )
-
-        for _ in _slices(rest, keep):
-            if cancelled():
-                return
-    else:
-        for at in range(0, len(rest), LAST_CHUNK):
-            if cancelled():
-                return
-            chunk = rest[at : at + LAST_CHUNK]
-            hits = _match(terms, chunk)
-            found.extend(i for i in chunk if i in hits)
+        # Much of the table is on the page: read whole tables once, keep the page's rows.
+        with _collector_paused():
+            done = _read_whole_tables(terms, rest, found, cancelled)
+        if done:
+            yield Found(found, 1.0, True)
+        return
+    for at in range(0, len(rest), LAST_CHUNK):
+        if cancelled():
+            return
+        chunk = rest[at : at + LAST_CHUNK]
+        hits = _match(terms, chunk)
+        found.extend(i for i in chunk if i in hits)
     yield Found(found, 1.0, True)
+
+
+def _read_whole_tables(terms: list[_Term], rest: array, found: array, cancelled) -> bool:
+    """Add the matching ids of `rest` to `found`, in order (False: cancelled)."""
+    wanted, unwanted = [], []
+    for t in terms:
+        if cancelled():
+            return False
+        (unwanted if t.negated else wanted).append(t.everywhere(rest))
+    wanted_in = [_member(sets) for sets in wanted]
+    unwanted_in = [_member(sets) for sets in unwanted]
+
+    def keep(piece):
+        if len(wanted_in) == 1 and not unwanted_in:
+            found.extend(filter(wanted_in[0], piece))
+        else:
+            found.extend(i for i in piece if all(w(i) for w in wanted_in) and not any(u(i) for u in unwanted_in))
+
+    for _ in _slices(rest, keep):
+        if cancelled():
+            return False
+    return True
+
+
+_paused = 0
+_paused_lock = threading.Lock()
+_was_enabled = True
+
+
+@contextmanager
+def _collector_paused():
+    """No cyclic garbage collection while whole tables are read into sets of up to a million
+    ids: a collection walks every id of them holding the interpreter, and the screen froze
+    for 60-90 ms. The sets hold no cycles; they go when their last reference does."""
+    global _paused, _was_enabled
+    with _paused_lock:
+        if _paused == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _paused += 1
+    try:
+        yield
+    finally:
+        with _paused_lock:
+            _paused -= 1
+            if _paused == 0 and _was_enabled:
+                gc.enable()
