@@ -18,12 +18,11 @@ together); only the way to it differs.
 
 from __future__ import annotations
 
-import gc
-import threading
 import time
 from array import array
-from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import sub
 from typing import Callable, Iterator, Sequence
 
 from peewee import SQL, NodeList, fn
@@ -102,16 +101,19 @@ class _Part:
             return {i for i in ids if i in self.known}
         return self._check(self.key, ids)
 
-    def everywhere(self) -> set[int]:
-        """The whole table read in storage order (no lookups)."""
-        if self.known is None:
-            cursor = _db().execute(self.model.select(self.key).where(self.condition))
-            try:
-                # Row by row from the cursor: SQLite lets go of the interpreter between rows.
-                self.known = {r[0] for r in cursor}
-            finally:
-                cursor.close()
-        return self.known
+    def mark(self, bits: "_IdBits") -> None:
+        """Mark the matching rows in `bits`, reading the whole table in storage order."""
+        if self.known is not None:
+            for i in self.known:
+                bits.add(i)
+            return
+        cursor = _db().execute(self.model.select(self.key).where(self.condition))
+        try:
+            add = bits.add
+            for (i,) in cursor:  # row by row: SQLite lets go of the interpreter between rows
+                add(i)
+        finally:
+            cursor.close()
 
 
 class _Term:
@@ -134,24 +136,46 @@ class _Term:
                 out |= part.among(rest)
         return out
 
-    def everywhere(self, rows: array) -> list[set[int]]:
-        """Sets (one a side) whose union holds which of `rows` match, reading whole tables;
-        a side is not read when the others already hold every row."""
-        sets: list[set[int]] = []
+    def everywhere(self, rows: array, lo: int, hi: int) -> "_IdBits":
+        """Which rows match, one byte an id, reading whole tables; a side is not read when
+        the others already matched every row."""
+        bits = _IdBits(lo, hi)
         for part in sorted(self.parts, key=lambda p: p.known is None):
-            if sets and all(_slices(rows, lambda piece: all(map(_member(sets), piece)))):
+            if bits.count and all(_slices(rows, bits.all_in)):
                 break
-            found = part.everywhere()
-            if found:
-                sets.append(found)
-        return sets or [set()]
+            part.mark(bits)
+        return bits
 
 
-def _member(sets: list[set[int]]) -> Callable[[int], bool]:
-    """Whether an id is in any of the sets (a set's own method when there is one: runs in C)."""
-    if len(sets) == 1:
-        return sets[0].__contains__
-    return lambda i: any(i in s for s in sets)
+class _IdBits:
+    """A set of ids as one byte each over [lo, hi]: no object per id, so nothing for the
+    garbage collector to walk and no pause to grow or free it; a whole slice is tested
+    for membership in C."""
+
+    def __init__(self, lo: int, hi: int, full: bool = False):
+        size = hi - lo + 1
+        self.lo, self.bits, self.count = lo, bytearray(b"\x01" * size if full else size), size if full else 0
+
+    def add(self, i: int) -> None:
+        j = i - self.lo
+        if 0 <= j < len(self.bits) and not self.bits[j]:
+            self.bits[j] = 1
+            self.count += 1
+
+    def flags(self, piece: Sequence[int]) -> Iterator[int]:
+        """1 or 0 for each id of the slice (every one of them within [lo, hi])."""
+        return map(self.bits.__getitem__, map(sub, piece, repeat(self.lo)))
+
+    def all_in(self, piece: Sequence[int]) -> bool:
+        return all(self.flags(piece))
+
+    def narrow(self, other: "_IdBits", negated: bool) -> None:
+        """Keep the ids also in `other` (negated: not in it); on the bytes as one big integer, in C."""
+        a = int.from_bytes(self.bits, "little")
+        b = int.from_bytes(other.bits, "little")
+        if negated:
+            b = int.from_bytes(b"\x01" * len(self.bits), "little") ^ b
+        self.bits = bytearray((a & b).to_bytes(len(self.bits), "little"))
 
 
 def _slices(ids: Sequence[int], do: Callable, step: int = 16_384) -> Iterator:
@@ -208,25 +232,7 @@ def search(
     """The filter's rows among `base` (the page's rows in order), in stages: rows found so
     far while the first `first` are looked for (every TICK, then EVERY seconds), then the
     first `first` rows, then everything. `order` puts a small set of ids in the page's order."""
-    terms = _terms(f, level)
-    try:
-        yield from _search(terms, level, base, first, order, cancelled)
-    finally:
-        for t in terms:
-            for p in t.parts:
-                if p.known is not None and len(p.known) > 50_000:
-                    _dismantle(p.known)
-                p.known = None
-
-
-def _dismantle(ids: set[int]) -> None:
-    """Empty a big set a slice at a time: freeing a million ids at once holds the
-    interpreter (and the screen) for some 50 ms."""
-    pop = ids.pop
-    while ids:
-        for _ in range(min(len(ids), 16_384)):
-            pop()
-        time.sleep(0)
+    yield from _search(_terms(f, level), level, base, first, order, cancelled)
 
 
 def _search(terms: list[_Term], level: str, base: array, first: int, order, cancelled) -> Iterator[Found]:
@@ -265,11 +271,11 @@ def _search(terms: list[_Term], level: str, base: array, first: int, order, canc
 
     rest = base[pos:]
     rows = table_rows(StudyResult if level == "study" else ComponentResult)
-    if len(rest) * 8 > rows:
-        # Much of the table is on the page: read whole tables once, keep the page's rows.
-        with _collector_paused():
-            done = _read_whole_tables(terms, rest, found, cancelled)
-        if done:
+    lo, hi = min(_slices(rest, min)), max(_slices(rest, max))
+    if len(rest) * 8 > rows and hi - lo < 16 * len(rest) + (1 << 20):
+        # Much of the table is on the page (and its ids are not spread thin): read whole
+        # tables once, keep the page's rows.
+        if _read_whole_tables(terms, rest, lo, hi, found, cancelled):
             yield Found(found, 1.0, True)
         return
     for at in range(0, len(rest), LAST_CHUNK):
@@ -281,48 +287,19 @@ def _search(terms: list[_Term], level: str, base: array, first: int, order, canc
     yield Found(found, 1.0, True)
 
 
-def _read_whole_tables(terms: list[_Term], rest: array, found: array, cancelled) -> bool:
-    """Add the matching ids of `rest` to `found`, in order (False: cancelled)."""
-    wanted, unwanted = [], []
-    for t in terms:
+def _read_whole_tables(terms: list[_Term], rest: array, lo: int, hi: int, found: array, cancelled) -> bool:
+    """Add the matching ids of `rest` (all within [lo, hi]) to `found`, in order (False: cancelled)."""
+    keep = None
+    for t in sorted(terms, key=lambda t: t.negated):
         if cancelled():
             return False
-        (unwanted if t.negated else wanted).append(t.everywhere(rest))
-    wanted_in = [_member(sets) for sets in wanted]
-    unwanted_in = [_member(sets) for sets in unwanted]
-
-    def keep(piece):
-        if len(wanted_in) == 1 and not unwanted_in:
-            found.extend(filter(wanted_in[0], piece))
+        bits = t.everywhere(rest, lo, hi)
+        if keep is None and not t.negated:
+            keep = bits
         else:
-            found.extend(i for i in piece if all(w(i) for w in wanted_in) and not any(u(i) for u in unwanted_in))
-
-    for _ in _slices(rest, keep):
+            keep = keep or _IdBits(lo, hi, full=True)
+            keep.narrow(bits, t.negated)
+    for _ in _slices(rest, lambda piece: found.extend(compress(piece, keep.flags(piece)))):
         if cancelled():
             return False
     return True
-
-
-_paused = 0
-_paused_lock = threading.Lock()
-_was_enabled = True
-
-
-@contextmanager
-def _collector_paused():
-    """No cyclic garbage collection while whole tables are read into sets of up to a million
-    ids: a collection walks every id of them holding the interpreter, and the screen froze
-    for 60-90 ms. The sets hold no cycles; they go when their last reference does."""
-    global _paused, _was_enabled
-    with _paused_lock:
-        if _paused == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _paused += 1
-    try:
-        yield
-    finally:
-        with _paused_lock:
-            _paused -= 1
-            if _paused == 0 and _was_enabled:
-                gc.enable()
