@@ -25,7 +25,7 @@ from itertools import compress, repeat
 from operator import sub
 from typing import Callable, Iterator, Sequence
 
-from peewee import SQL, NodeList, fn
+from peewee import SQL, NodeList
 
 from . import sqlite
 from .idlists import id_in
@@ -36,6 +36,7 @@ FEW = 5_000  # index candidates up to which a term is answered as a set
 TICK = 0.005  # seconds to the first showing of the rows found so far (then every EVERY)
 EVERY = 0.1
 FIRST_CHUNK, LAST_CHUNK = 64, 32_768
+WALK_LIMIT = 0.3  # seconds of row-by-row search before whole tables are read instead
 CHUNK_TIME = 0.008  # seconds a chunk of the ordered walk aims at
 
 
@@ -59,9 +60,14 @@ def _rows(query) -> list:
 
 
 def table_rows(model) -> int:
-    """About how many rows a table has (the spread of its ids: two index lookups)."""
-    row = model.select(fn.MAX(model.id) - fn.MIN(model.id) + 1).tuples().first()
-    return (row[0] or 0) if row else 0
+    """About how many rows a table has: the spread of its ids. Two subqueries, so that
+    each is one look at an end of the primary key (min and max together scan the table)."""
+    table = model._meta.table_name
+    cursor = _db().execute_sql(f'SELECT (SELECT max(id) FROM "{table}") - (SELECT min(id) FROM "{table}") + 1')
+    try:
+        return cursor.fetchone()[0] or 0
+    finally:
+        cursor.close()
 
 
 class _Part:
@@ -249,10 +255,13 @@ def _search(terms: list[_Term], level: str, base: array, first: int, order, canc
         yield Found(order(sorted(_match(terms, sorted(few)))), 1.0, True)
         return
 
+    rows = table_rows(StudyResult if level == "study" else ComponentResult)
     found, pos, size, shown = array("q"), 0, FIRST_CHUNK, start
     while pos < len(base) and len(found) < first:
         if cancelled():
             return
+        if time.perf_counter() - start > WALK_LIMIT and (len(base) - pos) * 2 > rows:
+            break  # few matches, much left: reading whole tables is twice as fast a row
         chunk = base[pos : pos + size]
         began = time.perf_counter()
         hits = _match(terms, chunk)
@@ -270,7 +279,6 @@ def _search(terms: list[_Term], level: str, base: array, first: int, order, canc
     yield Found(array("q", found), pos / len(base), False)
 
     rest = base[pos:]
-    rows = table_rows(StudyResult if level == "study" else ComponentResult)
     lo, hi = min(_slices(rest, min)), max(_slices(rest, max))
     if len(rest) * 8 > rows and hi - lo < 16 * len(rest) + (1 << 20):
         # Much of the table is on the page (and its ids are not spread thin): read whole

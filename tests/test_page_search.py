@@ -27,7 +27,7 @@ def many(store, tmp_path):
     return store
 
 
-@pytest.mark.parametrize("route", ["as found", "no index sets", "whole tables", "walk to the end"])
+@pytest.mark.parametrize("route", ["as found", "no index sets", "whole tables", "walk to the end", "walk, then whole tables"])
 def test_every_stage_is_the_start_of_the_one_query_answer(many, monkeypatch, route):
     monkeypatch.setattr(page_search, "FIRST_CHUNK", 7)
     monkeypatch.setattr(page_search, "LAST_CHUNK", 40)
@@ -37,6 +37,10 @@ def test_every_stage_is_the_start_of_the_one_query_answer(many, monkeypatch, rou
         monkeypatch.setattr(page_search, "FEW", 0)
     if route == "whole tables":
         monkeypatch.setattr(page_search, "FEW", 0)
+        monkeypatch.setattr(page_search, "table_rows", lambda model: 1)
+    if route == "walk, then whole tables":
+        monkeypatch.setattr(page_search, "FEW", 0)
+        monkeypatch.setattr(page_search, "WALK_LIMIT", 0.0)
         monkeypatch.setattr(page_search, "table_rows", lambda model: 1)
     if route == "walk to the end":
         monkeypatch.setattr(page_search, "FEW", 0)
