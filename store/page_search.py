@@ -34,7 +34,7 @@ from .models import ComponentResult, StudyResult
 from .search import Filter, contains, parse_smart, required_literal
 
 FEW = 5_000  # index candidates up to which a term is answered as a set
-TICK = 0.005  # seconds to the first showing of the rows found so far (then every EVERY)
+TICK = 0.0  # seconds to the first showing of the rows found so far (then every EVERY)
 EVERY = 0.1
 FIRST_CHUNK, LAST_CHUNK = 64, 32_768
 WALK_LIMIT = 0.3  # seconds of row-by-row search before whole tables are read instead
