@@ -187,12 +187,8 @@ def write_data_text(fh, cr_ids: list[int] | None, progress=None, cancelled=None,
                 "AND data IS NOT NULL ORDER BY id",
                 (json.dumps(chunk),),
             )
-            while True:
-                rows = cursor.fetchmany(2000)
-                if not rows:
-                    break
-                fh.write(sep.join(r[0] for r in rows) + sep)
-                _check(cancelled)
+            for _ in _write_blobs(fh, cursor, sep, cancelled):
+                pass
             done += len(chunk)
             if progress:
                 progress(done, total)
@@ -219,22 +215,28 @@ def _write_all_data_text(fh, progress, cancelled, sep: bytes) -> int:
     table = ComponentResult._meta.table_name
     total = ComponentResult.select().count()
     cursor = db.execute_sql(f'SELECT CAST(data AS BLOB) FROM "{table}" WHERE data IS NOT NULL ORDER BY id')
-    try:
-        done = 0
-        while True:
-            rows = cursor.fetchmany(2000)
-            if not rows:
-                break
-            fh.write(sep.join(r[0] for r in rows) + sep)
-            _check(cancelled)
-            done += len(rows)
-            if progress:
-                progress(min(done, total), total)
-    finally:
-        cursor.close()
+    done = 0
+    for n in _write_blobs(fh, cursor, sep, cancelled):
+        done += n
+        if progress:
+            progress(min(done, total), total)
     if progress:
         progress(total, total)
     return total
+
+
+def _write_blobs(fh, cursor, sep: bytes, cancelled) -> Iterator[int]:
+    """Write a cursor's (bytes,) rows, each followed by sep; yields how many each batch held."""
+    try:
+        while True:
+            rows = cursor.fetchmany(2000)
+            if not rows:
+                return
+            fh.write(sep.join(r[0] for r in rows) + sep)
+            _check(cancelled)
+            yield len(rows)
+    finally:
+        cursor.close()
 
 
 # -- grouping as JATOS does it ----------------------------------------------------------------
