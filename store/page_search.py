@@ -26,12 +26,10 @@ from itertools import compress, repeat
 from operator import sub
 from typing import Callable, Iterator, Sequence
 
-from peewee import SQL, NodeList
-
 from . import sqlite
 from .idlists import id_in
 from .models import ComponentResult, StudyResult
-from .search import Filter, contains, parse_smart, required_literal
+from .search import Filter, contains, in_index, parse_smart, required_literal
 
 FEW = 5_000  # index candidates up to which a term is answered as a set
 TICK = 0.0  # seconds to the first showing of the rows found so far (then every EVERY)
@@ -96,8 +94,8 @@ class _Part:
             cursor.close()
         if candidates > FEW:
             return
-        in_index = NodeList((self.model.id, SQL(f"IN (SELECT rowid FROM {self.fts} WHERE {self.fts} MATCH ?)", [match])))
-        self.known = set(_rows(self.model.select(self.key).where(in_index & self.condition))) if candidates else set()
+        in_fts = in_index(self.model.id, self.fts, self.literal)
+        self.known = set(_rows(self.model.select(self.key).where(in_fts & self.condition))) if candidates else set()
 
     def _check(self, field, ids: Sequence[int]) -> set[int]:
         q = self.model.select(self.key).where(id_in(field, ids) & self.condition)
@@ -149,7 +147,7 @@ class _Term:
         the others already matched every row."""
         bits = _IdBits(lo, hi)
         for part in sorted(self.parts, key=lambda p: p.known is None):
-            if bits.count and all(_slices(rows, bits.all_in)):
+            if not bits.empty() and all(_slices(rows, bits.all_in)):
                 break
             part.mark(bits)
         return bits
@@ -162,13 +160,15 @@ class _IdBits:
 
     def __init__(self, lo: int, hi: int, full: bool = False):
         size = hi - lo + 1
-        self.lo, self.bits, self.count = lo, bytearray(b"\x01" * size if full else size), size if full else 0
+        self.lo, self.bits = lo, bytearray(b"\x01" * size if full else size)
 
     def add(self, i: int) -> None:
         j = i - self.lo
-        if 0 <= j < len(self.bits) and not self.bits[j]:
+        if 0 <= j < len(self.bits):
             self.bits[j] = 1
-            self.count += 1
+
+    def empty(self) -> bool:
+        return self.bits.find(1) == -1
 
     def flags(self, piece: Sequence[int]) -> Iterator[int]:
         """1 or 0 for each id of the slice (every one of them within [lo, hi])."""
@@ -236,6 +236,12 @@ def _match(terms: list[_Term], ids: Sequence[int]) -> set[int]:
     return set(alive)
 
 
+def _keep_matching(terms: list[_Term], chunk: Sequence[int], found: array) -> None:
+    """Add the ids of the chunk the filter keeps to `found`, in the chunk's order."""
+    hits = _match(terms, chunk)
+    found.extend(i for i in chunk if i in hits)
+
+
 def search(
     f: Filter, level: str, base: array, first: int, order: Callable[[Sequence[int]], array],
     cancelled: Callable[[], bool] = lambda: False,
@@ -272,8 +278,7 @@ def _search(terms: list[_Term], level: str, base: array, first: int, order, canc
             break  # few matches, much left: reading whole tables is twice as fast a row
         chunk = base[pos : pos + size]
         began = time.perf_counter()
-        hits = _match(terms, chunk)
-        found.extend(i for i in chunk if i in hits)
+        _keep_matching(terms, chunk, found)
         pos += len(chunk)
         now = time.perf_counter()
         # Chunks of about CHUNK_TIME each: slow checks (a regex in Python) stay responsive.
@@ -297,9 +302,7 @@ def _search(terms: list[_Term], level: str, base: array, first: int, order, canc
     for at in range(0, len(rest), LAST_CHUNK):
         if cancelled():
             return
-        chunk = rest[at : at + LAST_CHUNK]
-        hits = _match(terms, chunk)
-        found.extend(i for i in chunk if i in hits)
+        _keep_matching(terms, rest[at : at + LAST_CHUNK], found)
     yield Found(found, 1.0, True)
 
 

@@ -125,7 +125,7 @@ def _indexed() -> bool:
     return _is_sqlite() and sqlite.has_search_index(sqlite.unwrap(StudyResult._meta.database))
 
 
-def _in_fts(field, table: str, text: str):
+def in_index(field, table: str, text: str):
     """field IN (rows of the index holding every trigram of the text)."""
     return NodeList((field, SQL(f"IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)", [sqlite.fts_trigrams(text)])))
 
@@ -159,8 +159,8 @@ def _matching(meta, data, inner, level: str, key: str | None):
     if key is None:
         return _with_data(meta, data, inner, level)
     if level == "study":
-        meta = _in_fts(StudyResult.id, "meta_fts", key) & meta
-    return _with_data(meta, _in_fts(inner.id, "data_fts", key) & data, inner, level)
+        meta = in_index(StudyResult.id, "meta_fts", key) & meta
+    return _with_data(meta, in_index(inner.id, "data_fts", key) & data, inner, level)
 
 
 def _term_condition(term: str, level: str, case_sensitive: bool, indexed: bool):
