@@ -72,7 +72,7 @@ class Store:
         """Wrap a bulk write of these rows so the search index is updated once, not per row."""
         if self.is_sqlite and self.has_index:
             return sqlite.suspended_index(self.db, component_result_ids, study_result_ids)
-        return contextlib.nullcontext()
+        return _NoIndex()
 
     def change_token(self):
         """Something that changes whenever another connection commits a change."""
@@ -114,6 +114,16 @@ class Store:
                 PendingFileOp.delete().where(PendingFileOp.id == row_id).execute()
 
         files.recover(self.files_root, pending, done)
+
+
+class _NoIndex(contextlib.nullcontext):
+    """A store without a search index: nothing to suspend or to index."""
+
+    def __init__(self):
+        super().__init__(self)
+
+    def index_now(self, component_result_ids, study_result_ids) -> None:
+        pass
 
 
 def _files_root_for(path: Path) -> Path:

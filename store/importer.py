@@ -8,6 +8,7 @@ the files root as they were.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -16,10 +17,12 @@ from typing import Callable, Iterable
 
 import peewee
 
-from . import files, search_text, sqlite
+from . import archive_rows, files, search_text, sqlite
 from .archive_read import Entry, Source, read_source
 from .database import Store
 from .errors import BadInput, Cancelled
+from .idlists import chunks, id_in
+from .prefetch import prefetched
 from .models import (
     Batch,
     Component,
@@ -91,36 +94,13 @@ def _import_sources(store: Store, sources: list[Source], progress, cancelled) ->
                         search_text.refresh(srs, crs)
                     continue
                 crs, srs = _touched(source)
-                with store.bulk_change(crs, srs):
-                    listed = _apply_metadata(store, source, summary) if source.metadata else {}
-                    seen_data: set[int] = set()
-                    batch: list[tuple] = []
-                    for entry in source.entries:
-                        if cancelled and cancelled():
-                            raise Cancelled("import cancelled; nothing was changed")
-                        sr_id = _owner(source, entry, listed)
-                        if entry.kind == "data":
-                            batch.append(_read_data(source, entry))
-                            seen_data.add(entry.component_result_id)
-                            if len(batch) >= 500:
-                                _write_data(batch)
-                        else:
-                            _stage_file(staging, source, entry, sr_id)
-                            staged_any = True
-                            summary.files += 1
-                        summary.component_results.add(entry.component_result_id)
-                        summary.study_results.add(sr_id)
-                        summary.bytes += entry.size
-                        done += entry.size
-                        if progress:
-                            progress(done, total)
-                    _write_data(batch)
+                with store.bulk_change(crs, srs) as index:
                     if source.metadata and source.path.suffix.lower() != ".json":
-                        # In an archive, a listed result without a data.txt has NULL data (§7).
-                        empty = [cr for cr, (sr, size) in listed.items() if size == 0 and cr not in seen_data]
-                        for chunk in peewee.chunked(empty, 500):
-                            ComponentResult.update(data=None, data_size=0).where(ComponentResult.id.in_(chunk)).execute()
-                    search_text.refresh(srs, crs)
+                        done, staged = _import_archive(source, summary, staging, index, done, total, progress, cancelled)
+                    else:
+                        done, staged = _import_entries(source, summary, staging, done, total, progress, cancelled)
+                        search_text.refresh(srs, crs)
+                    staged_any = staged_any or staged
                 _count_studies(summary)
             if staged_any:
                 op_id = PendingFileOp.create(kind="import", staging=staging.token, created=int(time.time() * 1000)).id
@@ -138,6 +118,85 @@ def _import_sources(store: Store, sources: list[Source], progress, cancelled) ->
             staging.release()  # committed: the next open finishes moving the files
         raise
     return summary
+
+
+def _import_entries(source, summary, staging, done, total, progress, cancelled) -> tuple[int, bool]:
+    """A source without metadata.json (or metadata alone): rows are found in the store."""
+    listed = _apply_metadata(source, summary) if source.metadata else {}
+    staged = False
+    batch: list[tuple] = []
+    for entry in source.entries:
+        if cancelled and cancelled():
+            raise Cancelled("import cancelled; nothing was changed")
+        sr_id = _owner(source, entry, listed)
+        if entry.kind == "data":
+            batch.append(_read_data(source, entry))
+            if len(batch) >= 500:
+                _write_data(batch)
+        else:
+            size = _stage_file(staging, source, entry, sr_id)
+            _add_file(entry.component_result_id, entry.name, size)
+            staged = True
+            summary.files += 1
+        summary.component_results.add(entry.component_result_id)
+        summary.study_results.add(sr_id)
+        summary.bytes += entry.size
+        done += entry.size
+        if progress:
+            progress(done, total)
+    _write_data(batch)
+    return done, staged
+
+
+def _import_archive(source, summary, staging, index, done, total, progress, cancelled) -> tuple[int, bool]:
+    """A results archive with its metadata.json: each row written once, complete, and indexed
+    batch by batch while a thread reads and renders the next batch (store/archive_rows.py)."""
+    p = archive_rows.plan(source)
+    workers, batches, components = _write_small_tables(source, summary)
+    p.workers, p.batches = workers, batches
+    for chunk in chunks(Component.id, list(components)):
+        q = Component.select(Component.id, Component.uuid, Component.title).where(id_in(Component.id, chunk))
+        p.components.update((cid, (uuid, title)) for cid, uuid, title in q.tuples())
+    q = Worker.select(Worker.id, Worker.mt_worker_id).where(Worker.mt_worker_id.is_null(False)).tuples()
+    p.mt_worker_ids = {wid: mt for wid, mt in q if wid in workers}
+    p.existing_srs = _existing(StudyResult, summary.study_results)
+    p.existing_crs = _existing(ComponentResult, p.listed)
+    staged = False
+    rows = archive_rows.row_batches(
+        source, p, lambda e: _read_data(source, e), lambda e, sr_id: _stage_file(staging, source, e, sr_id)
+    )
+    with contextlib.closing(prefetched(rows)) as batches_ahead:
+        for b in batches_ahead:
+            if cancelled and cancelled():
+                raise Cancelled("import cancelled; nothing was changed")
+            _upsert_rows(StudyResult, archive_rows.STUDY_KEYS, b.study_results)
+            _upsert_rows(ComponentResult, archive_rows.DATA_KEYS, b.with_data)
+            _upsert_rows(ComponentResult, archive_rows.NO_DATA_KEYS, b.without_data, keep=("data_size",))
+            for cr_id, name, size in b.files:
+                _add_file(cr_id, name, size)
+            staged = staged or bool(b.files)
+            summary.files += len(b.files)
+            index.index_now(b.new_crs, b.new_srs)
+            summary.bytes += b.bytes
+            done += b.bytes
+            if progress:
+                progress(done, total)
+    # Rows already in the store that this archive has no data.txt for keep their data;
+    # where they have none, the metadata's size stands, and an empty result is NULL (§7).
+    kept = [cr for cr in p.existing_crs if cr not in p.data]
+    _sizes_from_metadata(kept, p.listed)
+    empty = [cr for cr in kept if p.listed[cr][1] == 0]
+    for chunk in peewee.chunked(empty, 500):
+        ComponentResult.update(data=None, data_size=0).where(ComponentResult.id.in_(chunk)).execute()
+    search_text.refresh(p.existing_srs, p.existing_crs)
+    return done, staged
+
+
+def _existing(model, ids) -> set[int]:
+    found: set[int] = set()
+    for chunk in chunks(model.id, list(ids)):
+        found.update(r[0] for r in model.select(model.id).where(id_in(model.id, chunk)).tuples())
+    return found
 
 
 def _touched(source: Source) -> tuple[set[int], set[int]]:
@@ -176,38 +235,50 @@ def _count_studies(summary: ImportSummary) -> None:
 
 
 def _upsert(model, rows: list[dict], keep: tuple[str, ...] = ()) -> None:
-    """Insert rows, or update the existing row of the same id (one executemany); columns in
-    `keep` are written only into new rows."""
+    if rows:
+        keys = tuple(rows[0])
+        _upsert_rows(model, keys, [tuple(r[k] for k in keys) for r in rows], keep)
+
+
+def _upsert_rows(model, keys: tuple[str, ...], rows: list[tuple], keep: tuple[str, ...] = ()) -> None:
+    """Insert rows (tuples of `keys`), or update the existing row of the same id; columns in
+    `keep` are written only into new rows.
+
+    Many rows go into one statement (multi-row VALUES): SQLite then runs a whole batch
+    without the interpreter lock, where executemany would take it back for every row and,
+    beside a busy reading thread, wait for it each time."""
     if not rows:
         return
     db = model._meta.database
     table = model._meta.table_name
-    keys = list(rows[0])
     cols = [model._meta.fields[k].column_name for k in keys]
     p = db.param
     names = ", ".join(f'"{c}"' for c in cols)
-    marks = ", ".join([p] * len(cols))
+    group = "(" + ", ".join([p] * len(cols)) + ")"
     rest = [c for k, c in zip(keys, cols) if c != "id" and k not in keep]
     if isinstance(sqlite.unwrap(db), peewee.MySQLDatabase):
         # "id = id" keeps the row as it is where there is nothing to update.
         updates = [f"`{c}` = VALUES(`{c}`)" for c in rest] or ["`id` = `id`"]
-        names = names.replace('"', "`")
-        sql = f"INSERT INTO `{table}` ({names}) VALUES ({marks}) ON DUPLICATE KEY UPDATE {', '.join(updates)}"
+        head = f"INSERT INTO `{table}` ({names.replace(chr(34), '`')}) VALUES "
+        tail = f" ON DUPLICATE KEY UPDATE {', '.join(updates)}"
     else:
+        head = f'INSERT INTO "{table}" ({names}) VALUES '
         if rest:
-            tail = 'DO UPDATE SET ' + ", ".join(f'"{c}" = excluded."{c}"' for c in rest)
+            tail = ' ON CONFLICT ("id") DO UPDATE SET ' + ", ".join(f'"{c}" = excluded."{c}"' for c in rest)
         else:
-            tail = "DO NOTHING"
-        sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks}) ON CONFLICT ("id") {tail}'
+            tail = ' ON CONFLICT ("id") DO NOTHING'
+    # SQLite takes 32,766 parameters a statement, PostgreSQL and MySQL 65,535.
+    per = max(1, 30_000 // len(cols))
     cursor = db.cursor()
-    for chunk in peewee.chunked(rows, 5000):
-        cursor.executemany(sql, [tuple(r[k] for k in keys) for r in chunk])
+    for at in range(0, len(rows), per):
+        chunk = rows[at : at + per]
+        cursor.execute(head + ", ".join([group] * len(chunk)) + tail, [v for r in chunk for v in r])
 
 
-def _apply_metadata(store: Store, source: Source, summary: ImportSummary) -> dict[int, tuple[int, int]]:
-    """Write studies, batches, workers, groups, components and results; return {cr: (sr, size)}."""
-    listed: dict[int, tuple[int, int]] = {}
-    studies, batches, workers, groups, components, srs, crs = {}, {}, {}, {}, {}, [], []
+def _write_small_tables(source: Source, summary: ImportSummary) -> tuple[dict, dict, dict]:
+    """Write studies, batches, workers, groups and components; return the workers, batches
+    and components as the metadata last says them (what the store now holds)."""
+    studies, batches, workers, groups, components = {}, {}, {}, {}, {}
     for st in source.metadata:
         studies[st["id"]] = {"id": st["id"], "uuid": st["uuid"], "title": st["title"]}
         for sr in st["results"]:
@@ -225,6 +296,29 @@ def _apply_metadata(store: Store, source: Source, summary: ImportSummary) -> dic
             }
             if sr["group_id"] is not None:
                 groups[sr["group_id"]] = {"id": sr["group_id"], "batch": sr["batch_id"]}
+            summary.study_results.add(sr["id"])
+            for cr in sr["components"]:
+                components.setdefault(
+                    cr["component_id"], {"id": cr["component_id"], "uuid": cr["component_uuid"], "study": st["id"]}
+                )
+                summary.component_results.add(cr["id"])
+    _upsert(Study, list(studies.values()))
+    _upsert(Batch, list(batches.values()))
+    _upsert(Worker, list(workers.values()))
+    _upsert(GroupResult, list(groups.values()))
+    _upsert(Component, list(components.values()))
+    _attach_known_titles(list(components))
+    summary.studies.update(studies)
+    return workers, batches, components
+
+
+def _apply_metadata(source: Source, summary: ImportSummary) -> dict[int, tuple[int, int]]:
+    """Write the metadata's tables and results (without data); return {cr: (sr, size)}."""
+    _write_small_tables(source, summary)
+    listed: dict[int, tuple[int, int]] = {}
+    srs, crs = [], []
+    for st in source.metadata:
+        for sr in st["results"]:
             srs.append(
                 {
                     "id": sr["id"],
@@ -244,11 +338,7 @@ def _apply_metadata(store: Store, source: Source, summary: ImportSummary) -> dic
                     "quota_reached": sr["quota_reached"],
                 }
             )
-            summary.study_results.add(sr["id"])
             for cr in sr["components"]:
-                components.setdefault(
-                    cr["component_id"], {"id": cr["component_id"], "uuid": cr["component_uuid"], "study": st["id"]}
-                )
                 crs.append(
                     {
                         "id": cr["id"],
@@ -264,26 +354,22 @@ def _apply_metadata(store: Store, source: Source, summary: ImportSummary) -> dic
                 if cr["id"] in listed and listed[cr["id"]][0] != sr["id"]:
                     raise BadInput(f"{source.path}: component result {cr['id']} is listed under two study results")
                 listed[cr["id"]] = (sr["id"], cr["data_size"])
-                summary.component_results.add(cr["id"])
-    _upsert(Study, list(studies.values()))
-    _upsert(Batch, list(batches.values()))
-    _upsert(Worker, list(workers.values()))
-    _upsert(GroupResult, list(groups.values()))
-    _upsert(Component, list(components.values()))
-    _attach_known_titles(list(components))
     _upsert(StudyResult, srs)
     _upsert(ComponentResult, crs, keep=("data_size",))
-    # Data size from metadata only where the data itself is not here (yet).
+    _sizes_from_metadata(list(listed), listed)
+    return listed
+
+
+def _sizes_from_metadata(cr_ids: list[int], listed: dict[int, tuple[int, int]]) -> None:
+    """Data size from metadata only where the data itself is not here (yet)."""
     by_size: dict[int, list[int]] = {}
-    for cr_id, (_, size) in listed.items():
-        by_size.setdefault(size, []).append(cr_id)
+    for cr_id in cr_ids:
+        by_size.setdefault(listed[cr_id][1], []).append(cr_id)
     for size, ids in by_size.items():
         for chunk in peewee.chunked(ids, 500):
             ComponentResult.update(data_size=size).where(
                 ComponentResult.id.in_(chunk) & ComponentResult.data.is_null()
             ).execute()
-    summary.studies.update(studies)
-    return listed
 
 
 def _attach_known_titles(component_ids: list[int]) -> None:
@@ -370,7 +456,7 @@ def _write_data(batch: list[tuple]) -> None:
         batch.clear()
 
 
-def _stage_file(staging: files.Staging, source: Source, entry: Entry, sr_id: int) -> None:
+def _stage_file(staging: files.Staging, source: Source, entry: Entry, sr_id: int) -> int:
     target_dir = files.private_mkdir(
         staging.path / f"study-result_{sr_id}" / f"comp-result_{entry.component_result_id}"
     )
@@ -392,7 +478,11 @@ def _stage_file(staging: files.Staging, source: Source, entry: Entry, sr_id: int
         raise BadInput(f"{source.path}: entry {entry.label!r} is damaged or inflates beyond its declared size ({exc})") from None
     if written != entry.size:
         raise BadInput(f"{source.path}: entry {entry.label!r} is shorter than its declared size")
-    ResultFile.insert(component_result=entry.component_result_id, filename=entry.name, size=written).on_conflict(
+    return written
+
+
+def _add_file(cr_id: int, name: str, size: int) -> None:
+    ResultFile.insert(component_result=cr_id, filename=name, size=size).on_conflict(
         conflict_target=[ResultFile.component_result, ResultFile.filename], preserve=[ResultFile.size]
     ).execute()
 

@@ -116,10 +116,11 @@ class suspended_index:
     def __init__(self, db, component_result_ids, study_result_ids):
         self.db = db
         self.ids = {"data_fts": sorted(set(component_result_ids)), "meta_fts": sorted(set(study_result_ids))}
+        self.indexed: dict[str, set[int]] = {"data_fts": set(), "meta_fts": set()}
 
-    def _each(self, sql_for):
+    def _each(self, sql_for, ids_of=None):
         for fts, table, col in _INDEXES:
-            ids = self.ids[fts]
+            ids = (ids_of or self.ids)[fts]
             for i in range(0, len(ids), 30_000):
                 chunk = ids[i : i + 30_000]
                 marks = ",".join("?" * len(chunk))
@@ -139,13 +140,27 @@ class suspended_index:
                 self.db.execute_sql(f"DROP TRIGGER IF EXISTS {fts}_{suffix}").close()
         return self
 
+    @staticmethod
+    def _insert_sql(fts, table, col, marks):
+        return f"INSERT INTO {fts}(rowid, {col}) SELECT id, {col} FROM {table} WHERE id IN ({marks})"
+
+    def index_now(self, component_result_ids, study_result_ids) -> None:
+        """Index these rows now, in their final state, instead of at the end: an import
+        indexes batch by batch while its next batch is being read."""
+        if not self.active:
+            return
+        batch = {"data_fts": sorted(component_result_ids), "meta_fts": sorted(study_result_ids)}
+        self._each(self._insert_sql, batch)
+        for fts, ids in batch.items():
+            self.indexed[fts].update(ids)
+
     def __exit__(self, exc_type, exc, tb):
         if not self.active or exc_type is not None:
             return False  # the transaction rolls back, and the triggers with it
-        self._each(
-            lambda fts, table, col, marks: f"INSERT INTO {fts}(rowid, {col}) SELECT id, {col} FROM {table} "
-            f"WHERE id IN ({marks})"
-        )
+        for fts, done in self.indexed.items():
+            if done:
+                self.ids[fts] = [i for i in self.ids[fts] if i not in done]
+        self._each(self._insert_sql)
         for fts, table, col in _INDEXES:
             for sql in _triggers(fts, table, col):
                 self.db.execute_sql(sql).close()

@@ -160,3 +160,60 @@ def test_every_real_export_imports(store, realdata):
     assert one_byte == 48 + 2
     # size-0 results without an entry are NULL, not ""
     assert ComponentResult.select().where(ComponentResult.data.is_null()).count() == 12 + 1
+
+
+def _split_archive(archive, folder):
+    """The same results as metadata.json plus a zip of the entries without it, which the
+    importer takes the general way: rows found in the store, search text read back."""
+    import zipfile
+
+    folder.mkdir()
+    with zipfile.ZipFile(archive) as zf:
+        names = [n for n in zf.namelist() if not n.endswith("/")]
+        meta = next(n for n in names if n.rsplit("/", 1)[-1] == "metadata.json")
+        (folder / "metadata.json").write_bytes(zf.read(meta))
+        entries = [(n, zf.read(n)) for n in names if n != meta]
+    return folder / "metadata.json", fx.write_zip(folder / "entries.zip", entries)
+
+
+def _archives(folder, realdata_dir):
+    folder.mkdir()
+    yield fx.results_archive(folder, "3.10")
+    if realdata_dir.is_dir():
+        for name in REAL[:4]:
+            yield realdata_dir / name
+
+
+def test_archive_rows_written_once_equal_the_general_path(tmp_path):
+    """An archive with metadata.json is written in one pass (store/archive_rows.py): every
+    column, file, search text and index entry must be what the general path makes of it."""
+    from conftest import REALDATA, index_is_consistent
+    from store import open_store
+
+    for n, archive in enumerate(_archives(tmp_path / "fx", REALDATA)):
+        one, general, again = (tmp_path / f"{kind}{n}" / "r.sqlite3" for kind in ("one", "general", "again"))
+        with open_store(one) as s:
+            import_paths(s, [archive])
+        meta, entries = _split_archive(archive, tmp_path / f"split{n}")
+        with open_store(general) as s:
+            import_paths(s, [meta])
+            import_paths(s, [entries])
+        assert store_state(one) == store_state(general), archive
+        # Rows already in the store take the archive path's update branch.
+        with open_store(again) as s:
+            import_paths(s, [meta])
+            import_paths(s, [entries])
+            import_paths(s, [archive])
+        assert store_state(again) == store_state(one), archive
+        assert index_is_consistent(one) and index_is_consistent(again)
+
+
+def test_archive_without_a_data_file_keeps_data_already_imported(store, tmp_path):
+    import_paths(store, [fx.results_archive(tmp_path)])
+    # The same archive without 301's data.txt: the data imported before stays.
+    entries = [(n, p) for n, p in fx.ENTRIES if "comp-result_301/" not in n]
+    doc = fx.metadata_doc()
+    later = fx.write_zip(tmp_path / "later.zip", entries + [("metadata.json", json.dumps(doc).encode())])
+    import_paths(store, [later])
+    assert ComponentResult.get_by_id(301).data == fx.DATA[301].decode()
+    assert ComponentResult.get_by_id(301).data_size == len(fx.DATA[301])
