@@ -9,13 +9,14 @@ import datetime as _dt
 import json
 import os
 import re
-import zipfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import Callable, Iterator
 
 from .errors import BadInput
 from .files import check_filename
+from .zip_reader import Member, ZipError, ZipReader
 
 # Generous: JATOS's defaults are 5 MB of data and 30 MB per file, and labs raise them.
 DEFAULT_MAX_ENTRY = 1 << 30
@@ -43,7 +44,9 @@ class Entry:
     component_result_id: int
     name: str  # file name ("data.txt" for data)
     size: int
-    open: Callable[[], BinaryIO] = field(repr=False)
+    # read(limit): the content, at most `limit` bytes; chunks(limit): the same in pieces.
+    read: Callable[[int], bytes] = field(repr=False)
+    chunks: Callable[[int], Iterator[bytes]] = field(repr=False)
     label: str = ""
 
 
@@ -54,7 +57,7 @@ class Source:
     metadata: list[dict] | None = None
     entries: list[Entry] = field(default_factory=list)
     study_archive: dict | None = None
-    _zip: zipfile.ZipFile | None = field(default=None, repr=False)
+    _zip: ZipReader | None = field(default=None, repr=False)
 
     def close(self) -> None:
         if self._zip is not None:
@@ -81,9 +84,9 @@ def read_source(path: str | os.PathLike) -> Source:
     if path.suffix.lower() == ".csv":
         raise BadInput(f"{path}: a metadata CSV cannot be imported (import the results archive or its metadata.json)")
     try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise BadInput(f"{path}: not a zip file, or a truncated one") from None
+        zf = ZipReader(path)
+    except ZipError as exc:
+        raise BadInput(f"{path}: {'not a zip file, or a truncated one' if 'truncated' in str(exc) else exc}") from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
@@ -93,43 +96,42 @@ def read_source(path: str | os.PathLike) -> Source:
         raise
 
 
-def _read_zip(path: Path, zf: zipfile.ZipFile) -> Source:
-    try:
-        infos = [i for i in zf.infolist() if not i.is_dir() and not _JUNK.search(i.filename)]
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise BadInput(f"{path}: damaged zip: {exc}") from None
-    jas = [i for i in infos if "/" not in i.filename and i.filename.endswith(".jas")]
+def _read_zip(path: Path, zf: ZipReader) -> Source:
+    members = [m for m in zf.members if not m.is_dir and not _JUNK.search(m.name)]
+    jas = [m for m in members if "/" not in m.name and m.name.endswith(".jas")]
     if jas:
         return _read_study_archive(path, zf, jas[0])
-    names = {i.filename: i for i in infos}
-    prefix = _common_prefix(list(names))
+    prefix = _common_prefix([m.name for m in members])
     cap = max_entry_size()
     source = Source(path, "results", _zip=zf)
-    for info in infos:
-        name = _relative(path, info.filename, prefix)
-        if info.file_size > cap:
+    for m in members:
+        name = m.name[len(prefix):] if prefix and m.name.startswith(prefix) else m.name
+        data = _DATA.fullmatch(name)
+        if data is None:  # anything but a plain data.txt gets every check
+            name = _relative(path, m.name, prefix)
+        if m.size > cap:
             raise BadInput(
-                f"{path}: entry {info.filename} declares {info.file_size} bytes, more than the limit of "
+                f"{path}: entry {m.name} declares {m.size} bytes, more than the limit of "
                 f"{cap} (set JATOS_RESULTS_MAX_ENTRY_BYTES to raise it)"
             )
         if name == "metadata.json":
-            source.metadata = parse_metadata(_read_entry(path, zf, info), f"{path}: metadata.json")
+            source.metadata = parse_metadata(_read_entry(path, zf, m), f"{path}: metadata.json")
             continue
-        entry = _classify(path, name, info.filename, info.file_size, lambda info=info: zf.open(info))
-        source.entries.append(entry)
+        read, chunks = partial(zf.read, m), partial(zf.chunks, m)
+        if data is not None:
+            source.entries.append(Entry("data", int(data[1]), int(data[2]), "data.txt", m.size, read, chunks, m.name))
+        else:
+            source.entries.append(_classify(path, name, m.name, m.size, read, chunks))
     return source
 
 
-def _read_entry(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+def _read_entry(path: Path, zf: ZipReader, member: Member) -> bytes:
     try:
-        with zf.open(info) as fh:
-            data = fh.read(info.file_size + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise BadInput(f"{path}: entry {info.filename} is damaged: {exc}") from None
-    except Exception as exc:  # zlib.error and friends
-        raise BadInput(f"{path}: entry {info.filename} is damaged: {exc}") from None
-    if len(data) != info.file_size:
-        raise BadInput(f"{path}: entry {info.filename} inflates beyond its declared size")
+        data = zf.read(member, member.size + 1)
+    except (ZipError, OSError) as exc:
+        raise BadInput(f"{path}: entry {member.name} is damaged: {exc}") from None
+    if len(data) != member.size:
+        raise BadInput(f"{path}: entry {member.name} inflates beyond its declared size")
     return data
 
 
@@ -162,10 +164,10 @@ def _relative(path: Path, name: str, prefix: str) -> str:
     return name
 
 
-def _classify(path: Path, name: str, label: str, size: int, opener) -> Entry:
+def _classify(path: Path, name: str, label: str, size: int, read, chunks) -> Entry:
     m = _DATA.fullmatch(name)
     if m:
-        return Entry("data", int(m[1]), int(m[2]), "data.txt", size, opener, label)
+        return Entry("data", int(m[1]), int(m[2]), "data.txt", size, read, chunks, label)
     for pattern, has_sr in ((_FILE, True), (_LEGACY, True), (_LEGACY_COMP, False)):
         m = pattern.fullmatch(name)
         if m:
@@ -175,7 +177,7 @@ def _classify(path: Path, name: str, label: str, size: int, opener) -> Entry:
                 raise BadInput(f"{path}: entry {label!r}: {why}")
             sr = int(m[1]) if has_sr else None
             cr = int(m[2]) if has_sr else int(m[1])
-            return Entry("file", sr, cr, filename, size, opener, label)
+            return Entry("file", sr, cr, filename, size, read, chunks, label)
     raise BadInput(f"{path}: entry {label!r} is not part of a JATOS results archive")
 
 
@@ -199,8 +201,29 @@ def _read_folder(path: Path) -> Source:
                 source.metadata = parse_metadata(full.read_bytes(), f"{path}: metadata.json")
                 continue
             name = _relative(path, rel, "")
-            source.entries.append(_classify(path, name, rel, size, lambda full=full: open(full, "rb")))
+            source.entries.append(_classify(path, name, rel, size, _file_reader(full), _file_chunks(full)))
     return source
+
+
+def _file_reader(full: Path):
+    def read(limit: int) -> bytes:
+        with open(full, "rb") as fh:
+            return fh.read(limit)
+
+    return read
+
+
+def _file_chunks(full: Path):
+    def chunks(limit: int) -> Iterator[bytes]:
+        with open(full, "rb") as fh:
+            while limit > 0:
+                piece = fh.read(min(1 << 20, limit))
+                if not piece:
+                    return
+                limit -= len(piece)
+                yield piece
+
+    return chunks
 
 
 # -- metadata.json ---------------------------------------------------------------------------
@@ -333,15 +356,15 @@ def parse_metadata(raw: bytes, label: str) -> list[dict]:
 # -- study archives (.jzip) -------------------------------------------------------------------
 
 
-def _read_study_archive(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Source:
+def _read_study_archive(path: Path, zf: ZipReader, info: Member) -> Source:
     raw = _read_entry(path, zf, info)
     try:
         doc = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadInput(f"{path}: {info.filename} is not valid JSON ({exc})") from None
+        raise BadInput(f"{path}: {info.name} is not valid JSON ({exc})") from None
     data = doc.get("data") if isinstance(doc, dict) else None
     if not isinstance(data, dict) or not isinstance(data.get("componentList"), list):
-        raise BadInput(f"{path}: {info.filename} is not a JATOS study description")
+        raise BadInput(f"{path}: {info.name} is not a JATOS study description")
     components = []
     for pos, comp in enumerate(data["componentList"]):
         if isinstance(comp, dict) and comp.get("uuid"):

@@ -8,7 +8,6 @@ going with a recent last-seen time.
 
 from __future__ import annotations
 
-import io
 import json
 import random
 import time
@@ -208,7 +207,13 @@ def _files(rng: random.Random, i: int) -> list[tuple[str, bytes]]:
 
 def _entry(kind: str, sr: int, cr: int, name: str, payload: bytes) -> Entry:
     label = f"study_result_{sr}/comp-result_{cr}/" + ("data.txt" if kind == "data" else f"files/{name}")
-    return Entry(kind, sr, cr, name, len(payload), lambda payload=payload: io.BytesIO(payload), label)
+    def read(limit: int) -> bytes:
+        return payload[:limit]
+
+    def chunks(limit: int):
+        yield payload[:limit]
+
+    return Entry(kind, sr, cr, name, len(payload), read, chunks, label)
 
 
 def ensure_demo(store: Store, now_ms: int | None = None) -> bool:

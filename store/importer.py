@@ -427,9 +427,8 @@ def _owner(source: Source, entry: Entry, listed: dict[int, tuple[int, int]]) -> 
 
 def _read_all(source: Source, entry: Entry) -> bytes:
     try:
-        with entry.open() as fh:
-            raw = fh.read(entry.size + 1)
-    except Exception as exc:  # BadZipFile (CRC), zlib.error, EOFError, OSError
+        raw = entry.read(entry.size + 1)
+    except Exception as exc:  # ZipError (CRC, inflate), OSError
         raise BadInput(f"{source.path}: entry {entry.label!r} is damaged or inflates beyond its declared size ({exc})") from None
     if len(raw) != entry.size:
         raise BadInput(f"{source.path}: entry {entry.label!r} inflates beyond its declared size")
@@ -463,11 +462,8 @@ def _stage_file(staging: files.Staging, source: Source, entry: Entry, sr_id: int
     target = target_dir / entry.name
     written = 0
     try:
-        with entry.open() as src, open(target, "wb", opener=_private_opener) as dst:
-            while True:
-                chunk = src.read(1 << 20)
-                if not chunk:
-                    break
+        with open(target, "wb", opener=_private_opener) as dst:
+            for chunk in entry.chunks(entry.size + 1):
                 written += len(chunk)
                 if written > entry.size:
                     raise BadInput(f"{source.path}: entry {entry.label!r} inflates beyond its declared size")

@@ -34,6 +34,7 @@ def worker_type_name(worker_type: str) -> str:
     return WORKER_TYPE_NAMES.get(worker_type, worker_type)
 
 
+@lru_cache(maxsize=8192)  # an import renders one per row, and sizes repeat
 def human_size(size: int) -> str:
     """Helpers.humanReadableByteCount: SI units, one decimal, Java's half-up rounding."""
     if -1000 < size < 1000:
@@ -110,6 +111,7 @@ def _utc_day(day: int) -> str:
     return (_dt.date(1970, 1, 1) + _dt.timedelta(days=day)).isoformat()
 
 
+@lru_cache(maxsize=64)  # a row's search text asks for each of its times twice
 def _local_parts(ms: int) -> tuple[str, str, str]:
     """(date, time to the second, offset) in this machine's zone."""
     seconds = ms // 1000

@@ -23,7 +23,7 @@ def study_row_text(row: StudyRow) -> str:
     dates = (row.start_date, row.end_date, row.last_seen_date)
     parts += [local_short(d) for d in dates if d is not None] + [utc_iso(d) for d in dates]
     parts += [row.study_title, row.url_query_parameters or "", row.worker_comment or ""]
-    return " ".join(p for p in parts if p)
+    return " ".join([p for p in parts if p])
 
 
 def component_row_text(row: ComponentRow) -> str:
@@ -31,7 +31,7 @@ def component_row_text(row: ComponentRow) -> str:
     dates = (row.start_date, row.end_date)
     parts += [local_short(d) for d in dates if d is not None] + [utc_iso(d) for d in dates]
     parts += [row.component_title or f"Component {row.component_id}"]
-    return " ".join(p for p in parts if p)
+    return " ".join([p for p in parts if p])
 
 
 def refresh(study_result_ids: Iterable[int] = (), component_result_ids: Iterable[int] = ()) -> None:
