@@ -33,7 +33,7 @@ NO_DATA_KEYS = (
     "data_size", "search_text",
 )
 
-BATCH = 500  # study results a batch
+BATCH = 2500  # study results a batch
 
 
 @dataclass
