@@ -68,10 +68,10 @@ class Store:
                 ) from None
             raise
 
-    def bulk_change(self, component_result_ids, study_result_ids):
+    def bulk_change(self, component_result_ids, study_result_ids, defer_merging: bool = False):
         """Wrap a bulk write of these rows so the search index is updated once, not per row."""
         if self.is_sqlite and self.has_index:
-            return sqlite.suspended_index(self.db, component_result_ids, study_result_ids)
+            return sqlite.suspended_index(self.db, component_result_ids, study_result_ids, defer_merging)
         return _NoIndex()
 
     def change_token(self):

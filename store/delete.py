@@ -58,7 +58,7 @@ def delete_ids(store: Store, level: str, ids: list[int]) -> DeleteResult:
     staging = files.Staging(store.files_root)
     op_id = None
     try:
-        with store.write(), store.bulk_change(cr_ids, ids if level == "study" else []):
+        with store.write(), store.bulk_change(cr_ids, ids if level == "study" else [], defer_merging=True):
             for chunk in chunks(ComponentResult.id, cr_ids):
                 ResultFile.delete().where(id_in(ResultFile.component_result, chunk)).execute()
                 ComponentResult.delete().where(id_in(ComponentResult.id, chunk)).execute()

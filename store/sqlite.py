@@ -109,12 +109,16 @@ def install_search_index(db) -> bool:
     return True
 
 
+FTS5_AUTOMERGE = 4  # FTS5's default
+
+
 class suspended_index:
     """For one bulk change inside a transaction: un-index the touched rows, drop the triggers;
     afterwards index the touched rows that still exist and restore the triggers."""
 
-    def __init__(self, db, component_result_ids, study_result_ids):
+    def __init__(self, db, component_result_ids, study_result_ids, defer_merging: bool = False):
         self.db = db
+        self.defer_merging = defer_merging
         self.ids = {"data_fts": sorted(set(component_result_ids)), "meta_fts": sorted(set(study_result_ids))}
         self.indexed: dict[str, set[int]] = {"data_fts": set(), "meta_fts": set()}
 
@@ -131,6 +135,13 @@ class suspended_index:
             self.active = False
             return self
         self.active = True
+        if self.defer_merging:
+            # Removing rows from the index writes markers that FTS5 would at once merge into
+            # its older segments, twice the cost of the removal itself. Left for the
+            # segments' next merge (any later write does some of that work), the markers
+            # hide the removed rows from every query all the same.
+            for fts, _, _ in _INDEXES:
+                self.db.execute_sql(f"INSERT INTO {fts}({fts}, rank) VALUES ('automerge', 0)").close()
         self._each(
             lambda fts, table, col, marks: f"INSERT INTO {fts}({fts}, rowid, {col}) SELECT 'delete', id, {col} "
             f"FROM {table} WHERE id IN ({marks})"
@@ -161,6 +172,9 @@ class suspended_index:
             if done:
                 self.ids[fts] = [i for i in self.ids[fts] if i not in done]
         self._each(self._insert_sql)
+        if self.defer_merging:
+            for fts, _, _ in _INDEXES:
+                self.db.execute_sql(f"INSERT INTO {fts}({fts}, rank) VALUES ('automerge', {FTS5_AUTOMERGE})").close()
         for fts, table, col in _INDEXES:
             for sql in _triggers(fts, table, col):
                 self.db.execute_sql(sql).close()

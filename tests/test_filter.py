@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 import jatos_fixtures as fx
@@ -139,6 +141,14 @@ def test_search_index_stays_consistent(scenario, db_path, tmp_path):
     delete(scenario, Selection(study_result_ids=[101]))
     assert index_is_consistent(db_path)
     assert ids(filter="trial") == []
+    # A delete leaves merging its index markers to later writes, and says so no longer.
+    con = sqlite3.connect(db_path)
+    for fts in ("data_fts", "meta_fts"):
+        assert dict(con.execute(f"SELECT k, v FROM {fts}_config").fetchall()).get("automerge", 4) == 4
+    con.close()
+    import_paths(scenario, [fx.results_archive(tmp_path)])
+    assert index_is_consistent(db_path)
+    assert ids(filter="trial") == [101]
 
 
 def test_non_ascii_terms_fold_case(store, tmp_path):
