@@ -28,7 +28,7 @@ from .jatos_values import duration_pretty, human_size
 from .models import ComponentResult, ResultFile, StudyResult
 from .rows import component_rows, files_of, study_rows
 from .selection import Selection, component_ids_of
-from .sqlite import is_sqlite
+from .sqlite import is_sqlite, mapped
 from .zip_writer import ZipWriter
 
 API_VERSION = "1.1.0"
@@ -174,25 +174,10 @@ def write_data_text(fh, cr_ids: list[int] | None, progress=None, cancelled=None,
     """§3.1: each data followed by a line break, ascending id; nothing for NULL data.
     cr_ids None: every component result (SQLite). Returns how many component results."""
     db = ComponentResult._meta.database
-    if cr_ids is None:
-        return _write_all_data_text(fh, progress, cancelled, sep)
-    total = len(cr_ids)
     if is_sqlite(db):
-        # One ordered scan per large chunk of ids, the stored UTF-8 bytes written as they are.
-        table = ComponentResult._meta.table_name
-        done = 0
-        for chunk in peewee.chunked(sorted(cr_ids), 100_000):
-            cursor = db.execute_sql(
-                f'SELECT CAST(data AS BLOB) FROM "{table}" WHERE id IN (SELECT value FROM json_each(?)) '
-                "AND data IS NOT NULL ORDER BY id",
-                (json.dumps(chunk),),
-            )
-            for _ in _write_blobs(fh, cursor, sep, cancelled):
-                pass
-            done += len(chunk)
-            if progress:
-                progress(done, total)
-        return total
+        with mapped(db):
+            return _write_data_text_sqlite(fh, cr_ids, progress, cancelled, sep)
+    total = len(cr_ids)
     buf: list[bytes] = []
     for n, (_, data) in enumerate(iter_data(cr_ids), 1):
         if data is not None:
@@ -210,31 +195,59 @@ def write_data_text(fh, cr_ids: list[int] | None, progress=None, cancelled=None,
     return total
 
 
-def _write_all_data_text(fh, progress, cancelled, sep: bytes) -> int:
+# SQLite joins the data of this many results into one string: one Python object and one
+# write a chunk instead of one a row (the join is three times faster than fetching rows).
+JOIN_CHUNK = 5000
+
+
+def _write_data_text_sqlite(fh, cr_ids: list[int] | None, progress, cancelled, sep: bytes) -> int:
     db = ComponentResult._meta.database
     table = ComponentResult._meta.table_name
-    total = ComponentResult.select().count()
-    cursor = db.execute_sql(f'SELECT CAST(data AS BLOB) FROM "{table}" WHERE data IS NOT NULL ORDER BY id')
-    done = 0
-    for n in _write_blobs(fh, cursor, sep, cancelled):
-        done += n
-        if progress:
-            progress(min(done, total), total)
+    joined = f"CAST(group_concat(data, {_sql_bytes(sep)}) AS BLOB)"
+    if cr_ids is None:
+        # Everything: one scan in id order, continued from the last id of each chunk.
+        total = ComponentResult.select().count()
+        sql = (
+            f"SELECT max(id), count(*), {joined} FROM (SELECT id, data FROM \"{table}\" "
+            "WHERE id > ? AND data IS NOT NULL ORDER BY id LIMIT ?)"
+        )
+        last, done = None, 0
+        while True:
+            row = _one(db, sql, (-(1 << 63) if last is None else last, JOIN_CHUNK))
+            if row[0] is None:
+                break
+            last, done = row[0], done + row[1]
+            fh.write(row[2] + sep)
+            _check(cancelled)
+            if progress:
+                progress(min(done, total), total)
+    else:
+        total = len(cr_ids)
+        ordered = sorted(cr_ids)
+        sql = (
+            f"SELECT {joined} FROM (SELECT data FROM \"{table}\" WHERE id IN (SELECT value FROM json_each(?)) "
+            "AND data IS NOT NULL ORDER BY id)"
+        )
+        for at in range(0, total, JOIN_CHUNK):
+            blob = _one(db, sql, (json.dumps(ordered[at : at + JOIN_CHUNK]),))[0]
+            if blob is not None:
+                fh.write(blob + sep)
+            _check(cancelled)
+            if progress:
+                progress(min(at + JOIN_CHUNK, total), total)
     if progress:
         progress(total, total)
     return total
 
 
-def _write_blobs(fh, cursor, sep: bytes, cancelled) -> Iterator[int]:
-    """Write a cursor's (bytes,) rows, each followed by sep; yields how many each batch held."""
+def _sql_bytes(sep: bytes) -> str:
+    return "X'" + sep.hex() + "'"
+
+
+def _one(db, sql: str, params: tuple) -> tuple:
+    cursor = db.execute_sql(sql, params)
     try:
-        while True:
-            rows = cursor.fetchmany(2000)
-            if not rows:
-                return
-            fh.write(sep.join(r[0] for r in rows) + sep)
-            _check(cancelled)
-            yield len(rows)
+        return cursor.fetchone()
     finally:
         cursor.close()
 

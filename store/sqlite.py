@@ -6,6 +6,7 @@ Another backend (PostgreSQL, MySQL) replaces this module's role through
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -45,6 +46,21 @@ def make_database(path: Path, lock_timeout: float) -> SqliteDatabase:
     )
     db.register_function(folded_contains, "folded_contains", 2)
     return db
+
+
+# A reader that walks the whole file (an export) maps it: the pages are read where the OS
+# cache holds them, no copy each. Only for that while: mapped pages count as the
+# process's memory, and the results table must stay small.
+EXPORT_MMAP = 1 << 40
+
+
+@contextlib.contextmanager
+def mapped(db):
+    db.execute_sql(f"PRAGMA mmap_size = {EXPORT_MMAP}").close()
+    try:
+        yield
+    finally:
+        db.execute_sql("PRAGMA mmap_size = 0").close()
 
 
 def is_lock_error(exc: BaseException) -> bool:

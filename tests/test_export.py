@@ -48,6 +48,30 @@ def test_plain_text_data(scenario):
     assert (out / "d.txt").read_bytes() == fx.DATA[301] + b"\n" + fx.DATA[302] + b"\n"
 
 
+def test_plain_text_in_many_chunks(scenario, monkeypatch):
+    """SQLite joins the data of a chunk of results at a time: every chunk boundary, with
+    NULL data (303) among them, gives what one row at a time gives."""
+    from store import export as export_module
+    from store.models import ComponentResult
+
+    store, out = scenario
+    import_paths(store, [fx.synthetic_archive(out / "syn.zip", 23, data_bytes=40, first_id=500)])
+    rows = ComponentResult.select(ComponentResult.id, ComponentResult.data).order_by(ComponentResult.id).tuples()
+    expected = {i: d for i, d in rows}
+    scoped = [102, 101] + list(range(520, 505, -1))  # study results, unsorted
+    scoped_crs = sorted(c.id for c in ComponentResult.select().where(ComponentResult.study_result.in_(scoped)))
+    for size in (1, 2, 4, 5000):
+        monkeypatch.setattr(export_module, "JOIN_CHUNK", size)
+        export(store, "data", Selection(), out / "all.txt", force=True)
+        assert (out / "all.txt").read_bytes() == b"".join(
+            d.encode() + b"\n" for _, d in sorted(expected.items()) if d is not None
+        )
+        export(store, "data", Selection(study_result_ids=scoped), out / "some.txt", force=True)
+        assert (out / "some.txt").read_bytes() == b"".join(
+            expected[i].encode() + b"\n" for i in scoped_crs if expected[i] is not None
+        )
+
+
 def test_empty_data_is_a_bare_line_break(store, tmp_path):
     doc = fx.metadata_doc()
     cr = doc["data"][0]["studyResults"][1]["componentResults"][0]
