@@ -217,7 +217,8 @@ def _write_data_text_sqlite(fh, cr_ids: list[int] | None, progress, cancelled, s
             if row[0] is None:
                 break
             last, done = row[0], done + row[1]
-            fh.write(row[2] + sep)
+            fh.write(row[2])
+            fh.write(sep)
             _check(cancelled)
             if progress:
                 progress(min(done, total), total)
