@@ -126,8 +126,10 @@ def screen(db: Path) -> dict:
     if r.returncode != 0:
         raise SystemExit(r.stderr)
     raw = json.loads(r.stdout.strip().splitlines()[-1])
-    res = {"first rows": raw["first rows"], "longest stall": raw["longest stall"], "page down": raw["page down"],
-           "jump to end": raw["jump to end"], "peak RSS": raw["peak RSS MB"], "queries": {}}
+    res = {"first rows": raw["first rows"], "longest stall": raw["longest stall"],
+           "page down": raw["page down"], "page down, worst of 7": raw["page down worst of 7"],
+           "jump to end": raw["jump to end"], "jump to end, worst of 7": raw["jump to end worst of 7"],
+           "peak RSS": raw["peak RSS MB"], "queries": {}}
     classes = [raw[k] for k in raw if isinstance(raw[k], dict)]
     res["queries"] = {k: raw[k] for k in raw if isinstance(raw[k], dict)}
     # The worst query class. "keystroke" is the first redraw after it (the rows found so

@@ -132,12 +132,21 @@ async def main(db: str, t0: float) -> dict:
         await clear()
         table.focus()
         await pilot.pause()
+        # Each move from the top with no rows fetched (they must come from the database):
+        # the median of seven, as one sample mostly measures where the 60 Hz frame was.
         for key, action in (("page down", table.action_page_down), ("jump to end", table.action_last)):
-            t = time.perf_counter()
-            action()
-            while table.painted_at < t:
-                await asyncio.sleep(0.0002)
-            out[key] = table.painted_at - t
+            samples = []
+            for _ in range(7):
+                table.action_first()
+                screen.view.reload_rows()
+                await pilot.pause()
+                t = time.perf_counter()
+                action()
+                while table.painted_at < t:
+                    await asyncio.sleep(0.0002)
+                samples.append(table.painted_at - t)
+            out[key] = statistics.median(samples)
+            out[key + " worst of 7"] = max(samples)
     out["peak RSS MB"] = peak_rss_mb()
     store.close()
     return out
