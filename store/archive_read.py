@@ -57,7 +57,26 @@ class Source:
     metadata: list[dict] | None = None
     entries: list[Entry] = field(default_factory=list)
     study_archive: dict | None = None
+    # An archive's metadata.json is read when first asked for: an import normalises it
+    # study result by study result in a thread while it writes (see iter_results).
+    metadata_raw: Callable[[], bytes] | None = field(default=None, repr=False)
     _zip: ZipReader | None = field(default=None, repr=False)
+
+    @property
+    def has_metadata(self) -> bool:
+        return self.metadata is not None or self.metadata_raw is not None
+
+    def iter_results(self) -> Iterator[tuple[dict, dict]]:
+        """(study, study result) of the metadata, each normalised as it is reached."""
+        if self.metadata is not None:
+            for st in self.metadata:
+                for sr in st["results"]:
+                    yield st, sr
+            return
+        label = f"{self.path}: metadata.json"
+        for st in metadata_studies(self.metadata_raw(), label):
+            for ri, sr in enumerate(st["results"]):
+                yield st, normalise_result(sr, ri, st["where"], label)
 
     def close(self) -> None:
         if self._zip is not None:
@@ -115,7 +134,7 @@ def _read_zip(path: Path, zf: ZipReader) -> Source:
                 f"{cap} (set JATOS_RESULTS_MAX_ENTRY_BYTES to raise it)"
             )
         if name == "metadata.json":
-            source.metadata = parse_metadata(_read_entry(path, zf, m), f"{path}: metadata.json")
+            source.metadata_raw = partial(_read_entry, path, zf, m)
             continue
         read, chunks = partial(zf.read, m), partial(zf.chunks, m)
         if data is not None:
@@ -261,6 +280,13 @@ def _int(obj: dict, key: str, label: str, required: bool = True):
 
 def parse_metadata(raw: bytes, label: str) -> list[dict]:
     """Validate and normalise JATOS metadata JSON of any version into plain dicts."""
+    return [study_results_normalised(st, label) for st in metadata_studies(raw, label)]
+
+
+def metadata_studies(raw: bytes, label: str) -> list[dict]:
+    """The studies of metadata JSON, each a study dict whose "results" are still JATOS's
+    raw objects (`normalise_result` turns one into ours): an import normalises them
+    batch by batch while it writes the batch before."""
     try:
         doc = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -276,81 +302,92 @@ def parse_metadata(raw: bytes, label: str) -> list[dict]:
         where = f"{label}: study #{si + 1}"
         if not isinstance(st, dict):
             raise BadInput(f"{where}: not an object")
-        study = {
-            "id": _int(st, "studyId", where),
-            "uuid": st.get("studyUuid"),
-            "title": st.get("studyTitle") or "",
-            "results": [],
-        }
         srs = st.get("studyResults")
         if not isinstance(srs, list):
             raise BadInput(f"{where}: studyResults is missing")
-        for ri, sr in enumerate(srs):
-            w = f"{where}, study result #{ri + 1}"
-            if not isinstance(sr, dict):
-                raise BadInput(f"{w}: not an object")
-            if sr.get("id") is None:
-                raise BadInput(f"{w}: a study result without an id")
-            sr_id = _int(sr, "id", w)
-            w = f"{label}: study result {sr_id}"
-            uqp = sr.get("urlQueryParameters")
-            if isinstance(uqp, (dict, list)):
-                uqp = json.dumps(uqp, ensure_ascii=False, separators=(",", ":")) if uqp else None
-            elif uqp in ("", "{}"):
-                uqp = None
-            result = {
-                "id": sr_id,
-                "uuid": sr.get("uuid"),
-                "study_code": sr.get("studyCode"),
-                "comment": sr.get("comment"),
-                "start_date": _date(sr.get("startDate"), w),
-                "end_date": _date(sr.get("endDate"), w),
-                "last_seen_date": _date(sr.get("lastSeenDate"), w),
-                "state": sr.get("studyState") or "STARTED",
-                "message": sr.get("message"),
-                "url_query_parameters": uqp,
-                "worker_id": _int(sr, "workerId", w),
-                "worker_type": sr.get("workerType") or "GeneralSingle",
-                "batch_id": _int(sr, "batchId", w, required=False),
-                "batch_uuid": sr.get("batchUuid"),
-                "batch_title": sr.get("batchTitle") or "",
-                "group_id": _int(sr, "groupId", w, required=False),
-                "confirmation_code": sr.get("confirmationCode"),
-                "quota_reached": bool(sr.get("isQuotaReached", False)),
-                "components": [],
+        studies.append(
+            {
+                "id": _int(st, "studyId", where),
+                "uuid": st.get("studyUuid"),
+                "title": st.get("studyTitle") or "",
+                "results": srs,
+                "where": where,
             }
-            crs = sr.get("componentResults")
-            if crs is None:
-                crs = []
-            if not isinstance(crs, list):
-                raise BadInput(f"{w}: componentResults is not a list")
-            for ci, cr in enumerate(crs):
-                cw = f"{w}, component result #{ci + 1}"
-                if not isinstance(cr, dict) or cr.get("id") is None:
-                    raise BadInput(f"{cw}: a component result without an id")
-                cr_id = _int(cr, "id", cw)
-                cw = f"{label}: component result {cr_id}"
-                data = cr.get("data") if isinstance(cr.get("data"), dict) else {}
-                files = []
-                for f in cr.get("files") or []:
-                    if isinstance(f, dict) and isinstance(f.get("filename"), str):
-                        files.append({"filename": f["filename"], "size": f.get("size")})
-                result["components"].append(
-                    {
-                        "id": cr_id,
-                        "component_id": _int(cr, "componentId", cw),
-                        "component_uuid": cr.get("componentUuid"),
-                        "start_date": _date(cr.get("startDate"), cw),
-                        "end_date": _date(cr.get("endDate"), cw),
-                        "state": cr.get("componentState") or "STARTED",
-                        "data_size": int(data.get("size") or 0),
-                        "files": files,
-                        "quota_reached": bool(cr.get("isQuotaReached", False)),
-                    }
-                )
-            study["results"].append(result)
-        studies.append(study)
+        )
     return studies
+
+
+def study_results_normalised(study: dict, label: str) -> dict:
+    out = {k: study[k] for k in ("id", "uuid", "title")}
+    out["results"] = [normalise_result(sr, ri, study["where"], label) for ri, sr in enumerate(study["results"])]
+    return out
+
+
+def normalise_result(sr, ri: int, where: str, label: str) -> dict:
+    """One study result of JATOS's metadata JSON, with its component results, as ours."""
+    w = f"{where}, study result #{ri + 1}"
+    if not isinstance(sr, dict):
+        raise BadInput(f"{w}: not an object")
+    if sr.get("id") is None:
+        raise BadInput(f"{w}: a study result without an id")
+    sr_id = _int(sr, "id", w)
+    w = f"{label}: study result {sr_id}"
+    uqp = sr.get("urlQueryParameters")
+    if isinstance(uqp, (dict, list)):
+        uqp = json.dumps(uqp, ensure_ascii=False, separators=(",", ":")) if uqp else None
+    elif uqp in ("", "{}"):
+        uqp = None
+    result = {
+        "id": sr_id,
+        "uuid": sr.get("uuid"),
+        "study_code": sr.get("studyCode"),
+        "comment": sr.get("comment"),
+        "start_date": _date(sr.get("startDate"), w),
+        "end_date": _date(sr.get("endDate"), w),
+        "last_seen_date": _date(sr.get("lastSeenDate"), w),
+        "state": sr.get("studyState") or "STARTED",
+        "message": sr.get("message"),
+        "url_query_parameters": uqp,
+        "worker_id": _int(sr, "workerId", w),
+        "worker_type": sr.get("workerType") or "GeneralSingle",
+        "batch_id": _int(sr, "batchId", w, required=False),
+        "batch_uuid": sr.get("batchUuid"),
+        "batch_title": sr.get("batchTitle") or "",
+        "group_id": _int(sr, "groupId", w, required=False),
+        "confirmation_code": sr.get("confirmationCode"),
+        "quota_reached": bool(sr.get("isQuotaReached", False)),
+        "components": [],
+    }
+    crs = sr.get("componentResults")
+    if crs is None:
+        crs = []
+    if not isinstance(crs, list):
+        raise BadInput(f"{w}: componentResults is not a list")
+    for ci, cr in enumerate(crs):
+        cw = f"{w}, component result #{ci + 1}"
+        if not isinstance(cr, dict) or cr.get("id") is None:
+            raise BadInput(f"{cw}: a component result without an id")
+        cr_id = _int(cr, "id", cw)
+        cw = f"{label}: component result {cr_id}"
+        data = cr.get("data") if isinstance(cr.get("data"), dict) else {}
+        files = []
+        for f in cr.get("files") or []:
+            if isinstance(f, dict) and isinstance(f.get("filename"), str):
+                files.append({"filename": f["filename"], "size": f.get("size")})
+        result["components"].append(
+            {
+                "id": cr_id,
+                "component_id": _int(cr, "componentId", cw),
+                "component_uuid": cr.get("componentUuid"),
+                "start_date": _date(cr.get("startDate"), cw),
+                "end_date": _date(cr.get("endDate"), cw),
+                "state": cr.get("componentState") or "STARTED",
+                "data_size": int(data.get("size") or 0),
+                "files": files,
+                "quota_reached": bool(cr.get("isQuotaReached", False)),
+            }
+        )
+    return result
 
 
 # -- study archives (.jzip) -------------------------------------------------------------------

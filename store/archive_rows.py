@@ -1,11 +1,17 @@
-"""The study and component result rows of a results archive that has its metadata.json,
-built complete (data and search text included) so that each row is written once.
+"""The rows a results archive with its metadata.json writes, made in a thread, batch by
+batch, complete (data and search text included) so that each row is written once.
 
-`plan()` checks every entry against the metadata before anything is written;
-`row_batches()` then reads, inflates and renders batch after batch (in a thread, see
-store/prefetch.py) while the importer writes and indexes the batch before it. Rows
-that were already in the store keep the importer's general path for what depends on
-the store (their search text is recomputed from the database at the end).
+The importer (store/importer.py) writes and indexes one `RowBatch` while this module
+normalises the metadata, reads and inflates the data and renders the search text of
+the next (store/prefetch.py). `Tables` (studies, batches, workers, groups, components)
+come last on SQLite, which checks foreign keys at commit, so that nothing waits for a
+pass over all of the metadata; first on other databases.
+
+Rendering uses each study result's own say about its worker and batch. In one export
+these are the same wherever a worker or batch appears; if a file says otherwise,
+`Tables.conflicting` is set and the importer renders every row again from the store.
+Rows the store held before are rendered again from the store too (their files and
+titles may come from earlier imports).
 """
 
 from __future__ import annotations
@@ -37,47 +43,12 @@ BATCH = 2500  # study results a batch
 
 
 @dataclass
-class Plan:
-    """What the metadata and the entries say, checked, plus what rendering needs from the store."""
+class Lookups:
+    """What rendering needs from the store, read before the import writes anything."""
 
-    listed: dict[int, tuple[int, int]]  # component result -> (study result, size in metadata)
-    data: dict[int, Entry] = field(default_factory=dict)  # component result -> its data.txt
-    files: dict[int, list[Entry]] = field(default_factory=dict)  # component result -> its files
-    existing_srs: set[int] = field(default_factory=set)
-    existing_crs: set[int] = field(default_factory=set)
-    # Filled by the importer after it has written the small tables:
-    components: dict[int, tuple] = field(default_factory=dict)  # id -> (uuid, title)
-    workers: dict[int, dict] = field(default_factory=dict)  # id -> the metadata's last say
-    batches: dict[int, dict] = field(default_factory=dict)
+    components: dict[int, str | None] = field(default_factory=dict)  # id -> title
+    titles: dict[str, str] = field(default_factory=dict)  # component uuid -> title (study archives)
     mt_worker_ids: dict[int, str] = field(default_factory=dict)
-
-
-def plan(source: Source) -> Plan:
-    """Check that every entry belongs to a result the metadata lists, under the right study result."""
-    listed: dict[int, tuple[int, int]] = {}
-    for st in source.metadata:
-        for sr in st["results"]:
-            for cr in sr["components"]:
-                if cr["id"] in listed and listed[cr["id"]][0] != sr["id"]:
-                    raise BadInput(f"{source.path}: component result {cr['id']} is listed under two study results")
-                listed[cr["id"]] = (sr["id"], cr["data_size"])
-    p = Plan(listed)
-    for entry in source.entries:
-        cr_id = entry.component_result_id
-        if cr_id not in listed:
-            raise BadInput(
-                f"{source.path}: entry {entry.label!r}: component result {cr_id} is not listed in metadata.json"
-            )
-        sr_id = listed[cr_id][0]
-        if entry.study_result_id is not None and entry.study_result_id != sr_id:
-            raise BadInput(
-                f"{source.path}: entry {entry.label!r}: component result {cr_id} belongs to study result {sr_id}"
-            )
-        if entry.kind == "data":
-            p.data[cr_id] = entry
-        else:
-            p.files.setdefault(cr_id, []).append(entry)
-    return p
 
 
 @dataclass
@@ -86,70 +57,125 @@ class RowBatch:
     with_data: list[tuple] = field(default_factory=list)  # DATA_KEYS
     without_data: list[tuple] = field(default_factory=list)  # NO_DATA_KEYS
     files: list[tuple] = field(default_factory=list)  # (component result, file name, size), staged
-    new_srs: list[int] = field(default_factory=list)  # rows that were not in the store
-    new_crs: list[int] = field(default_factory=list)
     bytes: int = 0
-    entries: int = 0
 
 
-def row_batches(
+@dataclass
+class Tables:
+    studies: dict[int, dict] = field(default_factory=dict)
+    batches: dict[int, dict] = field(default_factory=dict)
+    workers: dict[int, dict] = field(default_factory=dict)
+    groups: dict[int, dict] = field(default_factory=dict)
+    components: dict[int, dict] = field(default_factory=dict)
+    listed: dict[int, tuple[int, int]] = field(default_factory=dict)  # cr -> (sr, size in metadata)
+    with_data: set[int] = field(default_factory=set)  # component results with a data.txt here
+    conflicting: bool = False  # a worker, batch or component said two different things
+
+    def add(self, source: Source, st: dict, sr: dict) -> None:
+        self._say(self.studies, {"id": st["id"], "uuid": st["uuid"], "title": st["title"]})
+        if sr["batch_id"] is not None:
+            self._say(self.batches, {"id": sr["batch_id"], "uuid": sr["batch_uuid"], "study": st["id"],
+                                     "title": sr["batch_title"]})
+        self._say(self.workers, {"id": sr["worker_id"], "worker_type": sr["worker_type"], "comment": sr["comment"]})
+        if sr["group_id"] is not None:
+            self.groups[sr["group_id"]] = {"id": sr["group_id"], "batch": sr["batch_id"]}
+        for cr in sr["components"]:
+            component = {"id": cr["component_id"], "uuid": cr["component_uuid"], "study": st["id"]}
+            first = self.components.setdefault(cr["component_id"], component)
+            self.conflicting |= first["uuid"] != component["uuid"]
+            if cr["id"] in self.listed and self.listed[cr["id"]][0] != sr["id"]:
+                raise BadInput(f"{source.path}: component result {cr['id']} is listed under two study results")
+            self.listed[cr["id"]] = (sr["id"], cr["data_size"])
+
+    def _say(self, table: dict[int, dict], row: dict) -> None:
+        before = table.get(row["id"])
+        self.conflicting |= before is not None and before != row
+        table[row["id"]] = row  # the last say is what the store keeps
+
+
+def work(
     source: Source,
-    p: Plan,
+    lookups: Lookups,
     read_data: Callable[[Entry], tuple[str, int, int]],
     stage_file: Callable[[Entry, int], int],
-) -> Iterator[RowBatch]:
-    """The archive's rows, BATCH study results at a time, data read and files staged."""
+    tables_first: bool,
+) -> Iterator[RowBatch | Tables]:
+    data: dict[int, Entry] = {}
+    files: dict[int, list[Entry]] = {}
+    for entry in source.entries:
+        if entry.kind == "data":
+            data[entry.component_result_id] = entry
+        else:
+            files.setdefault(entry.component_result_id, []).append(entry)
+    tables = Tables()
+    results = source.iter_results()
+    if tables_first:
+        results = list(results)
+        for st, sr in results:
+            tables.add(source, st, sr)
+        yield tables
     batch = RowBatch()
-    for st in source.metadata:
-        for sr in st["results"]:
-            _add_study_result(batch, st, sr, p, read_data, stage_file)
-            if len(batch.study_results) >= BATCH:
-                yield batch
-                batch = RowBatch()
+    for st, sr in results:
+        if not tables_first:
+            tables.add(source, st, sr)
+        _add(batch, source, st, sr, tables, lookups, data, files, read_data, stage_file)
+        if len(batch.study_results) >= BATCH:
+            yield batch
+            batch = RowBatch()
     if batch.study_results:
         yield batch
+    for entry in source.entries:
+        if entry.component_result_id not in tables.listed:
+            raise BadInput(
+                f"{source.path}: entry {entry.label!r}: component result {entry.component_result_id} is not "
+                "listed in metadata.json"
+            )
+    if not tables_first:
+        yield tables
 
 
-def _add_study_result(batch: RowBatch, st, sr, p: Plan, read_data, stage_file) -> None:
+def _add(batch: RowBatch, source: Source, st, sr, tables: Tables, lookups: Lookups, data, files, read_data, stage_file):
     sr_id = sr["id"]
-    worker = p.workers[sr["worker_id"]]
-    batch_title = p.batches[sr["batch_id"]]["title"] if sr["batch_id"] is not None else None
     has_files = False
     for cr in sr["components"]:
         cr_id = cr["id"]
-        files: dict[str, int] = {}
-        for entry in p.files.get(cr_id, ()):
-            files[entry.name] = stage_file(entry, sr_id)
-            batch.files.append((cr_id, entry.name, files[entry.name]))
-            batch.bytes += entry.size
-            batch.entries += 1
-        has_files = has_files or bool(files)
-        entry = p.data.get(cr_id)
+        mine: dict[str, int] = {}
+        entry = data.get(cr_id)
+        for e in ([entry] if entry else []) + files.get(cr_id, []):
+            if e.study_result_id is not None and e.study_result_id != sr_id:
+                raise BadInput(
+                    f"{source.path}: entry {e.label!r}: component result {cr_id} belongs to study result {sr_id}"
+                )
+        for e in files.get(cr_id, ()):
+            mine[e.name] = stage_file(e, sr_id)
+            batch.files.append((cr_id, e.name, mine[e.name]))
+            batch.bytes += e.size
+        has_files = has_files or bool(mine)
         if entry is not None:
             text, size, _ = read_data(entry)
             batch.bytes += entry.size
-            batch.entries += 1
+            tables.with_data.add(cr_id)
         else:
             text, size = None, cr["data_size"]
-        uuid, title = p.components[cr["component_id"]]
+        title = lookups.titles.get(cr["component_uuid"], lookups.components.get(cr["component_id"]))
         row = ComponentRow(
-            cr_id, cr["component_id"], uuid, title, sr_id, cr["start_date"], cr["end_date"], cr["state"],
-            None, size, text is None, cr["quota_reached"], sr["uuid"], sr["study_code"], st["id"],
-            batch_title, sr["worker_id"], worker["worker_type"], sr["group_id"], tuple(files.items()),
+            cr_id, cr["component_id"], cr["component_uuid"], title, sr_id, cr["start_date"], cr["end_date"],
+            cr["state"], None, size, text is None, cr["quota_reached"], sr["uuid"], sr["study_code"], st["id"],
+            sr["batch_title"] if sr["batch_id"] is not None else None, sr["worker_id"], sr["worker_type"],
+            sr["group_id"], tuple(mine.items()),
         )
         head = (cr_id, sr_id, cr["component_id"], cr["start_date"], cr["end_date"], cr["state"], cr["quota_reached"])
         if entry is not None:
             batch.with_data.append(head + (text, size, component_row_text(row)))
         else:
             batch.without_data.append(head + (size, component_row_text(row)))
-        if cr_id not in p.existing_crs:
-            batch.new_crs.append(cr_id)
+    in_batch = sr["batch_id"] is not None
     row = StudyRow(
         sr_id, sr["uuid"], sr["study_code"], sr["start_date"], sr["end_date"], sr["last_seen_date"], sr["state"],
         sr["message"], sr["url_query_parameters"], sr["confirmation_code"], sr["quota_reached"], st["id"],
-        st["uuid"], st["title"], sr["batch_id"], p.batches[sr["batch_id"]]["uuid"] if sr["batch_id"] is not None else None,
-        batch_title, sr["worker_id"], worker["worker_type"], p.mt_worker_ids.get(sr["worker_id"]),
-        worker["comment"], sr["group_id"], has_files,
+        st["uuid"], st["title"], sr["batch_id"], sr["batch_uuid"] if in_batch else None,
+        sr["batch_title"] if in_batch else None, sr["worker_id"], sr["worker_type"],
+        lookups.mt_worker_ids.get(sr["worker_id"]), sr["comment"], sr["group_id"], has_files,
     )
     batch.study_results.append(
         (
@@ -158,5 +184,3 @@ def _add_study_result(batch: RowBatch, st, sr, p: Plan, read_data, stage_file) -
             sr["url_query_parameters"], sr["confirmation_code"], sr["quota_reached"], study_row_text(row),
         )
     )
-    if sr_id not in p.existing_srs:
-        batch.new_srs.append(sr_id)

@@ -125,6 +125,9 @@ class _NoIndex(contextlib.nullcontext):
     def index_now(self, component_result_ids, study_result_ids) -> None:
         pass
 
+    def unindex(self, component_result_ids, study_result_ids) -> None:
+        pass
+
 
 def _files_root_for(path: Path) -> Path:
     return path.with_name(path.stem + "-files")

@@ -93,10 +93,14 @@ def _import_sources(store: Store, sources: list[Source], progress, cancelled) ->
                         _attach_titles(source.study_archive, summary)
                         search_text.refresh(srs, crs)
                     continue
-                crs, srs = _touched(source)
+                archive = source.has_metadata and source.path.suffix.lower() != ".json"
+                # An archive's path finds the rows it touches as it goes (they are not known yet).
+                crs, srs = ((), ()) if archive else _touched(source)
                 with store.bulk_change(crs, srs) as index:
-                    if source.metadata and source.path.suffix.lower() != ".json":
-                        done, staged = _import_archive(source, summary, staging, index, done, total, progress, cancelled)
+                    if archive:
+                        done, staged = _import_archive(
+                            store, source, summary, staging, index, done, total, progress, cancelled
+                        )
                     else:
                         done, staged = _import_entries(source, summary, staging, done, total, progress, cancelled)
                         search_text.refresh(srs, crs)
@@ -148,48 +152,101 @@ def _import_entries(source, summary, staging, done, total, progress, cancelled) 
     return done, staged
 
 
-def _import_archive(source, summary, staging, index, done, total, progress, cancelled) -> tuple[int, bool]:
-    """A results archive with its metadata.json: each row written once, complete, and indexed
-    batch by batch while a thread reads and renders the next batch (store/archive_rows.py)."""
-    p = archive_rows.plan(source)
-    workers, batches, components = _write_small_tables(source, summary)
-    p.workers, p.batches = workers, batches
-    for chunk in chunks(Component.id, list(components)):
-        q = Component.select(Component.id, Component.uuid, Component.title).where(id_in(Component.id, chunk))
-        p.components.update((cid, (uuid, title)) for cid, uuid, title in q.tuples())
-    q = Worker.select(Worker.id, Worker.mt_worker_id).where(Worker.mt_worker_id.is_null(False)).tuples()
-    p.mt_worker_ids = {wid: mt for wid, mt in q if wid in workers}
-    p.existing_srs = _existing(StudyResult, summary.study_results)
-    p.existing_crs = _existing(ComponentResult, p.listed)
-    staged = False
-    rows = archive_rows.row_batches(
-        source, p, lambda e: _read_data(source, e), lambda e, sr_id: _stage_file(staging, source, e, sr_id)
+def _import_archive(store, source, summary, staging, index, done, total, progress, cancelled) -> tuple[int, bool]:
+    """A results archive with its metadata.json: each row written once, complete, and the
+    index built batch by batch while a thread reads and renders the next batch
+    (store/archive_rows.py). Rows the store held before are taken out of the index when
+    first met, before they change, and rendered and indexed again at the end."""
+    lookups = archive_rows.Lookups(
+        components=dict(Component.select(Component.id, Component.title).tuples()),
+        titles=dict(ComponentTitle.select(ComponentTitle.uuid, ComponentTitle.title).tuples()),
+        mt_worker_ids=dict(
+            Worker.select(Worker.id, Worker.mt_worker_id).where(Worker.mt_worker_id.is_null(False)).tuples()
+        ),
     )
-    with contextlib.closing(prefetched(rows)) as batches_ahead:
-        for b in batches_ahead:
+    tables_first = not store.is_sqlite
+    if not tables_first:
+        # Results go in before their studies, workers and components: SQLite checks at commit.
+        store.db.execute_sql("PRAGMA defer_foreign_keys = ON").close()
+    seen_srs: set[int] = set()
+    seen_crs: set[int] = set()
+    old_srs: set[int] = set()
+    old_crs: set[int] = set()
+    new_srs: list[int] = []
+    tables = None
+    staged = False
+    work = archive_rows.work(
+        source, lookups, lambda e: _read_data(source, e), lambda e, sr_id: _stage_file(staging, source, e, sr_id),
+        tables_first,
+    )
+    with contextlib.closing(prefetched(work)) as items:
+        for item in items:
             if cancelled and cancelled():
                 raise Cancelled("import cancelled; nothing was changed")
-            _upsert_rows(StudyResult, archive_rows.STUDY_KEYS, b.study_results)
-            _upsert_rows(ComponentResult, archive_rows.DATA_KEYS, b.with_data)
-            _upsert_rows(ComponentResult, archive_rows.NO_DATA_KEYS, b.without_data, keep=("data_size",))
-            for cr_id, name, size in b.files:
+            if isinstance(item, archive_rows.Tables):
+                tables = item
+                _write_tables(item)
+                continue
+            srs = _first_sight(StudyResult, [r[0] for r in item.study_results], seen_srs, old_srs)
+            crs = _first_sight(
+                ComponentResult, [r[0] for r in item.with_data + item.without_data], seen_crs, old_crs
+            )
+            index.unindex(crs.held, srs.held)
+            _upsert_rows(StudyResult, archive_rows.STUDY_KEYS, item.study_results)
+            _upsert_rows(ComponentResult, archive_rows.DATA_KEYS, item.with_data)
+            _upsert_rows(ComponentResult, archive_rows.NO_DATA_KEYS, item.without_data, keep=("data_size",))
+            for cr_id, name, size in item.files:
                 _add_file(cr_id, name, size)
-            staged = staged or bool(b.files)
-            summary.files += len(b.files)
-            index.index_now(b.new_crs, b.new_srs)
-            summary.bytes += b.bytes
-            done += b.bytes
+            index.index_now(crs.new, srs.new)
+            new_srs.extend(srs.new)
+            staged = staged or bool(item.files)
+            summary.files += len(item.files)
+            summary.bytes += item.bytes
+            done += item.bytes
             if progress:
                 progress(done, total)
+    summary.studies.update(tables.studies)
+    summary.study_results.update(seen_srs)
+    summary.component_results.update(seen_crs)
     # Rows already in the store that this archive has no data.txt for keep their data;
     # where they have none, the metadata's size stands, and an empty result is NULL (§7).
-    kept = [cr for cr in p.existing_crs if cr not in p.data]
-    _sizes_from_metadata(kept, p.listed)
-    empty = [cr for cr in kept if p.listed[cr][1] == 0]
+    kept = [cr for cr in old_crs if cr not in tables.with_data]
+    _sizes_from_metadata(kept, tables.listed)
+    empty = [cr for cr in kept if tables.listed[cr][1] == 0]
     for chunk in peewee.chunked(empty, 500):
         ComponentResult.update(data=None, data_size=0).where(ComponentResult.id.in_(chunk)).execute()
-    search_text.refresh(p.existing_srs, p.existing_crs)
+    if tables.conflicting:
+        # A file that says two things about one worker, batch or component: the store
+        # kept the last say; render every row from the store.
+        index.unindex((), new_srs)
+        old_srs, old_crs = seen_srs, seen_crs
+    search_text.refresh(old_srs, old_crs)
     return done, staged
+
+
+@dataclass
+class _Sighting:
+    new: list[int]
+    held: list[int]
+
+
+def _first_sight(model, ids: list[int], seen: set[int], old: set[int]) -> _Sighting:
+    """Of rows an import writes, those it meets for the first time: the new ones, and the
+    ones the store already held (added to `old`)."""
+    fresh = [i for i in ids if i not in seen]
+    seen.update(fresh)
+    held = _existing(model, fresh) if fresh else set()
+    old.update(held)
+    return _Sighting([i for i in fresh if i not in held], sorted(held))
+
+
+def _write_tables(tables: archive_rows.Tables) -> None:
+    _upsert(Study, list(tables.studies.values()))
+    _upsert(Batch, list(tables.batches.values()))
+    _upsert(Worker, list(tables.workers.values()))
+    _upsert(GroupResult, list(tables.groups.values()))
+    _upsert(Component, list(tables.components.values()))
+    _attach_known_titles(list(tables.components))
 
 
 def _existing(model, ids) -> set[int]:
@@ -275,47 +332,15 @@ def _upsert_rows(model, keys: tuple[str, ...], rows: list[tuple], keep: tuple[st
         cursor.execute(head + ", ".join([group] * len(chunk)) + tail, [v for r in chunk for v in r])
 
 
-def _write_small_tables(source: Source, summary: ImportSummary) -> tuple[dict, dict, dict]:
-    """Write studies, batches, workers, groups and components; return the workers, batches
-    and components as the metadata last says them (what the store now holds)."""
-    studies, batches, workers, groups, components = {}, {}, {}, {}, {}
-    for st in source.metadata:
-        studies[st["id"]] = {"id": st["id"], "uuid": st["uuid"], "title": st["title"]}
-        for sr in st["results"]:
-            if sr["batch_id"] is not None:
-                batches[sr["batch_id"]] = {
-                    "id": sr["batch_id"],
-                    "uuid": sr["batch_uuid"],
-                    "study": st["id"],
-                    "title": sr["batch_title"],
-                }
-            workers[sr["worker_id"]] = {
-                "id": sr["worker_id"],
-                "worker_type": sr["worker_type"],
-                "comment": sr["comment"],
-            }
-            if sr["group_id"] is not None:
-                groups[sr["group_id"]] = {"id": sr["group_id"], "batch": sr["batch_id"]}
-            summary.study_results.add(sr["id"])
-            for cr in sr["components"]:
-                components.setdefault(
-                    cr["component_id"], {"id": cr["component_id"], "uuid": cr["component_uuid"], "study": st["id"]}
-                )
-                summary.component_results.add(cr["id"])
-    _upsert(Study, list(studies.values()))
-    _upsert(Batch, list(batches.values()))
-    _upsert(Worker, list(workers.values()))
-    _upsert(GroupResult, list(groups.values()))
-    _upsert(Component, list(components.values()))
-    _attach_known_titles(list(components))
-    summary.studies.update(studies)
-    return workers, batches, components
-
-
 def _apply_metadata(source: Source, summary: ImportSummary) -> dict[int, tuple[int, int]]:
     """Write the metadata's tables and results (without data); return {cr: (sr, size)}."""
-    _write_small_tables(source, summary)
-    listed: dict[int, tuple[int, int]] = {}
+    tables = archive_rows.Tables()
+    for st, sr in source.iter_results():
+        tables.add(source, st, sr)
+    _write_tables(tables)
+    summary.studies.update(tables.studies)
+    summary.study_results.update(sr for sr, _ in tables.listed.values())
+    summary.component_results.update(tables.listed)
     srs, crs = [], []
     for st in source.metadata:
         for sr in st["results"]:
@@ -351,13 +376,10 @@ def _apply_metadata(source: Source, summary: ImportSummary) -> dict[int, tuple[i
                         "data_size": cr["data_size"],
                     }
                 )
-                if cr["id"] in listed and listed[cr["id"]][0] != sr["id"]:
-                    raise BadInput(f"{source.path}: component result {cr['id']} is listed under two study results")
-                listed[cr["id"]] = (sr["id"], cr["data_size"])
     _upsert(StudyResult, srs)
     _upsert(ComponentResult, crs, keep=("data_size",))
-    _sizes_from_metadata(list(listed), listed)
-    return listed
+    _sizes_from_metadata(list(tables.listed), tables.listed)
+    return tables.listed
 
 
 def _sizes_from_metadata(cr_ids: list[int], listed: dict[int, tuple[int, int]]) -> None:

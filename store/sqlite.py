@@ -171,6 +171,21 @@ class suspended_index:
     def _insert_sql(fts, table, col, marks):
         return f"INSERT INTO {fts}(rowid, {col}) SELECT id, {col} FROM {table} WHERE id IN ({marks})"
 
+    def unindex(self, component_result_ids, study_result_ids) -> None:
+        """Take rows that were in the store before this change out of the index now, before
+        they change; they are indexed again at the end. Once a row."""
+        if not self.active:
+            return
+        batch = {"data_fts": sorted(component_result_ids), "meta_fts": sorted(study_result_ids)}
+        self._each(
+            lambda fts, table, col, marks: f"INSERT INTO {fts}({fts}, rowid, {col}) SELECT 'delete', id, {col} "
+            f"FROM {table} WHERE id IN ({marks})",
+            batch,
+        )
+        for fts, ids in batch.items():
+            self.ids[fts].extend(ids)
+            self.indexed[fts].difference_update(ids)
+
     def index_now(self, component_result_ids, study_result_ids) -> None:
         """Index these rows now, in their final state, instead of at the end: an import
         indexes batch by batch while its next batch is being read."""

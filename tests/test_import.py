@@ -208,6 +208,28 @@ def test_archive_rows_written_once_equal_the_general_path(tmp_path):
         assert index_is_consistent(one) and index_is_consistent(again)
 
 
+def test_archive_saying_two_things_about_one_worker(tmp_path):
+    """Rows are rendered from each study result's own say about its worker; where a file
+    says two things, the store keeps the last and every row must show that."""
+    from store import open_store
+
+    doc = fx.metadata_doc()
+    first, second = doc["data"][0]["studyResults"]
+    second["workerId"] = first["workerId"]
+    first["comment"], second["comment"] = "said first", "said last"
+    archive = fx.write_zip(tmp_path / "a.zip", fx.ENTRIES + [("metadata.json", json.dumps(doc).encode())])
+    meta, entries = _split_archive(archive, tmp_path / "split")
+    one, general = tmp_path / "one" / "r.sqlite3", tmp_path / "general" / "r.sqlite3"
+    with open_store(one) as s:
+        import_paths(s, [archive])
+        texts = [r.search_text for r in StudyResult.select()]
+        assert all("said last" in t and "said first" not in t for t in texts)
+    with open_store(general) as s:
+        import_paths(s, [meta])
+        import_paths(s, [entries])
+    assert store_state(one) == store_state(general)
+
+
 def test_archive_without_a_data_file_keeps_data_already_imported(store, tmp_path):
     import_paths(store, [fx.results_archive(tmp_path)])
     # The same archive without 301's data.txt: the data imported before stays.
