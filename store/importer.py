@@ -164,7 +164,7 @@ def _import_archive(store, source, summary, staging, index, done, total, progres
             Worker.select(Worker.id, Worker.mt_worker_id).where(Worker.mt_worker_id.is_null(False)).tuples()
         ),
     )
-    tables_first = not store.is_sqlite
+    tables_first = not _defers_foreign_keys(store)
     if not tables_first:
         # Results go in before their studies, workers and components: SQLite checks at commit.
         store.db.execute_sql("PRAGMA defer_foreign_keys = ON").close()
@@ -222,6 +222,10 @@ def _import_archive(store, source, summary, staging, index, done, total, progres
         old_srs, old_crs = seen_srs, seen_crs
     search_text.refresh(old_srs, old_crs)
     return done, staged
+
+
+def _defers_foreign_keys(store: Store) -> bool:
+    return store.is_sqlite
 
 
 @dataclass

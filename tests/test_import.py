@@ -184,12 +184,15 @@ def _archives(folder, realdata_dir):
             yield realdata_dir / name
 
 
-def test_archive_rows_written_once_equal_the_general_path(tmp_path):
+@pytest.mark.parametrize("tables_first", [False, True])
+def test_archive_rows_written_once_equal_the_general_path(tmp_path, monkeypatch, tables_first):
     """An archive with metadata.json is written in one pass (store/archive_rows.py): every
-    column, file, search text and index entry must be what the general path makes of it."""
+    column, file, search text and index entry must be what the general path makes of it,
+    with studies and workers written after their results (SQLite) or before (others)."""
     from conftest import REALDATA, index_is_consistent
-    from store import open_store
+    from store import importer, open_store
 
+    monkeypatch.setattr(importer, "_defers_foreign_keys", lambda store: not tables_first)
     for n, archive in enumerate(_archives(tmp_path / "fx", REALDATA)):
         one, general, again = (tmp_path / f"{kind}{n}" / "r.sqlite3" for kind in ("one", "general", "again"))
         with open_store(one) as s:
