@@ -40,6 +40,7 @@ NO_DATA_KEYS = (
 )
 
 BATCH = 2500  # study results a batch
+FIRST_BATCH = 250  # smaller: the writing starts sooner
 
 
 @dataclass
@@ -115,12 +116,14 @@ def work(
             tables.add(source, st, sr)
         yield tables
     batch = RowBatch()
+    yielded = False
     for st, sr in results:
         if not tables_first:
             tables.add(source, st, sr)
         _add(batch, source, st, sr, tables, lookups, data, files, read_data, stage_file)
-        if len(batch.study_results) >= BATCH:
+        if len(batch.study_results) >= (BATCH if yielded else FIRST_BATCH):
             yield batch
+            yielded = True
             batch = RowBatch()
     if batch.study_results:
         yield batch

@@ -254,8 +254,15 @@ def _write_tables(tables: archive_rows.Tables) -> None:
 
 
 def _existing(model, ids) -> set[int]:
+    ids = list(ids)
+    if not ids:
+        return set()
+    # Into a fresh store or past its last result, one probe of the range says "none".
+    low, high = min(ids), max(ids)
+    if not model.select(model.id).where((model.id >= low) & (model.id <= high)).limit(1).tuples():
+        return set()
     found: set[int] = set()
-    for chunk in chunks(model.id, list(ids)):
+    for chunk in chunks(model.id, ids):
         found.update(r[0] for r in model.select(model.id).where(id_in(model.id, chunk)).tuples())
     return found
 
