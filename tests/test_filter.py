@@ -166,3 +166,22 @@ def test_non_ascii_terms_fold_case(store, tmp_path):
     assert ids(filter="SCHÖNE", case_sensitive=True) == []
     assert ids(filter="Schöne", case_sensitive=True) == [101]
     assert ids(filter="ön") == [101]  # shorter than a trigram: scanned
+
+
+def test_case_folds_character_by_character(store, tmp_path):
+    """As JATOS's /i compares, and as the index folds: ß is not "ss"."""
+    import json
+
+    path = fx.write_zip(
+        tmp_path / "a.zip",
+        [("study_result_101/comp-result_301/data.txt", '{"street":"Hauptstraße","town":"GROSSBEEREN"}'.encode()),
+         ("metadata.json", json.dumps(fx.metadata_doc()).encode())],
+    )
+    import_paths(store, [path])
+    assert ids(filter="HAUPTSTRAßE") == [101]
+    assert ids(filter="straße") == [101]
+    assert ids(filter="STRASSE") == []
+    assert ids(filter="aß") == [101]  # shorter than a trigram: scanned
+    assert ids(filter="ASS") == []
+    assert ids(filter="großbeeren") == []
+    assert ids(filter="oß") == []  # scanned: "oß".casefold() is in "grossbeeren"

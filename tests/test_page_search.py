@@ -18,12 +18,17 @@ FILTERS = [
     Filter('"not finished yet"'), Filter("Schöne"), Filter("ÖN"), Filter("100_"), Filter("%"),
     Filter(r"\d{3}", regex=True), Filter(r'"rt":5\d', regex=True), Filter(r"RUN\":1[0-9]", regex=True),
     Filter(r"run\":1[0-9]", regex=True, case_sensitive=True), Filter(r"^\[", regex=True),
+    Filter("STRAßE"), Filter("STRASSE"), Filter("aße"), Filter("großbeeren"), Filter("oß"),
 ]
 
 
 @pytest.fixture
 def many(store, tmp_path):
     import_paths(store, [fx.results_archive(tmp_path), fx.synthetic_archive(tmp_path / "s.zip", 300, 60, first_id=1000)])
+    import_paths(store, [fx.write_zip(tmp_path / "street.zip", [
+        ("study_result_101/comp-result_301/data.txt", b'{"street":"Hauptstra\xc3\x9fe","town":"GROSSBEEREN"}'),
+        ("metadata.json", fx.METADATA_310.encode()),
+    ])])
     return store
 
 
