@@ -37,6 +37,7 @@ EVERY = 0.1
 FIRST_CHUNK, LAST_CHUNK = 64, 32_768
 WALK_LIMIT = 0.3  # seconds of row-by-row search before whole tables are read instead
 CHUNK_TIME = 0.008  # seconds a chunk of the ordered walk aims at
+SPANS = 16  # queries a whole-table read is split into, to show how far it has got
 
 
 @dataclass(frozen=True)
@@ -106,19 +107,33 @@ class _Part:
             return {i for i in ids if i in self.known}
         return self._check(self.key, ids)
 
-    def mark(self, bits: "_IdBits") -> None:
-        """Mark the matching rows in `bits`, reading the whole table in storage order."""
+    def mark(self, bits: "_IdBits") -> Iterator[float]:
+        """Mark the matching rows in `bits`, reading the whole table in storage order; yields
+        the share of the table read, SPANS times (a span is one query)."""
         if self.known is not None:
             for i in self.known:
                 bits.add(i)
             return
-        cursor = _db().execute(self.model.select(self.key).where(self.condition))
+        table = self.model._meta.table_name
+        # Two subqueries: each one look at an end of the key (min and max together scan).
+        cursor = _db().execute_sql(f'SELECT (SELECT min(id) FROM "{table}"), (SELECT max(id) FROM "{table}")')
         try:
-            add = bits.add
-            for (i,) in cursor:  # row by row: SQLite lets go of the interpreter between rows
-                add(i)
+            lo, hi = cursor.fetchone()
         finally:
             cursor.close()
+        if lo is None:
+            return
+        step = (hi - lo) // SPANS + 1
+        add = bits.add
+        for start in range(lo, hi + 1, step):
+            span = (self.model.id >= start) & (self.model.id < start + step)
+            cursor = _db().execute(self.model.select(self.key).where(span & self.condition))
+            try:
+                for (i,) in cursor:  # row by row: SQLite lets go of the interpreter between rows
+                    add(i)
+            finally:
+                cursor.close()
+            yield min(1.0, (start + step - lo) / (hi - lo + 1))
 
 
 class _Term:
@@ -142,14 +157,16 @@ class _Term:
                 out |= part.among(rest)
         return out
 
-    def everywhere(self, rows: array, lo: int, hi: int) -> "_IdBits":
-        """Which rows match, one byte an id, reading whole tables; a side is not read when
-        the others already matched every row."""
+    def everywhere(self, rows: array, lo: int, hi: int) -> Iterator[float]:
+        """Which rows match, one byte an id (the generator's return value), reading whole
+        tables; yields the share done. A side is not read when the others already matched
+        every row."""
         bits = _IdBits(lo, hi)
-        for part in sorted(self.parts, key=lambda p: p.known is None):
+        parts = sorted(self.parts, key=lambda p: p.known is None)
+        for n, part in enumerate(parts):
             if not bits.empty() and all(_slices(rows, bits.all_in)):
                 break
-            part.mark(bits)
+            yield from ((n + f) / len(parts) for f in part.mark(bits))
         return bits
 
 
@@ -295,9 +312,21 @@ def _search(terms: list[_Term], level: str, base: array, first: int, order, canc
     lo, hi = min(_slices(rest, min)), max(_slices(rest, max))
     if len(rest) * 8 > rows and hi - lo < 16 * len(rest) + (1 << 20):
         # Much of the table is on the page (and its ids are not spread thin): read whole
-        # tables once, keep the page's rows.
-        if _read_whole_tables(terms, rest, lo, hi, found, cancelled):
-            yield Found(found, 1.0, True)
+        # tables once, keep the page's rows. The share read so far is shown as it grows.
+        walked = pos / len(base)
+        reading = _read_whole_tables(terms, rest, lo, hi, found)
+        while True:
+            try:
+                share = next(reading)
+            except StopIteration:
+                break
+            if cancelled():
+                return
+            now = time.perf_counter()
+            if now - shown >= EVERY:
+                shown = now
+                yield Found(array("q", found), walked + (1 - walked) * share, False)
+        yield Found(found, 1.0, True)
         return
     for at in range(0, len(rest), LAST_CHUNK):
         if cancelled():
@@ -306,19 +335,23 @@ def _search(terms: list[_Term], level: str, base: array, first: int, order, canc
     yield Found(found, 1.0, True)
 
 
-def _read_whole_tables(terms: list[_Term], rest: array, lo: int, hi: int, found: array, cancelled) -> bool:
-    """Add the matching ids of `rest` (all within [lo, hi]) to `found`, in order (False: cancelled)."""
+def _read_whole_tables(terms: list[_Term], rest: array, lo: int, hi: int, found: array) -> Iterator[float]:
+    """Add the matching ids of `rest` (all within [lo, hi]) to `found`, in order; yields the
+    share of the reading done (the caller stops it when cancelled)."""
     keep = None
-    for t in sorted(terms, key=lambda t: t.negated):
-        if cancelled():
-            return False
-        bits = t.everywhere(rest, lo, hi)
+    ordered = sorted(terms, key=lambda t: t.negated)
+    for n, t in enumerate(ordered):
+        reading = t.everywhere(rest, lo, hi)
+        while True:
+            try:
+                yield (n + next(reading)) / len(ordered)
+            except StopIteration as done:
+                bits = done.value
+                break
         if keep is None and not t.negated:
             keep = bits
         else:
             keep = keep or _IdBits(lo, hi, full=True)
             keep.narrow(bits, t.negated)
     for _ in _slices(rest, lambda piece: found.extend(compress(piece, keep.flags(piece)))):
-        if cancelled():
-            return False
-    return True
+        yield 1.0

@@ -115,3 +115,20 @@ def test_the_status_says_how_far_a_search_has_got(many, walk_in_small_steps):
     assert view.status().startswith(f"{n} found so far, searching {pct} of 302 · 0 selected · filter: ")
     view.apply(stages[-1])
     assert view.status().startswith(f"{len(stages[-1].ids)} of 302 shown · 0 selected")
+
+
+def test_whole_table_reading_shows_how_far_it_has_got(many, monkeypatch):
+    """After the walk gives up, reading whole tables still moves the percentage on."""
+    monkeypatch.setattr(page_search, "FEW", 0)
+    monkeypatch.setattr(page_search, "WALK_LIMIT", 0.0)
+    monkeypatch.setattr(page_search, "TICK", 0.0)
+    monkeypatch.setattr(page_search, "EVERY", 0.0)
+    monkeypatch.setattr(page_search, "SPANS", 8)
+    monkeypatch.setattr(page_search, "table_rows", lambda model: 1)
+    view = ResultsView(Page("study", 12))
+    f = Filter("run")  # in 300 rows: no set, the walk stops at once
+    stages = list(view.results(f, first=25))
+    reading = [s.scanned for s in stages if not s.complete]
+    assert len(reading) > 8  # the walk's stop, then a share of each span of each table
+    assert reading == sorted(reading) and reading[-1] > reading[1] > reading[0]
+    assert stages[-1].complete and list(stages[-1].ids) == list(ordered_ids(Page("study", 12).selection(), None, True, f))
