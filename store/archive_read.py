@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 
 from .errors import BadInput
 from .files import check_filename
+from .json_stream import JsonWalker
 from .zip_reader import Member, ZipError, ZipReader
 
 # Generous: JATOS's defaults are 5 MB of data and 30 MB per file, and labs raise them.
@@ -283,38 +284,85 @@ def parse_metadata(raw: bytes, label: str) -> list[dict]:
     return [study_results_normalised(st, label) for st in metadata_studies(raw, label)]
 
 
-def metadata_studies(raw: bytes, label: str) -> list[dict]:
-    """The studies of metadata JSON, each a study dict whose "results" are still JATOS's
-    raw objects (`normalise_result` turns one into ours): an import normalises them
-    batch by batch while it writes the batch before."""
+def metadata_studies(raw: bytes, label: str) -> Iterator[dict]:
+    """The studies of metadata JSON, each a study dict whose "results" are JATOS's raw
+    objects (`normalise_result` turns one into ours), decoded one by one as they are
+    reached where the file has JATOS's key order (store/json_stream.py): take each
+    study's results before the next study. Bad JSON is found where it is reached."""
     try:
-        doc = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise BadInput(f"{label}: not valid JSON ({exc})") from None
-    if isinstance(doc, dict):
-        if "error" in doc and "data" not in doc:
-            raise BadInput(f"{label}: a JATOS error response, not results: {doc.get('error')}")
-        doc = doc.get("data")
-    if not isinstance(doc, list):
-        raise BadInput(f"{label}: not JATOS results metadata (expected a list of studies)")
-    studies = []
-    for si, st in enumerate(doc):
+    del raw  # the text is what is walked; the caller holds no other reference
+    walker = JsonWalker(text)
+    try:
+        if walker.peek() == "{":
+            other = {}
+            listed = False
+            for key in walker.members():
+                if key == "data" and walker.peek() == "[" and not listed:
+                    listed = True
+                    yield from _studies(walker, label)
+                else:
+                    other[key] = walker.value()
+            if not listed:
+                if "error" in other and "data" not in other:
+                    raise BadInput(f"{label}: a JATOS error response, not results: {other.get('error')}")
+                raise BadInput(f"{label}: not JATOS results metadata (expected a list of studies)")
+        elif walker.peek() == "[":
+            yield from _studies(walker, label)
+        else:
+            walker.value()
+            raise BadInput(f"{label}: not JATOS results metadata (expected a list of studies)")
+        walker.end()
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"{label}: not valid JSON ({exc})") from None
+
+
+_STUDY_HEAD = ("studyId", "studyUuid", "studyTitle")
+
+
+def _studies(walker: JsonWalker, label: str) -> Iterator[dict]:
+    for si, _ in enumerate(walker.elements()):
         where = f"{label}: study #{si + 1}"
-        if not isinstance(st, dict):
+        if walker.peek() != "{":
+            walker.value()
             raise BadInput(f"{where}: not an object")
-        srs = st.get("studyResults")
-        if not isinstance(srs, list):
-            raise BadInput(f"{where}: studyResults is missing")
-        studies.append(
-            {
-                "id": _int(st, "studyId", where),
-                "uuid": st.get("studyUuid"),
-                "title": st.get("studyTitle") or "",
-                "results": srs,
-                "where": where,
-            }
-        )
-    return studies
+        head: dict = {}
+        done = False
+        for key in walker.members():
+            if key == "studyResults" and not done and walker.peek() == "[" and all(k in head for k in _STUDY_HEAD):
+                # JATOS writes the study's own keys first: its results can be taken one by one.
+                results = _one_by_one(walker, label)
+                yield _study(head, results, where)
+                for _ in results:  # whatever the caller left
+                    pass
+                done = True
+            else:
+                head[key] = walker.value()
+        if not done:
+            srs = head.get("studyResults")
+            if not isinstance(srs, list):
+                raise BadInput(f"{where}: studyResults is missing")
+            yield _study(head, srs, where)
+
+
+def _one_by_one(walker: JsonWalker, label: str) -> Iterator:
+    try:
+        for _ in walker.elements():
+            yield walker.value()
+    except json.JSONDecodeError as exc:  # met by whoever takes the results
+        raise BadInput(f"{label}: not valid JSON ({exc})") from None
+
+
+def _study(head: dict, results, where: str) -> dict:
+    return {
+        "id": _int(head, "studyId", where),
+        "uuid": head.get("studyUuid"),
+        "title": head.get("studyTitle") or "",
+        "results": results,
+        "where": where,
+    }
 
 
 def study_results_normalised(study: dict, label: str) -> dict:
