@@ -42,37 +42,30 @@ class JsonWalker:
 
     def members(self) -> Iterator[str]:
         """The keys of the object here; after each, the caller reads its value."""
-        self._expect("{")
-        if self.peek() == "}":
-            self.pos += 1
-            return
-        while True:
+        for _ in self._items("{", "}"):
             if self.peek() != '"':
                 raise self._error("Expecting property name enclosed in double quotes")
             key = self.value()
             self._expect(":")
             yield key
-            self._after("}")
-            if self.text[self.pos - 1] == "}":
-                return
 
     def elements(self) -> Iterator[None]:
         """Once for each element of the array here; the caller reads each."""
-        self._expect("[")
-        if self.peek() == "]":
+        yield from self._items("[", "]")
+
+    def _items(self, opening: str, closing: str) -> Iterator[None]:
+        self._expect(opening)
+        if self.peek() == closing:
             self.pos += 1
             return
         while True:
             yield
-            self._after("]")
-            if self.text[self.pos - 1] == "]":
+            ch = self.peek()
+            if ch not in (",", closing):
+                raise self._error("Expecting ',' delimiter")
+            self.pos += 1
+            if ch == closing:
                 return
-
-    def _after(self, close: str) -> None:
-        ch = self.peek()
-        if ch not in (",", close):
-            raise self._error("Expecting ',' delimiter")
-        self.pos += 1
 
     def end(self) -> None:
         if self.peek():
