@@ -124,10 +124,14 @@ class _Part:
         if lo is None:
             return
         step = (hi - lo) // SPANS + 1
+        # One statement for every span: the span's bounds are its first two parameters.
+        sql, params = self.model.select(self.key).where(
+            (self.model.id >= lo) & (self.model.id < lo + step) & self.condition
+        ).sql()
         add = bits.add
         for start in range(lo, hi + 1, step):
-            span = (self.model.id >= start) & (self.model.id < start + step)
-            cursor = _db().execute(self.model.select(self.key).where(span & self.condition))
+            params[0], params[1] = start, start + step
+            cursor = _db().execute_sql(sql, params)
             try:
                 for (i,) in cursor:  # row by row: SQLite lets go of the interpreter between rows
                     add(i)
