@@ -212,7 +212,8 @@ def main() -> None:
 
         head = (
             f"# Benchmark results\n\n{dt.date.today().isoformat()} on {machine}, SQLite {sqlite3.sqlite_version}.\n"
-            "Made by `tests/bench/run.py`; figures are from one run (the machines are noisy: ±15%).\n"
+            "Made by `tests/bench/run.py`; each part (screen; exports, import and delete) from its latest run.\n"
+            "The machines are noisy: a run can be 15% (at times 50%) slower than the one before.\n"
             "Keystroke p50 / p95 are the worst query class; each class is listed below it.\n"
             "\"keystroke\" is from the keystroke to the first repaint that shows the new filter's rows: all of\n"
             "the first screenful, or, while a search reads row by row, the rows found so far in the page's\n"
