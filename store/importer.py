@@ -49,6 +49,12 @@ class ImportSummary:
     titles: int = 0
     titles_kept: int = 0
 
+    def listed(self, tables: archive_rows.Tables) -> None:
+        """Count what a source's metadata lists."""
+        self.studies.update(tables.studies)
+        self.study_results.update(sr for sr, _ in tables.listed.values())
+        self.component_results.update(tables.listed)
+
     def line(self) -> str:
         text = (
             f"imported {len(self.studies)} studies, {len(self.study_results)} study results, "
@@ -205,9 +211,7 @@ def _import_archive(store, source, summary, staging, index, done, total, progres
             done += item.bytes
             if progress:
                 progress(done, total)
-    summary.studies.update(tables.studies)
-    summary.study_results.update(seen_srs)
-    summary.component_results.update(seen_crs)
+    summary.listed(tables)
     # Rows already in the store that this archive has no data.txt for keep their data;
     # where they have none, the metadata's size stands, and an empty result is NULL (§7).
     kept = [cr for cr in old_crs if cr not in tables.with_data]
@@ -349,9 +353,7 @@ def _apply_metadata(source: Source, summary: ImportSummary) -> dict[int, tuple[i
     for st, sr in source.iter_results():
         tables.add(source, st, sr)
     _write_tables(tables)
-    summary.studies.update(tables.studies)
-    summary.study_results.update(sr for sr, _ in tables.listed.values())
-    summary.component_results.update(tables.listed)
+    summary.listed(tables)
     srs, crs = [], []
     for st in source.metadata:
         for sr in st["results"]:
