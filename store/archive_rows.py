@@ -69,6 +69,7 @@ class Tables:
     groups: dict[int, dict] = field(default_factory=dict)
     components: dict[int, dict] = field(default_factory=dict)
     listed: dict[int, tuple[int, int]] = field(default_factory=dict)  # cr -> (sr, size in metadata)
+    study_results: set[int] = field(default_factory=set)  # with or without component results
     with_data: set[int] = field(default_factory=set)  # component results with a data.txt here
     conflicting: bool = False  # a worker, batch or component said two different things
 
@@ -78,6 +79,7 @@ class Tables:
             self._say(self.batches, {"id": sr["batch_id"], "uuid": sr["batch_uuid"], "study": st["id"],
                                      "title": sr["batch_title"]})
         self._say(self.workers, {"id": sr["worker_id"], "worker_type": sr["worker_type"], "comment": sr["comment"]})
+        self.study_results.add(sr["id"])
         if sr["group_id"] is not None:
             self.groups[sr["group_id"]] = {"id": sr["group_id"], "batch": sr["batch_id"]}
         for cr in sr["components"]:

@@ -52,7 +52,7 @@ class ImportSummary:
     def listed(self, tables: archive_rows.Tables) -> None:
         """Count what a source's metadata lists."""
         self.studies.update(tables.studies)
-        self.study_results.update(sr for sr, _ in tables.listed.values())
+        self.study_results.update(tables.study_results)
         self.component_results.update(tables.listed)
 
     def line(self) -> str:

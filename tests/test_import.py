@@ -233,6 +233,16 @@ def test_archive_saying_two_things_about_one_worker(tmp_path):
     assert store_state(one) == store_state(general)
 
 
+def test_a_study_result_without_component_results_is_counted(store, tmp_path):
+    doc = fx.metadata_doc()
+    empty = json.loads(json.dumps(doc["data"][0]["studyResults"][1]))
+    empty.update(id=110, uuid="aaaaaaaa-0000-4000-8000-000000000110", componentResults=[])
+    doc["data"][0]["studyResults"].append(empty)
+    archive = fx.write_zip(tmp_path / "a.zip", fx.ENTRIES + [("metadata.json", json.dumps(doc).encode())])
+    summary = import_paths(store, [archive])
+    assert len(summary.study_results) == 3 and StudyResult.get_by_id(110).state == "DATA_RETRIEVED"
+
+
 def test_archive_without_a_data_file_keeps_data_already_imported(store, tmp_path):
     import_paths(store, [fx.results_archive(tmp_path)])
     # The same archive without 301's data.txt: the data imported before stays.
