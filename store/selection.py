@@ -121,12 +121,6 @@ class Selection:
             return wanted
         return set(self.study_result_ids) if self.study_result_ids is not None else None
 
-    def study_result_ids_unfiltered(self) -> list[int]:
-        return self._ids(StudyResult.select(StudyResult.id))
-
-    def component_result_ids_unfiltered(self) -> list[int]:
-        return self._ids(ComponentResult.select(ComponentResult.id).join(StudyResult))
-
     def _ids(self, q, filtered: bool = False) -> list[int]:
         for c in self.where():
             q = q.where(c)
