@@ -170,7 +170,7 @@ class _Term:
         for n, part in enumerate(parts):
             if not bits.empty() and all(_slices(rows, bits.all_in)):
                 break
-            yield from ((n + f) / len(parts) for f in part.mark(bits))
+            yield from _scaled(part.mark(bits), n, len(parts))
         return bits
 
 
@@ -205,6 +205,17 @@ class _IdBits:
         if negated:
             b = int.from_bytes(b"\x01" * len(self.bits), "little") ^ b
         self.bits = bytearray((a & b).to_bytes(len(self.bits), "little"))
+
+
+def _scaled(reading: Iterator[float], n: int, of: int):
+    """The n-th of `of` steps: each share `reading` yields as a share of all the steps;
+    returns what `reading` returns."""
+    while True:
+        try:
+            share = next(reading)
+        except StopIteration as done:
+            return done.value
+        yield (n + share) / of
 
 
 def _slices(ids: Sequence[int], do: Callable, step: int = 16_384) -> Iterator:
@@ -318,12 +329,7 @@ def _search(terms: list[_Term], level: str, base: array, first: int, order, canc
         # Much of the table is on the page (and its ids are not spread thin): read whole
         # tables once, keep the page's rows. The share read so far is shown as it grows.
         walked = pos / len(base)
-        reading = _read_whole_tables(terms, rest, lo, hi, found)
-        while True:
-            try:
-                share = next(reading)
-            except StopIteration:
-                break
+        for share in _read_whole_tables(terms, rest, lo, hi, found):
             if cancelled():
                 return
             now = time.perf_counter()
@@ -345,13 +351,7 @@ def _read_whole_tables(terms: list[_Term], rest: array, lo: int, hi: int, found:
     keep = None
     ordered = sorted(terms, key=lambda t: t.negated)
     for n, t in enumerate(ordered):
-        reading = t.everywhere(rest, lo, hi)
-        while True:
-            try:
-                yield (n + next(reading)) / len(ordered)
-            except StopIteration as done:
-                bits = done.value
-                break
+        bits = yield from _scaled(t.everywhere(rest, lo, hi), n, len(ordered))
         if keep is None and not t.negated:
             keep = bits
         else:

@@ -160,14 +160,15 @@ class suspended_index:
             # hide the removed rows from every query all the same.
             for fts, _, _ in _INDEXES:
                 self.db.execute_sql(f"INSERT INTO {fts}({fts}, rank) VALUES ('automerge', 0)").close()
-        self._each(
-            lambda fts, table, col, marks: f"INSERT INTO {fts}({fts}, rowid, {col}) SELECT 'delete', id, {col} "
-            f"FROM {table} WHERE id IN ({marks})"
-        )
+        self._each(self._delete_sql)
         for fts, _, _ in _INDEXES:
             for suffix in ("ai", "ad", "au"):
                 self.db.execute_sql(f"DROP TRIGGER IF EXISTS {fts}_{suffix}").close()
         return self
+
+    @staticmethod
+    def _delete_sql(fts, table, col, marks):
+        return f"INSERT INTO {fts}({fts}, rowid, {col}) SELECT 'delete', id, {col} FROM {table} WHERE id IN ({marks})"
 
     @staticmethod
     def _insert_sql(fts, table, col, marks):
@@ -179,11 +180,7 @@ class suspended_index:
         if not self.active:
             return
         batch = {"data_fts": sorted(component_result_ids), "meta_fts": sorted(study_result_ids)}
-        self._each(
-            lambda fts, table, col, marks: f"INSERT INTO {fts}({fts}, rowid, {col}) SELECT 'delete', id, {col} "
-            f"FROM {table} WHERE id IN ({marks})",
-            batch,
-        )
+        self._each(self._delete_sql, batch)
         for fts, ids in batch.items():
             self.ids[fts].extend(ids)
             self.indexed[fts].difference_update(ids)
