@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .archive_read import Entry, Source
 from .database import Store
-from .importer import _import_sources
+from .importer import import_sources
 from .models import Study, Worker
 
 DAY = 86_400_000
@@ -224,8 +224,7 @@ def ensure_demo(store: Store, now_ms: int | None = None) -> bool:
     sources = [Source(Path("demo"), "results", metadata=metadata, entries=entries)]
     for t in extra["titles"].values():
         sources.append(Source(Path("demo.jzip"), "study-archive", study_archive=t))
-    # Titles first, so components get them as they are created.
-    _import_sources(store, sources[1:] + sources[:1], None, None)
+    import_sources(store, sources)
     with store.write():
         for wid, mt in extra["mt_ids"].items():
             Worker.update(mt_worker_id=mt).where(Worker.id == wid).execute()

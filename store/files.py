@@ -22,7 +22,8 @@ from pathlib import Path
 from .errors import StoreError
 
 STAGING = ".staging"
-TRASH = ".trash"
+TRASH = ".trash"  # folders on their way out: renamed here, then removed
+DELETED = ".deleted"  # the trash that undo restores from (store/trash.py)
 
 # Characters JATOS never lets into an uploaded file's name that would also let a name
 # leave its folder; everything else JATOS accepted is kept as it is.
@@ -35,7 +36,7 @@ def check_filename(name: str) -> str | None:
         return "empty or relative file name"
     if any(c in name for c in _FORBIDDEN_IN_NAME):
         return "file name contains a path separator"
-    if name.startswith(".staging") or name.startswith(".trash"):
+    if name.startswith((STAGING, TRASH, DELETED)):
         return "reserved file name"
     return None
 
@@ -107,13 +108,73 @@ def apply_delete(root: Path, token: str, paths: list[str]) -> None:
     shutil.rmtree(trash, ignore_errors=True)
     # A study-result folder left empty by component deletes goes too.
     for rel in paths:
-        parent = (root / rel).parent
-        if parent != root and parent.is_dir():
-            with contextlib.suppress(OSError):
-                parent.rmdir()
+        _remove_empty_parent(root, root / rel)
 
 
-def pending_paths(paths_json: str) -> list[str]:
+def apply_moves(root: Path, pairs: list[list[str]]) -> None:
+    """Move result folders (relative paths, [source, target] pairs). Done again after a
+    crash, a pair whose source is gone was moved already."""
+    for src_rel, dst_rel in pairs:
+        src, dst = root / src_rel, root / dst_rel
+        if not src.exists():
+            continue
+        private_mkdir(dst.parent)
+        if dst.exists():
+            # A folder of the same result already there (files restored beside files
+            # imported since): move file by file, the older file making way.
+            for f in sorted(p for p in src.rglob("*") if p.is_file()):
+                target = dst / f.relative_to(src)
+                private_mkdir(target.parent)
+                os.replace(f, target)
+            shutil.rmtree(src, ignore_errors=True)
+        else:
+            os.replace(src, dst)
+        _remove_empty_parent(root, src)
+
+
+def scrub_tree(path: Path) -> None:
+    """Overwrite every file under a folder with zeros before it is removed, so that its
+    bytes are not left in the file system's free blocks (on file systems that write in
+    place; copy-on-write file systems and SSDs may keep old blocks all the same)."""
+    if not path.exists():
+        return
+    for f in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()):
+        with contextlib.suppress(OSError):
+            size = f.stat().st_size
+            with open(f, "r+b") as fh:
+                block = b"\0" * min(size, 1 << 20)
+                left = size
+                while left > 0:
+                    fh.write(block[: min(left, len(block))])
+                    left -= min(left, len(block))
+                fh.flush()
+                os.fsync(fh.fileno())
+
+
+def _remove_empty_parent(root: Path, path: Path) -> None:
+    parent = path.parent
+    if parent != root and parent.is_dir():
+        with contextlib.suppress(OSError):
+            parent.rmdir()
+
+
+def apply(root: Path, kind: str, token: str, paths_json: str) -> None:
+    """Carry out one journalled file operation (see PendingFileOp)."""
+    paths = pending_paths(paths_json)
+    if kind == "import":
+        apply_import(root, token)
+        apply_delete(root, token, paths)  # folders of runs the import withdrew (aborted)
+    elif kind == "move":
+        apply_moves(root, paths)
+    elif kind == "erase":
+        for rel in paths:
+            scrub_tree(root / rel)
+        apply_delete(root, token, paths)
+    else:
+        apply_delete(root, token, paths)
+
+
+def pending_paths(paths_json: str) -> list:
     return json.loads(paths_json or "[]")
 
 
@@ -142,10 +203,7 @@ def recover(root: Path, pending: list[tuple[int, str, str, str]], done) -> None:
         if lock is None:
             continue  # its owner is alive and still working
         try:
-            if kind == "import":
-                apply_import(root, token)
-            else:
-                apply_delete(root, token, pending_paths(paths))
+            apply(root, kind, token, paths)
             done(row_id)
             claimed.add(token)
         finally:

@@ -9,6 +9,7 @@ from peewee import (
     BigIntegerField,
     BooleanField,
     CharField,
+    CompositeKey,
     DatabaseProxy,
     ForeignKeyField,
     IntegerField,
@@ -125,6 +126,38 @@ class PendingFileOp(BaseModel):
     created = BigIntegerField()
 
 
+class TrashEntry(BaseModel):
+    """A deleted result kept for undo (store/trash.py): its rows as JSON, its files under
+    the files root's `.deleted/<op>/` folder. One row a deleted study result (or component
+    result, for a component-level delete); one `op` a delete."""
+
+    op = BigIntegerField(index=True)
+    level = CharField()  # "study" or "component"
+    result_id = BigIntegerField(index=True)
+    # The scope fields, so that erase finds trashed results by study, batch, group or worker.
+    study = BigIntegerField(null=True)
+    batch = BigIntegerField(null=True)
+    group = BigIntegerField(null=True)
+    worker = BigIntegerField(null=True)
+    component = BigIntegerField(null=True)
+    deleted_at = BigIntegerField()
+    deleted_by = TextField(default="")
+    folders = TextField(default="[]")  # result folders moved into the trash, as JSON
+    rows = TextField()  # the rows as JSON (store/trash.py)
+
+
+class Tombstone(BaseModel):
+    """A result deleted or erased here: a later import or pull skips it unless told not to."""
+
+    level = CharField()  # "study" or "component"
+    result_id = BigIntegerField()
+    reason = CharField()  # "deleted" or "erased"
+    at = BigIntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("level", "result_id")
+
+
 ALL_MODELS = [
     Study,
     Component,
@@ -136,4 +169,6 @@ ALL_MODELS = [
     ComponentResult,
     ResultFile,
     PendingFileOp,
+    TrashEntry,
+    Tombstone,
 ]

@@ -21,6 +21,7 @@ from .database import Store
 from .delete import delete_ids
 from .errors import StoreError
 from .importer import import_paths
+from .merge import Outcomes, tombstoned
 from .jatos_api import JatosClient
 from .models import ComponentResult, ResultFile, StudyResult
 
@@ -36,6 +37,7 @@ class PullSummary:
     archives: int = 0
     gone: list[int] = field(default_factory=list)  # study results no longer on the server
     pruned: int = 0
+    imported: Outcomes | None = None  # what the import made of it
 
     def line(self) -> str:
         text = (
@@ -43,6 +45,8 @@ class PullSummary:
             f"component results on the server; fetched {self.fetched} new or changed component results"
             + (f" in {self.archives} archives" if self.archives else " (metadata only)")
         )
+        if self.imported is not None:
+            text += "; " + self.imported.line()
         if self.pruned:
             text += f"; removed {self.pruned} study results deleted on the server"
         elif self.gone:
@@ -119,11 +123,18 @@ def pull(
     *,
     prune: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    replace: bool = False,
+    include_deleted: bool = False,
 ) -> PullSummary:
     meta = client.metadata(selection_body(study_ids, study_uuids))
     srs, crs = _remote_index(meta.studies)
     summary = PullSummary(len(meta.studies), len(srs), len(crs))
     need = changed_component_results(crs)
+    if not include_deleted:
+        # Results deleted here are not fetched again (the import would skip them anyway).
+        dead_srs = tombstoned("study", {crs[c][0] for c in need})
+        dead = tombstoned("component", need)
+        need = [c for c in need if c not in dead and crs[c][0] not in dead_srs]
     tmp = Path(tempfile.mkdtemp(prefix="jatos-pull-"))
     try:
         tmp.chmod(0o700)
@@ -137,7 +148,7 @@ def pull(
             sources.append(dest)
             if progress:
                 progress(i + 1, len(chunks))
-        import_paths(store, sources)
+        summary.imported = import_paths(store, sources, replace=replace, include_deleted=include_deleted).outcomes
         summary.fetched = len(need)
         summary.archives = len(chunks)
     finally:

@@ -38,6 +38,15 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
     g.add_argument("--case-sensitive", action="store_true", help="the filter is case-sensitive")
 
 
+def _add_merge_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="where the store's version of a result is newer or disagrees, take the incoming one all the same",
+    )
+    p.add_argument("--include-deleted", action="store_true", help="bring back results deleted or erased here")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -51,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import JATOS results archives, metadata JSON or study archives (.jzip)")
     _add_db(p)
     p.add_argument("files", nargs="+", metavar="FILE", help=".zip/.jrzip results archive, data or files zip, folder, metadata .json, .jzip")
+    _add_merge_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     from store.export import KINDS
@@ -81,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--watch", type=float, metavar="SECONDS", help="keep pulling at this interval until interrupted")
     p.add_argument("--rounds", type=int, metavar="N", help=argparse.SUPPRESS)  # bound --watch (tests)
     p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default 30)")
+    _add_merge_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("studies", help="list the studies in the store")
@@ -146,7 +157,9 @@ def cmd_import(args) -> int:
     with open_store(args.db) as store:
         bar = ProgressBar("importing", not args.quiet, min_total=5_000_000)
         try:
-            summary = import_paths(store, args.files, progress=bar)
+            summary = import_paths(
+                store, args.files, progress=bar, replace=args.replace, include_deleted=args.include_deleted
+            )
         finally:
             bar.finish()
     print(summary.line())
@@ -240,7 +253,16 @@ def cmd_pull(args) -> int:
         while True:
             bar = ProgressBar("downloading", not args.quiet, min_total=2)
             try:
-                summary = pull(store, client, args.study, args.study_uuid, prune=args.prune, progress=bar)
+                summary = pull(
+                    store,
+                    client,
+                    args.study,
+                    args.study_uuid,
+                    prune=args.prune,
+                    progress=bar,
+                    replace=args.replace,
+                    include_deleted=args.include_deleted,
+                )
             finally:
                 bar.finish()
             stamp = time.strftime("%H:%M:%S ") if args.watch else ""

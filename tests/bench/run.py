@@ -52,7 +52,7 @@ def timed(fn, *args, **kw):
 
 def build(name: str, out: Path) -> Path:
     from store import open_store
-    from store.importer import _import_sources
+    from store.importer import import_sources
 
     db = out / f"{name}.sqlite3"
     if db.exists():
@@ -63,7 +63,7 @@ def build(name: str, out: Path) -> Path:
     print(f"building {name} …", flush=True)
     source = datasets.build_source(name, **datasets.SETS[name])
     with open_store(tmp) as store:
-        seconds, _ = timed(_import_sources, store, [source], None, None)
+        seconds, _ = timed(import_sources, store, [source])
     print(f"built {name} in {seconds:.1f} s", flush=True)
     tmp.rename(db)
     files = tmp.with_name(tmp.stem + "-files")
