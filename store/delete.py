@@ -2,22 +2,23 @@
 
 A study-level selection removes whole study results; a component-level one removes
 component results only and leaves their study results, as JATOS's component page does.
-Rows go in one transaction that also records which result folders must go; the folders
-are removed after the commit (store/files.py), so no row ever points at a missing file.
+Rows go in one transaction that copies them into the trash (store/trash.py) and records
+which result folders must move there; the folders move after the commit
+(store/journal.py), so no row ever points at a missing file. `purge` skips the trash.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 
 import peewee
 
-from . import files
+from . import journal, trash
 from .database import Store
+from .errors import StoreError
 from .idlists import chunks, id_in
-from .models import ComponentResult, PendingFileOp, ResultFile, StudyResult
+from .models import ComponentResult, ResultFile, StudyResult, Tombstone
 from .selection import Selection, component_ids_of
 
 
@@ -27,18 +28,26 @@ class DeleteResult:
     study_results: int
     component_results: int
     files: int
+    op: int | None = None  # the delete's number in the trash (None: purged)
 
     def line(self) -> str:
         if self.level == "study":
-            return (
+            text = (
                 f"deleted {self.study_results} study results with {self.component_results} component results "
                 f"and {self.files} files"
             )
-        return f"deleted {self.component_results} component results and {self.files} files"
+        else:
+            text = f"deleted {self.component_results} component results and {self.files} files"
+        if self.op is not None:
+            text += f"; they are in the trash (`jatos-results trash restore --op {self.op}` brings them back)"
+        return text
 
 
-def delete_ids(store: Store, level: str, ids: list[int]) -> DeleteResult:
-    """Delete these study results (level "study") or component results (level "component")."""
+def delete_ids(store: Store, level: str, ids: list[int], *, purge: bool = False) -> DeleteResult:
+    """Delete these study results (level "study") or component results (level "component"):
+    into the trash, or for good with `purge`. Either way a later import skips them."""
+    if not ids:
+        raise StoreError("No results selected")
     if level == "study":
         cr_ids = component_ids_of(ids)
     else:
@@ -55,26 +64,42 @@ def delete_ids(store: Store, level: str, ids: list[int]) -> DeleteResult:
         paths = [f"study-result_{i}" for i in ids]
     else:
         paths = [f"study-result_{owners[c]}/comp-result_{c}" for c in cr_ids if c in owners]
-    staging = files.Staging(store.files_root)
-    op_id = None
-    try:
-        with store.write(), store.bulk_change(cr_ids, ids if level == "study" else [], defer_merging=True):
-            for chunk in chunks(ComponentResult.id, cr_ids):
-                ResultFile.delete().where(id_in(ResultFile.component_result, chunk)).execute()
-                ComponentResult.delete().where(id_in(ComponentResult.id, chunk)).execute()
-            n_sr = 0
-            if level == "study":
-                for chunk in chunks(StudyResult.id, ids):
-                    n_sr += StudyResult.delete().where(id_in(StudyResult.id, chunk)).execute()
-            op_id = PendingFileOp.create(
-                kind="delete", staging=staging.token, paths=json.dumps(paths), created=int(time.time() * 1000)
-            ).id
-        files.apply_delete(store.files_root, staging.token, paths)
-        with store.write():
-            PendingFileOp.delete().where(PendingFileOp.id == op_id).execute()
-    finally:
-        staging.discard()
-    return DeleteResult(level, n_sr, len(owners), n_files)
+    op = None
+    with store.write(), store.bulk_change(cr_ids, ids if level == "study" else [], defer_merging=True):
+        if not purge:
+            op = trash.next_op()
+            pairs = trash.capture(store, level, ids, op)
+        n_sr = remove_rows(level, ids, cr_ids)
+        bury(level, ids, "deleted")
+        if purge:
+            trash.drop_orphan_workers()
+        file_op = journal.record(store, "delete" if purge else "move", paths if purge else pairs)
+    journal.finish(store, file_op)
+    trash.expire(store)
+    return DeleteResult(level, n_sr, len(owners), n_files, op)
+
+
+def remove_rows(level: str, ids: list[int], cr_ids: list[int]) -> int:
+    """Inside a write transaction: the rows go (returns how many study results)."""
+    for chunk in chunks(ComponentResult.id, cr_ids):
+        ResultFile.delete().where(id_in(ResultFile.component_result, chunk)).execute()
+        ComponentResult.delete().where(id_in(ComponentResult.id, chunk)).execute()
+    n_sr = 0
+    if level == "study":
+        for chunk in chunks(StudyResult.id, ids):
+            n_sr += StudyResult.delete().where(id_in(StudyResult.id, chunk)).execute()
+    return n_sr
+
+
+def bury(level: str, ids: list[int], reason: str) -> None:
+    """Remember that these results were deleted here: an import or pull skips them."""
+    at = int(time.time() * 1000)
+    rows = [{"level": level, "result_id": i, "reason": reason, "at": at} for i in ids]
+    for chunk in peewee.chunked(rows, 200):
+        Tombstone.insert_many(chunk).on_conflict(
+            conflict_target=[Tombstone.level, Tombstone.result_id],
+            update={Tombstone.reason: peewee.EXCLUDED.reason, Tombstone.at: peewee.EXCLUDED.at},
+        ).execute()
 
 
 def describe(level: str, ids: list[int]) -> str:
@@ -102,5 +127,5 @@ def describe(level: str, ids: list[int]) -> str:
     return text
 
 
-def delete(store: Store, selection: Selection) -> DeleteResult:
-    return delete_ids(store, selection.level, selection.row_ids())
+def delete(store: Store, selection: Selection, *, purge: bool = False) -> DeleteResult:
+    return delete_ids(store, selection.level, selection.row_ids(), purge=purge)

@@ -67,25 +67,31 @@ def _child(db, tmp_path, body: str) -> int:
     return subprocess.run([sys.executable, str(script)], timeout=60).returncode
 
 
-def test_killed_after_commit_is_finished_on_next_open(scenario, db_path, tmp_path):
+@pytest.mark.parametrize("purge", [False, True])
+def test_killed_after_commit_is_finished_on_next_open(scenario, db_path, tmp_path, purge):
     scenario.close()
+    step = "apply_delete" if purge else "apply_moves"
     rc = _child(
         db_path,
         tmp_path,
-        """
+        f"""
         from store.delete import delete
-        files.apply_delete = lambda *a, **k: os._exit(9)
-        delete(store, Selection(study_result_ids=[101]))
+        files.{step} = lambda *a, **k: os._exit(9)
+        delete(store, Selection(study_result_ids=[101]), purge={purge})
         """,
     )
     assert rc == 9
-    # The rows are gone; the folder waits for the next open to remove it.
-    with open_store(db_path, recover=False):
+    # The rows are gone; the folder waits for the next open to remove it (or move it
+    # into the trash).
+    with open_store(db_path, recover=False) as store:
         assert StudyResult.select().where(StudyResult.id == 101).count() == 0
         assert PendingFileOp.select().count() == 1
+        assert (store.files_root / "study-result_101").exists()
     with open_store(db_path) as store:
         assert not (store.files_root / "study-result_101").exists()
         assert PendingFileOp.select().count() == 0
+        in_trash = store.files_root / ".deleted" / "1" / "study-result_101" / "comp-result_302" / "audio.webm"
+        assert in_trash.exists() != purge
 
 
 def test_killed_before_commit_changes_nothing(scenario, db_path, tmp_path):

@@ -146,7 +146,7 @@ def test_search_index_stays_consistent(scenario, db_path, tmp_path):
     for fts in ("data_fts", "meta_fts"):
         assert dict(con.execute(f"SELECT k, v FROM {fts}_config").fetchall()).get("automerge", 4) == 4
     con.close()
-    import_paths(scenario, [fx.results_archive(tmp_path)])
+    import_paths(scenario, [fx.results_archive(tmp_path)], include_deleted=True)  # deleted here: brought back
     assert index_is_consistent(db_path)
     assert ids(filter="trial") == [101]
 

@@ -79,8 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     _add_selection(p)
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--purge", action="store_true", help="delete for good, without keeping them in the trash for undo")
     p.add_argument("--remote", action="store_true", help="also delete them on the JATOS server given by --url")
     p.add_argument("--url", help="the JATOS server, with --remote")
+
+    from tui import cli_trash
+
+    cli_trash.add_parsers(sub, _add_db, _add_selection)
 
     p = sub.add_parser("pull", help="fetch results from a JATOS server (3.8.1 or later) into the store")
     _add_db(p)
@@ -215,6 +220,12 @@ def cmd_delete(args) -> int:
             api_version = check_remote_agrees(client, sel.level, ids)
             where = f" on {client.url} and in this store"
         question = f"Delete {describe(sel.level, ids)}{where}: result data, files and metadata."
+        if args.remote:
+            question += " Deleting on the server cannot be undone."
+        if args.purge:
+            undo = "There is no undo."
+        else:
+            undo = "They go to the trash here (`jatos-results trash restore` brings them back)."
         try:
             if not args.yes:
                 if not sys.stdin.isatty():
@@ -224,7 +235,7 @@ def cmd_delete(args) -> int:
                     answer = input(f"This is EVERYTHING in the store. Type {len(ids)} to confirm: ")
                     ok = answer.strip() == str(len(ids))
                 else:
-                    ok = input("There is no undo. Delete? [y/N] ").strip().lower() in ("y", "yes")
+                    ok = input(f"{undo} Delete? [y/N] ").strip().lower() in ("y", "yes")
                 if not ok:
                     print("nothing deleted")
                     return 1
@@ -237,7 +248,7 @@ def cmd_delete(args) -> int:
         finally:
             if client is not None:
                 client.close()
-        result = delete_ids(store, sel.level, ids)
+        result = delete_ids(store, sel.level, ids, purge=args.purge)
     print(result.line())
     return 0
 
@@ -322,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
         "pull": cmd_pull,
         "demo": cmd_demo,
     }
+    from tui.cli_trash import COMMANDS
+
+    commands.update(COMMANDS)
     try:
         if args.command is None:
             return open_app(args.db, args)

@@ -1,0 +1,164 @@
+"""Undo for deletes (store/trash.py) and an erasure that erases (store/erase.py)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+import jatos_fixtures as fx
+from conftest import index_is_consistent, run_cli, store_state
+from store import Selection
+from store import trash
+from store.delete import delete, delete_ids
+from store.erase import erase, plan
+from store.importer import import_paths
+from store.models import ComponentResult, StudyResult, Tombstone, TrashEntry, Worker
+
+MARKER = "QZXJVWKPMARKERYBFG"
+
+
+@pytest.fixture
+def scenario(store, tmp_path):
+    import_paths(store, [fx.results_archive(tmp_path)])
+    return store
+
+
+def test_delete_then_restore_gives_back_every_byte(scenario, db_path):
+    before = store_state(db_path)
+    result = delete(scenario, Selection(study_result_ids=[101]))
+    assert result.op == 1 and "trash restore --op 1" in result.line()
+    assert not StudyResult.select().where(StudyResult.id == 101).exists()
+    assert [(d.op, d.level, d.ids) for d in trash.deletes()] == [(1, "study", [101])]
+    assert (scenario.files_root / ".deleted" / "1" / "study-result_101" / "comp-result_302" / "audio.webm").exists()
+    restored = trash.restore(scenario, op=1)
+    assert (restored.study_results, restored.component_results, restored.files) == (1, 2, 1)
+    assert store_state(db_path) == before
+    assert index_is_consistent(db_path)
+    assert Selection(filter="P-001").row_ids() == [101]  # the filter finds it again
+
+
+def test_component_results_come_back_into_their_study_result(scenario, db_path):
+    before = store_state(db_path)
+    delete(scenario, Selection(component_result_ids=[302]))
+    delete(scenario, Selection(study_result_ids=[101]))
+    trash.restore(scenario, op=2)
+    trash.restore(scenario, level="component", ids=[302])
+    assert store_state(db_path) == before
+
+
+def test_a_deleted_result_does_not_come_back_by_itself(scenario, tmp_path):
+    delete(scenario, Selection(study_result_ids=[101]))
+    summary = import_paths(scenario, [fx.results_archive(tmp_path)])
+    assert not StudyResult.select().where(StudyResult.id == 101).exists()
+    assert "1 study results skipped: deleted here (--include-deleted brings them back)" in summary.line()
+    import_paths(scenario, [fx.results_archive(tmp_path)], include_deleted=True)
+    assert ComponentResult.get_by_id(301).data == fx.DATA[301].decode()
+    assert not Tombstone.select().where(Tombstone.result_id == 101).exists()
+
+
+def test_a_deleted_component_result_does_not_come_back(scenario, tmp_path):
+    delete(scenario, Selection(component_result_ids=[302]))
+    summary = import_paths(scenario, [fx.results_archive(tmp_path)])
+    assert not ComponentResult.select().where(ComponentResult.id == 302).exists()
+    assert not (scenario.files_root / "study-result_101" / "comp-result_302").exists()
+    assert summary.outcomes.deleted_components == 1
+
+
+def test_purge_skips_the_trash(scenario):
+    result = delete_ids(scenario, "study", [101], purge=True)
+    assert result.op is None and TrashEntry.select().count() == 0
+    assert not (scenario.files_root / ".deleted").exists() or not any((scenario.files_root / ".deleted").rglob("*"))
+    assert Tombstone.get(Tombstone.result_id == 101).reason == "deleted"
+    assert not Worker.select().where(Worker.id == 57).exists()  # its comment was a participant's name
+
+
+def test_old_entries_expire(scenario, monkeypatch):
+    delete(scenario, Selection(study_result_ids=[101]))
+    assert trash.expire(scenario) == 0
+    monkeypatch.setenv("JATOS_RESULTS_TRASH_DAYS", "0")
+    assert trash.expire(scenario) == 1
+    assert TrashEntry.select().count() == 0
+    assert not any(p.is_file() for p in (scenario.files_root / ".deleted").rglob("*"))
+
+
+def _store_bytes(db_path) -> bytes:
+    out = b""
+    for p in sorted(db_path.parent.rglob("*")):
+        if p.is_file():
+            out += p.read_bytes()
+    return out
+
+
+def _marked_archive(tmp_path):
+    doc = fx.metadata_doc()
+    # Long enough to fill pages of its own, which stay free (with their bytes) after a delete.
+    pad = "".join(chr(97 + (i * 7) % 26) for i in range(200_000))
+    data = {301: json.dumps({"trial": 1, "note": MARKER, "pad": pad, "end": MARKER}).encode(), 302: fx.DATA[302]}
+    doc["data"][0]["studyResults"][0]["componentResults"][0]["data"]["size"] = len(data[301])
+    entries = [(n, p) for n, p in fx.ENTRIES if not n.endswith("data.txt")]
+    entries += [(f"study_result_101/comp-result_{c}/data.txt", d) for c, d in data.items()]
+    audio = [(n, MARKER.encode() * 3) for n, _ in entries if n.endswith("audio.webm")]
+    entries = [e for e in entries if not e[0].endswith("audio.webm")] + audio
+    doc["data"][0]["studyResults"][0]["componentResults"][1]["files"][0]["size"] = len(audio[0][1])
+    return fx.write_zip(tmp_path / "marked.zip", entries + [("metadata.json", json.dumps(doc).encode())])
+
+
+def _trigrams_in_index(db_path) -> set[str]:
+    con = sqlite3.connect(db_path)
+    try:
+        con.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, data_fts, row)")
+        return {r[0] for r in con.execute("SELECT term FROM temp.v")}
+    finally:
+        con.close()
+
+
+def test_erase_leaves_no_recoverable_byte(store, db_path, tmp_path):
+    import_paths(store, [_marked_archive(tmp_path)])
+    assert MARKER.encode() in _store_bytes(db_path)
+    grams = {MARKER.lower()[i : i + 3] for i in range(len(MARKER) - 2)}
+    assert grams <= _trigrams_in_index(db_path)
+    # Deleted first, by an SQLite that leaves deleted bytes in free pages (the index keeps
+    # them too), then erased from the trash.
+    store.db.execute_sql("PRAGMA secure_delete = 0").close()
+    delete(store, Selection(study_result_ids=[101]))
+    what = plan(Selection(worker=57))
+    assert (what.live, what.trashed_results) == ([], [("study", 101)])
+    result = erase(store, what)
+    assert result.line() == "erased 0 study results from the store and 1 from the trash"
+    everything = _store_bytes(db_path)
+    assert MARKER.encode() not in everything
+    assert b"P-001" not in everything  # the worker's comment
+    assert not grams & _trigrams_in_index(db_path)
+    assert TrashEntry.select().count() == 0 and Tombstone.get(Tombstone.result_id == 101).reason == "erased"
+    assert [r.id for r in StudyResult.select()] == [102]
+    assert index_is_consistent(db_path)
+
+
+def test_erase_from_the_command_line(db_path, tmp_path):
+    assert run_cli("import", str(_marked_archive(tmp_path))).returncode == 0
+    done = run_cli("erase", "--filter", MARKER)
+    assert done.returncode == 2 and "--yes" in done.stderr
+    done = run_cli("erase", "--filter", MARKER, "--yes")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "erased 1 study results from the store and 0 from the trash"
+    assert MARKER.encode() not in _store_bytes(db_path)
+    done = run_cli("erase", "--filter", MARKER, "--yes")
+    assert done.returncode == 2 and done.stderr.strip() == "jatos-results: No results selected"
+
+
+def test_trash_from_the_command_line(db_path, tmp_path):
+    assert run_cli("import", str(fx.results_archive(tmp_path))).returncode == 0
+    before = store_state(db_path)
+    assert run_cli("delete", "--ids", "101", "--yes").returncode == 0
+    listing = run_cli("trash")
+    assert listing.returncode == 0 and "1 study results: 101" in listing.stdout
+    done = run_cli("trash", "restore", "--op", "1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "restored 1 study results, 2 component results and 1 files"
+    assert store_state(db_path) == before
+    assert run_cli("trash", "restore", "--op", "1").returncode == 2
+    assert run_cli("delete", "--ids", "102", "--yes").returncode == 0
+    assert run_cli("trash", "empty", "--yes").stdout.strip() == "removed 1 results from the trash"
+    assert run_cli("trash").stdout.strip() == "the trash is empty"
