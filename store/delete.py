@@ -94,12 +94,15 @@ def remove_rows(level: str, ids: list[int], cr_ids: list[int]) -> int:
 def bury(level: str, ids: list[int], reason: str) -> None:
     """Remember that these results were deleted here: an import or pull skips them."""
     at = int(time.time() * 1000)
-    rows = [{"level": level, "result_id": i, "reason": reason, "at": at} for i in ids]
-    for chunk in peewee.chunked(rows, 200):
-        Tombstone.insert_many(chunk).on_conflict(
-            conflict_target=[Tombstone.level, Tombstone.result_id],
-            update={Tombstone.reason: peewee.EXCLUDED.reason, Tombstone.at: peewee.EXCLUDED.at},
-        ).execute()
+    db = Tombstone._meta.database
+    p = db.param
+    table = Tombstone._meta.table_name
+    # executemany: Peewee's insert_many builds its SQL in Python, row by row.
+    db.cursor().executemany(
+        f'INSERT INTO "{table}" ("level", "result_id", "reason", "at") VALUES ({p}, {p}, {p}, {p}) '
+        'ON CONFLICT ("level", "result_id") DO UPDATE SET "reason" = excluded."reason", "at" = excluded."at"',
+        [(level, i, reason, at) for i in ids],
+    )
 
 
 def describe(level: str, ids: list[int]) -> str:

@@ -55,7 +55,12 @@ class _suppressed:
 
 
 def _dicts(query) -> list[dict]:
-    return list(query.dicts())
+    """Rows as {field name: value}, read through a raw cursor (Peewee's dicts() costs a
+    Python call per value)."""
+    model = query.model
+    cursor = model._meta.database.execute(query)
+    names = [model._meta.columns[d[0]].name for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def next_op() -> int:
@@ -101,8 +106,16 @@ def capture(store: Store, level: str, ids: list[int], op: int) -> list[list[str]
                 entries.append(_entry(op, level, c["id"], sr, c["component"], at, by, folder, rows))
     for e in entries:
         pairs.extend(json.loads(e["folders"]))
-    for chunk in peewee.chunked(entries, 100):
-        TrashEntry.insert_many(chunk).execute()
+    if entries:
+        keys = list(entries[0])
+        db = TrashEntry._meta.database
+        cols = ", ".join(f'"{TrashEntry._meta.fields[k].column_name}"' for k in keys)
+        marks = ", ".join([db.param] * len(keys))
+        # executemany: Peewee's insert_many builds its SQL in Python, row by row.
+        db.cursor().executemany(
+            f'INSERT INTO "{TrashEntry._meta.table_name}" ({cols}) VALUES ({marks})',
+            [tuple(e[k] for k in keys) for e in entries],
+        )
     return pairs
 
 
