@@ -162,13 +162,38 @@ def open_store(target: str | os.PathLike | None = None, *, recover: bool = True)
         store = Store(db, _files_root_for(path), str(path), is_sqlite=True)
     database.initialize(store.db)
     files.private_mkdir(store.files_root)
+    files.tighten_once(store.files_root)
     _create_schema(store)
     if recover:
         store.recover()
     return store
 
 
+def _schema_is_current(store: Store) -> bool:
+    """Read-only: a store that has everything needs no write transaction to open, so a
+    reader never waits for a writer (WAL lets it read while another process imports)."""
+    from .models import ComponentResult, StudyResult
+
+    tables = set(store.db.get_tables())
+    if any(m._meta.table_name not in tables for m in ALL_MODELS):
+        return False
+    for model in (StudyResult, ComponentResult):
+        if "search_text" not in {c.name for c in store.db.get_columns(model._meta.table_name)}:
+            return False
+    if store.is_sqlite:
+        store.has_index = sqlite.has_search_index(store.db)
+        # Without the index: either this SQLite lacks FTS5 (nothing to do), or it was
+        # never made (a write makes it).
+        return store.has_index or not sqlite.can_index(store.db)
+    return True
+
+
 def _create_schema(store: Store) -> None:
+    try:
+        if _schema_is_current(store):
+            return
+    except peewee.DatabaseError as exc:
+        raise StoreError(f"cannot use database {store.location}: {exc}") from None
     deadline = time.monotonic() + lock_timeout()
     while True:
         try:

@@ -108,6 +108,25 @@ def has_search_index(db) -> bool:
         cur.close()
 
 
+@lru_cache(maxsize=1)
+def _fts5_trigram_available() -> bool:
+    import sqlite3
+
+    con = sqlite3.connect(":memory:")
+    try:
+        con.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='trigram')")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        con.close()
+
+
+def can_index(db) -> bool:
+    """Whether this SQLite has FTS5 with the trigram tokenizer."""
+    return _fts5_trigram_available()
+
+
 def install_search_index(db) -> bool:
     """Create the index (once; filling it from rows already there). False without FTS5 trigram."""
     if has_search_index(db):
