@@ -151,7 +151,7 @@ def test_import_killed_before_commit_leaves_nothing(db_path, tmp_path):
     assert rc == 9
     with open_store(db_path) as store:
         assert StudyResult.select().count() == 0
-        assert not [p for p in store.files_root.rglob("*") if p.is_file()]
+        assert not [p for p in store.files_root.rglob("study-result_*")]
 
 
 def test_cli_delete_asks_and_refuses_without_a_terminal(db_path, tmp_path):
