@@ -13,9 +13,9 @@ import io
 import json
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import peewee
 
@@ -23,15 +23,15 @@ from . import files
 from .columns import Column, pick_columns
 from .database import Store
 from .errors import Cancelled, StoreError
+from .export_metadata import Plan, metadata_chunks
 from .idlists import chunks, id_in
-from .jatos_values import duration_pretty, human_size
+from .jatos_values import human_size
 from .models import ComponentResult, ResultFile, StudyResult
-from .rows import component_rows, files_of, study_rows
+from .rows import component_rows, study_rows
 from .selection import Selection, component_ids_of
 from .sqlite import is_sqlite, mapped
 from .zip_writer import ZipWriter
 
-API_VERSION = "1.1.0"
 KINDS = ("data", "archive", "data-zip", "files", "metadata-json", "metadata-csv", "file")
 Progress = Callable[[int, int], None]
 
@@ -57,7 +57,7 @@ class ExportResult:
 
 def default_filename(kind: str, now: _dt.datetime | None = None) -> str:
     """JATOS's download names; the GUI stamps them in UTC (§3.0)."""
-    ts = (now or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y%m%d%H%M%S")
+    ts = (now or _dt.datetime.now(_dt.UTC)).strftime("%Y%m%d%H%M%S")
     return {
         "data": f"jatos_results_data_{ts}.txt",
         "archive": f"jatos_results_{ts}.zip",
@@ -104,11 +104,11 @@ def export(
             write_data_text(fh, cr_ids, progress, cancelled)
         n_sr = len(row_ids) if selection.level == "study" else len(_owners(cr_ids))
         return ExportResult(path, path.stat().st_size, n_sr, len(cr_ids))
-    plan = _Plan(cr_ids)
+    plan = Plan(cr_ids)
     without = len(row_ids) - len(plan.sr_ids) if selection.level == "study" else 0
     with files.AtomicOutput(path, force) as fh:
         if kind == "metadata-json":
-            for chunk in _metadata_chunks(plan):
+            for chunk in metadata_chunks(plan):
                 fh.write(chunk)
         else:
             _write_zip(store, fh, kind, plan, progress, cancelled)
@@ -253,118 +253,10 @@ def _one(db, sql: str, params: tuple) -> tuple:
         cursor.close()
 
 
-# -- grouping as JATOS does it ----------------------------------------------------------------
-
-
-class _Plan:
-    """Selected component results grouped per study (first appearance), study result, id."""
-
-    def __init__(self, cr_ids: list[int]):
-        self.crs = {r.id: r for r in component_rows(cr_ids)}
-        by_sr: dict[int, list[int]] = {}
-        for cid in cr_ids:
-            r = self.crs.get(cid)
-            if r is not None:
-                by_sr.setdefault(r.study_result_id, []).append(cid)
-        self.srs = {r.id: r for r in study_rows(sorted(by_sr))}
-        by_study: dict[int, set[int]] = {}
-        for cid in cr_ids:
-            r = self.crs.get(cid)
-            if r is not None:
-                by_study.setdefault(self.srs[r.study_result_id].study_id, set()).add(r.study_result_id)
-        self.by_study = {st: sorted(srs) for st, srs in by_study.items()}
-        self.by_sr = by_sr
-        self.sr_ids = sorted(by_sr)
-        self.files = files_of(cr_ids)
-
-    def ordered(self) -> Iterator[tuple[int, int]]:
-        """(study result id, component result id) in archive order."""
-        for st, srs in self.by_study.items():
-            for sr in srs:
-                for cr in self.by_sr[sr]:
-                    yield sr, cr
-
-
-# -- (c) metadata JSON -------------------------------------------------------------------------
-
-
-def _dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
-def _component_meta(plan: _Plan, cid: int) -> dict:
-    r = plan.crs[cid]
-    data = {"size": r.data_size, "sizeHumanReadable": human_size(r.data_size)}
-    if r.data_size == 0:
-        data["filename"] = "data.txt"  # JATOS's inverted condition, reproduced (§3.3)
-    return {
-        "id": r.id,
-        "componentId": r.component_id,
-        "componentUuid": r.component_uuid,
-        "startDate": r.start_date,
-        "endDate": r.end_date,
-        "duration": duration_pretty(r.start_date, r.end_date),
-        "componentState": r.state,
-        "path": f"/study_result_{r.study_result_id}/comp-result_{r.id}",
-        "data": data,
-        "files": [
-            {"filename": name, "size": size, "sizeHumanReadable": human_size(size)}
-            for name, size in plan.files.get(cid, ())
-        ],
-        "isQuotaReached": r.quota_reached,
-    }
-
-
-def _study_result_meta(plan: _Plan, sid: int) -> dict:
-    r = plan.srs[sid]
-    out: dict = {"id": r.id, "uuid": r.uuid, "studyCode": r.study_code}
-    if r.worker_comment:
-        out["comment"] = r.worker_comment
-    out.update(
-        startDate=r.start_date,
-        endDate=r.end_date,
-        duration=duration_pretty(r.start_date, r.end_date),
-        lastSeenDate=r.last_seen_date,
-        studyState=r.state,
-    )
-    if r.message:
-        out["message"] = r.message
-    if r.url_query_parameters:
-        params = json.loads(r.url_query_parameters)
-        if params:
-            out["urlQueryParameters"] = params
-    out.update(
-        workerId=r.worker_id,
-        workerType=r.worker_type,
-        batchId=r.batch_id,
-        batchUuid=r.batch_uuid,
-        batchTitle=r.batch_title,
-        groupId=r.group_id,
-    )
-    if r.confirmation_code:
-        out["confirmationCode"] = r.confirmation_code
-    out["isQuotaReached"] = r.quota_reached
-    out["componentResults"] = [_component_meta(plan, c) for c in plan.by_sr[sid]]
-    return out
-
-
-def _metadata_chunks(plan: _Plan) -> Iterator[bytes]:
-    """The compact one-line metadata JSON of the API (apiVersion 1.1.0), streamed."""
-    yield b'{"apiVersion":"' + API_VERSION.encode() + b'","data":['
-    for si, (st, srs) in enumerate(plan.by_study.items()):
-        first = plan.srs[srs[0]]
-        head = _dumps({"studyId": st, "studyUuid": first.study_uuid, "studyTitle": first.study_title})
-        yield (b"," if si else b"") + head[:-1].encode("utf-8") + b',"studyResults":['
-        for ri, sid in enumerate(srs):
-            yield (b"," if ri else b"") + _dumps(_study_result_meta(plan, sid)).encode("utf-8")
-        yield b"]}"
-    yield b"]}"
-
-
 # -- (d), (e) zips -------------------------------------------------------------------------------
 
 
-def _write_zip(store: Store, fh, kind: str, plan: _Plan, progress, cancelled) -> None:
+def _write_zip(store: Store, fh, kind: str, plan: Plan, progress, cancelled) -> None:
     when = time.localtime()[:6]
     order = list(plan.ordered())
     total = len(order)
@@ -390,7 +282,7 @@ def _write_zip(store: Store, fh, kind: str, plan: _Plan, progress, cancelled) ->
                 if progress:
                     progress(n, total)
         if kind == "archive":
-            zf.add_stream("metadata.json", _metadata_chunks(plan), 0)
+            zf.add_stream("metadata.json", metadata_chunks(plan), 0)
     except BaseException:
         zf.abort()
         raise
