@@ -1,14 +1,17 @@
 """Every export format, byte-faithful to JATOS 3.10 (jatos.md §3).
 
-Each export resolves its selection as JATOS does (§3.0) and writes through
-`files.AtomicOutput`: a temporary file beside the target, renamed into place, readable
-by its owner only, never replacing an existing file without `force`.
+Each export resolves its selection as JATOS does (§3.0) inside one read transaction
+(export_snapshot) and writes through `files.AtomicOutput`: a temporary file beside the
+target, renamed into place, readable by its owner only, never replacing an existing file
+without `force`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as _dt
+import functools
 import io
 import json
 import shutil
@@ -24,12 +27,13 @@ from .columns import Column, pick_columns
 from .database import Store
 from .errors import Cancelled, StoreError
 from .export_metadata import Plan, metadata_chunks
+from .export_snapshot import ResultFileVanished, consistently
 from .idlists import chunks, id_in
 from .jatos_values import human_size
 from .models import ComponentResult, ResultFile, StudyResult
 from .rows import component_rows, study_rows
 from .selection import Selection, component_ids_of
-from .sqlite import is_sqlite, mapped
+from .sqlite import is_sqlite
 from .zip_writer import ZipWriter
 
 KINDS = ("data", "archive", "data-zip", "files", "metadata-json", "metadata-csv", "file")
@@ -80,9 +84,14 @@ def export(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> ExportResult:
+    """Write the selected results as `kind`, from one consistent snapshot of the store."""
     if kind not in KINDS:
         raise StoreError(f"unknown export kind {kind!r}; kinds are: {', '.join(KINDS)}")
-    path = Path(path)
+    job = functools.partial(_export, store, kind, selection, Path(path), force, columns, filename, progress, cancelled)
+    return consistently(store, job)
+
+
+def _export(store, kind, selection, path: Path, force, columns, filename, progress, cancelled) -> ExportResult:
     if kind == "file":
         return _export_single_file(store, selection, filename, path, force)
     if kind == "metadata-csv":
@@ -150,12 +159,15 @@ def _check(cancelled) -> None:
 # -- (a) plain text ----------------------------------------------------------------------------
 
 
-def iter_data(cr_ids: list[int], chunk_size: int = 2000) -> Iterator[tuple[int, bytes | None]]:
+DATA_CHUNK = 2000  # component results whose data one query of iter_data fetches
+
+
+def iter_data(cr_ids: list[int], chunk_size: int | None = None) -> Iterator[tuple[int, bytes | None]]:
     """(component result id, data as UTF-8 bytes) in the order given, a chunk at a time."""
     db = ComponentResult._meta.database
     sqlite_db = is_sqlite(db)
     table = ComponentResult._meta.table_name
-    for chunk in peewee.chunked(cr_ids, chunk_size):
+    for chunk in peewee.chunked(cr_ids, chunk_size or DATA_CHUNK):
         if sqlite_db:
             # The stored UTF-8 bytes as they are: no decoding and encoding again in Python.
             cursor = db.execute_sql(
@@ -175,8 +187,7 @@ def write_data_text(fh, cr_ids: list[int] | None, progress=None, cancelled=None,
     cr_ids None: every component result (SQLite). Returns how many component results."""
     db = ComponentResult._meta.database
     if is_sqlite(db):
-        with mapped(db):
-            return _write_data_text_sqlite(fh, cr_ids, progress, cancelled, sep)
+        return _write_data_text_sqlite(fh, cr_ids, progress, cancelled, sep)
     total = len(cr_ids)
     buf: list[bytes] = []
     for n, (_, data) in enumerate(iter_data(cr_ids), 1):
@@ -272,7 +283,8 @@ def _write_zip(store: Store, fh, kind: str, plan: Plan, progress, cancelled) -> 
                         with open(src, "rb") as inp:
                             zf.add_stream(f"{base}/files/{name}", iter(lambda: inp.read(1 << 20), b""), size)
                     except FileNotFoundError:
-                        raise StoreError(f"result file missing from the files root: {src}") from None
+                        # Deleted since this export's snapshot: start again (export_snapshot).
+                        raise ResultFileVanished(src) from None
             if data_iter is not None:
                 _, data = next(data_iter)
                 if data is not None:
@@ -304,8 +316,12 @@ def _export_single_file(store: Store, selection: Selection, filename: str | None
     if not ResultFile.select().where((ResultFile.component_result == cr.id) & (ResultFile.filename == filename)).exists():
         raise StoreError(f"component result {cr.id} has no file named {filename!r}")
     src = files.result_file(store.files_root, cr.study_result_id, cr.id, filename)
-    with files.AtomicOutput(path, force) as fh, open(src, "rb") as inp:
-        shutil.copyfileobj(inp, fh, 1 << 20)
+    with contextlib.ExitStack() as stack:
+        try:
+            inp = stack.enter_context(open(src, "rb"))  # first: once open, it is read whole
+        except FileNotFoundError:
+            raise ResultFileVanished(src) from None
+        shutil.copyfileobj(inp, stack.enter_context(files.AtomicOutput(path, force)), 1 << 20)
     return ExportResult(path, path.stat().st_size, 1, 1, 1)
 
 
