@@ -15,3 +15,10 @@ class DatabaseLocked(StoreError):
 
 class Cancelled(StoreError):
     """Work stopped on request before anything was changed."""
+
+
+class NothingSelected(StoreError):
+    """An export or delete of an empty selection: JATOS's own words for it."""
+
+    def __init__(self) -> None:
+        super().__init__("No results selected")

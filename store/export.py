@@ -25,7 +25,7 @@ import peewee
 from . import files
 from .columns import Column, pick_columns
 from .database import Store
-from .errors import Cancelled, StoreError
+from .errors import Cancelled, NothingSelected, StoreError
 from .export_metadata import Plan, metadata_chunks
 from .export_snapshot import ResultFileVanished, consistently
 from .idlists import chunks, id_in
@@ -96,16 +96,19 @@ def _export(store, kind, selection, path: Path, force, columns, filename, progre
         return _export_single_file(store, selection, filename, path, force)
     if kind == "metadata-csv":
         cols = columns if isinstance(columns, list) else _columns(selection, columns)
-        ids = selection.row_ids()
+        ids = _selected(selection)
         with files.AtomicOutput(path, force) as fh:
             n = write_metadata_csv(fh, selection.level, ids, cols)
         return ExportResult(path, path.stat().st_size, *_counts_for_csv(selection.level, ids, n))
     if kind == "data" and selection.is_everything and is_sqlite(ComponentResult._meta.database):
         # Everything: one scan of the table in id order, no id lists to build.
+        n_sr = StudyResult.select().count()
+        if not n_sr:
+            raise NothingSelected()
         with files.AtomicOutput(path, force) as fh:
             n_cr = write_data_text(fh, None, progress, cancelled)
-        return ExportResult(path, path.stat().st_size, StudyResult.select().count(), n_cr)
-    row_ids = selection.row_ids()
+        return ExportResult(path, path.stat().st_size, n_sr, n_cr)
+    row_ids = _selected(selection)
     cr_ids = row_ids if selection.level == "component" else component_ids_of(row_ids)
     if kind == "data":
         # Plain text needs no grouping: stream the data straight out.
@@ -129,6 +132,14 @@ def _export(store, kind, selection, path: Path, force, columns, filename, progre
         sum(len(v) for v in plan.files.values()) if kind in ("archive", "files") else 0,
         without,
     )
+
+
+def _selected(selection: Selection) -> list[int]:
+    """The selection's rows; none is an error, as in JATOS."""
+    ids = selection.row_ids()
+    if not ids:
+        raise NothingSelected()
+    return ids
 
 
 def _owners(cr_ids: list[int]) -> set[int]:

@@ -182,6 +182,7 @@ def cmd_export(args) -> int:
 def cmd_delete(args) -> int:
     from store import StoreError, open_store
     from store.delete import delete_ids, describe
+    from store.errors import NothingSelected
 
     sel = _selection(args)
     if args.remote and not args.url:
@@ -189,8 +190,7 @@ def cmd_delete(args) -> int:
     with open_store(args.db) as store:
         ids = sel.row_ids()
         if not ids:
-            print("nothing to delete: the selection is empty")
-            return 0
+            raise NothingSelected()
         client = None
         api_version = None
         where = ""
