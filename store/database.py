@@ -168,6 +168,14 @@ def open_store(target: str | os.PathLike | None = None, *, recover: bool = True)
     return store
 
 
+# The rows whose data is known from metadata only (store/export_check.py): normally none
+# or few, so an export finds them without reading the table.
+MISSING_DATA_INDEX = (
+    "CREATE INDEX IF NOT EXISTS component_result_missing_data ON component_result (study_result_id) "
+    "WHERE data IS NULL AND data_size > 0"
+)
+
+
 def _create_schema(store: Store) -> None:
     deadline = time.monotonic() + lock_timeout()
     while True:
@@ -176,6 +184,7 @@ def _create_schema(store: Store) -> None:
                 store.db.create_tables(ALL_MODELS, safe=True)
                 _migrate(store)
                 if store.is_sqlite:
+                    store.db.execute_sql(MISSING_DATA_INDEX)
                     store.has_index = sqlite.install_search_index(store.db)
             return
         except DatabaseLocked:

@@ -22,3 +22,12 @@ class NothingSelected(StoreError):
 
     def __init__(self) -> None:
         super().__init__("No results selected")
+
+
+class MissingData(StoreError):
+    """An export would leave out result data the store knows exists on the server: its
+    metadata gave a size, but the data itself was never imported."""
+
+    def __init__(self, message: str, component_results: int) -> None:
+        super().__init__(message)
+        self.component_results = component_results

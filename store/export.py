@@ -1,7 +1,8 @@
 """Every export format, byte-faithful to JATOS 3.10 (jatos.md §3).
 
 Each export resolves its selection as JATOS does (§3.0) inside one read transaction
-(export_snapshot) and writes through `files.AtomicOutput`: a temporary file beside the
+(export_snapshot), refuses an empty selection and, unless allowed, data the store knows of
+but does not hold (export_check), and writes through `files.AtomicOutput`: a temporary file beside the
 target, renamed into place, readable by its owner only, never replacing an existing file
 without `force`.
 """
@@ -26,6 +27,7 @@ from . import files
 from .columns import Column, pick_columns
 from .database import Store
 from .errors import Cancelled, NothingSelected, StoreError
+from .export_check import check_missing
 from .export_metadata import Plan, metadata_chunks
 from .export_snapshot import ResultFileVanished, consistently
 from .idlists import chunks, id_in
@@ -48,6 +50,7 @@ class ExportResult:
     component_results: int
     files: int = 0
     without_components: int = 0  # selected study results JATOS never exports (issue #327)
+    missing_data: int = 0  # component results whose data is not in the store, left out
 
     def line(self) -> str:
         text = (
@@ -56,6 +59,8 @@ class ExportResult:
         )
         if self.files:
             text += f", {self.files} files"
+        if self.missing_data:
+            text += f"; left out the data of {self.missing_data} component results, which is not in the store"
         return text
 
 
@@ -83,15 +88,20 @@ def export(
     filename: str | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    allow_missing_data: bool = False,
 ) -> ExportResult:
-    """Write the selected results as `kind`, from one consistent snapshot of the store."""
+    """Write the selected results as `kind`, from one consistent snapshot of the store.
+    Raises NothingSelected for an empty selection and, without `allow_missing_data`,
+    MissingData when data known from metadata is not in the store."""
     if kind not in KINDS:
         raise StoreError(f"unknown export kind {kind!r}; kinds are: {', '.join(KINDS)}")
-    job = functools.partial(_export, store, kind, selection, Path(path), force, columns, filename, progress, cancelled)
+    job = functools.partial(
+        _export, store, kind, selection, Path(path), force, columns, filename, progress, cancelled, allow_missing_data
+    )
     return consistently(store, job)
 
 
-def _export(store, kind, selection, path: Path, force, columns, filename, progress, cancelled) -> ExportResult:
+def _export(store, kind, selection, path: Path, force, columns, filename, progress, cancelled, allow_missing):
     if kind == "file":
         return _export_single_file(store, selection, filename, path, force)
     if kind == "metadata-csv":
@@ -105,17 +115,19 @@ def _export(store, kind, selection, path: Path, force, columns, filename, progre
         n_sr = StudyResult.select().count()
         if not n_sr:
             raise NothingSelected()
+        missing = check_missing(kind, None, allow_missing)
         with files.AtomicOutput(path, force) as fh:
             n_cr = write_data_text(fh, None, progress, cancelled)
-        return ExportResult(path, path.stat().st_size, n_sr, n_cr)
+        return ExportResult(path, path.stat().st_size, n_sr, n_cr, missing_data=len(missing))
     row_ids = _selected(selection)
     cr_ids = row_ids if selection.level == "component" else component_ids_of(row_ids)
+    missing = check_missing(kind, cr_ids, allow_missing)
     if kind == "data":
         # Plain text needs no grouping: stream the data straight out.
         with files.AtomicOutput(path, force) as fh:
             write_data_text(fh, cr_ids, progress, cancelled)
         n_sr = len(row_ids) if selection.level == "study" else len(_owners(cr_ids))
-        return ExportResult(path, path.stat().st_size, n_sr, len(cr_ids))
+        return ExportResult(path, path.stat().st_size, n_sr, len(cr_ids), missing_data=len(missing))
     plan = Plan(cr_ids)
     without = len(row_ids) - len(plan.sr_ids) if selection.level == "study" else 0
     with files.AtomicOutput(path, force) as fh:
@@ -131,6 +143,7 @@ def _export(store, kind, selection, path: Path, force, columns, filename, progre
         len(cr_ids),
         sum(len(v) for v in plan.files.values()) if kind in ("archive", "files") else 0,
         without,
+        len(missing),
     )
 
 
@@ -305,7 +318,7 @@ def _write_zip(store: Store, fh, kind: str, plan: Plan, progress, cancelled) -> 
                 if progress:
                     progress(n, total)
         if kind == "archive":
-            zf.add_stream("metadata.json", metadata_chunks(plan), 0)
+            zf.add_stream("metadata.json", metadata_chunks(plan, data_here_only=True), 0)
     except BaseException:
         zf.abort()
         raise

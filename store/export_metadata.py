@@ -45,10 +45,13 @@ def _dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def _component_meta(plan: Plan, cid: int) -> dict:
+def _component_meta(plan: Plan, cid: int, data_here_only: bool) -> dict:
     r = plan.crs[cid]
-    data = {"size": r.data_size, "sizeHumanReadable": human_size(r.data_size)}
-    if r.data_size == 0:
+    # In an archive, data the store does not hold is described as JATOS describes a result
+    # without data: size 0 and no data.txt. Metadata alone keeps the size the server reported.
+    size = 0 if data_here_only and r.data_is_null else r.data_size
+    data = {"size": size, "sizeHumanReadable": human_size(size)}
+    if size == 0:
         data["filename"] = "data.txt"  # JATOS's inverted condition, reproduced (§3.3)
     return {
         "id": r.id,
@@ -68,7 +71,7 @@ def _component_meta(plan: Plan, cid: int) -> dict:
     }
 
 
-def _study_result_meta(plan: Plan, sid: int) -> dict:
+def _study_result_meta(plan: Plan, sid: int, data_here_only: bool) -> dict:
     r = plan.srs[sid]
     out: dict = {"id": r.id, "uuid": r.uuid, "studyCode": r.study_code}
     if r.worker_comment:
@@ -97,18 +100,19 @@ def _study_result_meta(plan: Plan, sid: int) -> dict:
     if r.confirmation_code:
         out["confirmationCode"] = r.confirmation_code
     out["isQuotaReached"] = r.quota_reached
-    out["componentResults"] = [_component_meta(plan, c) for c in plan.by_sr[sid]]
+    out["componentResults"] = [_component_meta(plan, c, data_here_only) for c in plan.by_sr[sid]]
     return out
 
 
-def metadata_chunks(plan: Plan) -> Iterator[bytes]:
-    """The compact one-line metadata JSON of the API (apiVersion 1.1.0), streamed."""
+def metadata_chunks(plan: Plan, data_here_only: bool = False) -> Iterator[bytes]:
+    """The compact one-line metadata JSON of the API (apiVersion 1.1.0), streamed.
+    data_here_only: sizes of data the store holds (an archive's metadata.json)."""
     yield b'{"apiVersion":"' + API_VERSION.encode() + b'","data":['
     for si, (st, srs) in enumerate(plan.by_study.items()):
         first = plan.srs[srs[0]]
         head = _dumps({"studyId": st, "studyUuid": first.study_uuid, "studyTitle": first.study_title})
         yield (b"," if si else b"") + head[:-1].encode("utf-8") + b',"studyResults":['
         for ri, sid in enumerate(srs):
-            yield (b"," if ri else b"") + _dumps(_study_result_meta(plan, sid)).encode("utf-8")
+            yield (b"," if ri else b"") + _dumps(_study_result_meta(plan, sid, data_here_only)).encode("utf-8")
         yield b"]}"
     yield b"]}"

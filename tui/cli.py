@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_selection(p)
     p.add_argument("-o", "--output", metavar="PATH", help="output file (default: JATOS's file name in this folder)")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.add_argument(
+        "--allow-missing-data",
+        action="store_true",
+        help="export even if some result data is known only from metadata: it is left out, and the summary says so",
+    )
     p.add_argument("--columns", metavar="LIST", help='metadata-csv columns by title, comma-separated, or "all"')
     p.add_argument("--file", metavar="NAME", help="with kind 'file': the file's name")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -165,7 +170,15 @@ def cmd_export(args) -> int:
         bar = ProgressBar(f"exporting {args.kind}", not args.quiet, min_total=2000)
         try:
             result = export(
-                store, args.kind, sel, out, force=args.force, columns=args.columns, filename=args.file, progress=bar
+                store,
+                args.kind,
+                sel,
+                out,
+                force=args.force,
+                columns=args.columns,
+                filename=args.file,
+                progress=bar,
+                allow_missing_data=args.allow_missing_data,
             )
         finally:
             bar.finish()
