@@ -2,9 +2,9 @@
 
 Each export resolves its selection as JATOS does (§3.0) inside one read transaction
 (export_snapshot), refuses an empty selection and, unless allowed, data the store knows of
-but does not hold (export_check), and writes through `files.AtomicOutput`: a temporary file beside the
-target, renamed into place, readable by its owner only, never replacing an existing file
-without `force`.
+but does not hold (export_check), and writes to a file through `files.AtomicOutput` (a
+temporary file beside the target, renamed into place, readable by its owner only, never
+replacing an existing file without `force`) or to a stream (export_output).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import peewee
 
@@ -29,6 +30,7 @@ from .database import Store
 from .errors import Cancelled, NothingSelected, StoreError
 from .export_check import check_missing
 from .export_metadata import Plan, metadata_chunks
+from .export_output import Target
 from .export_snapshot import ResultFileVanished, consistently
 from .idlists import chunks, id_in
 from .jatos_values import human_size
@@ -39,12 +41,13 @@ from .sqlite import is_sqlite
 from .zip_writer import ZipWriter
 
 KINDS = ("data", "archive", "data-zip", "files", "metadata-json", "metadata-csv", "file")
+ZIP_KINDS = ("archive", "data-zip", "files")
 Progress = Callable[[int, int], None]
 
 
 @dataclass
 class ExportResult:
-    path: Path
+    path: Path | str  # a stream's name (standard output: "<stdout>")
     bytes: int
     study_results: int
     component_results: int
@@ -81,7 +84,7 @@ def export(
     store: Store,
     kind: str,
     selection: Selection,
-    path: str | Path,
+    path: str | Path | BinaryIO,
     *,
     force: bool = False,
     columns: str | list[Column] | None = None,
@@ -90,55 +93,56 @@ def export(
     cancelled: Callable[[], bool] | None = None,
     allow_missing_data: bool = False,
 ) -> ExportResult:
-    """Write the selected results as `kind`, from one consistent snapshot of the store.
-    Raises NothingSelected for an empty selection and, without `allow_missing_data`,
-    MissingData when data known from metadata is not in the store."""
+    """Write the selected results as `kind` to a file, or to a binary stream (`path` with a
+    write method). Raises NothingSelected for an empty selection and, without
+    `allow_missing_data`, MissingData when data known from metadata is not in the store."""
     if kind not in KINDS:
         raise StoreError(f"unknown export kind {kind!r}; kinds are: {', '.join(KINDS)}")
+    target = Target(path, force, store.files_root)
     job = functools.partial(
-        _export, store, kind, selection, Path(path), force, columns, filename, progress, cancelled, allow_missing_data
+        _export, store, kind, selection, target, columns, filename, progress, cancelled, allow_missing_data
     )
     return consistently(store, job)
 
 
-def _export(store, kind, selection, path: Path, force, columns, filename, progress, cancelled, allow_missing):
+def _export(store, kind, selection, target: Target, columns, filename, progress, cancelled, allow_missing):
     if kind == "file":
-        return _export_single_file(store, selection, filename, path, force)
+        return _export_single_file(store, selection, filename, target)
     if kind == "metadata-csv":
         cols = columns if isinstance(columns, list) else _columns(selection, columns)
         ids = _selected(selection)
-        with files.AtomicOutput(path, force) as fh:
+        with target.open() as fh:
             n = write_metadata_csv(fh, selection.level, ids, cols)
-        return ExportResult(path, path.stat().st_size, *_counts_for_csv(selection.level, ids, n))
+        return ExportResult(target.label, target.bytes, *_counts_for_csv(selection.level, ids, n))
     if kind == "data" and selection.is_everything and is_sqlite(ComponentResult._meta.database):
         # Everything: one scan of the table in id order, no id lists to build.
         n_sr = StudyResult.select().count()
         if not n_sr:
             raise NothingSelected()
         missing = check_missing(kind, None, allow_missing)
-        with files.AtomicOutput(path, force) as fh:
+        with target.open() as fh:
             n_cr = write_data_text(fh, None, progress, cancelled)
-        return ExportResult(path, path.stat().st_size, n_sr, n_cr, missing_data=len(missing))
+        return ExportResult(target.label, target.bytes, n_sr, n_cr, missing_data=len(missing))
     row_ids = _selected(selection)
     cr_ids = row_ids if selection.level == "component" else component_ids_of(row_ids)
     missing = check_missing(kind, cr_ids, allow_missing)
     if kind == "data":
         # Plain text needs no grouping: stream the data straight out.
-        with files.AtomicOutput(path, force) as fh:
+        with target.open() as fh:
             write_data_text(fh, cr_ids, progress, cancelled)
         n_sr = len(row_ids) if selection.level == "study" else len(_owners(cr_ids))
-        return ExportResult(path, path.stat().st_size, n_sr, len(cr_ids), missing_data=len(missing))
+        return ExportResult(target.label, target.bytes, n_sr, len(cr_ids), missing_data=len(missing))
     plan = Plan(cr_ids)
     without = len(row_ids) - len(plan.sr_ids) if selection.level == "study" else 0
-    with files.AtomicOutput(path, force) as fh:
+    with target.open(seekable=kind in ZIP_KINDS) as fh:
         if kind == "metadata-json":
             for chunk in metadata_chunks(plan):
                 fh.write(chunk)
         else:
             _write_zip(store, fh, kind, plan, progress, cancelled)
     return ExportResult(
-        path,
-        path.stat().st_size,
+        target.label,
+        target.bytes,
         len(plan.sr_ids),
         len(cr_ids),
         sum(len(v) for v in plan.files.values()) if kind in ("archive", "files") else 0,
@@ -330,7 +334,7 @@ def _write_zip(store: Store, fh, kind: str, plan: Plan, progress, cancelled) -> 
 # -- a single file ---------------------------------------------------------------------------------
 
 
-def _export_single_file(store: Store, selection: Selection, filename: str | None, path: Path, force: bool):
+def _export_single_file(store: Store, selection: Selection, filename: str | None, target: Target):
     ids = selection.component_result_ids
     if not ids or len(ids) != 1 or not filename:
         raise StoreError("a single file needs one --component-result-ids ID and --file NAME")
@@ -345,8 +349,8 @@ def _export_single_file(store: Store, selection: Selection, filename: str | None
             inp = stack.enter_context(open(src, "rb"))  # first: once open, it is read whole
         except FileNotFoundError:
             raise ResultFileVanished(src) from None
-        shutil.copyfileobj(inp, stack.enter_context(files.AtomicOutput(path, force)), 1 << 20)
-    return ExportResult(path, path.stat().st_size, 1, 1, 1)
+        shutil.copyfileobj(inp, stack.enter_context(target.open()), 1 << 20)
+    return ExportResult(target.label, target.bytes, 1, 1, 1)
 
 
 # -- (b) metadata CSV ----------------------------------------------------------------------------

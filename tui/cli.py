@@ -59,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("kind", choices=KINDS, help="data (plain text), archive, data-zip, files, metadata-json, metadata-csv, file")
     _add_selection(p)
-    p.add_argument("-o", "--output", metavar="PATH", help="output file (default: JATOS's file name in this folder)")
+    p.add_argument(
+        "-o", "--output", metavar="PATH", help="output file, - for standard output (default: JATOS's file name in this folder)"
+    )
     p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.add_argument(
         "--allow-missing-data",
@@ -166,6 +168,8 @@ def cmd_export(args) -> int:
     if args.kind == "file" and not args.output:
         args.output = args.file
     out = args.output or default_filename(args.kind)
+    # To standard output only the export's bytes go: the summary goes to stderr with the notes.
+    to_stdout = out == "-"
     with open_store(args.db) as store:
         bar = ProgressBar(f"exporting {args.kind}", not args.quiet, min_total=2000)
         try:
@@ -173,7 +177,7 @@ def cmd_export(args) -> int:
                 store,
                 args.kind,
                 sel,
-                out,
+                sys.stdout.buffer if to_stdout else out,
                 force=args.force,
                 columns=args.columns,
                 filename=args.file,
@@ -188,7 +192,7 @@ def cmd_export(args) -> int:
             "JATOS never exports those, and neither does this file",
             file=sys.stderr,
         )
-    print(result.line())
+    print(result.line(), file=sys.stderr if to_stdout else sys.stdout)
     return 0
 
 
