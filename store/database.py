@@ -169,6 +169,14 @@ def open_store(target: str | os.PathLike | None = None, *, recover: bool = True)
     return store
 
 
+# The rows whose data is known from metadata only (store/export_check.py): normally none
+# or few, so an export finds them without reading the table.
+MISSING_DATA_INDEX = (
+    "CREATE INDEX IF NOT EXISTS component_result_missing_data ON component_result (study_result_id) "
+    "WHERE data IS NULL AND data_size > 0"
+)
+
+
 def _schema_is_current(store: Store) -> bool:
     """Read-only: a store that has everything needs no write transaction to open, so a
     reader never waits for a writer (WAL lets it read while another process imports)."""
@@ -181,6 +189,9 @@ def _schema_is_current(store: Store) -> bool:
         if "search_text" not in {c.name for c in store.db.get_columns(model._meta.table_name)}:
             return False
     if store.is_sqlite:
+        cursor = store.db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'component_result_missing_data'")
+        if cursor.fetchone() is None:
+            return False
         store.has_index = sqlite.has_search_index(store.db)
         # Without the index: either this SQLite lacks FTS5 (nothing to do), or it was
         # never made (a write makes it).
@@ -201,6 +212,7 @@ def _create_schema(store: Store) -> None:
                 store.db.create_tables(ALL_MODELS, safe=True)
                 _migrate(store)
                 if store.is_sqlite:
+                    store.db.execute_sql(MISSING_DATA_INDEX)
                     store.has_index = sqlite.install_search_index(store.db)
             return
         except DatabaseLocked:

@@ -16,7 +16,7 @@ import peewee
 
 from . import journal, trash
 from .database import Store
-from .errors import StoreError
+from .errors import NothingSelected
 from .idlists import chunks, id_in
 from .models import ComponentResult, ResultFile, StudyResult, Tombstone
 from .selection import Selection, component_ids_of
@@ -47,7 +47,7 @@ def delete_ids(store: Store, level: str, ids: list[int], *, purge: bool = False)
     """Delete these study results (level "study") or component results (level "component"):
     into the trash, or for good with `purge`. Either way a later import skips them."""
     if not ids:
-        raise StoreError("No results selected")
+        raise NothingSelected()
     if level == "study":
         cr_ids = component_ids_of(ids)
     else:

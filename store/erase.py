@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from . import journal, search, trash
 from .database import Store
 from .delete import bury, remove_rows
-from .errors import StoreError
+from .errors import NothingSelected
 from .models import TrashEntry
 from .selection import Selection, component_ids_of
 
@@ -117,7 +117,7 @@ def matches(f: search.Filter, rows: dict) -> bool:
 
 def erase(store: Store, erase_plan: ErasePlan, progress=None) -> EraseResult:
     if erase_plan.empty:
-        raise StoreError("No results selected")
+        raise NothingSelected()
     level, ids = erase_plan.level, erase_plan.live
     cr_ids = component_ids_of(ids) if level == "study" else sorted(ids)
     paths = [f"study-result_{i}" for i in ids] if level == "study" else _component_paths(cr_ids)

@@ -15,3 +15,19 @@ class DatabaseLocked(StoreError):
 
 class Cancelled(StoreError):
     """Work stopped on request before anything was changed."""
+
+
+class NothingSelected(StoreError):
+    """An export or delete of an empty selection: JATOS's own words for it."""
+
+    def __init__(self) -> None:
+        super().__init__("No results selected")
+
+
+class MissingData(StoreError):
+    """An export would leave out result data the store knows exists on the server: its
+    metadata gave a size, but the data itself was never imported."""
+
+    def __init__(self, message: str, component_results: int) -> None:
+        super().__init__(message)
+        self.component_results = component_results

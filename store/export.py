@@ -1,49 +1,59 @@
 """Every export format, byte-faithful to JATOS 3.10 (jatos.md §3).
 
-Each export resolves its selection as JATOS does (§3.0) and writes through
-`files.AtomicOutput`: a temporary file beside the target, renamed into place, readable
-by its owner only, never replacing an existing file without `force`.
+Each export resolves its selection as JATOS does (§3.0) inside one read transaction
+(export_snapshot), refuses an empty selection and, unless allowed, data the store knows of
+but does not hold (export_check), and writes to a file through `files.AtomicOutput` (a
+temporary file beside the target, renamed into place, readable by its owner only, never
+replacing an existing file without `force`) or to a stream (export_output).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as _dt
+import functools
 import io
 import json
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import BinaryIO
 
 import peewee
 
 from . import files
 from .columns import Column, pick_columns
 from .database import Store
-from .errors import Cancelled, StoreError
+from .errors import Cancelled, NothingSelected, StoreError
+from .export_check import check_missing
+from .export_metadata import Plan, metadata_chunks
+from .export_output import Target
+from .export_snapshot import ResultFileVanished, consistently
 from .idlists import chunks, id_in
-from .jatos_values import duration_pretty, human_size
+from .jatos_values import human_size
 from .models import ComponentResult, ResultFile, StudyResult
-from .rows import component_rows, files_of, study_rows
+from .rows import component_rows, study_rows
 from .selection import Selection, component_ids_of
-from .sqlite import is_sqlite, mapped
+from .sqlite import is_sqlite
 from .zip_writer import ZipWriter
 
-API_VERSION = "1.1.0"
 KINDS = ("data", "archive", "data-zip", "files", "metadata-json", "metadata-csv", "file")
+ZIP_KINDS = ("archive", "data-zip", "files")
 Progress = Callable[[int, int], None]
 
 
 @dataclass
 class ExportResult:
-    path: Path
+    path: Path | str  # a stream's name (standard output: "<stdout>")
     bytes: int
     study_results: int
     component_results: int
     files: int = 0
     without_components: int = 0  # selected study results JATOS never exports (issue #327)
+    missing_data: int = 0  # component results whose data is not in the store, left out
 
     def line(self) -> str:
         text = (
@@ -52,12 +62,14 @@ class ExportResult:
         )
         if self.files:
             text += f", {self.files} files"
+        if self.missing_data:
+            text += f"; left out the data of {self.missing_data} component results, which is not in the store"
         return text
 
 
 def default_filename(kind: str, now: _dt.datetime | None = None) -> str:
     """JATOS's download names; the GUI stamps them in UTC (§3.0)."""
-    ts = (now or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y%m%d%H%M%S")
+    ts = (now or _dt.datetime.now(_dt.UTC)).strftime("%Y%m%d%H%M%S")
     return {
         "data": f"jatos_results_data_{ts}.txt",
         "archive": f"jatos_results_{ts}.zip",
@@ -72,54 +84,79 @@ def export(
     store: Store,
     kind: str,
     selection: Selection,
-    path: str | Path,
+    path: str | Path | BinaryIO,
     *,
     force: bool = False,
     columns: str | list[Column] | None = None,
     filename: str | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    allow_missing_data: bool = False,
 ) -> ExportResult:
+    """Write the selected results as `kind` to a file, or to a binary stream (`path` with a
+    write method). Raises NothingSelected for an empty selection and, without
+    `allow_missing_data`, MissingData when data known from metadata is not in the store."""
     if kind not in KINDS:
         raise StoreError(f"unknown export kind {kind!r}; kinds are: {', '.join(KINDS)}")
-    path = Path(path)
+    target = Target(path, force, store.files_root)
+    job = functools.partial(
+        _export, store, kind, selection, target, columns, filename, progress, cancelled, allow_missing_data
+    )
+    return consistently(store, job)
+
+
+def _export(store, kind, selection, target: Target, columns, filename, progress, cancelled, allow_missing):
     if kind == "file":
-        return _export_single_file(store, selection, filename, path, force)
+        return _export_single_file(store, selection, filename, target)
     if kind == "metadata-csv":
         cols = columns if isinstance(columns, list) else _columns(selection, columns)
-        ids = selection.row_ids()
-        with files.AtomicOutput(path, force) as fh:
+        ids = _selected(selection)
+        with target.open() as fh:
             n = write_metadata_csv(fh, selection.level, ids, cols)
-        return ExportResult(path, path.stat().st_size, *_counts_for_csv(selection.level, ids, n))
+        return ExportResult(target.label, target.bytes, *_counts_for_csv(selection.level, ids, n))
     if kind == "data" and selection.is_everything and is_sqlite(ComponentResult._meta.database):
         # Everything: one scan of the table in id order, no id lists to build.
-        with files.AtomicOutput(path, force) as fh:
+        n_sr = StudyResult.select().count()
+        if not n_sr:
+            raise NothingSelected()
+        missing = check_missing(kind, None, allow_missing)
+        with target.open() as fh:
             n_cr = write_data_text(fh, None, progress, cancelled)
-        return ExportResult(path, path.stat().st_size, StudyResult.select().count(), n_cr)
-    row_ids = selection.row_ids()
+        return ExportResult(target.label, target.bytes, n_sr, n_cr, missing_data=len(missing))
+    row_ids = _selected(selection)
     cr_ids = row_ids if selection.level == "component" else component_ids_of(row_ids)
+    missing = check_missing(kind, cr_ids, allow_missing)
     if kind == "data":
         # Plain text needs no grouping: stream the data straight out.
-        with files.AtomicOutput(path, force) as fh:
+        with target.open() as fh:
             write_data_text(fh, cr_ids, progress, cancelled)
         n_sr = len(row_ids) if selection.level == "study" else len(_owners(cr_ids))
-        return ExportResult(path, path.stat().st_size, n_sr, len(cr_ids))
-    plan = _Plan(cr_ids)
+        return ExportResult(target.label, target.bytes, n_sr, len(cr_ids), missing_data=len(missing))
+    plan = Plan(cr_ids)
     without = len(row_ids) - len(plan.sr_ids) if selection.level == "study" else 0
-    with files.AtomicOutput(path, force) as fh:
+    with target.open(seekable=kind in ZIP_KINDS) as fh:
         if kind == "metadata-json":
-            for chunk in _metadata_chunks(plan):
+            for chunk in metadata_chunks(plan):
                 fh.write(chunk)
         else:
             _write_zip(store, fh, kind, plan, progress, cancelled)
     return ExportResult(
-        path,
-        path.stat().st_size,
+        target.label,
+        target.bytes,
         len(plan.sr_ids),
         len(cr_ids),
         sum(len(v) for v in plan.files.values()) if kind in ("archive", "files") else 0,
         without,
+        len(missing),
     )
+
+
+def _selected(selection: Selection) -> list[int]:
+    """The selection's rows; none is an error, as in JATOS."""
+    ids = selection.row_ids()
+    if not ids:
+        raise NothingSelected()
+    return ids
 
 
 def _owners(cr_ids: list[int]) -> set[int]:
@@ -150,12 +187,15 @@ def _check(cancelled) -> None:
 # -- (a) plain text ----------------------------------------------------------------------------
 
 
-def iter_data(cr_ids: list[int], chunk_size: int = 2000) -> Iterator[tuple[int, bytes | None]]:
+DATA_CHUNK = 2000  # component results whose data one query of iter_data fetches
+
+
+def iter_data(cr_ids: list[int], chunk_size: int | None = None) -> Iterator[tuple[int, bytes | None]]:
     """(component result id, data as UTF-8 bytes) in the order given, a chunk at a time."""
     db = ComponentResult._meta.database
     sqlite_db = is_sqlite(db)
     table = ComponentResult._meta.table_name
-    for chunk in peewee.chunked(cr_ids, chunk_size):
+    for chunk in peewee.chunked(cr_ids, chunk_size or DATA_CHUNK):
         if sqlite_db:
             # The stored UTF-8 bytes as they are: no decoding and encoding again in Python.
             cursor = db.execute_sql(
@@ -175,8 +215,7 @@ def write_data_text(fh, cr_ids: list[int] | None, progress=None, cancelled=None,
     cr_ids None: every component result (SQLite). Returns how many component results."""
     db = ComponentResult._meta.database
     if is_sqlite(db):
-        with mapped(db):
-            return _write_data_text_sqlite(fh, cr_ids, progress, cancelled, sep)
+        return _write_data_text_sqlite(fh, cr_ids, progress, cancelled, sep)
     total = len(cr_ids)
     buf: list[bytes] = []
     for n, (_, data) in enumerate(iter_data(cr_ids), 1):
@@ -253,118 +292,10 @@ def _one(db, sql: str, params: tuple) -> tuple:
         cursor.close()
 
 
-# -- grouping as JATOS does it ----------------------------------------------------------------
-
-
-class _Plan:
-    """Selected component results grouped per study (first appearance), study result, id."""
-
-    def __init__(self, cr_ids: list[int]):
-        self.crs = {r.id: r for r in component_rows(cr_ids)}
-        by_sr: dict[int, list[int]] = {}
-        for cid in cr_ids:
-            r = self.crs.get(cid)
-            if r is not None:
-                by_sr.setdefault(r.study_result_id, []).append(cid)
-        self.srs = {r.id: r for r in study_rows(sorted(by_sr))}
-        by_study: dict[int, set[int]] = {}
-        for cid in cr_ids:
-            r = self.crs.get(cid)
-            if r is not None:
-                by_study.setdefault(self.srs[r.study_result_id].study_id, set()).add(r.study_result_id)
-        self.by_study = {st: sorted(srs) for st, srs in by_study.items()}
-        self.by_sr = by_sr
-        self.sr_ids = sorted(by_sr)
-        self.files = files_of(cr_ids)
-
-    def ordered(self) -> Iterator[tuple[int, int]]:
-        """(study result id, component result id) in archive order."""
-        for st, srs in self.by_study.items():
-            for sr in srs:
-                for cr in self.by_sr[sr]:
-                    yield sr, cr
-
-
-# -- (c) metadata JSON -------------------------------------------------------------------------
-
-
-def _dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
-def _component_meta(plan: _Plan, cid: int) -> dict:
-    r = plan.crs[cid]
-    data = {"size": r.data_size, "sizeHumanReadable": human_size(r.data_size)}
-    if r.data_size == 0:
-        data["filename"] = "data.txt"  # JATOS's inverted condition, reproduced (§3.3)
-    return {
-        "id": r.id,
-        "componentId": r.component_id,
-        "componentUuid": r.component_uuid,
-        "startDate": r.start_date,
-        "endDate": r.end_date,
-        "duration": duration_pretty(r.start_date, r.end_date),
-        "componentState": r.state,
-        "path": f"/study_result_{r.study_result_id}/comp-result_{r.id}",
-        "data": data,
-        "files": [
-            {"filename": name, "size": size, "sizeHumanReadable": human_size(size)}
-            for name, size in plan.files.get(cid, ())
-        ],
-        "isQuotaReached": r.quota_reached,
-    }
-
-
-def _study_result_meta(plan: _Plan, sid: int) -> dict:
-    r = plan.srs[sid]
-    out: dict = {"id": r.id, "uuid": r.uuid, "studyCode": r.study_code}
-    if r.worker_comment:
-        out["comment"] = r.worker_comment
-    out.update(
-        startDate=r.start_date,
-        endDate=r.end_date,
-        duration=duration_pretty(r.start_date, r.end_date),
-        lastSeenDate=r.last_seen_date,
-        studyState=r.state,
-    )
-    if r.message:
-        out["message"] = r.message
-    if r.url_query_parameters:
-        params = json.loads(r.url_query_parameters)
-        if params:
-            out["urlQueryParameters"] = params
-    out.update(
-        workerId=r.worker_id,
-        workerType=r.worker_type,
-        batchId=r.batch_id,
-        batchUuid=r.batch_uuid,
-        batchTitle=r.batch_title,
-        groupId=r.group_id,
-    )
-    if r.confirmation_code:
-        out["confirmationCode"] = r.confirmation_code
-    out["isQuotaReached"] = r.quota_reached
-    out["componentResults"] = [_component_meta(plan, c) for c in plan.by_sr[sid]]
-    return out
-
-
-def _metadata_chunks(plan: _Plan) -> Iterator[bytes]:
-    """The compact one-line metadata JSON of the API (apiVersion 1.1.0), streamed."""
-    yield b'{"apiVersion":"' + API_VERSION.encode() + b'","data":['
-    for si, (st, srs) in enumerate(plan.by_study.items()):
-        first = plan.srs[srs[0]]
-        head = _dumps({"studyId": st, "studyUuid": first.study_uuid, "studyTitle": first.study_title})
-        yield (b"," if si else b"") + head[:-1].encode("utf-8") + b',"studyResults":['
-        for ri, sid in enumerate(srs):
-            yield (b"," if ri else b"") + _dumps(_study_result_meta(plan, sid)).encode("utf-8")
-        yield b"]}"
-    yield b"]}"
-
-
 # -- (d), (e) zips -------------------------------------------------------------------------------
 
 
-def _write_zip(store: Store, fh, kind: str, plan: _Plan, progress, cancelled) -> None:
+def _write_zip(store: Store, fh, kind: str, plan: Plan, progress, cancelled) -> None:
     when = time.localtime()[:6]
     order = list(plan.ordered())
     total = len(order)
@@ -380,7 +311,8 @@ def _write_zip(store: Store, fh, kind: str, plan: _Plan, progress, cancelled) ->
                         with open(src, "rb") as inp:
                             zf.add_stream(f"{base}/files/{name}", iter(lambda: inp.read(1 << 20), b""), size)
                     except FileNotFoundError:
-                        raise StoreError(f"result file missing from the files root: {src}") from None
+                        # Deleted since this export's snapshot: start again (export_snapshot).
+                        raise ResultFileVanished(src) from None
             if data_iter is not None:
                 _, data = next(data_iter)
                 if data is not None:
@@ -390,7 +322,7 @@ def _write_zip(store: Store, fh, kind: str, plan: _Plan, progress, cancelled) ->
                 if progress:
                     progress(n, total)
         if kind == "archive":
-            zf.add_stream("metadata.json", _metadata_chunks(plan), 0)
+            zf.add_stream("metadata.json", metadata_chunks(plan, data_here_only=True), 0)
     except BaseException:
         zf.abort()
         raise
@@ -402,7 +334,7 @@ def _write_zip(store: Store, fh, kind: str, plan: _Plan, progress, cancelled) ->
 # -- a single file ---------------------------------------------------------------------------------
 
 
-def _export_single_file(store: Store, selection: Selection, filename: str | None, path: Path, force: bool):
+def _export_single_file(store: Store, selection: Selection, filename: str | None, target: Target):
     ids = selection.component_result_ids
     if not ids or len(ids) != 1 or not filename:
         raise StoreError("a single file needs one --component-result-ids ID and --file NAME")
@@ -412,9 +344,13 @@ def _export_single_file(store: Store, selection: Selection, filename: str | None
     if not ResultFile.select().where((ResultFile.component_result == cr.id) & (ResultFile.filename == filename)).exists():
         raise StoreError(f"component result {cr.id} has no file named {filename!r}")
     src = files.result_file(store.files_root, cr.study_result_id, cr.id, filename)
-    with files.AtomicOutput(path, force) as fh, open(src, "rb") as inp:
-        shutil.copyfileobj(inp, fh, 1 << 20)
-    return ExportResult(path, path.stat().st_size, 1, 1, 1)
+    with contextlib.ExitStack() as stack:
+        try:
+            inp = stack.enter_context(open(src, "rb"))  # first: once open, it is read whole
+        except FileNotFoundError:
+            raise ResultFileVanished(src) from None
+        shutil.copyfileobj(inp, stack.enter_context(target.open()), 1 << 20)
+    return ExportResult(target.label, target.bytes, 1, 1, 1)
 
 
 # -- (b) metadata CSV ----------------------------------------------------------------------------

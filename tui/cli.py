@@ -69,8 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("kind", choices=KINDS, help="data (plain text), archive, data-zip, files, metadata-json, metadata-csv, file")
     _add_selection(p)
-    p.add_argument("-o", "--output", metavar="PATH", help="output file (default: JATOS's file name in this folder)")
+    p.add_argument(
+        "-o", "--output", metavar="PATH", help="output file, - for standard output (default: JATOS's file name in this folder)"
+    )
     p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.add_argument(
+        "--allow-missing-data",
+        action="store_true",
+        help="export even if some result data is known only from metadata: it is left out, and the summary says so",
+    )
     p.add_argument("--columns", metavar="LIST", help='metadata-csv columns by title, comma-separated, or "all"')
     p.add_argument("--file", metavar="NAME", help="with kind 'file': the file's name")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -179,11 +186,21 @@ def cmd_export(args) -> int:
     if args.kind == "file" and not args.output:
         args.output = args.file
     out = args.output or default_filename(args.kind)
+    # To standard output only the export's bytes go: the summary goes to stderr with the notes.
+    to_stdout = out == "-"
     with open_store(args.db) as store:
         bar = ProgressBar(f"exporting {args.kind}", not args.quiet, min_total=2000)
         try:
             result = export(
-                store, args.kind, sel, out, force=args.force, columns=args.columns, filename=args.file, progress=bar
+                store,
+                args.kind,
+                sel,
+                sys.stdout.buffer if to_stdout else out,
+                force=args.force,
+                columns=args.columns,
+                filename=args.file,
+                progress=bar,
+                allow_missing_data=args.allow_missing_data,
             )
         finally:
             bar.finish()
@@ -193,13 +210,14 @@ def cmd_export(args) -> int:
             "JATOS never exports those, and neither does this file",
             file=sys.stderr,
         )
-    print(result.line())
+    print(result.line(), file=sys.stderr if to_stdout else sys.stdout)
     return 0
 
 
 def cmd_delete(args) -> int:
     from store import StoreError, open_store
     from store.delete import delete_ids, describe
+    from store.errors import NothingSelected
 
     sel = _selection(args)
     if args.remote and not args.url:
@@ -207,8 +225,7 @@ def cmd_delete(args) -> int:
     with open_store(args.db) as store:
         ids = sel.row_ids()
         if not ids:
-            print("nothing to delete: the selection is empty")
-            return 0
+            raise NothingSelected()
         client = None
         api_version = None
         where = ""

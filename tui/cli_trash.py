@@ -96,6 +96,7 @@ def _confirm(args, question: str, prompt: str) -> None:
 def cmd_erase(args) -> int:
     from store import StoreError, open_store
     from store.erase import erase, plan
+    from store.errors import NothingSelected
     from tui.cli import ProgressBar, _selection
 
     sel = _selection(args)
@@ -104,7 +105,7 @@ def cmd_erase(args) -> int:
     with open_store(args.db) as store:
         what = plan(sel)
         if what.empty:
-            raise StoreError("No results selected")
+            raise NothingSelected()
         if args.remote:
             server = _delete_on_server(args, sel.level, what.live)
         else:
