@@ -2,7 +2,7 @@
 
 It answers as JATOS 3.8, 3.9 or 3.10 does (jatos.md §4) and checks every request it
 sees, and every 3.10 response it sends, against JATOS's own OpenAPI description
-(../shared/spec/jatos-api.yaml) with openapi-core, so it cannot drift from the contract.
+(tests/fixtures/jatos-api.yaml) with openapi-core, so it cannot drift from the contract.
 Faults can be switched on: HTML answers, status codes, slow answers, cut-off archives,
 a locked study.
 """
@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import jatos_fixtures as fx
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "jatos-api.yaml"
+SPEC = Path(__file__).resolve().parent / "fixtures" / "jatos-api.yaml"  # vendored: see fixtures/NOTICE.md
 API_VERSIONS = {"3.8": "1.0.0", "3.9": "1.0.1", "3.10": "1.1.0"}
 TOKEN = "jap_0123456789abcdefghijklmnopqrstu123456"
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import json
 import stat
 
@@ -182,6 +184,8 @@ def _archives(folder, realdata_dir):
     if realdata_dir.is_dir():
         for name in REAL[:4]:
             yield realdata_dir / name
+    elif os.environ.get("CI") == "true":
+        pytest.fail("shared/realdata is not beside the repository, and CI must run every test")
 
 
 @pytest.mark.parametrize("tables_first", [False, True])
