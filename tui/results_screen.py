@@ -26,6 +26,7 @@ from store.view import Computed, Line, Page, ResultsView, ordered_ids, position
 from . import clipboard, settings
 from .dialogs import ColumnsScreen, ConfirmScreen, DeleteScreen, ExportRequest, ExportScreen, HelpScreen
 from .display import cell_text, time_zone_name
+from .filter_bar import FilterBar
 from .results_table import ResultsTable
 
 
@@ -71,16 +72,15 @@ class ResultsScreen(Screen):
         self.applied_at = 0.0
         self.settled_generation = -1
         self._shown_title = self._shown_status = self._shown_error = None
+        self._invalid = ""  # why the filter as set cannot be applied
+        self._failed = ""  # why the newest request failed in the store
         self.filter_edits = 0  # filter changes handled so far (benchmarks wait on it)
         self._cancel = threading.Event()
         self._token = None
 
     def compose(self) -> ComposeResult:
         yield Label(self.page.title(), id="page-title")
-        with Horizontal(id="filter-bar"):
-            yield Input(placeholder="Filter (/): words, \"phrases\", !exclude", id="filter")
-            yield Button("RegEx", id="regex", classes="toggle")
-            yield Button("Aa", id="case", classes="toggle")
+        yield FilterBar(id="filter-bar")
         yield Static("", id="filter-error", classes="error")
         with Horizontal(id="toolbar"):
             yield Label("Select:", classes="toolbar-label")
@@ -100,8 +100,7 @@ class ResultsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.watch(self.query_one("#filter", Input), "value", self.filter_typed, init=False)
-        self._set_error("")
+        self._show_error()
         self.table.focus()
         self._token = self.app.store.change_token()
         self.recompute()
@@ -110,6 +109,10 @@ class ResultsScreen(Screen):
     @property
     def table(self) -> ResultsTable:
         return self.query_one(ResultsTable)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one(FilterBar)
 
     # -- computing in a worker: the newest request wins ------------------------------------------
 
@@ -151,7 +154,8 @@ class ResultsScreen(Screen):
 
     def _compute_failed(self, generation: int, message: str) -> None:
         if generation == self._generation:
-            self._set_error(message)
+            self._failed = message
+            self._show_error()
 
     def _computed(self, generation: int, computed: Computed, keep_at: int | None) -> None:
         if generation != self._generation:
@@ -161,13 +165,15 @@ class ResultsScreen(Screen):
         self.applied_at = time.perf_counter()
         if not computed.looking:
             self.settled_generation = generation  # the first screenful is final
-        self._set_error("")
+        self._invalid = self._failed = ""
+        self._show_error()
         self.table.refresh_layout()
         if keep_at is not None:
             self.table.move_to(self.view.line_of_index(keep_at))
         self.update_status()
 
-    def _set_error(self, message: str) -> None:
+    def _show_error(self) -> None:
+        message = self._invalid or self._failed
         if message == self._shown_error:
             return
         self._shown_error = message
@@ -187,8 +193,6 @@ class ResultsScreen(Screen):
         if text != self._shown_status:
             self._shown_status = text
             self.query_one("#status", Static).update(text, layout=False)
-        self.query_one("#regex", Button).set_class(self.view.filter.regex or self._pending_filter().regex, "-on")
-        self.query_one("#case", Button).set_class(self._pending_filter().case_sensitive, "-on")
 
     def poll_changes(self) -> None:
         """Another process (an import) changed the database: show it, keep cursor and selection."""
@@ -201,52 +205,38 @@ class ResultsScreen(Screen):
 
     # -- the filter ---------------------------------------------------------------------------------
 
-    def _pending_filter(self) -> Filter:
-        regex = self.query_one("#regex", Button).has_class("-on")
-        case = self.query_one("#case", Button).has_class("-on")
-        return Filter(self.query_one("#filter", Input).value, regex, case)
-
-    def _filter_changed(self) -> None:
+    @on(FilterBar.Changed)
+    def filter_changed(self, event: FilterBar.Changed) -> None:
         self.filter_edits += 1
-        f = self._pending_filter()
-        try:
-            f.validate()
-        except StoreError as exc:
-            # An invalid regex: say so beside the filter and leave the table as it was.
-            self._set_error(str(exc))
-            return
-        self._set_error("")
-        self.recompute(filter_=f)
+        self._invalid = ""
+        self._show_error()
+        self.recompute(filter_=event.filter)
 
-    def filter_typed(self, _value: str) -> None:
-        # Watched rather than waiting for Input.Changed to bubble up: a keystroke reaches
-        # the worker some milliseconds sooner.
-        self._filter_changed()
+    @on(FilterBar.Invalid)
+    def filter_invalid(self, event: FilterBar.Invalid) -> None:
+        # Say so beside the filter and leave the table as it was.
+        self.filter_edits += 1
+        self._invalid = event.error
+        self._show_error()
 
     @on(Input.Submitted, "#filter")
     def filter_done(self) -> None:
         self.table.focus()
 
     def action_focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        self.query_one("#filter").focus()
 
     def action_toggle_regex(self) -> None:
-        self.query_one("#regex", Button).toggle_class("-on")
-        self._filter_changed()
-        self.update_status()
+        self.filter_bar.toggle_regex()
 
     def action_toggle_case(self) -> None:
-        self.query_one("#case", Button).toggle_class("-on")
-        self._filter_changed()
-        self.update_status()
+        self.filter_bar.toggle_case()
 
     # -- buttons --------------------------------------------------------------------------------------
 
     @on(Button.Pressed)
     def button(self, event: Button.Pressed) -> None:
         actions = {
-            "regex": self.action_toggle_regex,
-            "case": self.action_toggle_case,
             "sel-all": self.action_select_all,
             "sel-visible": self.action_select_visible,
             "sel-filtered": self.action_select_filtered,
@@ -263,7 +253,7 @@ class ResultsScreen(Screen):
     def action_back(self) -> None:
         if not self.query_one("#progress-bar").has_class("hidden"):
             self._cancel.set()  # escape while an export runs cancels it; nothing is written
-        elif self.query_one("#filter", Input).has_focus:
+        elif self.query_one("#filter").has_focus:
             self.table.focus()
         else:
             self.app.pop_screen()
