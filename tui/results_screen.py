@@ -8,7 +8,7 @@ import time
 
 import peewee
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -165,7 +165,7 @@ class ResultsScreen(Screen):
         self.applied_at = time.perf_counter()
         if not computed.looking:
             self.settled_generation = generation  # the first screenful is final
-        self._invalid = self._failed = ""
+        self._failed = ""
         self._show_error()
         self.table.refresh_layout()
         if keep_at is not None:
@@ -173,6 +173,8 @@ class ResultsScreen(Screen):
         self.update_status()
 
     def _show_error(self) -> None:
+        # A filter that cannot be applied says so until the user changes it: the rows of the
+        # last valid filter, still arriving, do not clear it.
         message = self._invalid or self._failed
         if message == self._shown_error:
             return
@@ -216,8 +218,16 @@ class ResultsScreen(Screen):
     def filter_invalid(self, event: FilterBar.Invalid) -> None:
         # Say so beside the filter and leave the table as it was.
         self.filter_edits += 1
-        self._invalid = event.error
+        self._invalid = f"{event.error}; showing the last valid filter"
         self._show_error()
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste outside the filter (the table has the keys) goes into the filter, the
+        page's only text field, as it would be typed there."""
+        event.stop()
+        field = self.filter_bar.input
+        self.set_focus(field)
+        field.post_message(events.Paste(event.text))
 
     @on(Input.Submitted, "#filter")
     def filter_done(self) -> None:
