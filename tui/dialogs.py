@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,22 +10,26 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from store.columns import Column
 
 
-class PickScreen(ModalScreen[int | None]):
-    """Choose one item (a component, batch or group of a study)."""
+class PickScreen(ModalScreen[None]):
+    """Choose one item (a component, batch or group of a study): its page takes this one's place."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", priority=True, id="pick.cancel"),
+        Binding("enter", "choose", "Open", priority=True, id="pick.open"),
+    ]
 
-    def __init__(self, title: str, items: list[tuple[int, str]]) -> None:
+    def __init__(self, title: str, items: list[tuple[int, str]], page: Callable[[int], Screen]) -> None:
         super().__init__()
         self.title_text = title
         self.items = items
+        self.page = page
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -35,9 +40,21 @@ class PickScreen(ModalScreen[int | None]):
                 yield Label("Nothing to choose from.")
                 yield Button("Close", id="close")
 
+    async def action_choose(self) -> None:
+        if not self.items:
+            self.dismiss(None)
+            return
+        option_list = self.query_one("#pick", OptionList)
+        if option_list.highlighted is not None:
+            await self._open(option_list.get_option_at_index(option_list.highlighted).id)
+
     @on(OptionList.OptionSelected)
-    def chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(int(event.option.id))
+    async def chosen(self, event: OptionList.OptionSelected) -> None:
+        await self._open(event.option.id)  # a click
+
+    async def _open(self, option_id: str | None) -> None:
+        # Replaced, and the page mounted, before the next key is routed: it is the page's.
+        await self.app.switch_screen(self.page(int(option_id)))
 
     @on(Button.Pressed, "#close")
     def close(self) -> None:
@@ -45,7 +62,7 @@ class PickScreen(ModalScreen[int | None]):
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel", priority=True, id="dialog.cancel")]
 
     def __init__(self, question: str, yes: str = "Yes", variant: str = "primary") -> None:
         super().__init__()
@@ -66,7 +83,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 class PromptScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", priority=True, id="dialog.cancel")]
 
     def __init__(self, question: str, value: str = "") -> None:
         super().__init__()
@@ -94,7 +111,7 @@ class PromptScreen(ModalScreen[str | None]):
 class ColumnsScreen(ModalScreen[None]):
     """Every column with a checkbox; changes apply at once (the caller is told each time)."""
 
-    BINDINGS = [Binding("escape,c", "dismiss(None)", "Close")]
+    BINDINGS = [Binding("escape,c", "dismiss(None)", "Close", priority=True, id="columns.close")]
 
     def __init__(self, columns: tuple[Column, ...], visible: list[str], on_change) -> None:
         super().__init__()
@@ -138,7 +155,7 @@ class ExportRequest:
 
 
 class ExportScreen(ModalScreen[ExportRequest | None]):
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", priority=True, id="dialog.cancel")]
 
     def __init__(self, selected: int, total: int, level: str, default_name) -> None:
         super().__init__()
@@ -197,7 +214,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
 class DeleteScreen(ModalScreen[bool]):
     """States exactly what goes; deleting everything asks for the number to be typed."""
 
-    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel", priority=True, id="dialog.cancel")]
 
     def __init__(self, statement: str, count: int, everything: bool) -> None:
         super().__init__()
@@ -232,7 +249,7 @@ class DeleteScreen(ModalScreen[bool]):
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss(None)", "Close")]
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss(None)", "Close", priority=True, id="help.close")]
 
     def __init__(self, bindings: list[tuple[str, str]]) -> None:
         super().__init__()

@@ -21,8 +21,9 @@ from store.search import Filter
 PLACEHOLDER = 'Filter (/): words, "phrases", !exclude'
 
 
-class ToggleButton(Button, can_focus=False):
-    """A button that shows an attribute of its bar; a click never takes the keys from the filter."""
+class ClickButton(Button, can_focus=False):
+    """A button for the mouse: a click never takes the keys from the table or the filter
+    (every button of a results page has a key)."""
 
 
 class FilterBar(Horizontal):
@@ -56,8 +57,8 @@ class FilterBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=PLACEHOLDER, id="filter")
-        yield ToggleButton("RegEx", id="regex", classes="toggle")
-        yield ToggleButton("Aa", id="case", classes="toggle")
+        yield ClickButton("RegEx", id="regex", classes="toggle")
+        yield ClickButton("Aa", id="case", classes="toggle")
 
     def on_mount(self) -> None:
         # Watched rather than waiting for Input.Changed to bubble up: a keystroke reaches

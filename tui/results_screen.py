@@ -5,15 +5,15 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from typing import ClassVar
 
 import peewee
-
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Footer, Label, ProgressBar, Static
 
 from store import Selection, StoreError
 from store.columns import Column
@@ -24,38 +24,53 @@ from store.search import Filter
 from store.view import Computed, Line, Page, ResultsView, ordered_ids, position
 
 from . import clipboard, settings
-from .dialogs import ColumnsScreen, ConfirmScreen, DeleteScreen, ExportRequest, ExportScreen, HelpScreen
+from .dialogs import (
+    ColumnsScreen,
+    ConfirmScreen,
+    DeleteScreen,
+    ExportRequest,
+    ExportScreen,
+    HelpScreen,
+)
 from .display import cell_text, time_zone_name
-from .filter_bar import FilterBar
+from .filter_bar import ClickButton, FilterBar
 from .results_table import ResultsTable
 
 
-
-
 class ResultsScreen(Screen):
+    # Every key of the page is a priority binding: the app acts on it when the key arrives,
+    # before it routes the next one. A plain binding acts only once the key has travelled to
+    # the focused widget and back, by when the keys typed after it have already been routed:
+    # "/word" typed at once sent "word" to the table ("w" opened a worker's page, "e" the
+    # export dialog). Actions that move the keys elsewhere do it before they return: focus
+    # with set_focus, a new screen awaited until it is mounted. Keys the filter types
+    # (printable ones) are left to it by Textual; check_action leaves it delete, and gives
+    # enter there its own meaning.
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("slash", "focus_filter", "Filter"),
-        Binding("ctrl+r", "toggle_regex", "RegEx"),
-        Binding("ctrl+t", "toggle_case", "Aa"),
-        Binding("space", "toggle_row", "Select", show=False),
-        Binding("enter", "open", "Open"),
-        Binding("a", "select_all", "All", show=False),
-        Binding("v", "select_visible", "Visible", show=False),
-        Binding("f", "select_filtered", "Filtered", show=False),
-        Binding("n", "deselect", "Deselect", show=False),
-        Binding("s", "sort", "Sort"),
-        Binding("c", "columns", "Columns"),
-        Binding("e", "export", "Export"),
-        Binding("x,delete", "delete", "Delete"),
-        Binding("X", "delete_all", "Delete all", show=False),
-        Binding("w", "worker", "Worker", show=False),
-        Binding("y", "copy_cell", "Copy cell", show=False),
-        Binding("Y", "copy_row", "Copy row", show=False),
-        Binding("ctrl+y", "copy_data", "Copy data", show=False),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "app.quit", "Quit", show=False),
+        Binding("escape", "back", "Back", priority=True, id="results.back"),
+        Binding("slash", "focus_filter", "Filter", priority=True, id="results.filter"),
+        Binding("ctrl+r", "toggle_regex", "RegEx", priority=True, id="results.regex"),
+        Binding("ctrl+t", "toggle_case", "Aa", priority=True, id="results.case"),
+        Binding("space", "toggle_row", "Select", show=False, priority=True, id="results.select"),
+        Binding("enter", "open", "Open", priority=True, id="results.open"),
+        Binding("enter", "end_filter", "Done", show=False, priority=True, id="results.end-filter"),
+        Binding("a", "select_all", "All", show=False, priority=True, id="results.select-all"),
+        Binding("v", "select_visible", "Visible", show=False, priority=True, id="results.select-visible"),
+        Binding("f", "select_filtered", "Filtered", show=False, priority=True, id="results.select-filtered"),
+        Binding("n", "deselect", "Deselect", show=False, priority=True, id="results.deselect"),
+        Binding("s", "sort", "Sort", priority=True, id="results.sort"),
+        Binding("c", "columns", "Columns", priority=True, id="results.columns"),
+        Binding("e", "export", "Export", priority=True, id="results.export"),
+        Binding("x,delete", "delete", "Delete", priority=True, id="results.delete"),
+        Binding("X", "delete_all", "Delete all", show=False, priority=True, id="results.delete-all"),
+        Binding("w", "worker", "Worker", show=False, priority=True, id="results.worker"),
+        Binding("y", "copy_cell", "Copy cell", show=False, priority=True, id="results.copy-cell"),
+        Binding("Y", "copy_row", "Copy row", show=False, priority=True, id="results.copy-row"),
+        Binding("ctrl+y", "copy_data", "Copy data", show=False, priority=True, id="results.copy-data"),
+        Binding("question_mark", "help", "Help", priority=True, id="results.help"),
+        Binding("q", "app.quit", "Quit", show=False, priority=True, id="results.quit"),
     ]
+    AUTO_FOCUS = "#results"
 
     def __init__(self, page: Page) -> None:
         super().__init__()
@@ -84,14 +99,14 @@ class ResultsScreen(Screen):
         yield Static("", id="filter-error", classes="error")
         with Horizontal(id="toolbar"):
             yield Label("Select:", classes="toolbar-label")
-            yield Button("All", id="sel-all", classes="tool")
-            yield Button("Visible", id="sel-visible", classes="tool")
-            yield Button("Filtered", id="sel-filtered", classes="tool")
-            yield Button("Deselect", id="sel-none", classes="tool")
+            yield ClickButton("All", id="sel-all", classes="tool")
+            yield ClickButton("Visible", id="sel-visible", classes="tool")
+            yield ClickButton("Filtered", id="sel-filtered", classes="tool")
+            yield ClickButton("Deselect", id="sel-none", classes="tool")
             yield Label(" ", classes="toolbar-gap")
-            yield Button("Columns", id="columns", classes="tool")
-            yield Button("Export", id="export", classes="tool")
-            yield Button("Delete", id="delete", classes="tool -danger")
+            yield ClickButton("Columns", id="columns", classes="tool")
+            yield ClickButton("Export", id="export", classes="tool")
+            yield ClickButton("Delete", id="delete", classes="tool -danger")
         yield ResultsTable(self.view, id="results")
         with Horizontal(id="progress-bar", classes="hidden"):
             yield Label("", id="progress-label")
@@ -101,7 +116,7 @@ class ResultsScreen(Screen):
 
     def on_mount(self) -> None:
         self._show_error()
-        self.table.focus()
+        self.set_focus(self.table)  # now, not later: the next key is the table's
         self._token = self.app.store.change_token()
         self.recompute()
         self.set_interval(2.0, self.poll_changes)
@@ -229,12 +244,8 @@ class ResultsScreen(Screen):
         self.set_focus(field)
         field.post_message(events.Paste(event.text))
 
-    @on(Input.Submitted, "#filter")
-    def filter_done(self) -> None:
-        self.table.focus()
-
     def action_focus_filter(self) -> None:
-        self.query_one("#filter").focus()
+        self.set_focus(self.filter_bar.input)
 
     def action_toggle_regex(self) -> None:
         self.filter_bar.toggle_regex()
@@ -244,31 +255,44 @@ class ResultsScreen(Screen):
 
     # -- buttons --------------------------------------------------------------------------------------
 
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {
+        "sel-all": "select_all",
+        "sel-visible": "select_visible",
+        "sel-filtered": "select_filtered",
+        "sel-none": "deselect",
+        "columns": "columns",
+        "export": "export",
+        "delete": "delete_selected",
+    }
+
     @on(Button.Pressed)
-    def button(self, event: Button.Pressed) -> None:
-        actions = {
-            "sel-all": self.action_select_all,
-            "sel-visible": self.action_select_visible,
-            "sel-filtered": self.action_select_filtered,
-            "sel-none": self.action_deselect,
-            "columns": self.action_columns,
-            "export": self.action_export,
-            "delete": self.action_delete,
-        }
-        if event.button.id in actions:
-            actions[event.button.id]()
+    async def button(self, event: Button.Pressed) -> None:
+        action = self.BUTTON_ACTIONS.get(event.button.id or "")
+        if action:
+            await self.run_action(action)
 
     # -- navigation -----------------------------------------------------------------------------------
 
     def action_back(self) -> None:
         if not self.query_one("#progress-bar").has_class("hidden"):
             self._cancel.set()  # escape while an export runs cancels it; nothing is written
-        elif self.query_one("#filter").has_focus:
-            self.table.focus()
+        elif self.focused is self.filter_bar.input:
+            self.set_focus(self.table)
         else:
             self.app.pop_screen()
 
-    def action_open(self) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        in_filter = self.focused is not None and self.focused.id == "filter"
+        if action in ("open", "delete"):
+            return not in_filter  # in the filter, enter ends it and delete deletes a character
+        if action == "end_filter":
+            return in_filter
+        return True
+
+    def action_end_filter(self) -> None:
+        self.set_focus(self.table)  # now: the keys typed after enter are the table's
+
+    async def action_open(self) -> None:
         line = self.table.current_line()
         if line is None:
             return
@@ -276,22 +300,22 @@ class ResultsScreen(Screen):
             self.view.toggle_expanded(line.row_id)
             self.table.refresh_layout()
         elif line.kind in ("child", "preview") and line.child is not None:
-            self._open_data(line.child.id)
+            await self._open_data(line.child.id)
         elif line.kind == "row":
-            self._open_data(line.row_id)
+            await self._open_data(line.row_id)
 
-    def _open_data(self, component_result_id: int) -> None:
+    async def _open_data(self, component_result_id: int) -> None:
         from .data_viewer import DataViewer
 
-        self.app.push_screen(DataViewer(component_result_id))
+        await self.app.push_screen(DataViewer(component_result_id))
 
-    def action_worker(self) -> None:
+    async def action_worker(self) -> None:
         line = self.table.current_line()
         if line is None:
             return
         row = self.view.row(line.index)
         if row is not None:
-            self.app.push_screen(ResultsScreen(Page("worker", row.worker_id)))
+            await self.app.push_screen(ResultsScreen(Page("worker", row.worker_id)))
 
     @on(ResultsTable.CellClicked)
     def cell_clicked(self, event: ResultsTable.CellClicked) -> None:
@@ -362,8 +386,8 @@ class ResultsScreen(Screen):
 
     # -- columns ----------------------------------------------------------------------------------------
 
-    def action_columns(self) -> None:
-        self.app.push_screen(
+    async def action_columns(self) -> None:
+        await self.app.push_screen(
             ColumnsScreen(self.view.all_columns, [c.key for c in self.view.columns], self._set_columns)
         )
 
@@ -423,9 +447,9 @@ class ResultsScreen(Screen):
             return Selection(component_result_ids=ids)
         return Selection(study_result_ids=ids)
 
-    def action_export(self) -> None:
+    async def action_export(self) -> None:
         screen = ExportScreen(len(self.view.selected), self.view.total if self.view.total is not None else "all", self.view.level, default_filename)
-        self.app.push_screen(screen, self._export_chosen)
+        await self.app.push_screen(screen, self._export_chosen)
 
     def _export_chosen(self, request: ExportRequest | None) -> None:
         if request is None:
@@ -472,22 +496,25 @@ class ResultsScreen(Screen):
 
     # -- delete ---------------------------------------------------------------------------------------------
 
-    def action_delete(self) -> None:
+    async def action_delete(self) -> None:
+        await self.action_delete_selected()
+
+    async def action_delete_selected(self) -> None:
         ids = self.view.selected_in_order()
         if not ids:
             self.app.notify("No results selected: select some (space, a, v, f), or delete all with X.", severity="warning")
             return
-        self._confirm_delete(ids, everything=False)
+        await self._confirm_delete(ids, everything=False)
 
-    def action_delete_all(self) -> None:
+    async def action_delete_all(self) -> None:
         """Every result of this page, whatever the filter shows."""
         ids = sorted(ordered_ids(self.page.selection(), None, True))
         if ids:
-            self._confirm_delete(ids, everything=True)
+            await self._confirm_delete(ids, everything=True)
 
-    def _confirm_delete(self, ids: list[int], everything: bool) -> None:
+    async def _confirm_delete(self, ids: list[int], everything: bool) -> None:
         statement = f"Delete {describe(self.view.level, ids)}: result data, files and metadata."
-        self.app.push_screen(
+        await self.app.push_screen(
             DeleteScreen(statement, len(ids), everything),
             lambda yes: self._run_delete(ids) if yes else None,
         )
@@ -534,9 +561,9 @@ class ResultsScreen(Screen):
 
     # -- help ---------------------------------------------------------------------------------------------------
 
-    def action_help(self) -> None:
+    async def action_help(self) -> None:
         rows = []
         for b in list(ResultsTable.BINDINGS) + list(self.BINDINGS):
             rows.append((b.key.replace("question_mark", "?").replace("slash", "/"), b.description))
-        self.app.push_screen(HelpScreen(rows))
+        await self.app.push_screen(HelpScreen(rows))
 
