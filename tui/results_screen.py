@@ -15,29 +15,20 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Label, ProgressBar, Static
 
-from store import Selection, StoreError
+from store import StoreError
 from store.columns import Column
-from store.delete import delete_ids, describe
-from store.export import default_filename, export
-from store.jatos_values import human_size
 from store.search import Filter
-from store.view import Computed, Line, Page, ResultsView, ordered_ids, position
+from store.view import Computed, Line, Page, ResultsView, position
 
 from . import clipboard, settings
-from .dialogs import (
-    ColumnsScreen,
-    ConfirmScreen,
-    DeleteScreen,
-    ExportRequest,
-    ExportScreen,
-    HelpScreen,
-)
+from .dialogs import ColumnsScreen, HelpScreen
 from .display import cell_text, time_zone_name
 from .filter_bar import ClickButton, FilterBar
+from .result_actions import ResultActions
 from .results_table import ResultsTable
 
 
-class ResultsScreen(Screen):
+class ResultsScreen(ResultActions, Screen):
     # Every key of the page is a priority binding: the app acts on it when the key arrives,
     # before it routes the next one. A plain binding acts only once the key has travelled to
     # the focused widget and back, by when the keys typed after it have already been routed:
@@ -219,6 +210,7 @@ class ResultsScreen(Screen):
         self._token = token
         self.view.reload_rows()
         self.recompute()
+        self.prune_selection()
 
     # -- the filter ---------------------------------------------------------------------------------
 
@@ -434,130 +426,6 @@ class ResultsScreen(Screen):
             ids = component_ids_of([line.row_id])
         text = b"".join(d + b"\n" for _, d in iter_data(ids) if d is not None).decode("utf-8")
         clipboard.copy(self.app, text, "the result data")
-
-    # -- export ---------------------------------------------------------------------------------------------
-
-    def _selected_selection(self, for_csv: bool = False) -> Selection:
-        ids = self.view.selected_in_order()
-        if for_csv:
-            # JATOS's CSV takes the selected rows that also match the filter (§3.2).
-            shown = set(self.view.ids)
-            ids = [i for i in ids if i in shown]
-        if self.view.level == "component":
-            return Selection(component_result_ids=ids)
-        return Selection(study_result_ids=ids)
-
-    async def action_export(self) -> None:
-        screen = ExportScreen(len(self.view.selected), self.view.total if self.view.total is not None else "all", self.view.level, default_filename)
-        await self.app.push_screen(screen, self._export_chosen)
-
-    def _export_chosen(self, request: ExportRequest | None) -> None:
-        if request is None:
-            return
-        if request.path.exists():
-            self.app.push_screen(
-                ConfirmScreen(f"{request.path} exists. Replace it?", "Replace", "warning"),
-                lambda yes: self._run_export(request, force=True) if yes else None,
-            )
-        else:
-            self._run_export(request, force=False)
-
-    def _run_export(self, request: ExportRequest, force: bool) -> None:
-        if request.scope == "selected":
-            selection = self._selected_selection(for_csv=request.kind == "metadata-csv")
-        else:
-            selection = self.page.selection()
-        self._cancel.clear()
-        self._show_progress(f"Exporting to {request.path.name} (escape cancels)")
-        self._export_worker(request, selection, force)
-
-    @work(thread=True, exclusive=True, group="export")
-    def _export_worker(self, request: ExportRequest, selection: Selection, force: bool) -> None:
-        try:
-            result = export(
-                self.app.store,
-                request.kind,
-                selection,
-                request.path,
-                force=force,
-                columns=list(self.view.columns),
-                progress=lambda d, t: self.app.call_from_thread(self._progress, d, t),
-                cancelled=self._cancel.is_set,
-            )
-        except (StoreError, OSError) as exc:
-            self.app.call_from_thread(self._work_failed, str(exc))
-            return
-        note = ""
-        if result.without_components:
-            note = f" ({result.without_components} study results without component results are never exported, as in JATOS)"
-        self.app.call_from_thread(
-            self._work_done, f"Exported {result.path} ({human_size(result.bytes)}){note}."
-        )
-
-    # -- delete ---------------------------------------------------------------------------------------------
-
-    async def action_delete(self) -> None:
-        await self.action_delete_selected()
-
-    async def action_delete_selected(self) -> None:
-        ids = self.view.selected_in_order()
-        if not ids:
-            self.app.notify("No results selected: select some (space, a, v, f), or delete all with X.", severity="warning")
-            return
-        await self._confirm_delete(ids, everything=False)
-
-    async def action_delete_all(self) -> None:
-        """Every result of this page, whatever the filter shows."""
-        ids = sorted(ordered_ids(self.page.selection(), None, True))
-        if ids:
-            await self._confirm_delete(ids, everything=True)
-
-    async def _confirm_delete(self, ids: list[int], everything: bool) -> None:
-        statement = f"Delete {describe(self.view.level, ids)}: result data, files and metadata."
-        await self.app.push_screen(
-            DeleteScreen(statement, len(ids), everything),
-            lambda yes: self._run_delete(ids) if yes else None,
-        )
-
-    def _run_delete(self, ids: list[int]) -> None:
-        self._show_progress(f"Deleting {len(ids)} results")
-        self._delete_worker(ids)
-
-    @work(thread=True, exclusive=True, group="delete")
-    def _delete_worker(self, ids: list[int]) -> None:
-        try:
-            result = delete_ids(self.app.store, self.view.level, ids)
-        except (StoreError, OSError) as exc:
-            self.app.call_from_thread(self._work_failed, str(exc))
-            return
-        self.app.call_from_thread(self._deleted, ids, result.line())
-
-    def _deleted(self, ids: list[int], line: str) -> None:
-        self.view.selected.difference_update(ids)
-        self._work_done(line[0].upper() + line[1:] + ".")
-        self.view.reload_rows()
-        self.recompute()
-
-    # -- progress -------------------------------------------------------------------------------------------
-
-    def _show_progress(self, label: str) -> None:
-        self.query_one("#progress-label", Label).update(label)
-        self.query_one("#progress", ProgressBar).update(total=None, progress=0)
-        self.query_one("#progress-bar").remove_class("hidden")
-
-    def _progress(self, done: int, total: int) -> None:
-        self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
-
-    def _hide_progress(self) -> None:
-        self.query_one("#progress-bar").add_class("hidden")
-
-    def _work_done(self, message: str) -> None:
-        self._hide_progress()
-        self.app.notify(message, timeout=8)
-
-    def _work_failed(self, message: str) -> None:
-        self._hide_progress()
-        self.app.notify(message, severity="error", timeout=10)
 
     # -- help ---------------------------------------------------------------------------------------------------
 
