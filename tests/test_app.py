@@ -200,6 +200,7 @@ async def test_export_dialog_writes_the_file(scenario, tmp_path, monkeypatch):
         await settle(pilot)
         await pilot.press("e")
         assert isinstance(app.screen, ExportScreen)
+        await settle(pilot)  # the dialog counts in a worker
         app.screen.query_one("#kind-data").value = True
         app.screen.query_one("#path").value = "out.txt"
         await pilot.click("#go")
@@ -215,6 +216,7 @@ async def test_export_selected_metadata_csv_uses_visible_columns(scenario, tmp_p
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("j", "space", "e")
+        await settle(pilot)  # the dialog counts in a worker
         app.screen.query_one("#kind-metadata-csv").value = True
         app.screen.query_one("#path").value = "m.csv"
         await pilot.click("#go")
@@ -231,6 +233,7 @@ async def test_export_never_overwrites_without_asking(scenario, tmp_path, monkey
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("e")
+        await settle(pilot)  # the dialog counts in a worker
         app.screen.query_one("#kind-data").value = True
         app.screen.query_one("#path").value = "keep.txt"
         await pilot.click("#go")
@@ -247,6 +250,7 @@ async def test_delete_selected_states_exactly_what_goes(scenario):
         await settle(pilot)
         await pilot.press("j", "space", "x")
         assert isinstance(app.screen, DeleteScreen)
+        await settle(pilot)  # the dialog counts in a worker
         assert str(app.screen.query_one("#delete-statement").render()) == (
             "Delete 1 study results of 'Stroop Task': result data, files and metadata."
         )
@@ -264,6 +268,7 @@ async def test_delete_all_needs_the_number_typed(scenario):
         await settle(pilot)
         await pilot.press("X")
         assert isinstance(app.screen, DeleteScreen)
+        await settle(pilot)  # the dialog counts in a worker
         await pilot.click("#yes")
         assert isinstance(app.screen, DeleteScreen)  # not typed yet
         assert "Type 2" in str(app.screen.query_one("#delete-error").render())

@@ -22,7 +22,7 @@ def app_factory(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(
-        "tui.results_screen.default_filename", lambda kind, now=None: fx_name(kind)
+        "tui.result_actions.default_filename", lambda kind, now=None: fx_name(kind)
     )
     store = open_store("results.sqlite3")  # a relative path, so the screen shows the same text every run
     import_paths(store, [fx.results_archive(tmp_path), fx.study_archive(tmp_path)])
@@ -66,12 +66,23 @@ def test_columns_menu(snap_compare, app_factory):
     assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, press=["c"])
 
 
+def _pressed_then_settled(*keys):
+    async def run_before(pilot):
+        await _settled(pilot)
+        await pilot.press(*keys)
+        await _settled(pilot)  # the dialog counts in a worker
+
+    return run_before
+
+
 def test_export_dialog(snap_compare, app_factory):
-    assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, press=["space", "e"])
+    run_before = _pressed_then_settled("space", "e")
+    assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, run_before=run_before)
 
 
 def test_delete_confirmation(snap_compare, app_factory):
-    assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, press=["space", "j", "space", "x"])
+    run_before = _pressed_then_settled("space", "j", "space", "x")
+    assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, run_before=run_before)
 
 
 def test_data_viewer(snap_compare, app_factory):

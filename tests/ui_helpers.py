@@ -27,3 +27,17 @@ def table_lines(app) -> list[str]:
 
 def status(app) -> str:
     return str(app.screen.query_one("#status").render())
+
+
+CHARACTERS = {"slash": "/", "space": " ", "enter": "\r", "escape": "\x1b", "tab": "\t", "question_mark": "?"}
+
+
+async def type_at_once(pilot, *keys: str) -> None:
+    """Keys as a terminal hands them over when they come faster than the app takes them: all
+    in the app's queue before it handles the first (pilot.press waits for the app after each
+    key, so it never shows a race). Then wait until the app has caught up."""
+    from textual import events
+
+    for key in keys:
+        pilot.app.post_message(events.Key(key, CHARACTERS.get(key, key if len(key) == 1 else None)))
+    await settle(pilot)

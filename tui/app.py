@@ -17,17 +17,19 @@ from .results_screen import ResultsScreen
 class ResultsApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "jatos-results"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit")]
 
     def __init__(self, store: Store, page: Page | None = None) -> None:
         super().__init__()
         self.store = store
         self.start_page = page
 
-    def on_mount(self) -> None:
-        self.push_screen(HomeScreen())
+    async def on_mount(self) -> None:
+        # Each screen mounted, its table focused, before the first key is routed: keys typed
+        # while the app starts are the page's.
+        await self.push_screen(HomeScreen())
         if self.start_page is not None:
-            self.push_screen(ResultsScreen(self.start_page))
+            await self.push_screen(ResultsScreen(self.start_page))
         self.call_after_refresh(_settle_garbage_collector)
 
 

@@ -30,12 +30,14 @@ def pretty(text: str) -> tuple[str, bool]:
 
 
 class DataViewer(Screen):
+    # Priority bindings, acted on when each key arrives (see ResultsScreen): escape shows
+    # the results page again before the next key is routed, so that key is the page's.
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("q", "app.quit", "Quit", show=False),
-        Binding("y", "copy", "Copy data"),
-        Binding("s", "save_file", "Save file"),
-        Binding("tab", "focus_next", "Files/data", show=False),
+        Binding("escape", "back", "Back", priority=True, id="data.back"),
+        Binding("q", "app.quit", "Quit", show=False, priority=True, id="data.quit"),
+        Binding("y", "copy", "Copy data", priority=True, id="data.copy"),
+        Binding("s", "save_file", "Save file", priority=True, id="data.save"),
+        Binding("tab", "focus_next", "Files/data", show=False, priority=True, id="data.next"),
     ]
 
     def __init__(self, component_result_id: int) -> None:
@@ -67,7 +69,7 @@ class DataViewer(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#data", TextArea).focus()
+        self.set_focus(self.query_one("#data", TextArea))
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -78,20 +80,20 @@ class DataViewer(Screen):
             return
         clipboard.copy(self.app, self.data, f"the data of component result {self.cr_id}")
 
-    def action_save_file(self) -> None:
+    async def action_save_file(self) -> None:
         if not self.files:
             self.app.notify("This component result has no files.", severity="warning")
             return
         lst = self.query_one("#files", OptionList)
         index = lst.highlighted if lst.highlighted is not None else 0
         name = self.files[index][0]
-        self.app.push_screen(
+        await self.app.push_screen(
             PromptScreen(f"Save {name} to:", str(Path.cwd() / name)), lambda path: self._save(name, path)
         )
 
     @on(OptionList.OptionSelected, "#files")
-    def file_chosen(self) -> None:
-        self.action_save_file()
+    async def file_chosen(self) -> None:
+        await self.action_save_file()
 
     def _save(self, name: str, path: str | None, force: bool = False) -> None:
         if not path:

@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from store.columns import Column
 
+from .display import id_list
 
-class PickScreen(ModalScreen[int | None]):
-    """Choose one item (a component, batch or group of a study)."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+class PickScreen(ModalScreen[None]):
+    """Choose one item (a component, batch or group of a study): its page takes this one's place."""
 
-    def __init__(self, title: str, items: list[tuple[int, str]]) -> None:
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", priority=True, id="pick.cancel"),
+        Binding("enter", "choose", "Open", priority=True, id="pick.open"),
+    ]
+
+    def __init__(self, title: str, items: list[tuple[int, str]], page: Callable[[int], Screen]) -> None:
         super().__init__()
         self.title_text = title
         self.items = items
+        self.page = page
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -35,9 +42,21 @@ class PickScreen(ModalScreen[int | None]):
                 yield Label("Nothing to choose from.")
                 yield Button("Close", id="close")
 
+    async def action_choose(self) -> None:
+        if not self.items:
+            self.dismiss(None)
+            return
+        option_list = self.query_one("#pick", OptionList)
+        if option_list.highlighted is not None:
+            await self._open(option_list.get_option_at_index(option_list.highlighted).id)
+
     @on(OptionList.OptionSelected)
-    def chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(int(event.option.id))
+    async def chosen(self, event: OptionList.OptionSelected) -> None:
+        await self._open(event.option.id)  # a click
+
+    async def _open(self, option_id: str | None) -> None:
+        # Replaced, and the page mounted, before the next key is routed: it is the page's.
+        await self.app.switch_screen(self.page(int(option_id)))
 
     @on(Button.Pressed, "#close")
     def close(self) -> None:
@@ -45,7 +64,7 @@ class PickScreen(ModalScreen[int | None]):
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel", priority=True, id="dialog.cancel")]
 
     def __init__(self, question: str, yes: str = "Yes", variant: str = "primary") -> None:
         super().__init__()
@@ -66,7 +85,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 class PromptScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", priority=True, id="dialog.cancel")]
 
     def __init__(self, question: str, value: str = "") -> None:
         super().__init__()
@@ -94,7 +113,7 @@ class PromptScreen(ModalScreen[str | None]):
 class ColumnsScreen(ModalScreen[None]):
     """Every column with a checkbox; changes apply at once (the caller is told each time)."""
 
-    BINDINGS = [Binding("escape,c", "dismiss(None)", "Close")]
+    BINDINGS = [Binding("escape,c", "dismiss(None)", "Close", priority=True, id="columns.close")]
 
     def __init__(self, columns: tuple[Column, ...], visible: list[str], on_change) -> None:
         super().__init__()
@@ -135,34 +154,56 @@ class ExportRequest:
     kind: str
     scope: str  # "selected" or "all"
     path: Path
+    ids: list[int] = field(default_factory=list)  # the selected results that exist, for "selected"
 
 
 class ExportScreen(ModalScreen[ExportRequest | None]):
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    """Counts what it offers to export in a worker (`count` returns the selected results that
+    still exist and the number of the page's results): the counts shown are those acted on."""
 
-    def __init__(self, selected: int, total: int, level: str, default_name) -> None:
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", priority=True, id="dialog.cancel")]
+
+    def __init__(self, count: Callable[[], tuple[list[int], int]], level: str, default_name, selected_first: bool) -> None:
         super().__init__()
-        self.selected = selected
-        self.total = total
-        self.level = level
+        self.count = count
+        self.what = "study results" if level == "study" else "component results"
         self.default_name = default_name
+        self.selected_first = selected_first
+        self.selected: list[int] | None = None  # None: still counting
 
     def compose(self) -> ComposeResult:
-        what = "study results" if self.level == "study" else "component results"
         with VerticalScroll(classes="dialog", id="export-dialog"):
             yield Label("Export", classes="dialog-title")
             with RadioSet(id="kind"):
                 for i, (key, text) in enumerate(EXPORT_KINDS):
                     yield RadioButton(text, value=i == 0, id=f"kind-{key}")
             with RadioSet(id="scope"):
-                yield RadioButton(f"Selected ({self.selected} {what})", value=self.selected > 0, id="scope-selected")
-                yield RadioButton(f"All ({self.total} {what} of this page)", value=self.selected == 0, id="scope-all")
+                yield RadioButton("Selected (counting…)", value=self.selected_first, id="scope-selected")
+                yield RadioButton("All (counting…)", value=not self.selected_first, id="scope-all")
             yield Label("File (a relative name is in the folder you started from):")
             yield Input(self.default_name("archive"), id="path")
             yield Static("", id="export-error", classes="error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Export", variant="primary", id="go")
+                yield Button("Export", variant="primary", id="go", disabled=True)
                 yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self._count()
+
+    @work(thread=True, group="dialog")
+    def _count(self) -> None:
+        selected, total = self.count()
+        self.app.call_from_thread(self._counted, selected, total)
+
+    def _counted(self, selected: list[int], total: int) -> None:
+        if not self.is_attached:
+            return  # closed meanwhile
+        self.selected = selected
+        self.query_one("#scope-selected", RadioButton).label = f"Selected ({len(selected)} {self.what})"
+        self.query_one("#scope-all", RadioButton).label = f"All ({total} {self.what} of this page)"
+        if not selected:
+            self.query_one("#scope-all", RadioButton).value = True
+        self.query_one("#go", Button).disabled = False
 
     def _kind(self) -> str:
         pressed = self.query_one("#kind", RadioSet).pressed_button
@@ -178,61 +219,93 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#go")
     def go(self) -> None:
+        if self.selected is None:
+            return  # still counting
         scope_btn = self.query_one("#scope", RadioSet).pressed_button
         scope = "selected" if scope_btn and scope_btn.id == "scope-selected" else "all"
-        if scope == "selected" and self.selected == 0:
+        if scope == "selected" and not self.selected:
             self.query_one("#export-error", Static).update("No results selected.")
             return
         value = self.query_one("#path", Input).value.strip()
         if not value:
             self.query_one("#export-error", Static).update("Give a file name.")
             return
-        self.dismiss(ExportRequest(self._kind(), scope, Path(value).expanduser()))
+        self.dismiss(ExportRequest(self._kind(), scope, Path(value).expanduser(), self.selected if scope == "selected" else []))
 
     @on(Button.Pressed, "#cancel")
     def cancel(self) -> None:
         self.dismiss(None)
 
 
-class DeleteScreen(ModalScreen[bool]):
-    """States exactly what goes; deleting everything asks for the number to be typed."""
+class DeleteScreen(ModalScreen[list[int] | None]):
+    """States exactly what goes, with the first ids, as JATOS lists them; deleting everything
+    asks for the number to be typed. It opens with Cancel focused: enter alone never deletes.
+    `resolve` (run in a worker) returns the ids that exist, which are the ones deleted, and
+    the statement. Answers with those ids, or None."""
 
-    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", priority=True, id="dialog.cancel")]
+    AUTO_FOCUS = "#no"
 
-    def __init__(self, statement: str, count: int, everything: bool) -> None:
+    def __init__(self, resolve: Callable[[], tuple[list[int], str]], level: str, everything: bool) -> None:
         super().__init__()
-        self.statement = statement
-        self.count = count
+        self.resolve = resolve
+        self.level = level
         self.everything = everything
+        self.ids: list[int] | None = None  # None: still counting
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="delete-dialog"):
             yield Label("Delete results", classes="dialog-title")
-            yield Static(self.statement, classes="dialog-text", id="delete-statement")
+            yield Static("Counting the results…", classes="dialog-text", id="delete-statement")
+            yield Static("", classes="dialog-text", id="delete-ids")
             yield Static("There is no undo.", classes="warning")
             if self.everything:
-                yield Label(f"This is every result of the page. Type {self.count} to confirm:")
-                yield Input(id="typed", placeholder=str(self.count))
+                yield Label("This is every result of the page.", id="typed-label")
+                yield Input(id="typed")
             yield Static("", id="delete-error", classes="error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Delete", variant="error", id="yes")
+                yield Button("Delete", variant="error", id="yes", disabled=True)
                 yield Button("Cancel", id="no")
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#no", Button))
+        self._resolve()
+
+    @work(thread=True, group="dialog")
+    def _resolve(self) -> None:
+        ids, statement = self.resolve()
+        self.app.call_from_thread(self._resolved, ids, statement)
+
+    def _resolved(self, ids: list[int], statement: str) -> None:
+        if not self.is_attached:
+            return  # closed meanwhile
+        self.ids = ids
+        self.query_one("#delete-statement", Static).update(statement)
+        self.query_one("#delete-ids", Static).update(id_list(self.level, ids))
+        if self.everything:
+            self.query_one("#typed-label", Label).update(
+                f"This is every result of the page. Type {len(ids)} to confirm (tab to the field):"
+            )
+            self.query_one("#typed", Input).placeholder = str(len(ids))
+        self.query_one("#yes", Button).disabled = not ids
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#yes")
     def yes(self) -> None:
-        if self.everything and self.query_one("#typed", Input).value.strip() != str(self.count):
-            self.query_one("#delete-error", Static).update(f"Type {self.count} to delete everything.")
+        if not self.ids:
+            return  # still counting, or nothing left to delete
+        if self.everything and self.query_one("#typed", Input).value.strip() != str(len(self.ids)):
+            self.query_one("#delete-error", Static).update(f"Type {len(self.ids)} to delete everything.")
             return
-        self.dismiss(True)
+        self.dismiss(self.ids)
 
     @on(Button.Pressed, "#no")
     def no(self) -> None:
-        self.dismiss(False)
+        self.dismiss(None)
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss(None)", "Close")]
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss(None)", "Close", priority=True, id="help.close")]
 
     def __init__(self, bindings: list[tuple[str, str]]) -> None:
         super().__init__()

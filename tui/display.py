@@ -44,3 +44,15 @@ def cell_text(col: Column, row) -> str:
     if col.key in TIME_KEYS:
         return short_time(getattr(row, {"start": "start_date", "end": "end_date", "last_seen": "last_seen_date"}[col.key]))
     return col.render(row)
+
+
+def id_list(level: str, ids: list[int], shown: int = 10) -> str:
+    """"Study result ids 3, 4, 7, … (12 in all)": the first ids of some results (ascending),
+    as JATOS lists them when it asks before deleting."""
+    what = "Study result" if level == "study" else "Component result"
+    if not ids:
+        return ""
+    if len(ids) == 1:
+        return f"{what} id {ids[0]}"
+    head = ", ".join(str(i) for i in ids[:shown])
+    return f"{what} ids {head}" + (f", … ({len(ids)} in all)" if len(ids) > shown else "")

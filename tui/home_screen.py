@@ -18,17 +18,22 @@ from .results_screen import ResultsScreen
 
 
 class HomeScreen(Screen):
+    # Priority bindings, acted on when each key arrives (see ResultsScreen): the page a key
+    # opens is mounted, its table focused, before the next key is routed. The table's own
+    # moves are here too, so that "down, enter" opens the study below in that order.
     BINDINGS = [
-        Binding("enter", "open_study", "Results"),
-        Binding("c", "components", "Components"),
-        Binding("b", "batches", "Batches"),
-        Binding("r", "groups", "Groups"),
-        Binding("j", "down", "Down", show=False),
-        Binding("k", "up", "Up", show=False),
-        Binding("g", "top", "Top", show=False),
-        Binding("G", "bottom", "Bottom", show=False),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "app.quit", "Quit"),
+        Binding("enter", "open_study", "Results", priority=True, id="home.open"),
+        Binding("c", "components", "Components", priority=True, id="home.components"),
+        Binding("b", "batches", "Batches", priority=True, id="home.batches"),
+        Binding("r", "groups", "Groups", priority=True, id="home.groups"),
+        Binding("down,j", "down", "Down", show=False, priority=True, id="home.down"),
+        Binding("up,k", "up", "Up", show=False, priority=True, id="home.up"),
+        Binding("pagedown", "page_down", "Page down", show=False, priority=True, id="home.page-down"),
+        Binding("pageup", "page_up", "Page up", show=False, priority=True, id="home.page-up"),
+        Binding("home,g", "top", "Top", show=False, priority=True, id="home.top"),
+        Binding("end,G", "bottom", "Bottom", show=False, priority=True, id="home.bottom"),
+        Binding("question_mark", "help", "Help", priority=True, id="home.help"),
+        Binding("q", "app.quit", "Quit", priority=True, id="home.quit"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -46,7 +51,7 @@ class HomeScreen(Screen):
         self.reload()
         self._token = self.app.store.change_token()
         self.set_interval(2.0, self.poll_changes)
-        table.focus()
+        self.set_focus(table)
 
     def reload(self) -> None:
         self._load()
@@ -86,34 +91,32 @@ class HomeScreen(Screen):
         return int(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
 
     @on(DataTable.RowSelected)
-    def row_selected(self) -> None:
-        self.action_open_study()
+    async def row_selected(self) -> None:
+        await self.action_open_study()  # a click on the current row
 
-    def action_open_study(self) -> None:
+    async def action_open_study(self) -> None:
         sid = self._study_id()
         if sid is not None:
-            self.app.push_screen(ResultsScreen(Page("study", sid)))
+            await self.app.push_screen(ResultsScreen(Page("study", sid)))
 
-    def _pick(self, kind: str, title: str, items: list[tuple[int, str]]) -> None:
-        self.app.push_screen(
-            PickScreen(title, items), lambda chosen: self.app.push_screen(ResultsScreen(Page(kind, chosen))) if chosen is not None else None
-        )
+    async def _pick(self, kind: str, title: str, items: list[tuple[int, str]]) -> None:
+        await self.app.push_screen(PickScreen(title, items, lambda chosen: ResultsScreen(Page(kind, chosen))))
 
-    def action_components(self) -> None:
+    async def action_components(self) -> None:
         sid = self._study_id()
         if sid is None:
             return
         comps = Component.select().where(Component.study == sid).order_by(Component.position, Component.id)
-        self._pick("component", "Component results of", [(c.id, f"{c.display_title} ({c.id})") for c in comps])
+        await self._pick("component", "Component results of", [(c.id, f"{c.display_title} ({c.id})") for c in comps])
 
-    def action_batches(self) -> None:
+    async def action_batches(self) -> None:
         sid = self._study_id()
         if sid is None:
             return
         batches = Batch.select().where(Batch.study == sid).order_by(Batch.id)
-        self._pick("batch", "Batch results of", [(b.id, f"{b.title} ({b.id})") for b in batches])
+        await self._pick("batch", "Batch results of", [(b.id, f"{b.title} ({b.id})") for b in batches])
 
-    def action_groups(self) -> None:
+    async def action_groups(self) -> None:
         sid = self._study_id()
         if sid is None:
             return
@@ -124,13 +127,19 @@ class HomeScreen(Screen):
             .distinct()
             .order_by(GroupResult.id)
         )
-        self._pick("group", "Group results of", [(g.id, f"Group {g.id}") for g in groups])
+        await self._pick("group", "Group results of", [(g.id, f"Group {g.id}") for g in groups])
 
     def action_down(self) -> None:
         self.query_one(DataTable).action_cursor_down()
 
     def action_up(self) -> None:
         self.query_one(DataTable).action_cursor_up()
+
+    def action_page_down(self) -> None:
+        self.query_one(DataTable).action_page_down()
+
+    def action_page_up(self) -> None:
+        self.query_one(DataTable).action_page_up()
 
     def action_top(self) -> None:
         self.query_one(DataTable).move_cursor(row=0)
@@ -139,5 +148,5 @@ class HomeScreen(Screen):
         t = self.query_one(DataTable)
         t.move_cursor(row=t.row_count - 1)
 
-    def action_help(self) -> None:
-        self.app.push_screen(HelpScreen([(b.key.replace("question_mark", "?"), b.description) for b in self.BINDINGS]))
+    async def action_help(self) -> None:
+        await self.app.push_screen(HelpScreen([(b.key.replace("question_mark", "?"), b.description) for b in self.BINDINGS]))

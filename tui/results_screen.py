@@ -5,56 +5,63 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from typing import ClassVar
 
 import peewee
-
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Footer, Label, ProgressBar, Static
 
-from store import Selection, StoreError
+from store import StoreError
 from store.columns import Column
-from store.delete import delete_ids, describe
-from store.export import default_filename, export
-from store.jatos_values import human_size
 from store.search import Filter
-from store.view import Computed, Line, Page, ResultsView, ordered_ids, position
+from store.view import Computed, Line, Page, ResultsView, position
 
 from . import clipboard, settings
-from .dialogs import ColumnsScreen, ConfirmScreen, DeleteScreen, ExportRequest, ExportScreen, HelpScreen
+from .dialogs import ColumnsScreen, HelpScreen
 from .display import cell_text, time_zone_name
+from .filter_bar import ClickButton, FilterBar
+from .result_actions import ResultActions
 from .results_table import ResultsTable
 
 
-
-
-class ResultsScreen(Screen):
+class ResultsScreen(ResultActions, Screen):
+    # Every key of the page is a priority binding: the app acts on it when the key arrives,
+    # before it routes the next one. A plain binding acts only once the key has travelled to
+    # the focused widget and back, by when the keys typed after it have already been routed:
+    # "/word" typed at once sent "word" to the table ("w" opened a worker's page, "e" the
+    # export dialog). Actions that move the keys elsewhere do it before they return: focus
+    # with set_focus, a new screen awaited until it is mounted. Keys the filter types
+    # (printable ones) are left to it by Textual; check_action leaves it delete, and gives
+    # enter there its own meaning.
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("slash", "focus_filter", "Filter"),
-        Binding("ctrl+r", "toggle_regex", "RegEx"),
-        Binding("ctrl+t", "toggle_case", "Aa"),
-        Binding("space", "toggle_row", "Select", show=False),
-        Binding("enter", "open", "Open"),
-        Binding("a", "select_all", "All", show=False),
-        Binding("v", "select_visible", "Visible", show=False),
-        Binding("f", "select_filtered", "Filtered", show=False),
-        Binding("n", "deselect", "Deselect", show=False),
-        Binding("s", "sort", "Sort"),
-        Binding("c", "columns", "Columns"),
-        Binding("e", "export", "Export"),
-        Binding("x,delete", "delete", "Delete"),
-        Binding("X", "delete_all", "Delete all", show=False),
-        Binding("w", "worker", "Worker", show=False),
-        Binding("y", "copy_cell", "Copy cell", show=False),
-        Binding("Y", "copy_row", "Copy row", show=False),
-        Binding("ctrl+y", "copy_data", "Copy data", show=False),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "app.quit", "Quit", show=False),
+        Binding("escape", "back", "Back", priority=True, id="results.back"),
+        Binding("slash", "focus_filter", "Filter", priority=True, id="results.filter"),
+        Binding("ctrl+r", "toggle_regex", "RegEx", priority=True, id="results.regex"),
+        Binding("ctrl+t", "toggle_case", "Aa", priority=True, id="results.case"),
+        Binding("space", "toggle_row", "Select", show=False, priority=True, id="results.select"),
+        Binding("enter", "open", "Open", priority=True, id="results.open"),
+        Binding("enter", "end_filter", "Done", show=False, priority=True, id="results.end-filter"),
+        Binding("a", "select_all", "All", show=False, priority=True, id="results.select-all"),
+        Binding("v", "select_visible", "Visible", show=False, priority=True, id="results.select-visible"),
+        Binding("f", "select_filtered", "Filtered", show=False, priority=True, id="results.select-filtered"),
+        Binding("n", "deselect", "Deselect", show=False, priority=True, id="results.deselect"),
+        Binding("s", "sort", "Sort", priority=True, id="results.sort"),
+        Binding("c", "columns", "Columns", priority=True, id="results.columns"),
+        Binding("e", "export", "Export", priority=True, id="results.export"),
+        Binding("x,delete", "delete", "Delete", priority=True, id="results.delete"),
+        Binding("X", "delete_all", "Delete all", show=False, priority=True, id="results.delete-all"),
+        Binding("w", "worker", "Worker", show=False, priority=True, id="results.worker"),
+        Binding("y", "copy_cell", "Copy cell", show=False, priority=True, id="results.copy-cell"),
+        Binding("Y", "copy_row", "Copy row", show=False, priority=True, id="results.copy-row"),
+        Binding("ctrl+y", "copy_data", "Copy data", show=False, priority=True, id="results.copy-data"),
+        Binding("question_mark", "help", "Help", priority=True, id="results.help"),
+        Binding("q", "app.quit", "Quit", show=False, priority=True, id="results.quit"),
     ]
+    AUTO_FOCUS = "#results"
 
     def __init__(self, page: Page) -> None:
         super().__init__()
@@ -71,27 +78,26 @@ class ResultsScreen(Screen):
         self.applied_at = 0.0
         self.settled_generation = -1
         self._shown_title = self._shown_status = self._shown_error = None
+        self._invalid = ""  # why the filter as set cannot be applied
+        self._failed = ""  # why the newest request failed in the store
         self.filter_edits = 0  # filter changes handled so far (benchmarks wait on it)
         self._cancel = threading.Event()
         self._token = None
 
     def compose(self) -> ComposeResult:
         yield Label(self.page.title(), id="page-title")
-        with Horizontal(id="filter-bar"):
-            yield Input(placeholder="Filter (/): words, \"phrases\", !exclude", id="filter")
-            yield Button("RegEx", id="regex", classes="toggle")
-            yield Button("Aa", id="case", classes="toggle")
+        yield FilterBar(id="filter-bar")
         yield Static("", id="filter-error", classes="error")
         with Horizontal(id="toolbar"):
             yield Label("Select:", classes="toolbar-label")
-            yield Button("All", id="sel-all", classes="tool")
-            yield Button("Visible", id="sel-visible", classes="tool")
-            yield Button("Filtered", id="sel-filtered", classes="tool")
-            yield Button("Deselect", id="sel-none", classes="tool")
+            yield ClickButton("All", id="sel-all", classes="tool")
+            yield ClickButton("Visible", id="sel-visible", classes="tool")
+            yield ClickButton("Filtered", id="sel-filtered", classes="tool")
+            yield ClickButton("Deselect", id="sel-none", classes="tool")
             yield Label(" ", classes="toolbar-gap")
-            yield Button("Columns", id="columns", classes="tool")
-            yield Button("Export", id="export", classes="tool")
-            yield Button("Delete", id="delete", classes="tool -danger")
+            yield ClickButton("Columns", id="columns", classes="tool")
+            yield ClickButton("Export", id="export", classes="tool")
+            yield ClickButton("Delete", id="delete", classes="tool -danger")
         yield ResultsTable(self.view, id="results")
         with Horizontal(id="progress-bar", classes="hidden"):
             yield Label("", id="progress-label")
@@ -100,9 +106,8 @@ class ResultsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.watch(self.query_one("#filter", Input), "value", self.filter_typed, init=False)
-        self._set_error("")
-        self.table.focus()
+        self._show_error()
+        self.set_focus(self.table)  # now, not later: the next key is the table's
         self._token = self.app.store.change_token()
         self.recompute()
         self.set_interval(2.0, self.poll_changes)
@@ -110,6 +115,10 @@ class ResultsScreen(Screen):
     @property
     def table(self) -> ResultsTable:
         return self.query_one(ResultsTable)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one(FilterBar)
 
     # -- computing in a worker: the newest request wins ------------------------------------------
 
@@ -151,7 +160,8 @@ class ResultsScreen(Screen):
 
     def _compute_failed(self, generation: int, message: str) -> None:
         if generation == self._generation:
-            self._set_error(message)
+            self._failed = message
+            self._show_error()
 
     def _computed(self, generation: int, computed: Computed, keep_at: int | None) -> None:
         if generation != self._generation:
@@ -161,13 +171,17 @@ class ResultsScreen(Screen):
         self.applied_at = time.perf_counter()
         if not computed.looking:
             self.settled_generation = generation  # the first screenful is final
-        self._set_error("")
+        self._failed = ""
+        self._show_error()
         self.table.refresh_layout()
         if keep_at is not None:
             self.table.move_to(self.view.line_of_index(keep_at))
         self.update_status()
 
-    def _set_error(self, message: str) -> None:
+    def _show_error(self) -> None:
+        # A filter that cannot be applied says so until the user changes it: the rows of the
+        # last valid filter, still arriving, do not clear it.
+        message = self._invalid or self._failed
         if message == self._shown_error:
             return
         self._shown_error = message
@@ -187,8 +201,6 @@ class ResultsScreen(Screen):
         if text != self._shown_status:
             self._shown_status = text
             self.query_one("#status", Static).update(text, layout=False)
-        self.query_one("#regex", Button).set_class(self.view.filter.regex or self._pending_filter().regex, "-on")
-        self.query_one("#case", Button).set_class(self._pending_filter().case_sensitive, "-on")
 
     def poll_changes(self) -> None:
         """Another process (an import) changed the database: show it, keep cursor and selection."""
@@ -198,77 +210,81 @@ class ResultsScreen(Screen):
         self._token = token
         self.view.reload_rows()
         self.recompute()
+        self.prune_selection()
 
     # -- the filter ---------------------------------------------------------------------------------
 
-    def _pending_filter(self) -> Filter:
-        regex = self.query_one("#regex", Button).has_class("-on")
-        case = self.query_one("#case", Button).has_class("-on")
-        return Filter(self.query_one("#filter", Input).value, regex, case)
-
-    def _filter_changed(self) -> None:
+    @on(FilterBar.Changed)
+    def filter_changed(self, event: FilterBar.Changed) -> None:
         self.filter_edits += 1
-        f = self._pending_filter()
-        try:
-            f.validate()
-        except StoreError as exc:
-            # An invalid regex: say so beside the filter and leave the table as it was.
-            self._set_error(str(exc))
-            return
-        self._set_error("")
-        self.recompute(filter_=f)
+        self._invalid = ""
+        self._show_error()
+        self.recompute(filter_=event.filter)
 
-    def filter_typed(self, _value: str) -> None:
-        # Watched rather than waiting for Input.Changed to bubble up: a keystroke reaches
-        # the worker some milliseconds sooner.
-        self._filter_changed()
+    @on(FilterBar.Invalid)
+    def filter_invalid(self, event: FilterBar.Invalid) -> None:
+        # Say so beside the filter and leave the table as it was.
+        self.filter_edits += 1
+        self._invalid = f"{event.error}; showing the last valid filter"
+        self._show_error()
 
-    @on(Input.Submitted, "#filter")
-    def filter_done(self) -> None:
-        self.table.focus()
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste outside the filter (the table has the keys) goes into the filter, the
+        page's only text field, as it would be typed there."""
+        event.stop()
+        field = self.filter_bar.input
+        self.set_focus(field)
+        field.post_message(events.Paste(event.text))
 
     def action_focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        self.set_focus(self.filter_bar.input)
 
     def action_toggle_regex(self) -> None:
-        self.query_one("#regex", Button).toggle_class("-on")
-        self._filter_changed()
-        self.update_status()
+        self.filter_bar.toggle_regex()
 
     def action_toggle_case(self) -> None:
-        self.query_one("#case", Button).toggle_class("-on")
-        self._filter_changed()
-        self.update_status()
+        self.filter_bar.toggle_case()
 
     # -- buttons --------------------------------------------------------------------------------------
 
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {
+        "sel-all": "select_all",
+        "sel-visible": "select_visible",
+        "sel-filtered": "select_filtered",
+        "sel-none": "deselect",
+        "columns": "columns",
+        "export": "export",
+        "delete": "delete_selected",
+    }
+
     @on(Button.Pressed)
-    def button(self, event: Button.Pressed) -> None:
-        actions = {
-            "regex": self.action_toggle_regex,
-            "case": self.action_toggle_case,
-            "sel-all": self.action_select_all,
-            "sel-visible": self.action_select_visible,
-            "sel-filtered": self.action_select_filtered,
-            "sel-none": self.action_deselect,
-            "columns": self.action_columns,
-            "export": self.action_export,
-            "delete": self.action_delete,
-        }
-        if event.button.id in actions:
-            actions[event.button.id]()
+    async def button(self, event: Button.Pressed) -> None:
+        action = self.BUTTON_ACTIONS.get(event.button.id or "")
+        if action:
+            await self.run_action(action)
 
     # -- navigation -----------------------------------------------------------------------------------
 
     def action_back(self) -> None:
         if not self.query_one("#progress-bar").has_class("hidden"):
             self._cancel.set()  # escape while an export runs cancels it; nothing is written
-        elif self.query_one("#filter", Input).has_focus:
-            self.table.focus()
+        elif self.focused is self.filter_bar.input:
+            self.set_focus(self.table)
         else:
             self.app.pop_screen()
 
-    def action_open(self) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        in_filter = self.focused is not None and self.focused.id == "filter"
+        if action in ("open", "delete"):
+            return not in_filter  # in the filter, enter ends it and delete deletes a character
+        if action == "end_filter":
+            return in_filter
+        return True
+
+    def action_end_filter(self) -> None:
+        self.set_focus(self.table)  # now: the keys typed after enter are the table's
+
+    async def action_open(self) -> None:
         line = self.table.current_line()
         if line is None:
             return
@@ -276,22 +292,22 @@ class ResultsScreen(Screen):
             self.view.toggle_expanded(line.row_id)
             self.table.refresh_layout()
         elif line.kind in ("child", "preview") and line.child is not None:
-            self._open_data(line.child.id)
+            await self._open_data(line.child.id)
         elif line.kind == "row":
-            self._open_data(line.row_id)
+            await self._open_data(line.row_id)
 
-    def _open_data(self, component_result_id: int) -> None:
+    async def _open_data(self, component_result_id: int) -> None:
         from .data_viewer import DataViewer
 
-        self.app.push_screen(DataViewer(component_result_id))
+        await self.app.push_screen(DataViewer(component_result_id))
 
-    def action_worker(self) -> None:
+    async def action_worker(self) -> None:
         line = self.table.current_line()
         if line is None:
             return
         row = self.view.row(line.index)
         if row is not None:
-            self.app.push_screen(ResultsScreen(Page("worker", row.worker_id)))
+            await self.app.push_screen(ResultsScreen(Page("worker", row.worker_id)))
 
     @on(ResultsTable.CellClicked)
     def cell_clicked(self, event: ResultsTable.CellClicked) -> None:
@@ -362,8 +378,8 @@ class ResultsScreen(Screen):
 
     # -- columns ----------------------------------------------------------------------------------------
 
-    def action_columns(self) -> None:
-        self.app.push_screen(
+    async def action_columns(self) -> None:
+        await self.app.push_screen(
             ColumnsScreen(self.view.all_columns, [c.key for c in self.view.columns], self._set_columns)
         )
 
@@ -411,132 +427,11 @@ class ResultsScreen(Screen):
         text = b"".join(d + b"\n" for _, d in iter_data(ids) if d is not None).decode("utf-8")
         clipboard.copy(self.app, text, "the result data")
 
-    # -- export ---------------------------------------------------------------------------------------------
-
-    def _selected_selection(self, for_csv: bool = False) -> Selection:
-        ids = self.view.selected_in_order()
-        if for_csv:
-            # JATOS's CSV takes the selected rows that also match the filter (§3.2).
-            shown = set(self.view.ids)
-            ids = [i for i in ids if i in shown]
-        if self.view.level == "component":
-            return Selection(component_result_ids=ids)
-        return Selection(study_result_ids=ids)
-
-    def action_export(self) -> None:
-        screen = ExportScreen(len(self.view.selected), self.view.total if self.view.total is not None else "all", self.view.level, default_filename)
-        self.app.push_screen(screen, self._export_chosen)
-
-    def _export_chosen(self, request: ExportRequest | None) -> None:
-        if request is None:
-            return
-        if request.path.exists():
-            self.app.push_screen(
-                ConfirmScreen(f"{request.path} exists. Replace it?", "Replace", "warning"),
-                lambda yes: self._run_export(request, force=True) if yes else None,
-            )
-        else:
-            self._run_export(request, force=False)
-
-    def _run_export(self, request: ExportRequest, force: bool) -> None:
-        if request.scope == "selected":
-            selection = self._selected_selection(for_csv=request.kind == "metadata-csv")
-        else:
-            selection = self.page.selection()
-        self._cancel.clear()
-        self._show_progress(f"Exporting to {request.path.name} (escape cancels)")
-        self._export_worker(request, selection, force)
-
-    @work(thread=True, exclusive=True, group="export")
-    def _export_worker(self, request: ExportRequest, selection: Selection, force: bool) -> None:
-        try:
-            result = export(
-                self.app.store,
-                request.kind,
-                selection,
-                request.path,
-                force=force,
-                columns=list(self.view.columns),
-                progress=lambda d, t: self.app.call_from_thread(self._progress, d, t),
-                cancelled=self._cancel.is_set,
-            )
-        except (StoreError, OSError) as exc:
-            self.app.call_from_thread(self._work_failed, str(exc))
-            return
-        note = ""
-        if result.without_components:
-            note = f" ({result.without_components} study results without component results are never exported, as in JATOS)"
-        self.app.call_from_thread(
-            self._work_done, f"Exported {result.path} ({human_size(result.bytes)}){note}."
-        )
-
-    # -- delete ---------------------------------------------------------------------------------------------
-
-    def action_delete(self) -> None:
-        ids = self.view.selected_in_order()
-        if not ids:
-            self.app.notify("No results selected: select some (space, a, v, f), or delete all with X.", severity="warning")
-            return
-        self._confirm_delete(ids, everything=False)
-
-    def action_delete_all(self) -> None:
-        """Every result of this page, whatever the filter shows."""
-        ids = sorted(ordered_ids(self.page.selection(), None, True))
-        if ids:
-            self._confirm_delete(ids, everything=True)
-
-    def _confirm_delete(self, ids: list[int], everything: bool) -> None:
-        statement = f"Delete {describe(self.view.level, ids)}: result data, files and metadata."
-        self.app.push_screen(
-            DeleteScreen(statement, len(ids), everything),
-            lambda yes: self._run_delete(ids) if yes else None,
-        )
-
-    def _run_delete(self, ids: list[int]) -> None:
-        self._show_progress(f"Deleting {len(ids)} results")
-        self._delete_worker(ids)
-
-    @work(thread=True, exclusive=True, group="delete")
-    def _delete_worker(self, ids: list[int]) -> None:
-        try:
-            result = delete_ids(self.app.store, self.view.level, ids)
-        except (StoreError, OSError) as exc:
-            self.app.call_from_thread(self._work_failed, str(exc))
-            return
-        self.app.call_from_thread(self._deleted, ids, result.line())
-
-    def _deleted(self, ids: list[int], line: str) -> None:
-        self.view.selected.difference_update(ids)
-        self._work_done(line[0].upper() + line[1:] + ".")
-        self.view.reload_rows()
-        self.recompute()
-
-    # -- progress -------------------------------------------------------------------------------------------
-
-    def _show_progress(self, label: str) -> None:
-        self.query_one("#progress-label", Label).update(label)
-        self.query_one("#progress", ProgressBar).update(total=None, progress=0)
-        self.query_one("#progress-bar").remove_class("hidden")
-
-    def _progress(self, done: int, total: int) -> None:
-        self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
-
-    def _hide_progress(self) -> None:
-        self.query_one("#progress-bar").add_class("hidden")
-
-    def _work_done(self, message: str) -> None:
-        self._hide_progress()
-        self.app.notify(message, timeout=8)
-
-    def _work_failed(self, message: str) -> None:
-        self._hide_progress()
-        self.app.notify(message, severity="error", timeout=10)
-
     # -- help ---------------------------------------------------------------------------------------------------
 
-    def action_help(self) -> None:
+    async def action_help(self) -> None:
         rows = []
         for b in list(ResultsTable.BINDINGS) + list(self.BINDINGS):
             rows.append((b.key.replace("question_mark", "?").replace("slash", "/"), b.description))
-        self.app.push_screen(HelpScreen(rows))
+        await self.app.push_screen(HelpScreen(rows))
 

@@ -30,15 +30,17 @@ ARROW_W = 2  # "▶ "
 
 
 class ResultsTable(ScrollView, can_focus=True):
+    # Priority bindings, as the page's: each key is acted on when it arrives, in the order
+    # typed (see ResultsScreen).
     BINDINGS = [
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("left,h", "column_left", "Column left", show=False),
-        Binding("right,l", "column_right", "Column right", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,g", "first", "First", show=False),
-        Binding("end,G", "last", "Last", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False, priority=True, id="table.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, priority=True, id="table.down"),
+        Binding("left,h", "column_left", "Column left", show=False, priority=True, id="table.left"),
+        Binding("right,l", "column_right", "Column right", show=False, priority=True, id="table.right"),
+        Binding("pageup", "page_up", "Page up", show=False, priority=True, id="table.page-up"),
+        Binding("pagedown", "page_down", "Page down", show=False, priority=True, id="table.page-down"),
+        Binding("home,g", "first", "First", show=False, priority=True, id="table.first"),
+        Binding("end,G", "last", "Last", show=False, priority=True, id="table.last"),
     ]
 
     COMPONENT_CLASSES = {

@@ -81,20 +81,20 @@ async def main(db: str, t0: float) -> dict:
                 await asyncio.sleep(0.0002)
             return table.painted_at
 
+        bar = screen.filter_bar
+
         async def clear():
             filt.value = ""
-            for button in ("#regex", "#case"):
-                screen.query_one(button).set_class(False, "-on")
-            screen._filter_changed()
+            bar.regex = bar.case_sensitive = False
+            await pilot.pause()  # the bar's messages reach the page
             await painted(True)
             await pilot.pause()
 
         for name, term in QUERIES.items():
             await clear()
-            if name in REGEX:
-                screen.query_one("#regex").set_class(True, "-on")
-            if name == "case-sensitive term":
-                screen.query_one("#case").set_class(True, "-on")
+            bar.regex = name in REGEX
+            bar.case_sensitive = name == "case-sensitive term"
+            await pilot.pause()
             filt.focus()
             await pilot.pause()
             lat, settled = [], []
