@@ -30,14 +30,16 @@ class DeleteResult:
     files: int
     op: int | None = None  # the delete's number in the trash (None: purged)
 
-    def line(self) -> str:
+    def what(self) -> str:
         if self.level == "study":
-            text = (
+            return (
                 f"deleted {self.study_results} study results with {self.component_results} component results "
                 f"and {self.files} files"
             )
-        else:
-            text = f"deleted {self.component_results} component results and {self.files} files"
+        return f"deleted {self.component_results} component results and {self.files} files"
+
+    def line(self) -> str:
+        text = self.what()
         if self.op is not None:
             text += f"; they are in the trash (`jatos-results trash restore --op {self.op}` brings them back)"
         return text

@@ -120,7 +120,7 @@ async def test_dialogs_count_and_delete_only_what_still_exists(scenario, db_path
         await pilot.click("#yes")
         await settle(pilot)
         assert isinstance(app.screen, ResultsScreen) and status(app).startswith("0 of 0 shown · 0 selected")
-        assert told == ["Deleted 1 study results with 1 component results and 0 files."]
+        assert told == ["Deleted 1 study results with 1 component results and 0 files. Press u to undo."]
     assert StudyResult.select().count() == 0
 
 

@@ -258,7 +258,7 @@ class DeleteScreen(ModalScreen[list[int] | None]):
             yield Label("Delete results", classes="dialog-title")
             yield Static("Counting the results…", classes="dialog-text", id="delete-statement")
             yield Static("", classes="dialog-text", id="delete-ids")
-            yield Static("There is no undo.", classes="warning")
+            yield Static("They go to the trash: u undoes the delete.", classes="warning")
             if self.everything:
                 yield Label("This is every result of the page.", id="typed-label")
                 yield Input(id="typed")

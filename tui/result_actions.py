@@ -12,7 +12,8 @@ from textual import work
 from textual.widgets import Label, ProgressBar
 
 from store import Selection, StoreError
-from store.delete import delete_ids, describe
+from store import trash
+from store.delete import DeleteResult, delete_ids, describe
 from store.existing import existing_ids
 from store.export import default_filename, export
 from store.jatos_values import human_size
@@ -23,6 +24,8 @@ from .dialogs import ConfirmScreen, DeleteScreen, ExportRequest, ExportScreen
 
 class ResultActions:
     """Export, delete and progress of a ResultsScreen (its `view`, `page` and `_cancel`)."""
+
+    last_delete: int | None = None  # the page's last delete, in the trash: u undoes it
 
     def _in_worker(self, question: Callable):
         """`question` for a dialog's worker thread, which closes its own connection after."""
@@ -162,14 +165,43 @@ class ResultActions:
         except (StoreError, OSError) as exc:
             self.app.call_from_thread(self._work_failed, str(exc))
             return
-        self.app.call_from_thread(self._deleted, ids, result.line())
+        self.app.call_from_thread(self._deleted, ids, result)
 
-    def _deleted(self, ids: list[int], line: str) -> None:
+    def _deleted(self, ids: list[int], result: DeleteResult) -> None:
         self.view.selected.difference_update(ids)
-        self._work_done(line[0].upper() + line[1:] + ".")
+        self.last_delete = result.op
+        line = result.what()
+        self._work_done(line[0].upper() + line[1:] + ". Press u to undo.")
+        self._reload()
+        self.prune_selection()  # and whatever another process deleted meanwhile
+
+    def _reload(self) -> None:
         self.view.reload_rows()
         self.recompute()
-        self.prune_selection()  # and whatever another process deleted meanwhile
+
+    # -- undo -------------------------------------------------------------------------------------
+
+    def action_undo(self) -> None:
+        """Put the page's last delete back from the trash."""
+        if self.last_delete is None:
+            self.app.notify("Nothing to undo: no delete on this page since it opened.", severity="warning")
+            return
+        op, self.last_delete = self.last_delete, None
+        self._show_progress("Restoring the deleted results")
+        self._undo_worker(op)
+
+    @work(thread=True, exclusive=True, group="delete")
+    def _undo_worker(self, op: int) -> None:
+        try:
+            result = trash.restore(self.app.store, op=op)
+        except (StoreError, OSError) as exc:
+            self.app.call_from_thread(self._work_failed, str(exc))
+            return
+        finally:
+            self.app.store.db.close()
+        line = result.line()
+        self.app.call_from_thread(self._work_done, line[0].upper() + line[1:] + ".")
+        self.app.call_from_thread(self._reload)
 
     # -- progress ---------------------------------------------------------------------------------
 

@@ -54,6 +54,7 @@ class ResultsScreen(ResultActions, Screen):
         Binding("e", "export", "Export", priority=True, id="results.export"),
         Binding("x,delete", "delete", "Delete", priority=True, id="results.delete"),
         Binding("X", "delete_all", "Delete all", show=False, priority=True, id="results.delete-all"),
+        Binding("u", "undo", "Undo", show=False, priority=True, id="results.undo"),
         Binding("w", "worker", "Worker", show=False, priority=True, id="results.worker"),
         Binding("y", "copy_cell", "Copy cell", show=False, priority=True, id="results.copy-cell"),
         Binding("Y", "copy_row", "Copy row", show=False, priority=True, id="results.copy-row"),
