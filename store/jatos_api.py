@@ -22,6 +22,16 @@ from .archive_read import parse_metadata
 from .errors import StoreError
 
 API = "/jatos/api/v1"
+DEFAULT_DEADLINE = 1800.0  # seconds for one request, start to last byte
+DEFAULT_MAX_BYTES = 4 << 30  # one answer (an archive on disk)
+MAX_JSON_BYTES = 1 << 30  # metadata is held in memory
+
+
+def max_download_bytes() -> int:
+    try:
+        return int(os.environ.get("JATOS_RESULTS_MAX_DOWNLOAD_BYTES", DEFAULT_MAX_BYTES))
+    except ValueError:
+        return DEFAULT_MAX_BYTES
 
 
 class ApiError(StoreError):
@@ -36,16 +46,28 @@ def load_token() -> str:
     """The token from JATOS_API_TOKEN, else from a config file readable by its owner only."""
     token = os.environ.get("JATOS_API_TOKEN", "").strip()
     if token:
-        return token
+        return check_token(token, "JATOS_API_TOKEN")
     path = token_file()
     if not path.exists():
         raise ApiError(f"no API token: set JATOS_API_TOKEN or put the token in {path} (readable by you only)")
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise ApiError(f"{path} is readable by others (mode {mode:o}): run chmod 600 {path}")
-    token = path.read_text().strip()
+    token = path.read_bytes().decode("utf-8", "replace").strip()
     if not token:
         raise ApiError(f"{path} is empty")
+    return check_token(token, str(path))
+
+
+def check_token(token: str, where: str) -> str:
+    """A token is one word of visible ASCII, as JATOS makes them; anything else (two lines,
+    a pasted space, a typographic character) would go into an HTTP header: say so, without
+    showing it."""
+    if not (token.isascii() and token.isprintable()) or any(c.isspace() for c in token):
+        raise ApiError(
+            f"the API token in {where} has spaces, line breaks or non-ASCII characters: "
+            "it must be one line, exactly as JATOS showed it"
+        )
     return token
 
 
@@ -67,6 +89,7 @@ class JatosClient:
         token: str,
         *,
         timeout: float = 30.0,
+        deadline: float = DEFAULT_DEADLINE,
         tries: int = 4,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
@@ -75,7 +98,9 @@ class JatosClient:
         if not url.startswith(("http://", "https://")):
             raise ApiError(f"not a server address: {url!r} (it starts with https:// or http://)")
         self.url = url
-        self._token = token
+        self._token = check_token(token, "the token given")
+        self.deadline = deadline
+        self.max_bytes = max_download_bytes()
         self.tries = max(1, tries)
         self.backoff = backoff
         self._sleep = sleep
@@ -103,22 +128,38 @@ class JatosClient:
     def _fail(self, text: str) -> ApiError:
         return ApiError(self._clean(text))
 
+    def _chunks(self, resp: httpx.Response, path: str, cap: int, end: float):
+        """The answer's (decoded) bytes, within the request's deadline and size cap: a server
+        that drips a byte a second, or a small gzip answer that inflates to gigabytes, stops."""
+        got = 0
+        for chunk in resp.iter_bytes(1 << 20):
+            got += len(chunk)
+            if got > cap:
+                raise self._fail(
+                    f"{self.url}{path}: the answer is larger than {cap} bytes "
+                    "(JATOS_RESULTS_MAX_DOWNLOAD_BYTES raises the limit)"
+                )
+            if time.monotonic() > end:
+                raise self._fail(
+                    f"{self.url}{path}: the server took longer than {self.deadline:g} s to answer (--deadline)"
+                )
+            yield chunk
+
     def _request(self, method: str, path: str, *, body: dict | None, stream_to: Path | None = None, retry: bool = True):
         """One API call, with retries and back-off for idempotent ones. Returns (response, content)."""
         last = ""
         for attempt in range(1, (self.tries if retry else 1) + 1):
+            end = time.monotonic() + self.deadline
             try:
-                if stream_to is None:
-                    resp = self._http.request(method, path, json=body)
-                    self._check(resp, path)
-                    return resp, resp.content
                 with self._http.stream(method, path, json=body) as resp:
-                    if resp.status_code != 200:
-                        resp.read()
-                        self._check(resp, path)
+                    if resp.status_code != 200 or stream_to is None:
+                        cap = min(self.max_bytes, MAX_JSON_BYTES) if resp.status_code == 200 else 1 << 20
+                        content = b"".join(self._chunks(resp, path, cap, end))
+                        self._check(resp, path, content)
+                        return resp, content
                     self._expect(resp, "application/zip", path)
                     with open(stream_to, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as fh:
-                        for chunk in resp.iter_bytes(1 << 20):
+                        for chunk in self._chunks(resp, path, self.max_bytes, end):
                             fh.write(chunk)
                     expected = resp.headers.get("content-length")
                     if expected is not None and stream_to.stat().st_size != int(expected):
@@ -152,13 +193,13 @@ class JatosClient:
         if kind not in ctype and not (kind == "application/zip" and "octet-stream" in ctype):
             raise self._fail(f"{self.url}{path}: expected {kind}, got {ctype or 'no content type'}")
 
-    def _check(self, resp: httpx.Response, path: str) -> None:
+    def _check(self, resp: httpx.Response, path: str, content: bytes) -> None:
         code = resp.status_code
         if code == 200:
             return
         detail = ""
         try:
-            err = resp.json().get("error") or {}
+            err = json.loads(content).get("error") or {}
             detail = err.get("message") or ""
             if err.get("code") == "STUDY_LOCKED":
                 raise self._fail(f"{self.url}: the study is locked ({detail or 'STUDY_LOCKED'}): unlock it in JATOS first")
@@ -187,7 +228,10 @@ class JatosClient:
         except ValueError:
             raise self._fail(f"{self.url}{path}: the answer is not JSON") from None
         version = doc.get("apiVersion") if isinstance(doc, dict) else None
-        studies = parse_metadata(content, f"{self.url}{path}")
+        try:
+            studies = parse_metadata(content, f"{self.url}{path}")
+        except StoreError as exc:  # it may quote a value the server echoed: the token too
+            raise self._fail(str(exc)) from None
         return Metadata(version, studies, content)
 
     def results_archive(self, component_result_ids: list[int], dest: Path) -> None:

@@ -167,7 +167,21 @@ def parse_id_list(text: str) -> list[int]:
                     raise ValueError
                 ids.extend(range(a, b + 1))
             else:
-                ids.append(int(part))
+                a = b = int(part)
+                ids.append(a)
+            if not (0 <= a and b <= MAX_ID) or not part.isascii():
+                raise ValueError
         except ValueError:
             raise ValueError(f"not an id or id range: {part!r}") from None
     return ids
+
+
+MAX_ID = 2**63 - 1  # JATOS's ids are Java longs
+
+
+def parse_id(text: str) -> int:
+    """One id as JATOS has them: a whole number from 0 to 2^63 - 1, in ASCII digits."""
+    text = str(text).strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+        raise ValueError(f"not an id: {text!r} (ids are whole numbers from 0 to {MAX_ID})")
+    return int(text)

@@ -9,14 +9,13 @@ the next pull does the whole work.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import peewee
 
+from . import files
 from .database import Store
 from .delete import delete_ids
 from .errors import StoreError
@@ -135,11 +134,13 @@ def pull(
         dead_srs = tombstoned("study", {crs[c][0] for c in need})
         dead = tombstoned("component", need)
         need = [c for c in need if c not in dead and crs[c][0] not in dead_srs]
-    tmp = Path(tempfile.mkdtemp(prefix="jatos-pull-"))
+    # Downloads wait inside the store (owner-only); a killed pull's are removed on next open.
+    staging = files.Staging(store.files_root)
+    tmp = staging.path
     try:
-        tmp.chmod(0o700)
         meta_file = tmp / "metadata.json"
-        meta_file.write_bytes(meta.raw)
+        with open(meta_file, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as fh:
+            fh.write(meta.raw)
         sources = [meta_file]
         chunks = list(peewee.chunked(need, CHUNK))
         for i, chunk in enumerate(chunks):
@@ -152,7 +153,7 @@ def pull(
         summary.fetched = len(need)
         summary.archives = len(chunks)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        staging.discard()
     pulled_studies = [st["id"] for st in meta.studies]
     summary.gone = _gone(pulled_studies, set(srs))
     if prune and summary.gone:

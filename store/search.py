@@ -20,6 +20,7 @@ from peewee import SQL, NodeList, fn
 from . import sqlite
 from .errors import StoreError
 from .models import ComponentResult, StudyResult
+from .visible import visible
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,9 @@ class Filter:
     def compiled(self) -> re.Pattern:
         try:
             return re.compile(self.text, 0 if self.case_sensitive else re.IGNORECASE)
-        except re.error as exc:
-            raise StoreError(f"invalid regular expression {self.text!r}: {exc}") from None
+        except (re.error, OverflowError, RecursionError, ValueError) as exc:
+            # OverflowError: a repeat count like {4294967296}; RecursionError: deep nesting.
+            raise StoreError(f"invalid regular expression {visible(self.text)!r}: {exc}") from None
 
     def validate(self) -> None:
         if self.regex:
@@ -191,9 +193,11 @@ def condition(f: Filter, level: str):
     if f.regex:
         f.validate()
         return _regex_condition(f, level, indexed)
-    cond = None
+    conds = []
     for term in parse_smart(f.text):
         c = _term_condition(term.text, level, f.case_sensitive, indexed)
-        c = ~c if term.negated else c
-        cond = c if cond is None else cond & c
-    return cond
+        conds.append(NodeList((~c if term.negated else c,), parens=True))
+    if not conds:
+        return None
+    # One flat "a AND b AND c": nested pairs would overflow SQLite's parser at ~100 terms.
+    return NodeList(conds, glue=" AND ", parens=True)

@@ -53,6 +53,9 @@ class FakeJatos:
         self.delay = 2.0
         self.cut_archive = 0  # this many archives are cut off half-way
         self.locked = False
+        self.drip = False  # answers come a byte at a time, each within the read timeout
+        self.gzip_bomb = 0  # metadata answered as this many zero bytes, gzip-compressed
+        self.echo_token = False  # a hostile server echoes the token in its error message
         self.archive_started = threading.Event()
         self.hold_archive: threading.Event | None = None
         self.on_metadata = None
@@ -227,7 +230,16 @@ def _handler(fake: FakeJatos):
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(length if length is not None else len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if not fake.drip:
+                self.wfile.write(body)
+                return
+            for i in range(len(body)):
+                try:
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                except OSError:
+                    return  # the client gave up
+                time.sleep(0.05)
 
         def _error(self, status, code, message):
             body = json.dumps({"apiVersion": API_VERSIONS[fake.version], "error": {"code": code, "message": message}})
@@ -263,6 +275,19 @@ def _handler(fake: FakeJatos):
                 return self._error(401, "AUTH_ERROR", "Invalid API token")
             req = fake.check_request(method, parts.path, query, raw, self.headers)
             path = parts.path
+            if path == "/jatos/api/v1/results/metadata" and method in ("GET", "POST") and fake.gzip_bomb:
+                import gzip
+
+                packed = gzip.compress(b"\0" * fake.gzip_bomb)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(packed)))
+                self.end_headers()
+                self.wfile.write(packed)
+                return
+            if fake.echo_token:
+                return self._error(403, "NO_ACCESS", "denied for " + self.headers.get("Authorization", ""))
             if path == "/jatos/api/v1/results/metadata" and method in ("GET", "POST"):
                 out = fake.metadata(body, query)
                 fake.check_response(req, 200, "application/json", out)

@@ -10,6 +10,14 @@ import time
 PROG = "jatos-results"
 
 
+def show(*parts, file=None, flush: bool = False, end: str = "\n") -> None:
+    """print(), with control characters made visible: titles, messages and file names come
+    from participants and servers, and an escape sequence must not reach the terminal."""
+    from store.visible import visible
+
+    print(visible(" ".join(str(p) for p in parts)), file=file or sys.stdout, flush=flush, end=end)
+
+
 def _add_db(p: argparse.ArgumentParser, top: bool = False) -> None:
     p.add_argument(
         "--db",
@@ -21,11 +29,11 @@ def _add_db(p: argparse.ArgumentParser, top: bool = False) -> None:
 
 def _add_scope(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("selection (every option narrows it; none means everything)")
-    g.add_argument("--study", type=int, metavar="ID", help="results of this study")
-    g.add_argument("--component", type=int, metavar="ID", help="component results of this component")
-    g.add_argument("--batch", type=int, metavar="ID", help="results of this batch (without Jatos test runs)")
-    g.add_argument("--group", type=int, metavar="ID", help="results of this group")
-    g.add_argument("--worker", type=int, metavar="ID", help="results of this worker")
+    g.add_argument("--study", type=_id, metavar="ID", help="results of this study")
+    g.add_argument("--component", type=_id, metavar="ID", help="component results of this component")
+    g.add_argument("--batch", type=_id, metavar="ID", help="results of this batch (without Jatos test runs)")
+    g.add_argument("--group", type=_id, metavar="ID", help="results of this group")
+    g.add_argument("--worker", type=_id, metavar="ID", help="results of this worker")
 
 
 def _add_selection(p: argparse.ArgumentParser) -> None:
@@ -47,8 +55,26 @@ def _add_merge_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--include-deleted", action="store_true", help="bring back results deleted or erased here")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake said in one line (and exit 2), as every other error."""
+
+    def error(self, message: str):
+        show(f"{self.prog}: {message} (see --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _id(text: str) -> int:
+    """A JATOS id on the command line (argparse says the message in its one line)."""
+    from store.jatos_values import parse_id
+
+    try:
+        return parse_id(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="See, filter, select, export and delete JATOS study results from a terminal.",
     )
@@ -97,12 +123,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pull", help="fetch results from a JATOS server (3.8.1 or later) into the store")
     _add_db(p)
     p.add_argument("--url", required=True, help="the JATOS server, e.g. https://jatos.example.org")
-    p.add_argument("--study", type=int, action="append", default=[], metavar="ID", help="a study id (repeatable)")
+    p.add_argument("--study", type=_id, action="append", default=[], metavar="ID", help="a study id (repeatable)")
     p.add_argument("--study-uuid", action="append", default=[], metavar="UUID", help="a study UUID (repeatable)")
     p.add_argument("--prune", action="store_true", help="also remove results that were deleted on the server")
     p.add_argument("--watch", type=float, metavar="SECONDS", help="keep pulling at this interval until interrupted")
     p.add_argument("--rounds", type=int, metavar="N", help=argparse.SUPPRESS)  # bound --watch (tests)
-    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default 30)")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per read (default 30)")
+    p.add_argument(
+        "--deadline", type=float, default=1800.0, metavar="SECONDS", help="per request, start to end (default 1800)"
+    )
     _add_merge_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -174,7 +203,7 @@ def cmd_import(args) -> int:
             )
         finally:
             bar.finish()
-    print(summary.line())
+    show(summary.line())
     return 0
 
 
@@ -205,12 +234,12 @@ def cmd_export(args) -> int:
         finally:
             bar.finish()
     if result.without_components:
-        print(
+        show(
             f"note: {result.without_components} selected study results have no component results; "
             "JATOS never exports those, and neither does this file",
             file=sys.stderr,
         )
-    print(result.line(), file=sys.stderr if to_stdout else sys.stdout)
+    show(result.line(), file=sys.stderr if to_stdout else sys.stdout)
     return 0
 
 
@@ -247,26 +276,26 @@ def cmd_delete(args) -> int:
             if not args.yes:
                 if not sys.stdin.isatty():
                     raise StoreError("refusing to delete without confirmation: run in a terminal or pass --yes")
-                print(question, file=sys.stderr)
+                show(question, file=sys.stderr)
                 if sel.is_everything:
                     answer = input(f"This is EVERYTHING in the store. Type {len(ids)} to confirm: ")
                     ok = answer.strip() == str(len(ids))
                 else:
                     ok = input(f"{undo} Delete? [y/N] ").strip().lower() in ("y", "yes")
                 if not ok:
-                    print("nothing deleted")
+                    show("nothing deleted")
                     return 1
             if client is not None:
                 from store.pull import remote_body
 
                 deleted = client.delete(remote_body(sel.level, ids), api_version)
                 n = f"{len(deleted)} component results" if deleted is not None else "the results"
-                print(f"deleted {n} on {client.url}")
+                show(f"deleted {n} on {client.url}")
         finally:
             if client is not None:
                 client.close()
         result = delete_ids(store, sel.level, ids, purge=args.purge)
-    print(result.line())
+    show(result.line())
     return 0
 
 
@@ -277,7 +306,7 @@ def cmd_pull(args) -> int:
 
     token = load_token()
     rounds = 0
-    with open_store(args.db) as store, JatosClient(args.url, token, timeout=args.timeout) as client:
+    with open_store(args.db) as store, JatosClient(args.url, token, timeout=args.timeout, deadline=args.deadline) as client:
         while True:
             bar = ProgressBar("downloading", not args.quiet, min_total=2)
             try:
@@ -294,7 +323,7 @@ def cmd_pull(args) -> int:
             finally:
                 bar.finish()
             stamp = time.strftime("%H:%M:%S ") if args.watch else ""
-            print(stamp + summary.line(), flush=True)
+            show(stamp + summary.line(), flush=True)
             rounds += 1
             if not args.watch or (args.rounds and rounds >= args.rounds):
                 return 0
@@ -309,11 +338,11 @@ def cmd_studies(args) -> int:
     with open_store(args.db) as store:
         rows = studies()
     if not rows:
-        print(f"no studies in {store.location}; import a results archive with `{PROG} import FILE`")
+        show(f"no studies in {store.location}; import a results archive with `{PROG} import FILE`")
         return 0
-    print(f"{'ID':>8}  {'Results':>8}  {'Last activity':<25}  Title")
+    show(f"{'ID':>8}  {'Results':>8}  {'Last activity':<25}  Title")
     for s in rows:
-        print(f"{s.id:>8}  {s.study_results:>8}  {local_time(s.last_activity):<25}  {s.title}")
+        show(f"{s.id:>8}  {s.study_results:>8}  {local_time(s.last_activity):<25}  {s.title}")
     return 0
 
 
@@ -325,7 +354,7 @@ def cmd_demo(args) -> int:
     target = args.db or str(demo_db_path())
     with open_store(target) as store:
         created = ensure_demo(store)
-        print(f"{'created' if created else 'using'} demo database {store.location}", file=sys.stderr)
+        show(f"{'created' if created else 'using'} demo database {store.location}", file=sys.stderr)
     if args.no_open:
         return 0
     return open_app(target, args)
@@ -342,6 +371,11 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    bad = [k for k, v in vars(args).items() if _not_text(v)]
+    if bad:
+        option = "--" + bad[0].replace("_", "-")
+        show(f"{PROG}: {option}: not valid UTF-8 text", file=sys.stderr)
+        return 2
     commands = {
         "import": cmd_import,
         "export": cmd_export,
@@ -358,18 +392,50 @@ def main(argv: list[str] | None = None) -> int:
             return open_app(args.db, args)
         return commands[args.command](args)
     except StoreError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        show(f"{PROG}: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:  # a full disk, a folder we may not write: still one line
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"{PROG}: {where}{exc.strerror or exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # `… -o - | head`: the reader has gone
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as exc:  # a full disk, a folder we may not write: still one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        show(f"{PROG}: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        show(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # not foreseen: one line, the details in a log
+        log = _log_crash()
+        show(f"{PROG}: unexpected error ({type(exc).__name__}); the details are in {log}", file=sys.stderr)
+        return 2
+
+
+def _not_text(value) -> bool:
+    """An argument that is not valid UTF-8 (Python keeps such bytes as lone surrogates)."""
+    values = value if isinstance(value, list) else [value]
+    for v in values:
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
+def _log_crash() -> str:
+    """The traceback, in a file readable by its owner only (it may quote personal data)."""
+    import traceback
+
+    from platformdirs import user_state_path
+
+    folder = user_state_path("jatos-results")
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / "crash.log"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace") as fh:
+        fh.write(time.strftime("%Y-%m-%d %H:%M:%S ") + " ".join(sys.argv[:2]) + "\n")
+        fh.write(traceback.format_exc() + "\n")
+    return str(path)
 
 
 if __name__ == "__main__":

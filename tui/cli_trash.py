@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 from store.jatos_values import local_time
+from tui.cli import show
 
 
 def add_parsers(sub, add_db, add_selection) -> None:
@@ -43,21 +44,21 @@ def cmd_trash(args) -> int:
         if args.trash_action == "empty":
             n = len(trash.deletes())
             if not n:
-                print("the trash is empty")
+                show("the trash is empty")
                 return 0
             _confirm(args, f"Empty the trash: {n} deletes go for good.", "Empty the trash? [y/N] ")
-            print(f"removed {trash.empty(store)} results from the trash")
+            show(f"removed {trash.empty(store)} results from the trash")
             return 0
         rows = trash.deletes()
     if not rows:
-        print("the trash is empty")
+        show("the trash is empty")
         return 0
     days = trash.keep_days()
-    print(f"{'Op':>5}  {'Deleted':<25}  {'By':<12}  What  (kept {days:g} days; `trash restore --op N` brings one back)")
+    show(f"{'Op':>5}  {'Deleted':<25}  {'By':<12}  What  (kept {days:g} days; `trash restore --op N` brings one back)")
     for d in rows:
         what = "study results" if d.level == "study" else "component results"
         shown = ", ".join(map(str, d.ids[:8])) + (", …" if len(d.ids) > 8 else "")
-        print(f"{d.op:>5}  {local_time(d.deleted_at):<25}  {d.deleted_by[:12]:<12}  {len(d.ids)} {what}: {shown}")
+        show(f"{d.op:>5}  {local_time(d.deleted_at):<25}  {d.deleted_by[:12]:<12}  {len(d.ids)} {what}: {shown}")
     return 0
 
 
@@ -77,7 +78,7 @@ def _restore(store, args) -> int:
             result = trash.restore(store, op=args.op)
     except ValueError as exc:
         raise StoreError(str(exc)) from None
-    print(result.line())
+    show(result.line())
     return 0
 
 
@@ -88,7 +89,7 @@ def _confirm(args, question: str, prompt: str) -> None:
         return
     if not sys.stdin.isatty():
         raise StoreError("refusing without confirmation: run in a terminal or pass --yes")
-    print(question, file=sys.stderr)
+    show(question, file=sys.stderr)
     if input(prompt).strip().lower() not in ("y", "yes"):
         raise SystemExit(1)
 
@@ -125,7 +126,7 @@ def cmd_erase(args) -> int:
             result = erase(store, what, progress=bar)
         finally:
             bar.finish()
-    print(result.line())
+    show(result.line())
     return 0
 
 
@@ -138,7 +139,7 @@ def _delete_on_server(args, level: str, ids: list[int], really: bool = False) ->
         if not really:
             return f"They are deleted on {client.url} first; that cannot be undone."
         client.delete(remote_body(level, ids), version)
-        print(f"deleted {len(ids)} results on {client.url}", file=sys.stderr)
+        show(f"deleted {len(ids)} results on {client.url}", file=sys.stderr)
     return ""
 
 

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from store import Selection, StoreError
+from store.visible import visible
 from store.export import export
 from store.jatos_values import human_size
 from store.models import ComponentResult, ResultFile
@@ -52,16 +53,17 @@ class DataViewer(Screen):
         self.files = [(f.filename, f.size) for f in ResultFile.select().where(ResultFile.component_result == cr.id).order_by(ResultFile.id)]
 
     def compose(self) -> ComposeResult:
-        yield Label(self.title_text, id="page-title")
+        yield Label(visible(self.title_text), id="page-title")
         if self.files:
             yield Label("Files (s saves the highlighted one):", id="files-label")
-            yield OptionList(*[Option(f"{n} ({human_size(s)})", id=n) for n, s in self.files], id="files")
+            yield OptionList(*[Option(visible(f"{n} ({human_size(s)})"), id=n) for n, s in self.files], id="files")
         if self.data is None:
             text, is_json = "no data", False
         elif self.data == "":
             text, is_json = "(empty)", False
         else:
             text, is_json = pretty(self.data)
+            text = visible(text, keep_lines=True)
         area = TextArea(text, read_only=True, id="data", soft_wrap=not is_json, show_line_numbers=True)
         if is_json and "json" in area.available_languages:
             area.language = "json"

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from store.models import Batch, Component, GroupResult, StudyResult
+from store.visible import visible
 from store.overview import studies
 from store.view import Page
 
@@ -67,7 +68,7 @@ class HomeScreen(Screen):
         keep = table.cursor_row
         table.clear()
         for s in rows:
-            table.add_row(str(s.id), s.title, str(s.study_results), short_time(s.last_activity), key=str(s.id))
+            table.add_row(str(s.id), visible(s.title), str(s.study_results), short_time(s.last_activity), key=str(s.id))
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         status = f"{len(rows)} studies in {self.app.store.location}"
@@ -100,6 +101,7 @@ class HomeScreen(Screen):
             await self.app.push_screen(ResultsScreen(Page("study", sid)))
 
     async def _pick(self, kind: str, title: str, items: list[tuple[int, str]]) -> None:
+        items = [(i, visible(text)) for i, text in items]
         await self.app.push_screen(PickScreen(title, items, lambda chosen: ResultsScreen(Page(kind, chosen))))
 
     async def action_components(self) -> None:

@@ -12,6 +12,7 @@ from textual import work
 from textual.widgets import Label, ProgressBar
 
 from store import Selection, StoreError
+from store.visible import visible
 from store import trash
 from store.delete import DeleteResult, delete_ids, describe
 from store.existing import existing_ids
@@ -147,7 +148,7 @@ class ResultActions:
                 ids = existing_ids(level, selected)
             if not ids:
                 return ids, "None of these results is in the store any more: another process deleted them."
-            return ids, f"Delete {describe(level, ids)}: result data, files and metadata."
+            return ids, visible(f"Delete {describe(level, ids)}: result data, files and metadata.")
 
         await self.app.push_screen(
             DeleteScreen(self._in_worker(resolve), level, everything=selected is None),

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Label, ProgressBar, Static
 
 from store import StoreError
+from store.visible import visible
 from store.columns import Column
 from store.search import Filter
 from store.view import Computed, Line, Page, ResultsView, position
@@ -86,7 +87,7 @@ class ResultsScreen(ResultActions, Screen):
         self._token = None
 
     def compose(self) -> ComposeResult:
-        yield Label(self.page.title(), id="page-title")
+        yield Label(visible(self.page.title()), id="page-title")
         yield FilterBar(id="filter-bar")
         yield Static("", id="filter-error", classes="error")
         with Horizontal(id="toolbar"):
@@ -193,7 +194,7 @@ class ResultsScreen(ResultActions, Screen):
     def update_status(self) -> None:
         # Each widget is touched only when its text changes, and the fixed-size ones without
         # a layout pass: a keystroke then repaints a few lines instead of laying out the screen.
-        title = self.page.title(self.view.total)
+        title = visible(self.page.title(self.view.total))
         if title != self._shown_title:
             self._shown_title = title
             self.query_one("#page-title", Label).update(title)

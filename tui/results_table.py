@@ -21,6 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from store.jatos_values import component_duration_display, human_size
+from store.visible import visible
 from store.view import Line, ResultsView
 
 from .display import cell_text, column_width, header_text, short_time
@@ -297,8 +298,8 @@ class ResultsTable(ScrollView, can_focus=True):
                 f"{c.state:<15} {human_size(c.data_size):>9}  {files}"
                 + (f"  {c.message}" if c.message else "")
             )
-            return Strip([Segment(pad + text, style)])
-        return Strip([Segment(pad + "    " + line.text, style)])
+            return Strip([Segment(pad + visible(text), style)])
+        return Strip([Segment(pad + "    " + visible(line.text), style)])
 
     def has_focus_within_screen(self) -> bool:
         return self.has_focus or self.screen.focused is None
@@ -306,7 +307,7 @@ class ResultsTable(ScrollView, can_focus=True):
 
 def _fit(text: str, width: int) -> str:
     """Pad or cut to exactly `width` terminal cells (wide characters count double)."""
-    text = text.replace("\n", " ")
+    text = visible(text.replace("\n", " "))  # participants' text may hold escape sequences
     if cell_len(text) > width:
         return set_cell_size(text, max(0, width - 1)) + "…"
     return set_cell_size(text, width)
