@@ -90,6 +90,14 @@ class Store:
             ComponentResult.select(fn.COUNT(ComponentResult.id), fn.SUM(ComponentResult.data_size)).tuples().first(),
         )
 
+    def own_paths(self) -> list[Path]:
+        """The files that are the store: nothing may be written over them."""
+        paths = [self.files_root]
+        if self.is_sqlite:
+            db = Path(self.location)
+            paths += [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
+        return paths
+
     def close(self) -> None:
         if not self.db.is_closed():
             self.db.close()

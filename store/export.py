@@ -98,7 +98,7 @@ def export(
     `allow_missing_data`, MissingData when data known from metadata is not in the store."""
     if kind not in KINDS:
         raise StoreError(f"unknown export kind {kind!r}; kinds are: {', '.join(KINDS)}")
-    target = Target(path, force, store.files_root)
+    target = Target(path, force, store.files_root, store.own_paths())
     job = functools.partial(
         _export, store, kind, selection, target, columns, filename, progress, cancelled, allow_missing_data
     )

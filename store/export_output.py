@@ -4,18 +4,22 @@ place (files.AtomicOutput), or a binary stream such as standard output."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
 from . import files
+from .errors import StoreError
 
 
 class Target:
-    def __init__(self, dest: str | Path | BinaryIO, force: bool, spool_dir: Path):
+    def __init__(self, dest: str | Path | BinaryIO, force: bool, spool_dir: Path, protected: list[Path] = ()):
         self.stream: BinaryIO | None = dest if hasattr(dest, "write") else None
         self.path = None if self.stream is not None else Path(dest)
+        if self.path is not None:
+            _not_the_store(self.path, protected)
         self.force = force
         self.spool_dir = spool_dir
         self.bytes = 0
@@ -47,6 +51,15 @@ class Target:
             yield counted
             self.stream.flush()
             self.bytes = counted.bytes
+
+
+def _not_the_store(path: Path, protected) -> None:
+    """An export never goes over the store's own database or files (--force included)."""
+    real = Path(os.path.realpath(path))
+    for own in protected:
+        own = Path(os.path.realpath(own))
+        if real == own or own in real.parents:
+            raise StoreError(f"{path}: is part of the store itself ({own}); choose another file")
 
 
 class _Counted:

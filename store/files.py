@@ -130,6 +130,25 @@ class Staging:
         self.release()
 
 
+class SourceStaging:
+    """One source's part of an import's staging folder; `merge` moves what the import kept
+    of it into the staging folder proper (a later source's file replacing an earlier one's)."""
+
+    def __init__(self, staging: Staging, n: int):
+        self.token = staging.token
+        self.into = staging.path
+        self.path = staging.path / f".source-{n}"
+
+    def merge(self) -> None:
+        if not self.path.is_dir():
+            return
+        for f in sorted(p for p in self.path.rglob("*") if p.is_file()):
+            target = self.into / f.relative_to(self.path)
+            private_mkdir(target.parent)
+            os.replace(f, target)
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
 def apply_import(root: Path, token: str) -> None:
     """Move staged files into place (replacing files of the same name)."""
     staged = root / STAGING / token
@@ -271,6 +290,27 @@ def recover(root: Path, pending: list[tuple[int, str, str, str]], done) -> None:
                 os.unlink(staging_root / f"{entry.name}.lock")
 
 
+PART_PREFIX = ".jatos-results."
+
+
+def remove_stale_parts(folder: Path) -> int:
+    """Remove half-written exports (with participant data) of processes that died."""
+    removed = 0
+    with contextlib.suppress(OSError):
+        for p in folder.glob(f"{PART_PREFIX}*.part"):
+            lock = _try_lock(p)
+            if lock is None:
+                continue  # another export is writing it now
+            try:
+                p.unlink()
+                removed += 1
+            except OSError:
+                pass
+            finally:
+                lock.close()
+    return removed
+
+
 class AtomicOutput:
     """Write a file under a temporary name beside it, then move it into place.
 
@@ -286,13 +326,20 @@ class AtomicOutput:
         self.tmp = None
 
     def __enter__(self):
+        if (self.path.exists() or self.path.is_symlink()) and not self.path.is_file():
+            # A pipe or a device (/dev/null) would be renamed over, not written into.
+            raise StoreError(f"{self.path}: is not a regular file; to write into it, use -o - and a redirect")
         if not self.force and self.path.exists():
             raise StoreError(f"{self.path}: already exists (use --force to replace it)")
         parent = self.path.parent if str(self.path.parent) else Path(".")
         if not parent.is_dir():
             raise StoreError(f"{self.path}: folder {parent} does not exist")
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=parent)
+        remove_stale_parts(parent)
+        fd, tmp = tempfile.mkstemp(prefix=f"{PART_PREFIX}{self.path.name}.", suffix=".part", dir=parent)
         os.fchmod(fd, 0o600)
+        # Held while the export writes: a part file whose lock is free was left by a
+        # process that died (kill -9), and the next export to the folder removes it.
+        fcntl.flock(fd, fcntl.LOCK_EX)
         self.tmp = Path(tmp)
         self.fh = os.fdopen(fd, "wb" if self.binary else "w", encoding=None if self.binary else "utf-8", newline="" if not self.binary else None)
         return self.fh

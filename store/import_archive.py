@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import peewee
 
-from . import archive_rows, import_rows, merge, search_text
+from . import archive_rows, import_rows, merge, search_text, trash
 from .archive_read import Source
 from .errors import Cancelled
 from .models import Component, ComponentResult, ComponentTitle, StudyResult, Tombstone, Worker
@@ -101,6 +101,7 @@ def import_archive(ctx, store, source: Source, staging, index, done: int, total:
                 import_rows.add_file(cr_id, name, size)
             if decision.withdrawn:
                 ctx.remove_folders.extend(import_rows.purge_runs(sorted(decision.withdrawn))[1])
+            ctx.remove_folders.extend(trash.withdraw(decision.withdrawn_in_trash))
             if ctx.include_deleted and decision.keep:
                 _bring_back(decision.keep)
             index.index_now(crs.new, fresh_srs)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import peewee
 
-from . import archive_rows, import_rows, merge
+from . import archive_rows, import_rows, merge, trash
 from .archive_read import Entry, Source
 from .errors import BadInput, Cancelled
 from .models import Component, ComponentResult, ComponentTitle, Study, StudyResult
@@ -149,6 +149,7 @@ def apply_metadata(ctx, source: Source) -> dict[int, tuple[int, int]]:
     import_rows.sizes_from_metadata([r["id"] for r in written], tables.listed)
     if decision.withdrawn:
         ctx.remove_folders.extend(import_rows.purge_runs(sorted(decision.withdrawn))[1])
+    ctx.remove_folders.extend(trash.withdraw(decision.withdrawn_in_trash))
     return tables.listed
 
 

@@ -48,16 +48,19 @@ class ImportSummary:
         self.component_results.update(tables.listed)
 
     def line(self) -> str:
-        text = (
-            f"read {len(self.studies)} studies, {len(self.study_results)} study results, "
-            f"{len(self.component_results)} component results; {self.outcomes.line()}; "
-            f"{self.files} files written"
-        )
+        parts = []
+        if self.study_results or self.outcomes.by_id or not (self.titles or self.titles_kept):
+            parts.append(
+                f"read {len(self.studies)} studies, {len(self.study_results)} study results, "
+                f"{len(self.component_results)} component results; {self.outcomes.line()}; "
+                f"{self.files} files written"
+            )
         if self.titles or self.titles_kept:
-            text += f"; component titles: {self.titles} attached"
+            titles = f"component titles: {self.titles} attached"
             if self.titles_kept:
-                text += f", {self.titles_kept} kept for components not yet imported"
-        return text
+                titles += f", {self.titles_kept} kept for components not yet imported"
+            parts.append(titles)
+        return "; ".join(parts)
 
 
 @dataclass
@@ -113,10 +116,10 @@ def import_sources(
 
 
 def _order(source: Source) -> int:
-    """Titles first, then what carries data with metadata, then metadata alone, then
-    entries that need the metadata already in the store."""
+    """What carries data with metadata first, then metadata alone, then entries that need
+    the metadata already in the store, then titles (for components now all in the store)."""
     if source.kind == "study-archive":
-        return 0
+        return 4
     if source.has_metadata:
         return 2 if source.path.suffix.lower() == ".json" else 1
     return 3
@@ -130,7 +133,7 @@ def _import_sources(store: Store, sources: list[Source], ctx: _Import) -> None:
     try:
         with store.write():
             done = 0
-            for source in sources:
+            for n, source in enumerate(sources):
                 if source.kind == "study-archive":
                     crs, srs = title_targets(source.study_archive)
                     with store.bulk_change(crs, srs):
@@ -140,13 +143,17 @@ def _import_sources(store: Store, sources: list[Source], ctx: _Import) -> None:
                 archive = source.has_metadata and source.path.suffix.lower() != ".json"
                 # An archive's path finds the rows it touches as it goes (they are not known yet).
                 crs, srs = ((), ()) if archive else touched(source)
+                # Each source stages its files apart: what a later source leaves out (an
+                # older or conflicting copy) must not remove what an earlier one brought.
+                own = files.SourceStaging(staging, n)
                 with store.bulk_change(crs, srs) as index:
                     if archive:
-                        done, staged = import_archive(ctx, store, source, staging, index, done, total)
+                        done, staged = import_archive(ctx, store, source, own, index, done, total)
                     else:
-                        done, staged = import_entries(ctx, source, staging, done, total)
+                        done, staged = import_entries(ctx, source, own, done, total)
                         search_text.refresh(srs, crs)
                     staged_any = staged_any or staged
+                own.merge()
                 _count_studies(ctx.summary)
             if staged_any or ctx.remove_folders:
                 op_id = PendingFileOp.create(

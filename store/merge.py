@@ -179,10 +179,14 @@ class Outcomes:
     """What an import did, study result by study result."""
 
     by_id: dict[int, str] = field(default_factory=dict)
+    conflicts: set[int] = field(default_factory=set)  # listed whatever else happened to them
     deleted_components: int = 0  # component results deleted here that a source listed again
 
     def note(self, sr_id: int, outcome: str) -> None:
-        # A study result met in two sources of one import counts by what changed it most.
+        # A study result met in two sources of one import counts by what changed it most:
+        # new to the store stays new, whatever a later source of the same import did.
+        if outcome == CONFLICT:
+            self.conflicts.add(sr_id)
         before = self.by_id.get(sr_id)
         if before is None or _WEIGHT[outcome] > _WEIGHT[before]:
             self.by_id[sr_id] = outcome
@@ -199,7 +203,7 @@ class Outcomes:
             parts.append(f"{self.count(OLDER)} kept because the store's version is newer")
         if self.count(WITHDRAWN):
             parts.append(f"{self.count(WITHDRAWN)} withdrawn (aborted: their data and files removed)")
-        conflicts = self.ids(CONFLICT)
+        conflicts = sorted(self.conflicts)
         if conflicts:
             shown = ", ".join(map(str, conflicts[:10])) + (", …" if len(conflicts) > 10 else "")
             parts.append(
@@ -214,7 +218,7 @@ class Outcomes:
         return "study results: " + ", ".join(parts)
 
 
-_WEIGHT = {UNCHANGED: 0, DELETED: 1, OLDER: 2, CONFLICT: 3, NEW: 4, UPDATED: 5, WITHDRAWN: 6}
+_WEIGHT = {UNCHANGED: 0, DELETED: 1, OLDER: 2, CONFLICT: 3, UPDATED: 4, NEW: 5, WITHDRAWN: 6}
 
 
 # -- a results archive's batches (store/archive_rows.py) ----------------------------------------
@@ -225,6 +229,7 @@ class BatchDecision:
     keep: set[int]  # study results the import writes
     withdrawn: set[int]  # of those, the ones whose data and files go (aborted)
     dropped_components: set[int]  # component results deleted here
+    withdrawn_in_trash: set[int] = field(default_factory=set)  # deleted here, then aborted
 
     def apply(self, item: RowBatch) -> RowBatch:
         """The batch without the rows the store keeps as they are."""
@@ -276,13 +281,20 @@ def decide(
             del run.components[c]
         run.files = {k: v for k, v in run.files.items() if k[0] not in dead_crs}
     stored = stored_runs(held - dead)
-    keep, withdrawn = set(), set()
+    keep, withdrawn, in_trash = set(), set(), set()
     for sr_id, run in incoming.items():
-        outcome = DELETED if sr_id in dead else verdict(stored.get(sr_id), run, replace)
+        if sr_id in dead:
+            # Deleted here, but the participant has since withdrawn: the trash's copy of
+            # the data goes too, or a restore would bring it back (§1.3).
+            outcome = WITHDRAWN if run.fields["state"] == "ABORTED" else DELETED
+            if outcome == WITHDRAWN:
+                in_trash.add(sr_id)
+        else:
+            outcome = verdict(stored.get(sr_id), run, replace)
         outcomes.note(sr_id, outcome)
-        if outcome in ACCEPTED:
+        if outcome in ACCEPTED and sr_id not in in_trash:
             keep.add(sr_id)
-        if outcome == WITHDRAWN:
+        if outcome == WITHDRAWN and sr_id not in in_trash:
             withdrawn.add(sr_id)
     outcomes.deleted_components += len(dead_crs)
-    return BatchDecision(keep, withdrawn, dead_crs)
+    return BatchDecision(keep, withdrawn, dead_crs, in_trash)

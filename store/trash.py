@@ -241,6 +241,40 @@ def _cannot_restore(level: str, rid: int, rows: dict) -> str | None:
     return None
 
 
+# -- withdrawal -----------------------------------------------------------------------------------
+
+
+def withdraw(study_result_ids) -> list[str]:
+    """Inside an import's transaction: trashed copies of runs the participant aborted since
+    lose their data and files, as JATOS purges them (§1.3). Returns the trash folders to
+    remove after the commit."""
+    ids = sorted(set(study_result_ids))
+    if not ids:
+        return []
+    folders: list[str] = []
+    q = TrashEntry.select(TrashEntry.id, TrashEntry.folders, TrashEntry.rows).where(
+        ((TrashEntry.level == "study") & TrashEntry.result_id.in_(ids))
+        | ((TrashEntry.level == "component") & TrashEntry.result_id.in_(_components_in_trash(ids)))
+    )
+    for eid, entry_folders, text in list(q.tuples()):
+        rows = json.loads(text)
+        for c in rows["component_results"]:
+            c["data"], c["data_size"] = None, 0
+        rows["files"] = []
+        TrashEntry.update(rows=json.dumps(rows, ensure_ascii=False)).where(TrashEntry.id == eid).execute()
+        folders.extend(dst for _, dst in json.loads(entry_folders))
+    return folders
+
+
+def _components_in_trash(study_result_ids: list[int]) -> list[int]:
+    out = []
+    q = TrashEntry.select(TrashEntry.result_id, TrashEntry.rows).where(TrashEntry.level == "component")
+    for rid, text in q.tuples():
+        if json.loads(text)["component_results"][0]["study_result"] in study_result_ids:
+            out.append(rid)
+    return out or [0]
+
+
 # -- emptying -------------------------------------------------------------------------------------
 
 

@@ -132,3 +132,36 @@ def test_anything_unforeseen_is_one_line_and_a_private_log(db_path, tmp_path, mo
     assert err == [f"jatos-results: unexpected error (ZeroDivisionError); the details are in {log}"]
     assert "ZeroDivisionError" in log.read_text() and stat.S_IMODE(log.stat().st_mode) == 0o600
     assert os.path.exists(log)
+
+
+def test_an_export_never_replaces_a_pipe_or_device(imported, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    line = one_line(run_cli("export", "data", "-o", str(fifo), "--force"))
+    assert line == f"jatos-results: {fifo}: is not a regular file; to write into it, use -o - and a redirect"
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+@pytest.mark.parametrize("own", ["results.sqlite3", "results.sqlite3-wal", "results-files/x.zip"])
+def test_an_export_never_goes_over_the_store(imported, own):
+    before = imported.read_bytes()
+    target = imported.parent / own
+    line = one_line(run_cli("export", "archive", "-o", str(target), "--force"))
+    assert "is part of the store itself" in line
+    assert imported.read_bytes() == before
+
+
+def test_half_written_exports_of_dead_processes_are_removed(imported, tmp_path):
+    import fcntl
+
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / ".jatos-results.data.txt.k3j4.part"
+    stale.write_bytes(b"participant data")
+    alive = out / ".jatos-results.other.txt.x9y8.part"
+    alive.write_bytes(b"being written")
+    with open(alive, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # an export still running in another process
+        r = run_cli("export", "data", "-o", str(out / "data.txt"))
+        assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == [alive.name, "data.txt"]

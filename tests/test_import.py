@@ -256,3 +256,13 @@ def test_archive_without_a_data_file_keeps_data_already_imported(store, tmp_path
     import_paths(store, [later])
     assert ComponentResult.get_by_id(301).data == fx.DATA[301].decode()
     assert ComponentResult.get_by_id(301).data_size == len(fx.DATA[301])
+
+
+@pytest.mark.parametrize("jzip_first", [True, False])
+def test_titles_named_with_their_results_are_counted_attached(store, tmp_path, jzip_first):
+    paths = [fx.results_archive(tmp_path), fx.study_archive(tmp_path)]
+    summary = import_paths(store, paths[::-1] if jzip_first else paths)
+    assert (summary.titles, summary.titles_kept) == (2, 0)
+    assert summary.line().endswith("; component titles: 2 attached")
+    alone = import_paths(store, [fx.study_archive(tmp_path)])
+    assert alone.line() == "component titles: 2 attached"

@@ -174,3 +174,30 @@ def test_the_command_line_says_what_happened(db_path, older, newer):
     assert "0 new, 0 updated, 1 unchanged, 1 kept because the store's version is newer" in done.stdout
     done = run_cli("import", "--replace", str(older))
     assert "0 new, 1 updated, 1 unchanged" in done.stdout
+
+
+@pytest.mark.parametrize("second", ["same", "older", "conflict"])
+def test_two_archives_with_the_same_file_in_one_import_keep_it(store, tmp_path, newer, older, second):
+    if second == "same":
+        (tmp_path / "copy").mkdir()
+        other = archive(tmp_path / "copy" / "newer.zip", finished_doc(), {**fx.DATA, 303: BIG})
+    elif second == "older":
+        other = older
+    else:
+        other = archive(tmp_path / "c.zip", finished_doc(), {**fx.DATA, 303: BIG, 301: b'{"rt":999}'})
+    summary = import_paths(store, [newer, other])
+    audio = store.files_root / "study-result_101" / "comp-result_302" / "audio.webm"
+    assert audio.read_bytes() == fx.AUDIO
+    assert ComponentResult.get_by_id(301).data == fx.DATA[301].decode()
+    expected = {
+        "same": "study results: 2 new, 0 updated, 0 unchanged",
+        "older": "study results: 2 new, 0 updated, 0 unchanged",
+        "conflict": "study results: 2 new, 0 updated, 0 unchanged, 1 conflicts kept as stored "
+        "(study results 101; --replace takes the incoming version)",
+    }[second]
+    assert summary.outcomes.line() == expected
+
+
+def test_metadata_and_data_in_one_import_count_as_new(store, tmp_path):
+    summary = import_paths(store, [fx.data_zip(tmp_path), fx.metadata_json(tmp_path)])
+    assert summary.outcomes.line() == "study results: 2 new, 0 updated, 0 unchanged"

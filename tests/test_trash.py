@@ -162,3 +162,24 @@ def test_trash_from_the_command_line(db_path, tmp_path):
     assert run_cli("delete", "--ids", "102", "--yes").returncode == 0
     assert run_cli("trash", "empty", "--yes").stdout.strip() == "removed 1 results from the trash"
     assert run_cli("trash").stdout.strip() == "the trash is empty"
+
+
+def test_a_withdrawal_reaches_the_trash(scenario, tmp_path):
+    """Deleted here, then the participant aborted: a restore must not bring the data back."""
+    delete(scenario, Selection(study_result_ids=[101]))
+    doc = fx.metadata_doc()
+    sr = doc["data"][0]["studyResults"][0]
+    sr.update(studyState="ABORTED", lastSeenDate=sr["lastSeenDate"] + 1000)
+    for cr in sr["componentResults"]:
+        cr.update(componentState="ABORTED", data={"size": 0, "sizeHumanReadable": "0 B"}, files=[])
+    aborted = fx.write_zip(tmp_path / "aborted.zip", [("metadata.json", json.dumps(doc).encode())])
+    summary = import_paths(scenario, [aborted])
+    assert "1 withdrawn (aborted: their data and files removed)" in summary.line()
+    assert not StudyResult.select().where(StudyResult.id == 101).exists()
+    assert not any(p.is_file() for p in (scenario.files_root / ".deleted").rglob("*"))
+    trash.restore(scenario, op=1)
+    assert [(c.id, c.data, c.data_size) for c in ComponentResult.select().where(ComponentResult.study_result == 101)] == [
+        (301, None, 0),
+        (302, None, 0),
+    ]
+    assert not (scenario.files_root / "study-result_101").exists()
