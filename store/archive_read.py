@@ -9,6 +9,7 @@ import datetime as _dt
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -90,12 +91,18 @@ class Source:
 
 def read_source(path: str | os.PathLike) -> Source:
     path = Path(path)
-    if not path.exists():
-        raise BadInput(f"{path}: no such file")
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
         return _read_folder(path)
+    if not stat.S_ISREG(mode):
+        raise BadInput(f"{path}: {_kind(mode)}, not a file or folder to import")
     if path.suffix.lower() == ".json":
-        return Source(path, "results", metadata=parse_metadata(path.read_bytes(), f"{path}"))
+        return Source(path, "results", metadata=parse_metadata(_read_plain(path, path), f"{path}"))
     if path.suffix.lower() == ".txt":
         raise BadInput(
             f"{path}: a plain-text data export cannot be imported: it does not say which result each "
@@ -212,30 +219,63 @@ def _read_folder(path: Path) -> Source:
             rel = full.relative_to(path).as_posix()
             if _JUNK.search(rel):
                 continue
-            if full.is_symlink():
+            st = full.lstat()
+            if stat.S_ISLNK(st.st_mode):
                 raise BadInput(f"{path}: {rel} is a symbolic link; result files must be plain files")
-            size = full.stat().st_size
+            if not stat.S_ISREG(st.st_mode):
+                raise BadInput(f"{path}: {rel} is {_kind(st.st_mode)}; result files must be plain files")
+            size = st.st_size
             if size > cap:
                 raise BadInput(f"{path}: {rel} has {size} bytes, more than the limit of {cap}")
             if rel == "metadata.json":
-                source.metadata = parse_metadata(full.read_bytes(), f"{path}: metadata.json")
+                source.metadata = parse_metadata(_read_plain(path, full), f"{path}: metadata.json")
                 continue
             name = _relative(path, rel, "")
-            source.entries.append(_classify(path, name, rel, size, _file_reader(full), _file_chunks(full)))
+            source.entries.append(_classify(path, name, rel, size, _file_reader(path, full), _file_chunks(path, full)))
     return source
 
 
-def _file_reader(full: Path):
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _open_plain(path: Path, full: Path):
+    """Open a regular file for reading. Without O_NONBLOCK, opening a FIFO waits for a writer
+    forever; the check after opening holds even if the name was swapped since it was listed."""
+    flags = os.O_RDONLY | os.O_NONBLOCK
+    if full != path:  # inside a folder: a symbolic link is refused, as when listed
+        flags |= os.O_NOFOLLOW
+    fd = os.open(full, flags)
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        where = f"{path}" if full == path else f"{path}: {full.relative_to(path).as_posix()}"
+        raise BadInput(f"{where} is {_kind(mode)}, not a file to import")
+    return open(fd, "rb")
+
+
+def _read_plain(path: Path, full: Path) -> bytes:
+    with _open_plain(path, full) as fh:
+        return fh.read()
+
+
+def _file_reader(path: Path, full: Path):
     def read(limit: int) -> bytes:
-        with open(full, "rb") as fh:
+        with _open_plain(path, full) as fh:
             return fh.read(limit)
 
     return read
 
 
-def _file_chunks(full: Path):
+def _file_chunks(path: Path, full: Path):
     def chunks(limit: int) -> Iterator[bytes]:
-        with open(full, "rb") as fh:
+        with _open_plain(path, full) as fh:
             while limit > 0:
                 piece = fh.read(min(1 << 20, limit))
                 if not piece:

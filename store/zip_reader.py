@@ -17,6 +17,7 @@ one small body many times).
 from __future__ import annotations
 
 import os
+import stat
 import struct
 import zlib
 from typing import Iterator, NamedTuple
@@ -51,8 +52,11 @@ class Member(NamedTuple):
 
 class ZipReader:
     def __init__(self, path: str | os.PathLike):
-        self._fd = os.open(path, os.O_RDONLY)
+        # O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
+        self._fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         try:
+            if not stat.S_ISREG(os.fstat(self._fd).st_mode):
+                raise ZipError("not a regular file")
             self.members = self._central_directory()
         except BaseException:
             os.close(self._fd)

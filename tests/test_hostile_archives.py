@@ -4,10 +4,15 @@ MemoryError were what they raised)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 import jatos_fixtures as fx
-from conftest import run_cli, store_state
+from conftest import ROOT, run_cli, store_state
 from hostile import craft, member, populate, refused, write, zip64_extra
 from store.zip_reader import ZipError, ZipReader
 
@@ -153,3 +158,48 @@ def test_shared_body_through_the_command_line(db_path, tmp_path):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "bomb.zip" in lines[0] and "overlap" in lines[0], r.stderr
     assert store_state(db_path) == before
+
+
+# -- what is not a regular file or folder ----------------------------------------------------------
+
+
+def _cli_within(seconds: float, *args: str):
+    """The command line, given `seconds` to finish: before the fix a FIFO hung it forever."""
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=seconds
+    )
+
+
+def _refused_within(db_path, path, *needles):
+    before = store_state(db_path)
+    r = _cli_within(60, "import", str(path))
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    assert store_state(db_path) == before
+
+
+@pytest.mark.parametrize("name", ["results.zip", "metadata.json", "results.jzip"])
+def test_a_fifo_as_the_import_path_is_refused(db_path, tmp_path, name):
+    assert run_cli("import", str(fx.results_archive(tmp_path))).returncode == 0
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    _refused_within(db_path, fifo, name, "named pipe")
+
+
+@pytest.mark.parametrize("inside", ["study-result_101/comp-result_302/audio.webm", "metadata.json"])
+def test_a_fifo_inside_an_imported_folder_is_refused(db_path, tmp_path, inside):
+    assert run_cli("import", str(fx.results_archive(tmp_path))).returncode == 0
+    folder = tmp_path / "folder"
+    (folder / "study-result_101" / "comp-result_302").mkdir(parents=True)
+    os.mkfifo(folder / inside)
+    _refused_within(db_path, folder, inside, "named pipe")
+
+
+def test_a_device_is_refused(store, db_path, tmp_path):
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero here")
+    populate(store, tmp_path)
+    refused(store, db_path, Path("/dev/zero"), "a device")
