@@ -5,7 +5,6 @@ files-only zips, the legacy on-disk files layout, metadata JSON, and study archi
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
 import re
@@ -18,6 +17,7 @@ from typing import Callable, Iterator
 from .errors import BadInput
 from .files import check_filename
 from .json_stream import JsonWalker
+from .metadata_json import checked_text, metadata_studies, normalise_result, parse_metadata
 from .zip_reader import Member, ZipError, ZipReader
 
 # Generous: JATOS's defaults are 5 MB of data and 30 MB per file, and labs raise them.
@@ -149,6 +149,11 @@ def _read_zip(path: Path, zf: ZipReader) -> Source:
             source.entries.append(Entry("data", int(data[1]), int(data[2]), "data.txt", m.size, read, chunks, m.name))
         else:
             source.entries.append(_classify(path, name, m.name, m.size, read, chunks))
+    if source.metadata_raw is not None:
+        # Every field is checked before the import writes anything (and fails in a second,
+        # not after minutes of writing); the import normalises it again as it writes.
+        for _ in source.iter_results():
+            pass
     return source
 
 
@@ -286,214 +291,31 @@ def _file_chunks(path: Path, full: Path):
     return chunks
 
 
-# -- metadata.json ---------------------------------------------------------------------------
-
-
-def _date(value, label: str):
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise BadInput(f"{label}: a date is not a number: {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    if isinstance(value, str):
-        # Before 3.8.2 some JATOS JSON carried server-time strings.
-        try:
-            dt = _dt.datetime.strptime(value, "%Y/%m/%d %H:%M:%S")
-        except ValueError:
-            raise BadInput(f"{label}: not a date: {value!r}") from None
-        return int(dt.astimezone().timestamp() * 1000)
-    raise BadInput(f"{label}: not a date: {value!r}")
-
-
-def _int(obj: dict, key: str, label: str, required: bool = True):
-    value = obj.get(key)
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value)
-        raise BadInput(f"{label}: {'missing' if value is None else 'invalid'} {key}")
-    return value
-
-
-def parse_metadata(raw: bytes, label: str) -> list[dict]:
-    """Validate and normalise JATOS metadata JSON of any version into plain dicts."""
-    return [study_results_normalised(st, label) for st in metadata_studies(raw, label)]
-
-
-def metadata_studies(raw: bytes, label: str) -> Iterator[dict]:
-    """The studies of metadata JSON, each a study dict whose "results" are JATOS's raw
-    objects (`normalise_result` turns one into ours), decoded one by one as they are
-    reached where the file has JATOS's key order (store/json_stream.py): take each
-    study's results before the next study. Bad JSON is found where it is reached."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadInput(f"{label}: not valid JSON ({exc})") from None
-    del raw  # the text is what is walked; the caller holds no other reference
-    walker = JsonWalker(text)
-    try:
-        if walker.peek() == "{":
-            other = {}
-            listed = False
-            for key in walker.members():
-                if key == "data" and walker.peek() == "[" and not listed:
-                    listed = True
-                    yield from _studies(walker, label)
-                else:
-                    other[key] = walker.value()
-            if not listed:
-                if "error" in other and "data" not in other:
-                    raise BadInput(f"{label}: a JATOS error response, not results: {other.get('error')}")
-                raise BadInput(f"{label}: not JATOS results metadata (expected a list of studies)")
-        elif walker.peek() == "[":
-            yield from _studies(walker, label)
-        else:
-            walker.value()
-            raise BadInput(f"{label}: not JATOS results metadata (expected a list of studies)")
-        walker.end()
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"{label}: not valid JSON ({exc})") from None
-
-
-_STUDY_HEAD = ("studyId", "studyUuid", "studyTitle")
-
-
-def _studies(walker: JsonWalker, label: str) -> Iterator[dict]:
-    for si, _ in enumerate(walker.elements()):
-        where = f"{label}: study #{si + 1}"
-        if walker.peek() != "{":
-            walker.value()
-            raise BadInput(f"{where}: not an object")
-        head: dict = {}
-        done = False
-        for key in walker.members():
-            if key == "studyResults" and not done and walker.peek() == "[" and all(k in head for k in _STUDY_HEAD):
-                # JATOS writes the study's own keys first: its results can be taken one by one.
-                results = _one_by_one(walker, label)
-                yield _study(head, results, where)
-                for _ in results:  # whatever the caller left
-                    pass
-                done = True
-            else:
-                head[key] = walker.value()
-        if not done:
-            srs = head.get("studyResults")
-            if not isinstance(srs, list):
-                raise BadInput(f"{where}: studyResults is missing")
-            yield _study(head, srs, where)
-
-
-def _one_by_one(walker: JsonWalker, label: str) -> Iterator:
-    try:
-        for _ in walker.elements():
-            yield walker.value()
-    except json.JSONDecodeError as exc:  # met by whoever takes the results
-        raise BadInput(f"{label}: not valid JSON ({exc})") from None
-
-
-def _study(head: dict, results, where: str) -> dict:
-    return {
-        "id": _int(head, "studyId", where),
-        "uuid": head.get("studyUuid"),
-        "title": head.get("studyTitle") or "",
-        "results": results,
-        "where": where,
-    }
-
-
-def study_results_normalised(study: dict, label: str) -> dict:
-    out = {k: study[k] for k in ("id", "uuid", "title")}
-    out["results"] = [normalise_result(sr, ri, study["where"], label) for ri, sr in enumerate(study["results"])]
-    return out
-
-
-def normalise_result(sr, ri: int, where: str, label: str) -> dict:
-    """One study result of JATOS's metadata JSON, with its component results, as ours."""
-    w = f"{where}, study result #{ri + 1}"
-    if not isinstance(sr, dict):
-        raise BadInput(f"{w}: not an object")
-    if sr.get("id") is None:
-        raise BadInput(f"{w}: a study result without an id")
-    sr_id = _int(sr, "id", w)
-    w = f"{label}: study result {sr_id}"
-    uqp = sr.get("urlQueryParameters")
-    if isinstance(uqp, (dict, list)):
-        uqp = json.dumps(uqp, ensure_ascii=False, separators=(",", ":")) if uqp else None
-    elif uqp in ("", "{}"):
-        uqp = None
-    result = {
-        "id": sr_id,
-        "uuid": sr.get("uuid"),
-        "study_code": sr.get("studyCode"),
-        "comment": sr.get("comment"),
-        "start_date": _date(sr.get("startDate"), w),
-        "end_date": _date(sr.get("endDate"), w),
-        "last_seen_date": _date(sr.get("lastSeenDate"), w),
-        "state": sr.get("studyState") or "STARTED",
-        "message": sr.get("message"),
-        "url_query_parameters": uqp,
-        "worker_id": _int(sr, "workerId", w),
-        "worker_type": sr.get("workerType") or "GeneralSingle",
-        "batch_id": _int(sr, "batchId", w, required=False),
-        "batch_uuid": sr.get("batchUuid"),
-        "batch_title": sr.get("batchTitle") or "",
-        "group_id": _int(sr, "groupId", w, required=False),
-        "confirmation_code": sr.get("confirmationCode"),
-        "quota_reached": bool(sr.get("isQuotaReached", False)),
-        "components": [],
-    }
-    crs = sr.get("componentResults")
-    if crs is None:
-        crs = []
-    if not isinstance(crs, list):
-        raise BadInput(f"{w}: componentResults is not a list")
-    for ci, cr in enumerate(crs):
-        cw = f"{w}, component result #{ci + 1}"
-        if not isinstance(cr, dict) or cr.get("id") is None:
-            raise BadInput(f"{cw}: a component result without an id")
-        cr_id = _int(cr, "id", cw)
-        cw = f"{label}: component result {cr_id}"
-        data = cr.get("data") if isinstance(cr.get("data"), dict) else {}
-        files = []
-        for f in cr.get("files") or []:
-            if isinstance(f, dict) and isinstance(f.get("filename"), str):
-                files.append({"filename": f["filename"], "size": f.get("size")})
-        result["components"].append(
-            {
-                "id": cr_id,
-                "component_id": _int(cr, "componentId", cw),
-                "component_uuid": cr.get("componentUuid"),
-                "start_date": _date(cr.get("startDate"), cw),
-                "end_date": _date(cr.get("endDate"), cw),
-                "state": cr.get("componentState") or "STARTED",
-                "data_size": int(data.get("size") or 0),
-                "files": files,
-                "quota_reached": bool(cr.get("isQuotaReached", False)),
-            }
-        )
-    return result
-
-
 # -- study archives (.jzip) -------------------------------------------------------------------
 
 
 def _read_study_archive(path: Path, zf: ZipReader, info: Member) -> Source:
     raw = _read_entry(path, zf, info)
+    label = f"{path}: {info.name}"
     try:
-        doc = json.loads(raw.decode("utf-8-sig"))
+        doc = JsonWalker(raw.decode("utf-8-sig")).whole()
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadInput(f"{path}: {info.name} is not valid JSON ({exc})") from None
+        raise BadInput(f"{label} is not valid JSON ({exc})") from None
     data = doc.get("data") if isinstance(doc, dict) else None
     if not isinstance(data, dict) or not isinstance(data.get("componentList"), list):
         raise BadInput(f"{path}: {info.name} is not a JATOS study description")
     components = []
     for pos, comp in enumerate(data["componentList"]):
-        if isinstance(comp, dict) and comp.get("uuid"):
-            components.append({"uuid": comp["uuid"], "title": comp.get("title") or "", "position": pos})
-    study = {"uuid": data.get("uuid"), "title": data.get("title") or "", "components": components}
+        at = f"data.componentList[{pos}]"
+        if not isinstance(comp, dict):
+            raise BadInput(f"{label}: {at}: not an object")
+        uuid = checked_text(comp, "uuid", label, at)
+        if uuid:
+            components.append({"uuid": uuid, "title": checked_text(comp, "title", label, at) or "", "position": pos})
+    study = {
+        "uuid": checked_text(data, "uuid", label, "data"),
+        "title": checked_text(data, "title", label, "data") or "",
+        "components": components,
+    }
     zf.close()
     return Source(path, "study-archive", study_archive=study)
