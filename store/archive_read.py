@@ -16,20 +16,10 @@ from typing import Callable, Iterator
 
 from .errors import BadInput
 from .files import check_filename
+from .import_limits import Budget
 from .json_stream import JsonWalker
 from .metadata_json import checked_text, metadata_studies, normalise_result, parse_metadata
 from .zip_reader import Member, ZipError, ZipReader
-
-# Generous: JATOS's defaults are 5 MB of data and 30 MB per file, and labs raise them.
-DEFAULT_MAX_ENTRY = 1 << 30
-
-
-def max_entry_size() -> int:
-    try:
-        return int(os.environ.get("JATOS_RESULTS_MAX_ENTRY_BYTES", DEFAULT_MAX_ENTRY))
-    except ValueError:
-        return DEFAULT_MAX_ENTRY
-
 
 _DATA = re.compile(r"study_result_(\d+)/comp-result_(\d+)/data\.txt")
 _FILE = re.compile(r"study_result_(\d+)/comp-result_(\d+)/files/(.+)")
@@ -125,30 +115,29 @@ def read_source(path: str | os.PathLike) -> Source:
 
 def _read_zip(path: Path, zf: ZipReader) -> Source:
     members = [m for m in zf.members if not m.is_dir and not _JUNK.search(m.name)]
+    budget = Budget(path)
     jas = [m for m in members if "/" not in m.name and m.name.endswith(".jas")]
     if jas:
+        budget.take(f"entry {jas[0].name} declares", jas[0].size)
         return _read_study_archive(path, zf, jas[0])
     prefix = _common_prefix([m.name for m in members])
-    cap = max_entry_size()
     source = Source(path, "results", _zip=zf)
     for m in members:
         name = m.name[len(prefix):] if prefix and m.name.startswith(prefix) else m.name
         data = _DATA.fullmatch(name)
         if data is None:  # anything but a plain data.txt gets every check
             name = _relative(path, m.name, prefix)
-        if m.size > cap:
-            raise BadInput(
-                f"{path}: entry {m.name} declares {m.size} bytes, more than the limit of "
-                f"{cap} (set JATOS_RESULTS_MAX_ENTRY_BYTES to raise it)"
-            )
         if name == "metadata.json":
+            budget.take(f"entry {m.name} declares", m.size)
             source.metadata_raw = partial(_read_entry, path, zf, m)
             continue
         read, chunks = partial(zf.read, m), partial(zf.chunks, m)
         if data is not None:
-            source.entries.append(Entry("data", int(data[1]), int(data[2]), "data.txt", m.size, read, chunks, m.name))
+            entry = Entry("data", int(data[1]), int(data[2]), "data.txt", m.size, read, chunks, m.name)
         else:
-            source.entries.append(_classify(path, name, m.name, m.size, read, chunks))
+            entry = _classify(path, name, m.name, m.size, read, chunks)
+        budget.take(f"entry {m.name} declares", m.size, entry.kind == "data")
+        source.entries.append(entry)
     if source.metadata_raw is not None:
         # Every field is checked before the import writes anything (and fails in a second,
         # not after minutes of writing); the import normalises it again as it writes.
@@ -216,7 +205,7 @@ def _classify(path: Path, name: str, label: str, size: int, read, chunks) -> Ent
 def _read_folder(path: Path) -> Source:
     """The legacy on-disk layout, or an unpacked results archive."""
     source = Source(path, "results")
-    cap = max_entry_size()
+    budget = Budget(path)
     for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
         dirnames.sort()
         for fn in sorted(filenames):
@@ -230,13 +219,14 @@ def _read_folder(path: Path) -> Source:
             if not stat.S_ISREG(st.st_mode):
                 raise BadInput(f"{path}: {rel} is {_kind(st.st_mode)}; result files must be plain files")
             size = st.st_size
-            if size > cap:
-                raise BadInput(f"{path}: {rel} has {size} bytes, more than the limit of {cap}")
             if rel == "metadata.json":
+                budget.take(f"{rel} has", size)
                 source.metadata = parse_metadata(_read_plain(path, full), f"{path}: metadata.json")
                 continue
             name = _relative(path, rel, "")
-            source.entries.append(_classify(path, name, rel, size, _file_reader(path, full), _file_chunks(path, full)))
+            entry = _classify(path, name, rel, size, _file_reader(path, full), _file_chunks(path, full))
+            budget.take(f"{rel} has", size, entry.kind == "data")
+            source.entries.append(entry)
     return source
 
 
