@@ -16,6 +16,7 @@ titles may come from earlier imports).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
@@ -41,6 +42,9 @@ NO_DATA_KEYS = (
 
 BATCH = 2500  # study results a batch
 FIRST_BATCH = 250  # smaller: the writing starts sooner
+# Result data a batch holds at most (plus the one value that crosses it): a batch of huge
+# values is handed on early, so that memory holds a few batches' worth, not a few thousand values.
+BATCH_BYTES = 32 << 20
 
 
 @dataclass
@@ -119,14 +123,16 @@ def work(
         yield tables
     batch = RowBatch()
     yielded = False
+    held = 0  # bytes of result data in the batch, as Python holds them
     for st, sr in results:
         if not tables_first:
             tables.add(source, st, sr)
-        _add(batch, source, st, sr, tables, lookups, data, files, read_data, stage_file)
-        if len(batch.study_results) >= (BATCH if yielded else FIRST_BATCH):
+        held += _add(batch, source, st, sr, tables, lookups, data, files, read_data, stage_file)
+        if len(batch.study_results) >= (BATCH if yielded else FIRST_BATCH) or held >= BATCH_BYTES:
             yield batch
             yielded = True
             batch = RowBatch()
+            held = 0
     if batch.study_results:
         yield batch
     for entry in source.entries:
@@ -139,9 +145,13 @@ def work(
         yield tables
 
 
-def _add(batch: RowBatch, source: Source, st, sr, tables: Tables, lookups: Lookups, data, files, read_data, stage_file):
+def _add(
+    batch: RowBatch, source: Source, st, sr, tables: Tables, lookups: Lookups, data, files, read_data, stage_file
+) -> int:
+    """Add one study result's rows; returns the bytes of result data they hold."""
     sr_id = sr["id"]
     has_files = False
+    held = 0
     for cr in sr["components"]:
         cr_id = cr["id"]
         mine: dict[str, int] = {}
@@ -159,6 +169,7 @@ def _add(batch: RowBatch, source: Source, st, sr, tables: Tables, lookups: Looku
         if entry is not None:
             text, size, _ = read_data(entry)
             batch.bytes += entry.size
+            held += sys.getsizeof(text)  # a str of one non-ASCII character takes 2 or 4 bytes a character
             tables.with_data.add(cr_id)
         else:
             text, size = None, cr["data_size"]
@@ -189,3 +200,4 @@ def _add(batch: RowBatch, source: Source, st, sr, tables: Tables, lookups: Looku
             sr["url_query_parameters"], sr["confirmation_code"], sr["quota_reached"], study_row_text(row),
         )
     )
+    return held

@@ -35,9 +35,18 @@ class JsonWalker:
         self.pos += 1
 
     def value(self) -> Any:
-        """The value here, decoded whole."""
+        """The value here, decoded whole. Hostile text fails as bad JSON, never otherwise:
+        nesting deeper than the interpreter's recursion limit, or an integer longer than
+        Python converts (4,300 digits), which json reports as a plain ValueError."""
         self.peek()
-        value, self.pos = _DECODER.raw_decode(self.text, self.pos)
+        try:
+            value, self.pos = _DECODER.raw_decode(self.text, self.pos)
+        except json.JSONDecodeError:
+            raise
+        except RecursionError:
+            raise self._error("nested too deeply") from None
+        except ValueError as exc:
+            raise self._error(f"a number too long ({str(exc).split(':')[0]})") from None
         return value
 
     def members(self) -> Iterator[str]:
@@ -66,6 +75,12 @@ class JsonWalker:
             self.pos += 1
             if ch == closing:
                 return
+
+    def whole(self) -> Any:
+        """The text's one value, decoded whole (a small document)."""
+        value = self.value()
+        self.end()
+        return value
 
     def end(self) -> None:
         if self.peek():

@@ -8,11 +8,16 @@ can read while another opens) and inflated by zlib, its CRC checked.
 
 Only what JATOS and common zip tools write is read: stored or deflated members,
 ZIP64 sizes and offsets, UTF-8 or CP437 names. Anything else is refused by name.
+Every size and offset the directory declares is checked against the file before it is
+used, and members must not share bytes: an archive is hostile input (a crafted ZIP64
+field must not become a huge read, and overlapping members are how zip bombs inflate
+one small body many times).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import struct
 import zlib
 from typing import Iterator, NamedTuple
@@ -37,6 +42,8 @@ class Member(NamedTuple):
     compressed: int
     size: int
     offset: int  # of the local header
+    name_len: int = 0  # of the raw name: the local header's is the same
+    end: int = 0  # where the next member (or the central directory) starts: nothing is read past it
 
     @property
     def is_dir(self) -> bool:
@@ -45,8 +52,11 @@ class Member(NamedTuple):
 
 class ZipReader:
     def __init__(self, path: str | os.PathLike):
-        self._fd = os.open(path, os.O_RDONLY)
+        # O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
+        self._fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         try:
+            if not stat.S_ISREG(os.fstat(self._fd).st_mode):
+                raise ZipError("not a regular file")
             self.members = self._central_directory()
         except BaseException:
             os.close(self._fd)
@@ -74,20 +84,28 @@ class ZipReader:
         eocd_at = tail_at + at
         record_at = eocd_at  # where the directory's end records start
         if count == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
+            record_at = eocd_at - _EOCD64_LOCATOR.size - _EOCD64.size
+            if record_at < 0:
+                raise ZipError("a ZIP64 archive without its ZIP64 directory record")
             loc = self._pread(_EOCD64_LOCATOR.size, eocd_at - _EOCD64_LOCATOR.size)
             sig, _, eocd64_at, _ = _EOCD64_LOCATOR.unpack(loc)
             if sig != b"PK\x06\x07":
                 raise ZipError("a ZIP64 archive without its ZIP64 directory record")
-            rec = _EOCD64.unpack(self._pread(_EOCD64.size, eocd64_at))
+            # The record is read where it must be; its declared offset only has to lie in the file.
+            if eocd64_at > record_at:
+                raise ZipError("damaged ZIP64 directory record")
+            rec = _EOCD64.unpack(self._pread(_EOCD64.size, record_at))
             if rec[0] != b"PK\x06\x06":
                 raise ZipError("damaged ZIP64 directory record")
             count, cd_size, cd_offset = rec[7], rec[8], rec[9]
-            record_at = eocd_at - _EOCD64_LOCATOR.size - _EOCD64.size
         # Bytes before the archive (a self-extractor) shift every offset by the same amount.
         shift = record_at - cd_size - cd_offset
-        if shift < 0:
+        if shift < 0 or cd_size > record_at:
             raise ZipError("not a zip file, or a truncated one")
-        cd = self._pread(cd_size, cd_offset + shift)
+        if count > cd_size // _CENTRAL.size:
+            raise ZipError("damaged central directory (more members than it has room for)")
+        cd_at = cd_offset + shift
+        cd = self._pread(cd_size, cd_at)
         members = []
         pos = 0
         unpack = _CENTRAL.unpack_from
@@ -98,20 +116,22 @@ class ZipReader:
             if sig != b"PK\x01\x02":
                 raise ZipError("damaged central directory")
             pos += _CENTRAL.size
+            if pos + n + m + k > len(cd):
+                raise ZipError("damaged central directory")
             raw_name = cd[pos : pos + n]
             name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
             if usize == 0xFFFFFFFF or csize == 0xFFFFFFFF or offset == 0xFFFFFFFF:
-                usize, csize, offset = _zip64_extra(cd[pos + n : pos + n + m], usize, csize, offset)
+                usize, csize, offset = _zip64_extra(cd[pos + n : pos + n + m], usize, csize, offset, name)
             pos += n + m + k
-            members.append(Member(name, flags, method, crc, csize, usize, offset + shift))
-        return members
+            members.append(Member(name, flags, method, crc, csize, usize, offset + shift, n))
+        return _bounded(members, cd_at)
 
     def _data_start(self, member: Member) -> int:
         head = self._pread(_LOCAL.size, member.offset)
         fields = _LOCAL.unpack(head)
         if fields[0] != b"PK\x03\x04":
             raise ZipError("bad local header")
-        return member.offset + _LOCAL.size + fields[10] + fields[11]
+        return _checked_start(member, fields[10], fields[11])
 
     def _check(self, member: Member) -> None:
         if member.flags & 0x1:
@@ -125,11 +145,12 @@ class ZipReader:
         self._check(member)
         # One read for the header and the data: the local header's name and extra field
         # are nearly always as long as the directory's, and 256 bytes spare cover the rest.
-        block = os.pread(self._fd, _LOCAL.size + len(member.name) * 4 + 256 + member.compressed, member.offset)
+        want = min(member.end - member.offset, _LOCAL.size + member.name_len + 256 + member.compressed)
+        block = os.pread(self._fd, want, member.offset)
         if len(block) < _LOCAL.size or block[:4] != b"PK\x03\x04":
             raise ZipError("bad local header")
         _, _, _, _, _, _, _, _, _, _, n, m = _LOCAL.unpack_from(block)
-        start = _LOCAL.size + n + m
+        start = _checked_start(member, n, m) - member.offset
         raw = block[start : start + member.compressed]
         if len(raw) != member.compressed:
             raw = self._pread(member.compressed, member.offset + start)
@@ -166,18 +187,49 @@ class ZipReader:
             raise ZipError("bad CRC")
 
 
-def _zip64_extra(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int, int]:
+def _bounded(members: list[Member], cd_at: int) -> list[Member]:
+    """Each member with the end of the space it may use: the next member's local header, or
+    the central directory. Members whose headers and data cannot all fit, one after the
+    other, overlap: refused, as a zip bomb of shared bodies would be."""
+    order = sorted(range(len(members)), key=lambda i: members[i].offset)
+    out = list(members)
+    for pos, i in enumerate(order):
+        m = members[i]
+        end = members[order[pos + 1]].offset if pos + 1 < len(order) else cd_at
+        if m.offset + _LOCAL.size + m.name_len + m.compressed > end:
+            other = members[order[pos + 1]].name if pos + 1 < len(order) else None
+            if other is None:
+                raise ZipError(f"member {m.name!r} runs into the central directory (damaged or crafted)")
+            raise ZipError(f"members {m.name!r} and {other!r} overlap (a zip bomb, or a damaged archive)")
+        out[i] = m._replace(end=end)
+    return out
+
+
+def _checked_start(member: Member, n: int, m: int) -> int:
+    """Where a member's data starts, by its local header; its data must end in its space."""
+    start = member.offset + _LOCAL.size + n + m
+    if start + member.compressed > member.end:
+        raise ZipError("local header does not match the central directory")
+    return start
+
+
+def _zip64_extra(extra: bytes, usize: int, csize: int, offset: int, name: str) -> tuple[int, int, int]:
     pos = 0
     while pos + 4 <= len(extra):
         kind, size = struct.unpack_from("<2H", extra, pos)
         if kind == 1:
+            if pos + 4 + size > len(extra):
+                raise ZipError(f"member {name!r}: damaged ZIP64 sizes")
             values = list(struct.unpack_from(f"<{size // 8}Q", extra, pos + 4))
-            if usize == 0xFFFFFFFF:
-                usize = values.pop(0)
-            if csize == 0xFFFFFFFF:
-                csize = values.pop(0)
-            if offset == 0xFFFFFFFF:
-                offset = values.pop(0)
+            try:
+                if usize == 0xFFFFFFFF:
+                    usize = values.pop(0)
+                if csize == 0xFFFFFFFF:
+                    csize = values.pop(0)
+                if offset == 0xFFFFFFFF:
+                    offset = values.pop(0)
+            except IndexError:
+                raise ZipError(f"member {name!r}: damaged ZIP64 sizes") from None
             return usize, csize, offset
         pos += 4 + size
-    raise ZipError("ZIP64 sizes are missing")
+    raise ZipError(f"member {name!r}: ZIP64 sizes are missing")
