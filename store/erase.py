@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from . import journal, search, trash
+from . import journal, regex_engine, search, trash
 from .database import Store
 from .delete import bury, remove_rows
 from .errors import NothingSelected
@@ -106,7 +106,7 @@ def matches(f: search.Filter, rows: dict) -> bool:
     texts += [r.get("data") or "" for r in rows["component_results"]]
     if f.regex:
         rx = f.compiled()
-        return any(rx.search(t) for t in texts)
+        return any(regex_engine.search(rx, t) for t in texts)
     flags = 0 if f.case_sensitive else re.IGNORECASE
     for term in search.parse_smart(f.text):
         found = any(re.search(re.escape(term.text), t, flags) for t in texts)

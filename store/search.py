@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from peewee import SQL, NodeList, fn
 
-from . import sqlite
+from . import regex_engine, sqlite
 from .errors import StoreError
 from .models import ComponentResult, StudyResult
 from .visible import visible
@@ -48,10 +48,10 @@ class Filter:
     regex: bool = False
     case_sensitive: bool = False
 
-    def compiled(self) -> re.Pattern:
+    def compiled(self):
         try:
-            return re.compile(self.text, 0 if self.case_sensitive else re.IGNORECASE)
-        except (re.error, OverflowError, RecursionError, ValueError) as exc:
+            return regex_engine.compile_pattern(self.text, self.case_sensitive)
+        except (regex_engine.regex.error, OverflowError, RecursionError, ValueError) as exc:
             # OverflowError: a repeat count like {4294967296}; RecursionError: deep nesting.
             raise StoreError(f"invalid regular expression {visible(self.text)!r}: {exc}") from None
 

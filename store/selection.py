@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-from . import search
+from . import regex_engine, search
 from .errors import StoreError
 from .idlists import chunks, id_in
 from .jatos_values import parse_id_list
@@ -128,7 +128,8 @@ class Selection:
         cond = search.condition(f, self.level) if f else None
         if cond is not None:
             q = q.where(cond)
-        ids = (r[0] for r in q.tuples())
+        with regex_engine.translated():
+            ids = [r[0] for r in q.tuples()]
         wanted = self.explicit_ids()
         return sorted(ids if wanted is None else (i for i in ids if i in wanted))
 

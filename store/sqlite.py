@@ -14,6 +14,8 @@ from pathlib import Path
 
 from peewee import SqliteDatabase
 
+from . import regex_engine
+
 
 def unwrap(db):
     """The database behind Peewee's proxy."""
@@ -47,9 +49,9 @@ def make_database(path: Path, lock_timeout: float) -> SqliteDatabase:
             "secure_delete": 1,
         },
         timeout=lock_timeout,
-        regexp_function=True,
     )
     db.register_function(folded_contains, "folded_contains", 2)
+    db.register_function(regex_engine.sqlite_regexp, "regexp", 2)
     return db
 
 

@@ -119,7 +119,7 @@ async def test_pasted_invalid_regex_shows_its_error_while_the_last_valid_filter_
         await settle(pilot)
         assert app.screen.query_one("#filter").value == "Personal|(["
         assert error_line(app) == (
-            "invalid regular expression 'Personal|([': unterminated character set at position 10; "
+            "invalid regular expression 'Personal|([': unterminated character set at position 11; "
             "showing the last valid filter"
         )
         assert shown_ids(app) == ["101"] and "filter: Personal (RegEx)" in status(app)

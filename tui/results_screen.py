@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Label, ProgressBar, Static
 
 from store import StoreError
+from store import regex_engine
 from store.visible import visible
 from store.columns import Column
 from store.search import Filter
@@ -141,12 +142,13 @@ class ResultsScreen(ResultActions, Screen):
             connection.set_progress_handler(lambda: 1 if stale() else 0, 20_000)
         try:
             # Stages: the rows found so far, the first screenful, then all rows and the count.
-            for computed in self.view.results(filter_, sort_key, descending, cancelled=stale):
-                if stale():
-                    return
-                # Where the cursor's row now is, found here rather than on the screen's thread.
-                at = position(computed.ids, keep) if keep is not None else None
-                self.app.call_from_thread(self._computed, generation, computed, at)
+            with regex_engine.translated():
+                for computed in self.view.results(filter_, sort_key, descending, cancelled=stale):
+                    if stale():
+                        return
+                    # Where the cursor's row now is, found here rather than on the screen's thread.
+                    at = position(computed.ids, keep) if keep is not None else None
+                    self.app.call_from_thread(self._computed, generation, computed, at)
         except StoreError as exc:
             self.app.call_from_thread(self._compute_failed, generation, str(exc))
         except (peewee.OperationalError, sqlite3.OperationalError) as exc:
