@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import time
 from pathlib import Path
 
@@ -60,12 +61,15 @@ class Store:
                 ctx = self.db.atomic()
             with ctx:
                 yield
-        except peewee.OperationalError as exc:
+        except (peewee.OperationalError, sqlite3.OperationalError) as exc:  # raw cursors raise the latter
             if sqlite.is_lock_error(exc):
                 raise DatabaseLocked(
                     f"{self.location}: the database is locked by another process "
                     f"(waited {lock_timeout():g} s); try again when it has finished"
                 ) from None
+            if sqlite.is_full_error(exc):
+                # SQLite rolled the transaction back itself (then "cannot rollback" follows).
+                raise StoreError(f"no space left on the device of {self.location}; nothing was changed") from None
             raise
 
     def bulk_change(self, component_result_ids, study_result_ids, defer_merging: bool = False):

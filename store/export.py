@@ -92,6 +92,7 @@ def export(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     allow_missing_data: bool = False,
+    raw_csv: bool = False,
 ) -> ExportResult:
     """Write the selected results as `kind` to a file, or to a binary stream (`path` with a
     write method). Raises NothingSelected for an empty selection and, without
@@ -100,19 +101,19 @@ def export(
         raise StoreError(f"unknown export kind {kind!r}; kinds are: {', '.join(KINDS)}")
     target = Target(path, force, store.files_root, store.own_paths())
     job = functools.partial(
-        _export, store, kind, selection, target, columns, filename, progress, cancelled, allow_missing_data
+        _export, store, kind, selection, target, columns, filename, progress, cancelled, allow_missing_data, raw_csv
     )
     return consistently(store, job)
 
 
-def _export(store, kind, selection, target: Target, columns, filename, progress, cancelled, allow_missing):
+def _export(store, kind, selection, target: Target, columns, filename, progress, cancelled, allow_missing, raw_csv):
     if kind == "file":
         return _export_single_file(store, selection, filename, target)
     if kind == "metadata-csv":
         cols = columns if isinstance(columns, list) else _columns(selection, columns)
         ids = _selected(selection)
         with target.open() as fh:
-            n = write_metadata_csv(fh, selection.level, ids, cols)
+            n = write_metadata_csv(fh, selection.level, ids, cols, raw=raw_csv)
         return ExportResult(target.label, target.bytes, *_counts_for_csv(selection.level, ids, n))
     if kind == "data" and selection.is_everything and is_sqlite(ComponentResult._meta.database):
         # Everything: one scan of the table in id order, no id lists to build.
@@ -356,16 +357,28 @@ def _export_single_file(store: Store, selection: Selection, filename: str | None
 # -- (b) metadata CSV ----------------------------------------------------------------------------
 
 
-def write_metadata_csv(fh, level: str, ids: list[int], cols: list[Column]) -> int:
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(cell: str) -> str:
+    """A participant-controlled value (a message, a URL parameter) that starts as a formula
+    would (=HYPERLINK(...), @SUM(...)) gets a leading apostrophe, which spreadsheets show
+    as text (OWASP's advice on CSV injection)."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def write_metadata_csv(fh, level: str, ids: list[int], cols: list[Column], raw: bool = False) -> int:
     """§3.2: every field quoted, "," and "\\n", a final newline, no BOM; JATOS 3.9.8+ row order
-    (rows that did not reach the quota first, each part in ascending id)."""
+    (rows that did not reach the quota first, each part in ascending id). Unless `raw`, a
+    cell a spreadsheet would run as a formula is neutralised (see `inert`)."""
     rows = study_rows(ids) if level == "study" else component_rows(ids)
     rows.sort(key=lambda r: (r.quota_reached, r.id))
     text = io.StringIO()
     w = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\n")
     w.writerow([c.title for c in cols])
     for r in rows:
-        w.writerow([" ".join(c.render(r).split("\n")).strip() for c in cols])
+        cells = [" ".join(c.render(r).split("\n")).strip() for c in cols]
+        w.writerow(cells if raw else [inert(cell) for cell in cells])
         if text.tell() > 1 << 20:
             fh.write(text.getvalue().encode("utf-8"))
             text.seek(0)

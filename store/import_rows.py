@@ -5,6 +5,7 @@ Shared by both import paths (store/import_archive.py, store/import_general.py).
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 
@@ -12,7 +13,7 @@ import peewee
 
 from . import archive_rows, files, sqlite
 from .archive_read import Entry, Source
-from .errors import BadInput
+from .errors import BadInput, StoreError
 from .idlists import chunks, id_in
 from .models import Batch, Component, ComponentResult, ComponentTitle, GroupResult, ResultFile, Study, Worker
 
@@ -166,6 +167,12 @@ def stage_file(staging: files.Staging, source: Source, entry: Entry, sr_id: int)
                 dst.write(chunk)
     except BadInput:
         raise
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            # The store's disk, not the archive: say so (nothing was changed).
+            root = next((p.parent for p in target.parents if p.name == files.STAGING), target.parent)
+            raise StoreError(f"no space left on the device of {root}") from None
+        raise BadInput(f"{source.path}: entry {entry.label!r} is damaged or inflates beyond its declared size ({exc})") from None
     except Exception as exc:
         raise BadInput(f"{source.path}: entry {entry.label!r} is damaged or inflates beyond its declared size ({exc})") from None
     if written != entry.size:

@@ -19,9 +19,10 @@ from typing import Callable, Iterable
 
 import peewee
 
-from . import archive_rows, files, search_text
+from . import archive_rows, files, import_limits, search_text
 from .archive_read import Source, read_source
 from .database import Store
+from .errors import BadInput
 from .import_archive import import_archive
 from .import_general import attach_titles, import_entries, title_targets, touched
 from .merge import Outcomes
@@ -127,6 +128,12 @@ def _order(source: Source) -> int:
 
 def _import_sources(store: Store, sources: list[Source], ctx: _Import) -> None:
     total = sum(s.total_bytes for s in sources) or 1
+    if total > import_limits.max_import_size():
+        # Each file is held to the limit as it is read; several files together too.
+        raise BadInput(
+            f"these {len(sources)} files would inflate to {total} bytes, more than one import takes "
+            f"({import_limits.max_import_size()} bytes; JATOS_RESULTS_MAX_IMPORT_BYTES raises the limit)"
+        )
     staging = files.Staging(store.files_root)
     op_id = None
     staged_any = False

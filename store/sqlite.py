@@ -70,6 +70,12 @@ def mapped(db):
         db.execute_sql("PRAGMA mmap_size = 0").close()
 
 
+def is_full_error(exc: BaseException) -> bool:
+    """SQLITE_FULL, or the failed rollback after it (SQLite already rolled back)."""
+    texts = [str(exc).lower(), str(exc.__context__ or "").lower()]
+    return any("database or disk is full" in t for t in texts)
+
+
 def is_lock_error(exc: BaseException) -> bool:
     text = str(exc).lower()
     return "database is locked" in text or "database is busy" in text

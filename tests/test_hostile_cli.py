@@ -165,3 +165,16 @@ def test_half_written_exports_of_dead_processes_are_removed(imported, tmp_path):
         r = run_cli("export", "data", "-o", str(out / "data.txt"))
         assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == [alive.name, "data.txt"]
+
+
+def test_metadata_csv_cells_never_run_as_formulas(db_path, tmp_path):
+    doc = fx.metadata_doc()
+    doc["data"][0]["studyResults"][0]["message"] = '=HYPERLINK("http://evil.example","click")'
+    doc["data"][0]["studyResults"][1]["urlQueryParameters"] = {"PROLIFIC_PID": "@SUM(1+1)"}
+    archive = fx.write_zip(tmp_path / "a.zip", fx.ENTRIES + [("metadata.json", json.dumps(doc).encode())])
+    assert run_cli("import", str(archive)).returncode == 0
+    safe = run_cli("export", "metadata-csv", "--columns", "all", "-o", "-").stdout
+    assert '"\'=HYPERLINK(""http://evil.example"",""click"")"' in safe
+    assert '"=HYPERLINK' not in safe
+    raw = run_cli("export", "metadata-csv", "--columns", "all", "--raw-csv", "-o", "-").stdout
+    assert '"=HYPERLINK(""http://evil.example"",""click"")"' in raw

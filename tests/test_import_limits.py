@@ -108,3 +108,46 @@ def test_early_batches_import_whole(store, tmp_path, monkeypatch):
 def test_a_bad_limit_falls_back_to_the_default(monkeypatch, limit):
     monkeypatch.setenv("JATOS_RESULTS_MAX_IMPORT_BYTES", limit)
     assert import_limits.max_import_size() == import_limits.DEFAULT_MAX_IMPORT
+
+
+def test_a_full_disk_is_one_line_and_changes_nothing(store, db_path, tmp_path):
+    """SQLite says "database or disk is full" (here: a page limit), then "cannot rollback"."""
+    from conftest import store_state
+    from store import StoreError
+    from store.importer import import_paths
+
+    before = store_state(db_path)
+    pages = store.db.execute_sql("PRAGMA page_count").fetchone()[0]
+    store.db.execute_sql(f"PRAGMA max_page_count = {pages + 20}")
+    archive = fx.synthetic_archive(tmp_path / "big.zip", 3000, data_bytes=2000)
+    with pytest.raises(StoreError, match=r"^no space left on the device of .*results\.sqlite3; nothing was changed$"):
+        import_paths(store, [archive])
+    store.db.execute_sql("PRAGMA max_page_count = 1073741823")
+    assert store_state(db_path) == before
+
+
+def test_files_filling_the_disk_are_not_called_a_damaged_archive(store, tmp_path, monkeypatch):
+    import errno
+
+    from store import StoreError, import_rows
+    from store.importer import import_paths
+
+    def full(path, flags):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(import_rows, "_private_opener", full)
+    with pytest.raises(StoreError, match=r"^no space left on the device of .*results-files$"):
+        import_paths(store, [fx.results_archive(tmp_path)])
+
+
+def test_the_import_limit_holds_for_several_files_together(store, tmp_path, monkeypatch):
+    from store import BadInput
+
+    one = fx.results_archive(tmp_path)
+    size = read_source(one).total_bytes
+    monkeypatch.setenv("JATOS_RESULTS_MAX_IMPORT_BYTES", str(size * 2 - 1))
+    (tmp_path / "b").mkdir()
+    two = fx.results_archive(tmp_path / "b")
+    with pytest.raises(BadInput, match=r"^these 2 files would inflate to \d+ bytes, more than one import takes"):
+        import_paths(store, [one, two])
+    import_paths(store, [one])  # one of them alone is within the limit

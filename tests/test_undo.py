@@ -54,6 +54,6 @@ async def test_u_undoes_the_last_delete(store, db_path, tmp_path, monkeypatch):
         assert status(app).startswith("2 of 2 shown")
         assert any(" 102 " in line for line in table_lines(app))
         await pilot.press("u")  # once: the delete is undone
-        assert told[-1] == "Nothing to undo: no delete on this page since it opened."
+        assert told[-1] == "Nothing to undo: the page's last delete is undone already."
     assert TrashEntry.select().count() == 0
     assert store_state(db_path) == before

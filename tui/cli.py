@@ -8,6 +8,7 @@ import sys
 import time
 
 PROG = "jatos-results"
+ZIP_KINDS = ("archive", "data-zip", "files")
 
 
 def show(*parts, file=None, flush: bool = False, end: str = "\n") -> None:
@@ -105,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="export even if some result data is known only from metadata: it is left out, and the summary says so",
     )
     p.add_argument("--columns", metavar="LIST", help='metadata-csv columns by title, comma-separated, or "all"')
+    p.add_argument(
+        "--raw-csv",
+        action="store_true",
+        help="metadata-csv: keep cells that start like a spreadsheet formula (=, +, -, @) as they are",
+    )
     p.add_argument("--file", metavar="NAME", help="with kind 'file': the file's name")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -217,6 +223,8 @@ def cmd_export(args) -> int:
     out = args.output or default_filename(args.kind)
     # To standard output only the export's bytes go: the summary goes to stderr with the notes.
     to_stdout = out == "-"
+    if to_stdout and args.kind in ZIP_KINDS and sys.stdout.isatty():
+        raise StoreError(f"{args.kind} is a zip file: send it to a file or a pipe, not to the terminal")
     with open_store(args.db) as store:
         bar = ProgressBar(f"exporting {args.kind}", not args.quiet, min_total=2000)
         try:
@@ -230,6 +238,7 @@ def cmd_export(args) -> int:
                 filename=args.file,
                 progress=bar,
                 allow_missing_data=args.allow_missing_data,
+                raw_csv=args.raw_csv,
             )
         finally:
             bar.finish()
@@ -265,7 +274,9 @@ def cmd_delete(args) -> int:
             client = JatosClient(args.url, load_token())
             api_version = check_remote_agrees(client, sel.level, ids)
             where = f" on {client.url} and in this store"
-        question = f"Delete {describe(sel.level, ids)}{where}: result data, files and metadata."
+        from tui.display import id_list
+
+        question = f"Delete {describe(sel.level, ids)}{where} ({id_list(sel.level, ids)}): result data, files and metadata."
         if args.remote:
             question += " Deleting on the server cannot be undone."
         if args.purge:

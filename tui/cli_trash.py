@@ -78,6 +78,8 @@ def _restore(store, args) -> int:
             result = trash.restore(store, op=args.op)
     except ValueError as exc:
         raise StoreError(str(exc)) from None
+    if not (result.study_results or result.component_results):
+        raise StoreError("nothing restored: " + "; ".join(result.skipped))
     show(result.line())
     return 0
 
@@ -91,6 +93,7 @@ def _confirm(args, question: str, prompt: str) -> None:
         raise StoreError("refusing without confirmation: run in a terminal or pass --yes")
     show(question, file=sys.stderr)
     if input(prompt).strip().lower() not in ("y", "yes"):
+        show("nothing changed")
         raise SystemExit(1)
 
 

@@ -286,7 +286,7 @@ class DeleteScreen(ModalScreen[list[int] | None]):
             self.query_one("#typed-label", Label).update(
                 f"This is every result of the page. Type {len(ids)} to confirm (tab to the field):"
             )
-            self.query_one("#typed", Input).placeholder = str(len(ids))
+            # No placeholder: the number shown dimmed in the field looked typed already.
         self.query_one("#yes", Button).disabled = not ids
 
     @on(Input.Submitted)

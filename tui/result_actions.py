@@ -27,6 +27,7 @@ class ResultActions:
     """Export, delete and progress of a ResultsScreen (its `view`, `page` and `_cancel`)."""
 
     last_delete: int | None = None  # the page's last delete, in the trash: u undoes it
+    nothing_to_undo = "Nothing to undo: no delete on this page since it opened."
 
     def _in_worker(self, question: Callable):
         """`question` for a dialog's worker thread, which closes its own connection after."""
@@ -185,9 +186,10 @@ class ResultActions:
     def action_undo(self) -> None:
         """Put the page's last delete back from the trash."""
         if self.last_delete is None:
-            self.app.notify("Nothing to undo: no delete on this page since it opened.", severity="warning")
+            self.app.notify(self.nothing_to_undo, severity="warning")
             return
         op, self.last_delete = self.last_delete, None
+        self.nothing_to_undo = "Nothing to undo: the page's last delete is undone already."
         self._show_progress("Restoring the deleted results")
         self._undo_worker(op)
 
