@@ -86,8 +86,9 @@ class Store:
                 return cursor.fetchone()[0]
             finally:
                 cursor.close()  # an open statement would pin this thread to an old snapshot
-        from .models import ComponentResult, StudyResult
         from peewee import fn
+
+        from .models import ComponentResult, StudyResult
 
         return (
             StudyResult.select(fn.COUNT(StudyResult.id), fn.MAX(StudyResult.last_seen_date)).tuples().first(),

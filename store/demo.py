@@ -64,7 +64,7 @@ def _data(kind: str, rng: random.Random, sr_index: int, comp: str, pos: int) -> 
         return json.dumps(rows)
     if kind == "osweb":
         lines = ["subject_nr,cue,target,response,response_time,correct"]
-        for i in range(rng.randint(4, 10)):
+        for _ in range(rng.randint(4, 10)):
             lines.append(f"{sr_index},{rng.choice(['left','right'])},{rng.choice(['left','right'])},{rng.choice(['z','m'])},{rng.randint(250, 900)},{rng.randint(0, 1)}")
         return "\n".join(lines)
     # group study

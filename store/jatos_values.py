@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as _dt
-from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 STUDY_STATES = ("PRE", "STARTED", "DATA_RETRIEVED", "FINISHED", "ABORTED", "FAIL")
 COMPONENT_STATES = (

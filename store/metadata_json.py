@@ -263,7 +263,7 @@ def _studies(walker: JsonWalker, label: str, top: str) -> Iterator[dict]:
 def _one_by_one(walker: JsonWalker, label: str, at: str) -> Iterator:
     ri = 0
     try:
-        for ri, _ in enumerate(walker.elements()):
+        for ri, _ in enumerate(walker.elements()):  # noqa: B007 (ri names the result in the message below)
             yield walker.value()
     except json.JSONDecodeError as exc:  # met by whoever takes the results
         raise BadInput(f"{label}: {at}.studyResults[{ri}]: not valid JSON ({exc})") from None

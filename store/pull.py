@@ -20,8 +20,8 @@ from .database import Store
 from .delete import delete_ids
 from .errors import StoreError
 from .importer import import_paths
-from .merge import Outcomes, tombstoned
 from .jatos_api import JatosClient
+from .merge import Outcomes, tombstoned
 from .models import ComponentResult, ResultFile, StudyResult
 
 CHUNK = 500
@@ -103,13 +103,13 @@ def changed_component_results(remote: dict[int, tuple]) -> list[int]:
     """Component results that are new here, or differ from what the server says."""
     local = _local_index(list(remote))
     need = []
-    for cid, (sr, state, end, size, files) in remote.items():
+    for cid, (sr, state, end, size, listed) in remote.items():
         mine = local.get(cid)
         if mine is None:
             need.append(cid)
             continue
         l_sr, l_state, l_end, l_size, l_null, l_files = mine
-        if (l_sr, l_state, l_end, l_size, l_files) != (sr, state, end, size, files) or (l_null and size > 0):
+        if (l_sr, l_state, l_end, l_size, l_files) != (sr, state, end, size, listed) or (l_null and size > 0):
             need.append(cid)
     return sorted(need)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
 from peewee import SQL, NodeList, fn
 
 from . import regex_engine, sqlite

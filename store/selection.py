@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 from . import regex_engine, search
 from .errors import StoreError
 from .idlists import chunks, id_in

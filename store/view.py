@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 from array import array
-from operator import itemgetter
 from collections import OrderedDict
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Callable, Iterable, Iterator, NamedTuple
 
 import peewee
@@ -19,9 +19,9 @@ from peewee import JOIN, fn
 
 from . import page_search, search
 from .columns import Column, columns_for
+from .idlists import id_in
 from .models import Batch, Component, ComponentResult, ResultFile, Study, StudyResult, Worker
 from .rows import ComponentRow, StudyRow, component_rows, study_rows
-from .idlists import id_in
 from .selection import Selection, component_ids_of
 
 PAGE = 100
@@ -261,7 +261,7 @@ class ResultsView:
     def compute(self, filter_: search.Filter | None = None, sort_key=..., descending=None) -> Computed:
         """The whole answer of results()."""
         last = None
-        for last in self.results(filter_, sort_key, descending):
+        for last in self.results(filter_, sort_key, descending):  # noqa: B007 (the last one is the answer)
             pass
         return last
 

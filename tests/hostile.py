@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import jatos_fixtures as fx
-from conftest import store_state
 from store.errors import BadInput
 from store.importer import import_paths
+
+import jatos_fixtures as fx
+from conftest import store_state
 
 _LOCAL = struct.Struct("<4s2B4HL2L2H")
 _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")

@@ -6,8 +6,6 @@ import time
 
 import pytest
 
-import jatos_fixtures as fx
-from conftest import run_cli
 from store.importer import import_paths
 from store.models import ComponentResult, StudyResult
 from store.view import Page
@@ -15,6 +13,9 @@ from tui.app import ResultsApp
 from tui.data_viewer import DataViewer
 from tui.dialogs import ColumnsScreen, DeleteScreen, ExportScreen
 from tui.results_screen import ResultsScreen
+
+import jatos_fixtures as fx
+from conftest import run_cli
 from ui_helpers import settle, status, table_lines
 
 SIZE = (170, 40)

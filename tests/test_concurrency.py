@@ -7,9 +7,10 @@ import sqlite3
 import subprocess
 import sys
 
+from store import open_store
+
 import jatos_fixtures as fx
 from conftest import ROOT
-from store import open_store
 
 
 def test_reader_sees_old_or_new_state_during_import(db_path, tmp_path):

@@ -6,12 +6,13 @@ import textwrap
 
 import pytest
 
-import jatos_fixtures as fx
-from conftest import run_cli, store_state
 from store import Selection, open_store
 from store.delete import delete
 from store.importer import import_paths
 from store.models import ComponentResult, PendingFileOp, ResultFile, StudyResult
+
+import jatos_fixtures as fx
+from conftest import run_cli, store_state
 
 
 @pytest.fixture

@@ -11,14 +11,15 @@ import time
 
 import pytest
 
-import jatos_fixtures as fx
-from conftest import run_cli
 from store.importer import import_paths
 from store.models import StudyResult
 from store.view import Page
 from tui.app import ResultsApp
 from tui.dialogs import DeleteScreen, ExportScreen
 from tui.results_screen import ResultsScreen
+
+import jatos_fixtures as fx
+from conftest import run_cli
 from ui_helpers import settle, status, type_at_once
 
 SIZE = (170, 40)

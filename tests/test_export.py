@@ -6,11 +6,12 @@ import zipfile
 
 import pytest
 
-import jatos_fixtures as fx
-from conftest import run_cli
 from store import Selection, StoreError
 from store.export import default_filename, export
 from store.importer import import_paths
+
+import jatos_fixtures as fx
+from conftest import run_cli
 
 
 @pytest.fixture

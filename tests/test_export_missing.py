@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 import zipfile
 
-import jatos_fixtures as fx
 import pytest
-from conftest import run_cli
 
 from store import Selection
 from store.errors import MissingData
 from store.export import export
 from store.importer import import_paths
+
+import jatos_fixtures as fx
+from conftest import run_cli
 
 DATA_KINDS = ("data", "archive", "data-zip")
 

@@ -11,14 +11,15 @@ import io
 import json
 import zipfile
 
-import jatos_fixtures as fx
 import pytest
-from conftest import run_cli
 
 from store import Selection, StoreError
 from store import export as export_module
 from store.export import export
 from store.importer import import_paths
+
+import jatos_fixtures as fx
+from conftest import run_cli
 
 N = 300  # study results 1..300, component results 100001..100300; progress after 200
 

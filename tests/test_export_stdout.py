@@ -11,11 +11,12 @@ import subprocess
 import sys
 import zipfile
 
-import jatos_fixtures as fx
 import pytest
-from conftest import ROOT, run_cli
 
 from store.export import KINDS
+
+import jatos_fixtures as fx
+from conftest import ROOT, run_cli
 
 
 def _cli_bytes(*args: str) -> subprocess.CompletedProcess:

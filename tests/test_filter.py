@@ -4,12 +4,13 @@ import sqlite3
 
 import pytest
 
+from store import Selection, StoreError
+from store.importer import import_paths
+from store.models import StudyResult
+from store.search import Term, parse_smart
+
 import jatos_fixtures as fx
 from conftest import run_cli
-from store import Selection, StoreError
-from store.models import StudyResult
-from store.importer import import_paths
-from store.search import Term, parse_smart
 
 
 @pytest.fixture
@@ -132,8 +133,9 @@ def test_required_literal_for_the_index_prefilter(pattern, literal):
 
 
 def test_search_index_stays_consistent(scenario, db_path, tmp_path):
-    from conftest import index_is_consistent
     from store.delete import delete
+
+    from conftest import index_is_consistent
 
     assert index_is_consistent(db_path)
     import_paths(scenario, [fx.results_archive(tmp_path)])  # again: rows re-indexed

@@ -9,10 +9,11 @@ import time
 import pytest
 from textual import events
 
-import jatos_fixtures as fx
 from store.importer import import_paths
 from store.view import Page, ResultsView
 from tui.app import ResultsApp
+
+import jatos_fixtures as fx
 from ui_helpers import settle, status, table_lines
 
 SIZE = (170, 40)

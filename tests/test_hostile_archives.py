@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from store.zip_reader import ZipError, ZipReader
+
 import jatos_fixtures as fx
 from conftest import ROOT, run_cli, store_state
 from hostile import craft, member, populate, refused, write, zip64_extra
-from store.zip_reader import ZipError, ZipReader
 
 META = fx.METADATA_310.encode()
 DATA = "study_result_101/comp-result_301/data.txt"

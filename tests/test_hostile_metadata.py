@@ -11,11 +11,12 @@ import zipfile
 
 import pytest
 
+from store.errors import BadInput
+from store.importer import import_paths
+
 import jatos_fixtures as fx
 from conftest import run_cli, store_state
 from hostile import populate, refused
-from store.errors import BadInput
-from store.importer import import_paths
 
 SR = "data[0].studyResults[0]"
 CR = f"{SR}.componentResults[0]"

@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-import os
-
 import json
+import os
 import stat
 
 import pytest
 
-import jatos_fixtures as fx
-from conftest import store_state
 from store.importer import import_paths
 from store.models import Component, ComponentResult, ResultFile, Study, StudyResult, Worker
+
+import jatos_fixtures as fx
+from conftest import store_state
 
 
 def _check_scenario(store, *, comment=True, quota_known=True):
@@ -193,8 +193,9 @@ def test_archive_rows_written_once_equal_the_general_path(tmp_path, monkeypatch,
     """An archive with metadata.json is written in one pass (store/archive_rows.py): every
     column, file, search text and index entry must be what the general path makes of it,
     with studies and workers written after their results (SQLite) or before (others)."""
-    from conftest import REALDATA, index_is_consistent
     from store import import_archive, open_store
+
+    from conftest import REALDATA, index_is_consistent
 
     monkeypatch.setattr(import_archive, "writes_tables_first", lambda store: tables_first)
     for n, archive in enumerate(_archives(tmp_path / "fx", REALDATA)):

@@ -8,13 +8,14 @@ import sqlite3
 
 import pytest
 
-import jatos_fixtures as fx
-from conftest import run_cli, store_state
-from hostile import craft, member, populate, refused, write
 from store import archive_rows, import_limits, import_rows
 from store.archive_read import read_source
 from store.importer import import_paths
 from store.models import ComponentResult
+
+import jatos_fixtures as fx
+from conftest import run_cli, store_state
+from hostile import craft, member, populate, refused, write
 
 META = fx.METADATA_310.encode()
 GIB = 1 << 30
@@ -112,9 +113,10 @@ def test_a_bad_limit_falls_back_to_the_default(monkeypatch, limit):
 
 def test_a_full_disk_is_one_line_and_changes_nothing(store, db_path, tmp_path):
     """SQLite says "database or disk is full" (here: a page limit), then "cannot rollback"."""
-    from conftest import store_state
     from store import StoreError
     from store.importer import import_paths
+
+    from conftest import store_state
 
     before = store_state(db_path)
     pages = store.db.execute_sql("PRAGMA page_count").fetchone()[0]

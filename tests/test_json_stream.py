@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-import jatos_fixtures as fx
 from store.archive_read import metadata_studies, parse_metadata
 from store.errors import BadInput
+
+import jatos_fixtures as fx
 
 
 def _whole(doc) -> list:

@@ -13,13 +13,14 @@ import time
 import pytest
 from textual.screen import ModalScreen
 
-import jatos_fixtures as fx
 from store.importer import import_paths
 from store.models import StudyResult
 from store.view import Page
 from tui.app import ResultsApp
 from tui.results_screen import ResultsScreen
 from tui.results_table import ResultsTable
+
+import jatos_fixtures as fx
 from ui_helpers import settle, status, type_at_once
 
 SIZE = (170, 40)

@@ -7,10 +7,11 @@ import json
 
 import pytest
 
-import jatos_fixtures as fx
-from conftest import index_is_consistent, run_cli, store_state
 from store.importer import import_paths
 from store.models import ComponentResult, ResultFile, StudyResult
+
+import jatos_fixtures as fx
+from conftest import index_is_consistent, run_cli, store_state
 
 BIG = ('{"trials":[' + ",".join(f'{{"trial":{i},"rt":{400 + i % 300}}}' for i in range(6000)) + "]}").encode()
 LATER = 1714561000000

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import jatos_fixtures as fx
 import pytest
-from conftest import run_cli, store_state
 
 from store import Selection
 from store.errors import NothingSelected, StoreError
 from store.export import KINDS, export
 from store.importer import import_paths
+
+import jatos_fixtures as fx
+from conftest import run_cli, store_state
 
 SELECTABLE = [k for k in KINDS if k != "file"]  # a single file names its component result
 EMPTY = [

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-import jatos_fixtures as fx
 from store import page_search
 from store.importer import import_paths
 from store.search import Filter
 from store.view import Page, ResultsView, ordered_ids
+
+import jatos_fixtures as fx
 
 FILTERS = [
     Filter("trial"), Filter("FINISHED"), Filter("finished", case_sensitive=True), Filter('"rt"'),

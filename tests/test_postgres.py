@@ -7,12 +7,13 @@ import os
 
 import pytest
 
-import jatos_fixtures as fx
 from store import Selection, open_store
 from store.delete import delete
 from store.export import export
 from store.importer import import_paths
 from store.models import ALL_MODELS, StudyResult
+
+import jatos_fixtures as fx
 
 URL = os.environ.get("JATOS_RESULTS_TEST_PG")
 pytestmark = pytest.mark.skipif(not URL, reason="no PostgreSQL server given (JATOS_RESULTS_TEST_PG)")

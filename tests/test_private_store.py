@@ -6,9 +6,10 @@ import os
 import sqlite3
 import stat
 
-import jatos_fixtures as fx
 from store import open_store
 from store.importer import import_paths
+
+import jatos_fixtures as fx
 
 
 def _modes(root) -> dict[str, int]:

@@ -10,11 +10,12 @@ import sys
 
 import pytest
 
+from store import open_store
+from store.models import ComponentResult, ResultFile, StudyResult
+
 import jatos_fixtures as fx
 from conftest import ROOT, run_cli, store_state
 from fake_jatos import TOKEN, FakeJatos
-from store import open_store
-from store.models import ComponentResult, ResultFile, StudyResult
 
 
 @pytest.fixture(params=["3.10"])

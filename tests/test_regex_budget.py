@@ -9,13 +9,14 @@ import time
 
 import pytest
 
-import jatos_fixtures as fx
-from conftest import run_cli
 from store import Selection
 from store.importer import import_paths
 from store.regex_engine import RegexTooSlow
 from store.view import Page
 from tui.app import ResultsApp
+
+import jatos_fixtures as fx
+from conftest import run_cli
 from ui_helpers import settle
 
 EVIL = "(a|aa)+b"  # exponential in Python's re on a run of a's without a b

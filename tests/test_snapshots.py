@@ -6,11 +6,12 @@ import time
 
 import pytest
 
-import jatos_fixtures as fx
 from store import open_store
 from store.importer import import_paths
 from store.view import Page
 from tui.app import ResultsApp
+
+import jatos_fixtures as fx
 
 SIZE = (150, 34)
 
@@ -33,8 +34,9 @@ def app_factory(tmp_path, monkeypatch):
 
 
 def fx_name(kind: str) -> str:
-    from store.export import default_filename
     import datetime as dt
+
+    from store.export import default_filename
 
     return default_filename(kind, dt.datetime(2024, 5, 1, 10, 45, tzinfo=dt.timezone.utc))
 

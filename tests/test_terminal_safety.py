@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 
-import jatos_fixtures as fx
 from store.importer import import_paths
 from store.view import Page
 from store.visible import visible
 from tui.app import ResultsApp
 from tui.data_viewer import DataViewer
+
+import jatos_fixtures as fx
 from ui_helpers import settle, table_lines
 
 OSC = "\x1b]0;PWNED\x07"

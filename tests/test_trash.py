@@ -7,14 +7,14 @@ import sqlite3
 
 import pytest
 
-import jatos_fixtures as fx
-from conftest import index_is_consistent, run_cli, store_state
-from store import Selection
-from store import trash
+from store import Selection, trash
 from store.delete import delete, delete_ids
 from store.erase import erase, plan
 from store.importer import import_paths
 from store.models import ComponentResult, StudyResult, Tombstone, TrashEntry, Worker
+
+import jatos_fixtures as fx
+from conftest import index_is_consistent, run_cli, store_state
 
 MARKER = "QZXJVWKPMARKERYBFG"
 

@@ -7,13 +7,14 @@ import time
 
 import pytest
 
-import jatos_fixtures as fx
-from conftest import store_state
 from store.importer import import_paths
 from store.models import StudyResult, TrashEntry
 from store.view import Page
 from tui.app import ResultsApp
 from tui.dialogs import DeleteScreen
+
+import jatos_fixtures as fx
+from conftest import store_state
 from ui_helpers import settle, status, table_lines
 
 SIZE = (170, 40)

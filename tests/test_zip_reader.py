@@ -6,10 +6,10 @@ import struct
 import zipfile
 
 import pytest
+from test_zip_writer import _entries, _write
 
 from store import zip_writer
 from store.zip_reader import ZipError, ZipReader
-from test_zip_writer import _entries, _write
 
 
 def _read_all(path):

@@ -77,10 +77,11 @@ def test_an_aborted_writer_stops_its_threads(tmp_path):
 
 def test_archive_export_is_a_valid_zip_of_many_entries(store, tmp_path, monkeypatch):
     """Through the export: more entries than a plain ZIP can count (ZIP64 end records)."""
-    import jatos_fixtures as fx
     from store import Selection
     from store.export import export
     from store.importer import import_paths
+
+    import jatos_fixtures as fx
 
     import_paths(store, [fx.synthetic_archive(tmp_path / "s.zip", 70, 40)])
     out = tmp_path / "out.zip"

@@ -223,6 +223,8 @@ def cmd_export(args) -> int:
     out = args.output or default_filename(args.kind)
     # To standard output only the export's bytes go: the summary goes to stderr with the notes.
     to_stdout = out == "-"
+    from store import StoreError
+
     if to_stdout and args.kind in ZIP_KINDS and sys.stdout.isatty():
         raise StoreError(f"{args.kind} is a zip file: send it to a file or a pipe, not to the terminal")
     with open_store(args.db) as store:

@@ -13,10 +13,10 @@ from textual.widgets import Footer, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from store import Selection, StoreError
-from store.visible import visible
 from store.export import export
 from store.jatos_values import human_size
 from store.models import ComponentResult, ResultFile
+from store.visible import visible
 
 from . import clipboard
 from .dialogs import ConfirmScreen, PromptScreen

@@ -9,9 +9,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from store.models import Batch, Component, GroupResult, StudyResult
-from store.visible import visible
 from store.overview import studies
 from store.view import Page
+from store.visible import visible
 
 from .dialogs import HelpScreen, PickScreen
 from .display import short_time, time_zone_name

@@ -11,14 +11,13 @@ from collections.abc import Callable
 from textual import work
 from textual.widgets import Label, ProgressBar
 
-from store import Selection, StoreError
-from store.visible import visible
-from store import trash
+from store import Selection, StoreError, trash
 from store.delete import DeleteResult, delete_ids, describe
 from store.existing import existing_ids
 from store.export import default_filename, export
 from store.jatos_values import human_size
 from store.view import ordered_ids
+from store.visible import visible
 
 from .dialogs import ConfirmScreen, DeleteScreen, ExportRequest, ExportScreen
 

@@ -15,12 +15,11 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Label, ProgressBar, Static
 
-from store import StoreError
-from store import regex_engine
-from store.visible import visible
+from store import StoreError, regex_engine
 from store.columns import Column
 from store.search import Filter
 from store.view import Computed, Line, Page, ResultsView, position
+from store.visible import visible
 
 from . import clipboard, settings
 from .dialogs import ColumnsScreen, HelpScreen

@@ -21,8 +21,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from store.jatos_values import component_duration_display, human_size
-from store.visible import visible
 from store.view import Line, ResultsView
+from store.visible import visible
 
 from .display import cell_text, column_width, header_text, short_time
 

@@ -7,7 +7,6 @@ Data is made on demand by each entry's opener, so nothing large sits in memory.
 
 from __future__ import annotations
 
-import io
 import json
 import random
 from pathlib import Path
@@ -85,7 +84,9 @@ def build_source(name: str, n_results: int, n_components: int, data_bytes: int) 
 def _entry(sr: int, cr: int, maker) -> Entry:
     payload = maker()
     return Entry(
-        "data", sr, cr, "data.txt", len(payload), lambda payload=payload: io.BytesIO(payload),
+        "data", sr, cr, "data.txt", len(payload),
+        lambda limit, p=payload: p[:limit],
+        lambda limit, p=payload: iter([p[:limit]]),
         f"study_result_{sr}/comp-result_{cr}/data.txt",
     )
 
