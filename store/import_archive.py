@@ -76,9 +76,7 @@ def import_archive(ctx, store, source: Source, staging, index, done: int, total:
                 import_rows.write_tables(item)
                 continue
             srs = _first_sight(StudyResult, [r[0] for r in item.study_results], seen_srs, old_srs)
-            decision = merge.decide(
-                merge.incoming_runs(item), set(srs.held), ctx.outcomes, ctx.replace, ctx.include_deleted
-            )
+            decision = merge.decide_batch(item, set(srs.held), ctx.outcomes, ctx.replace, ctx.include_deleted)
             _unstage_left_out(staging, item, decision)
             written = decision.apply(item)
             old_srs.difference_update(i for i in srs.held if i not in decision.keep)

@@ -162,11 +162,16 @@ def stored_runs(sr_ids: Iterable[int]) -> dict[int, Run]:
 def tombstoned(level: str, ids: Iterable[int]) -> set[int]:
     """Of these ids, the results deleted or erased here."""
     ids = sorted(set(ids))
+    if not ids:
+        return set()
+    here = Tombstone.level == level
+    # Most imports meet no deleted result: one probe of the id range says so.
+    span = (Tombstone.result_id >= ids[0]) & (Tombstone.result_id <= ids[-1])
+    if not Tombstone.select(Tombstone.result_id).where(here & span).limit(1).tuples():
+        return set()
     found: set[int] = set()
-    for chunk in peewee.chunked(ids, 500):
-        q = Tombstone.select(Tombstone.result_id).where(
-            (Tombstone.level == level) & Tombstone.result_id.in_(chunk)
-        )
+    for chunk in chunks(Tombstone.result_id, ids):
+        q = Tombstone.select(Tombstone.result_id).where(here & id_in(Tombstone.result_id, chunk))
         found.update(r[0] for r in q.tuples())
     return found
 
@@ -267,6 +272,21 @@ def incoming_runs(item: RowBatch) -> dict[int, Run]:
     for cr_id, name, size in item.files:
         runs[owner[cr_id]].files[(cr_id, name)] = size
     return runs
+
+
+def decide_batch(
+    item: RowBatch, held: set[int], outcomes: Outcomes, replace: bool, include_deleted: bool
+) -> BatchDecision:
+    """`decide` for an archive's batch. Into a store that holds none of the batch's results
+    and deleted none of them (a first import), every result is new: no Run is built."""
+    if not held and not include_deleted:
+        srs = [r[0] for r in item.study_results]
+        crs = [r[0] for r in item.with_data + item.without_data]
+        if not tombstoned("study", srs) and not tombstoned("component", crs):
+            for sr_id in srs:
+                outcomes.note(sr_id, NEW)
+            return BatchDecision(set(srs), set(), set())
+    return decide(incoming_runs(item), held, outcomes, replace, include_deleted)
 
 
 def decide(

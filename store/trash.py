@@ -63,6 +63,8 @@ def next_op() -> int:
 def capture(store: Store, level: str, ids: list[int], op: int) -> list[list[str]]:
     """Copy these results into the trash (inside the delete's transaction, before the rows
     go); return the [live folder, trash folder] pairs to move after the commit."""
+    if level == "study" and store.is_sqlite:
+        return _capture_in_sqlite(store, ids, op)
     at, by = now_ms(), who(store)
     pairs: list[list[str]] = []
     entries: list[dict] = []
@@ -109,6 +111,41 @@ def capture(store: Store, level: str, ids: list[int], op: int) -> list[list[str]
             [tuple(e[k] for k in keys) for e in entries],
         )
     return pairs
+
+
+def _json_object(model, alias: str) -> str:
+    """SQLite's JSON object of a row of `model`, keyed by field name as _dicts() keys it
+    (a subquery's column loses its JSON type: callers wrap it in json())."""
+    return "json_object(" + ", ".join(
+        f"'{f.name}', {alias}.\"{f.column_name}\"" for f in model._meta.sorted_fields if f.name != "id" or model is not ResultFile
+    ) + ")"
+
+
+def _capture_in_sqlite(store: Store, ids: list[int], op: int) -> list[list[str]]:
+    """capture() of study results in one statement: SQLite builds each entry's JSON itself,
+    several times faster than reading the rows into Python and writing them back."""
+    t, sr, cr, rf = (m._meta.table_name for m in (TrashEntry, StudyResult, ComponentResult, ResultFile))
+    col = {name: f'"{f.column_name}"' for name, f in TrashEntry._meta.fields.items()}
+    folder = f"{files.DELETED}/{op}/study-result_"
+    sql = f"""
+        INSERT INTO "{t}" ({col["op"]}, {col["level"]}, {col["result_id"]}, {col["study"]}, {col["batch"]},
+                           {col["group"]}, {col["worker"]}, {col["component"]}, {col["deleted_at"]},
+                           {col["deleted_by"]}, {col["folders"]}, {col["rows"]})
+        SELECT ?, 'study', s.id, s.study_id, s.batch_id, s.group_id, s.worker_id, NULL, ?, ?,
+               json_array(json_array('study-result_' || s.id, ? || s.id)),
+               json_object(
+                   'study_result', {_json_object(StudyResult, "s")},
+                   'component_results', json((SELECT json_group_array(json(j)) FROM (
+                       SELECT {_json_object(ComponentResult, "c")} AS j FROM "{cr}" c
+                       WHERE c.study_result_id = s.id ORDER BY c.id))),
+                   'files', json((SELECT json_group_array(json(j)) FROM (
+                       SELECT {_json_object(ResultFile, "f")} AS j FROM "{rf}" f
+                       JOIN "{cr}" c2 ON f.component_result_id = c2.id
+                       WHERE c2.study_result_id = s.id ORDER BY c2.id, f.id))))
+        FROM "{sr}" s WHERE s.id IN (SELECT value FROM json_each(?))
+    """
+    store.db.execute_sql(sql, (op, now_ms(), who(store), folder, json.dumps(ids))).close()
+    return [[f"study-result_{i}", f"{folder}{i}"] for i in ids]
 
 
 def _entry(op, level, result_id, sr, component, at, by, folder, rows) -> dict:
