@@ -14,8 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-import peewee
-
 from .archive_rows import DATA_KEYS, NO_DATA_KEYS, STUDY_KEYS, RowBatch
 from .idlists import chunks, id_in
 from .models import ComponentResult, ResultFile, StudyResult, Tombstone
