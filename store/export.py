@@ -54,6 +54,7 @@ class ExportResult:
     files: int = 0
     without_components: int = 0  # selected study results JATOS never exports (issue #327)
     missing_data: int = 0  # component results whose data is not in the store, left out
+    missing_files: int = 0  # uploaded files known from metadata, not in the store, left out
 
     def line(self) -> str:
         text = (
@@ -64,6 +65,8 @@ class ExportResult:
             text += f", {self.files} files"
         if self.missing_data:
             text += f"; left out the data of {self.missing_data} component results, which is not in the store"
+        if self.missing_files:
+            text += f"; left out {self.missing_files} uploaded files, which are not in the store"
         return text
 
 
@@ -149,6 +152,7 @@ def _export(store, kind, selection, target: Target, columns, filename, progress,
         sum(len(v) for v in plan.files.values()) if kind in ("archive", "files") else 0,
         without,
         len(missing),
+        missing.files,
     )
 
 

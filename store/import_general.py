@@ -13,7 +13,7 @@ import peewee
 from . import archive_rows, import_rows, merge, trash
 from .archive_read import Entry, Source
 from .errors import BadInput, Cancelled
-from .models import Component, ComponentResult, ComponentTitle, Study, StudyResult
+from .models import Component, ComponentResult, ComponentTitle, ListedFile, ResultFile, Study, StudyResult
 
 
 def import_entries(ctx, source: Source, staging, done: int, total: int) -> tuple[int, bool]:
@@ -106,6 +106,7 @@ def apply_metadata(ctx, source: Source) -> dict[int, tuple[int, int]]:
     ctx.summary.listed(tables)
     incoming: dict[int, merge.Run] = {}
     srs, crs = {}, {}
+    listed_files: list[dict] = []
     for st in source.metadata:
         for sr in st["results"]:
             srs[sr["id"]] = row = {
@@ -139,6 +140,10 @@ def apply_metadata(ctx, source: Source) -> dict[int, tuple[int, int]]:
                 }
                 # Metadata alone brings neither data nor files: they are not compared.
                 run.components[cr["id"]] = (c_row, merge.NO_DATA)
+                listed_files.extend(
+                    {"component_result": cr["id"], "filename": f["filename"], "size": f["size"] or 0}
+                    for f in cr.get("files") or ()
+                )
     held = import_rows.existing(StudyResult, list(srs))
     decision = merge.decide(incoming, held, ctx.outcomes, ctx.replace, ctx.include_deleted)
     import_rows.upsert(StudyResult, [r for i, r in srs.items() if i in decision.keep])
@@ -147,6 +152,16 @@ def apply_metadata(ctx, source: Source) -> dict[int, tuple[int, int]]:
     ]
     import_rows.upsert(ComponentResult, written, keep=("data_size",))
     import_rows.sizes_from_metadata([r["id"] for r in written], tables.listed)
+    kept = {r["id"] for r in written}
+    have = set()
+    for chunk in peewee.chunked(sorted(kept), 500):
+        q = ResultFile.select(ResultFile.component_result, ResultFile.filename).where(ResultFile.component_result.in_(chunk))
+        have.update(q.tuples())
+    absent = [f for f in listed_files if f["component_result"] in kept and (f["component_result"], f["filename"]) not in have]
+    for chunk in peewee.chunked(absent, 200):
+        ListedFile.insert_many(chunk).on_conflict(
+            conflict_target=[ListedFile.component_result, ListedFile.filename], preserve=[ListedFile.size]
+        ).execute()
     if decision.withdrawn:
         ctx.remove_folders.extend(import_rows.purge_runs(sorted(decision.withdrawn))[1])
     ctx.remove_folders.extend(trash.withdraw(decision.withdrawn_in_trash))

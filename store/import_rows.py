@@ -15,7 +15,17 @@ from . import archive_rows, files, sqlite
 from .archive_read import Entry, Source
 from .errors import BadInput, StoreError
 from .idlists import chunks, id_in
-from .models import Batch, Component, ComponentResult, ComponentTitle, GroupResult, ResultFile, Study, Worker
+from .models import (
+    Batch,
+    Component,
+    ComponentResult,
+    ComponentTitle,
+    GroupResult,
+    ListedFile,
+    ResultFile,
+    Study,
+    Worker,
+)
 
 
 def existing(model, ids) -> set[int]:
@@ -189,6 +199,8 @@ def add_file(cr_id: int, name: str, size: int) -> None:
     ResultFile.insert(component_result=cr_id, filename=name, size=size).on_conflict(
         conflict_target=[ResultFile.component_result, ResultFile.filename], preserve=[ResultFile.size]
     ).execute()
+    # Known from metadata until now: here at last.
+    ListedFile.delete().where((ListedFile.component_result == cr_id) & (ListedFile.filename == name)).execute()
 
 
 def _private_opener(path, flags):

@@ -117,6 +117,18 @@ class ResultFile(BaseModel):
         indexes = ((("component_result", "filename"), True),)
 
 
+class ListedFile(BaseModel):
+    """An uploaded file that metadata alone (a metadata JSON import) says a component result
+    has: kept so that an export of files can say it lacks them (store/export_check.py)."""
+
+    component_result = ForeignKeyField(ComponentResult, backref="listed_files", on_delete="CASCADE")
+    filename = TextField()
+    size = BigIntegerField()
+
+    class Meta:
+        indexes = ((("component_result", "filename"), True),)
+
+
 class PendingFileOp(BaseModel):
     """Journal of file-system work decided by a committed transaction (see store/files.py)."""
 
@@ -168,6 +180,7 @@ ALL_MODELS = [
     StudyResult,
     ComponentResult,
     ResultFile,
+    ListedFile,
     PendingFileOp,
     TrashEntry,
     Tombstone,

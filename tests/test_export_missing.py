@@ -61,7 +61,7 @@ def test_data_known_only_from_metadata_stops_the_export(metadata_only, kind, sel
     assert list(out.iterdir()) == []
 
 
-@pytest.mark.parametrize("kind", ["metadata-json", "metadata-csv", "files"])
+@pytest.mark.parametrize("kind", ["metadata-json", "metadata-csv"])
 def test_kinds_without_data_are_complete_without_it(metadata_only, kind):
     store, out = metadata_only
     export(store, kind, Selection(), out / "x")
@@ -131,3 +131,19 @@ def test_cli_stops_in_one_line_and_writes_nothing(db_path, tmp_path):
     with zipfile.ZipFile(out / "a.zip") as zf:
         assert zf.namelist() == ["metadata.json"]
         assert all(d["size"] == 0 for d in _sizes(json.loads(zf.read("metadata.json"))).values())
+
+
+def test_files_known_only_from_metadata_are_not_left_out_silently(metadata_only, tmp_path):
+    """The metadata lists audio.webm (48213 bytes) for 302; the store does not hold it."""
+    from store import StoreError
+
+    store, out = metadata_only
+    with pytest.raises(StoreError) as err:
+        export(store, "files", Selection(), out / "f.zip")
+    assert "1 uploaded files of the selected results are not in the store (metadata says they exist)" in str(err.value)
+    assert list(out.iterdir()) == []
+    result = export(store, "files", Selection(), out / "f.zip", allow_missing_data=True)
+    assert result.line().endswith("; left out 1 uploaded files, which are not in the store")
+    import_paths(store, [fx.files_zip(tmp_path)])  # the files arrive
+    result = export(store, "files", Selection(), out / "g.zip")
+    assert result.files == 1 and "left out" not in result.line()
