@@ -126,7 +126,11 @@ class Store:
             with self.write():
                 PendingFileOp.delete().where(PendingFileOp.id == row_id).execute()
 
-        files.recover(self.files_root, pending, done)
+        def cleared(row_id: int) -> None:
+            with self.write():
+                PendingFileOp.update(paths="[]").where(PendingFileOp.id == row_id).execute()
+
+        files.recover(self.files_root, pending, done, cleared)
 
 
 class _NoIndex(contextlib.nullcontext):

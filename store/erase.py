@@ -63,11 +63,11 @@ def plan(selection: Selection) -> ErasePlan:
     """What an erase of this selection would remove, in the store and in the trash."""
     level = selection.level
     live = selection.row_ids()
-    entries = _trashed(selection)
+    entries = _trashed(selection, live)
     return ErasePlan(level, live, [e[0] for e in entries], [(e[1], e[2]) for e in entries])
 
 
-def _trashed(selection: Selection) -> list[tuple[int, str, int]]:
+def _trashed(selection: Selection, live: list[int]) -> list[tuple[int, str, int]]:
     """Trash entries (id, level, result id) the selection names: by scope, ids and filter."""
     level = selection.level
     q = TrashEntry.select(TrashEntry.id, TrashEntry.level, TrashEntry.result_id, TrashEntry.rows)
@@ -87,7 +87,7 @@ def _trashed(selection: Selection) -> list[tuple[int, str, int]]:
             q = q.where(column == value)
     wanted = selection.explicit_ids()
     f = selection.search_filter()
-    out = []
+    out, later = [], []
     for eid, entry_level, rid, rows_text in q.tuples():
         rows = json.loads(rows_text)
         owner = rows["study_result"]["id"] if rows["study_result"] else rows["component_results"][0]["study_result"]
@@ -95,8 +95,14 @@ def _trashed(selection: Selection) -> list[tuple[int, str, int]]:
         if wanted is not None and key not in wanted:
             continue
         if f is not None and not matches(f, rows):
+            later.append((eid, entry_level, rid, owner))  # its study result may be chosen yet
             continue
         out.append((eid, entry_level, rid))
+    if level == "study":
+        # A component result in the trash goes with its study result, erased by this very
+        # selection (in the store or the trash), though its own texts miss the filter.
+        chosen = set(live) | {rid for _, lvl, rid in out if lvl == "study"}
+        out += [(eid, lvl, rid) for eid, lvl, rid, owner in later if lvl == "component" and owner in chosen]
     return out
 
 

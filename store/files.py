@@ -223,12 +223,16 @@ def _remove_empty_parent(root: Path, path: Path) -> None:
             parent.rmdir()
 
 
-def apply(root: Path, kind: str, token: str, paths_json: str) -> None:
+def apply(root: Path, kind: str, token: str, paths_json: str, cleared=None) -> None:
     """Carry out one journalled file operation (see PendingFileOp)."""
     paths = pending_paths(paths_json)
     if kind == "import":
+        # Folders of runs the import withdrew (aborted) go first: files a later source of
+        # the same import wrote for such a run (forced with --replace) are staged, and stay.
+        apply_delete(root, token, paths)
+        if cleared is not None and paths:
+            cleared()  # a second recovery must not remove what apply_import moves in
         apply_import(root, token)
-        apply_delete(root, token, paths)  # folders of runs the import withdrew (aborted)
     elif kind == "move":
         apply_moves(root, paths)
     elif kind == "erase":
@@ -256,7 +260,7 @@ def _try_lock(lock_path: Path):
     return fh
 
 
-def recover(root: Path, pending: list[tuple[int, str, str, str]], done) -> None:
+def recover(root: Path, pending: list[tuple[int, str, str, str]], done, cleared=None) -> None:
     """Finish or undo file work left by processes that died (see the module docstring).
 
     `pending` holds (row id, kind, token, paths) of journal rows; `done(row_id)` removes one.
@@ -268,7 +272,7 @@ def recover(root: Path, pending: list[tuple[int, str, str, str]], done) -> None:
         if lock is None:
             continue  # its owner is alive and still working
         try:
-            apply(root, kind, token, paths)
+            apply(root, kind, token, paths, (lambda r=row_id: cleared(r)) if cleared else None)
             done(row_id)
             claimed.add(token)
         finally:

@@ -14,7 +14,7 @@ import peewee
 from . import archive_rows, import_rows, merge, search_text, trash
 from .archive_read import Source
 from .errors import Cancelled
-from .models import Component, ComponentResult, ComponentTitle, StudyResult, Tombstone, Worker
+from .models import Component, ComponentResult, ComponentTitle, StudyResult, Worker
 from .prefetch import prefetched
 
 
@@ -85,7 +85,7 @@ def import_archive(ctx, store, source: Source, staging, index, done: int, total:
             crs = _first_sight(
                 ComponentResult, [r[0] for r in written.with_data + written.without_data], seen_crs, old_crs
             )
-            purged = _component_results_of(decision.withdrawn)
+            purged = import_rows.component_results_of(decision.withdrawn)
             others = [c for c in purged if c not in seen_crs]
             seen_crs.update(others)
             old_crs.update(others)
@@ -101,7 +101,7 @@ def import_archive(ctx, store, source: Source, staging, index, done: int, total:
                 ctx.remove_folders.extend(import_rows.purge_runs(sorted(decision.withdrawn))[1])
             ctx.remove_folders.extend(trash.withdraw(decision.withdrawn_in_trash))
             if ctx.include_deleted and decision.keep:
-                _bring_back(decision.keep)
+                merge.bring_back(decision.keep, [r[0] for r in written.with_data + written.without_data])
             index.index_now(crs.new, fresh_srs)
             new_srs.extend(fresh_srs)
             staged = staged or bool(written.files)
@@ -136,19 +136,6 @@ def _unstage_left_out(staging, item: archive_rows.RowBatch, decision: merge.Batc
             import_rows.unstage(staging, sr_id)
         elif cr_id in decision.dropped_components:
             import_rows.unstage(staging, sr_id, cr_id)
-
-
-def _component_results_of(study_result_ids) -> list[int]:
-    out: list[int] = []
-    for chunk in _chunked(sorted(study_result_ids)):
-        q = ComponentResult.select(ComponentResult.id).where(ComponentResult.study_result.in_(chunk)).tuples()
-        out.extend(r[0] for r in q)
-    return out
-
-
-def _bring_back(study_result_ids) -> None:
-    for chunk in _chunked(sorted(study_result_ids)):
-        Tombstone.delete().where((Tombstone.level == "study") & Tombstone.result_id.in_(chunk)).execute()
 
 
 def _chunked(ids):

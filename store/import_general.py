@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import peewee
 
-from . import archive_rows, import_rows, merge, trash
+from . import archive_rows, import_rows, merge, search_text, trash
 from .archive_read import Entry, Source
 from .errors import BadInput, Cancelled
 from .models import Component, ComponentResult, ComponentTitle, ListedFile, ResultFile, Study, StudyResult
 
 
-def import_entries(ctx, source: Source, staging, done: int, total: int) -> tuple[int, bool]:
-    """Returns (bytes done, files staged)."""
-    listed = apply_metadata(ctx, source) if source.metadata else {}
+def import_entries(ctx, source: Source, staging, index, touched_crs: set[int], done: int, total: int) -> tuple[int, bool]:
+    """Returns (bytes done, files staged). `index` holds `touched_crs` out of the search
+    index for the transaction."""
+    listed = apply_metadata(ctx, source, index, touched_crs) if source.metadata else {}
     staged = False
     batch: list[tuple] = []
     stored = _StoredData()
@@ -34,7 +35,7 @@ def import_entries(ctx, source: Source, staging, done: int, total: int) -> tuple
                 batch.append((text, size, cr_id))
                 if len(batch) >= 500:
                     import_rows.write_data(batch)
-        elif stored.takes_files(sr_id, cr_id, ctx):
+        elif stored.takes_file(sr_id, cr_id, entry, ctx):
             size = import_rows.stage_file(staging, source, entry, sr_id)
             import_rows.add_file(cr_id, entry.name, size)
             staged = True
@@ -83,8 +84,10 @@ class _StoredData:
         ctx.outcomes.note(sr_id, outcome)
         return outcome
 
-    def takes_files(self, sr_id: int, cr_id: int, ctx) -> bool:
-        """A files-only source adds files, except to runs deleted here or aborted."""
+    def takes_file(self, sr_id: int, cr_id: int, entry: Entry, ctx) -> bool:
+        """A files-only source adds files, except to runs deleted here or aborted; a file the
+        store has is left alone when it is the same size, and is a conflict otherwise
+        (JATOS never changes an uploaded file: one of the two is not what the run sent)."""
         if self._dead(sr_id, cr_id, ctx):
             ctx.outcomes.note(sr_id, merge.DELETED)
             return False
@@ -92,11 +95,21 @@ class _StoredData:
         if state == "ABORTED" and not ctx.replace:
             ctx.outcomes.note(sr_id, merge.OLDER)
             return False
-        ctx.outcomes.note(sr_id, merge.UPDATED)
-        return True
+        have = (
+            ResultFile.select(ResultFile.size)
+            .where((ResultFile.component_result == cr_id) & (ResultFile.filename == entry.name))
+            .tuples()
+            .first()
+        )
+        if have is not None and not ctx.replace:
+            outcome = merge.UNCHANGED if have[0] == entry.size else merge.CONFLICT
+        else:
+            outcome = merge.UPDATED
+        ctx.outcomes.note(sr_id, outcome)
+        return outcome == merge.UPDATED
 
 
-def apply_metadata(ctx, source: Source) -> dict[int, tuple[int, int]]:
+def apply_metadata(ctx, source: Source, index, touched_crs: set[int]) -> dict[int, tuple[int, int]]:
     """Write the metadata's tables and the results it moves forwards (without data);
     return {cr: (sr, size)} of every component result it lists."""
     tables = archive_rows.Tables()
@@ -163,8 +176,16 @@ def apply_metadata(ctx, source: Source) -> dict[int, tuple[int, int]]:
             conflict_target=[ListedFile.component_result, ListedFile.filename], preserve=[ListedFile.size]
         ).execute()
     if decision.withdrawn:
-        ctx.remove_folders.extend(import_rows.purge_runs(sorted(decision.withdrawn))[1])
+        # Component results of these runs that the file does not list change too: out of
+        # the index before they do (the others were taken out for the whole source).
+        others = [c for c in import_rows.component_results_of(decision.withdrawn) if c not in touched_crs]
+        index.unindex(others, ())
+        purged, folders = import_rows.purge_runs(sorted(decision.withdrawn))
+        ctx.remove_folders.extend(folders)
+        search_text.refresh((), others)
     ctx.remove_folders.extend(trash.withdraw(decision.withdrawn_in_trash))
+    if ctx.include_deleted and decision.keep:
+        merge.bring_back(decision.keep, [r["id"] for r in written])
     return tables.listed
 
 

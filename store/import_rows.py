@@ -104,15 +104,22 @@ def sizes_from_metadata(cr_ids: list[int], listed: dict[int, tuple[int, int]]) -
             ).execute()
 
 
-def purge_runs(study_result_ids: list[int]) -> tuple[list[int], list[str]]:
-    """JATOS's abort (§1.3): a run's data and files go. Returns its component results
-    (for the index) and the result folders to remove after the commit."""
+def component_results_of(study_result_ids) -> list[int]:
     crs: list[int] = []
     for chunk in peewee.chunked(sorted(study_result_ids), 500):
         q = ComponentResult.select(ComponentResult.id).where(ComponentResult.study_result.in_(chunk)).tuples()
         crs.extend(r[0] for r in q)
+    return crs
+
+
+def purge_runs(study_result_ids: list[int]) -> tuple[list[int], list[str]]:
+    """JATOS's abort (§1.3): a run's data and files go (files metadata listed, too: they
+    will never come). Returns its component results and the result folders to remove
+    after the commit."""
+    crs = component_results_of(study_result_ids)
     for chunk in peewee.chunked(crs, 500):
         ResultFile.delete().where(ResultFile.component_result.in_(chunk)).execute()
+        ListedFile.delete().where(ListedFile.component_result.in_(chunk)).execute()
         ComponentResult.update(data=None, data_size=0).where(ComponentResult.id.in_(chunk)).execute()
     return crs, [f"study-result_{i}" for i in sorted(study_result_ids)]
 

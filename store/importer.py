@@ -157,7 +157,7 @@ def _import_sources(store: Store, sources: list[Source], ctx: _Import) -> None:
                     if archive:
                         done, staged = import_archive(ctx, store, source, own, index, done, total)
                     else:
-                        done, staged = import_entries(ctx, source, own, done, total)
+                        done, staged = import_entries(ctx, source, own, index, set(crs), done, total)
                         search_text.refresh(srs, crs)
                     staged_any = staged_any or staged
                 own.merge()
@@ -170,7 +170,11 @@ def _import_sources(store: Store, sources: list[Source], ctx: _Import) -> None:
                     created=int(time.time() * 1000),
                 ).id
         if op_id is not None:
-            files.apply(store.files_root, "import", staging.token, json.dumps(ctx.remove_folders))
+            def cleared() -> None:
+                with store.write():
+                    PendingFileOp.update(paths="[]").where(PendingFileOp.id == op_id).execute()
+
+            files.apply(store.files_root, "import", staging.token, json.dumps(ctx.remove_folders), cleared)
             with store.write():
                 PendingFileOp.delete().where(PendingFileOp.id == op_id).execute()
             staging.release()

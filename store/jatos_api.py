@@ -132,7 +132,7 @@ class JatosClient:
         """The answer's (decoded) bytes, within the request's deadline and size cap: a server
         that drips a byte a second, or a small gzip answer that inflates to gigabytes, stops."""
         got = 0
-        for chunk in resp.iter_bytes(1 << 20):
+        for chunk in resp.iter_bytes():  # as they come: a 1 MiB buffer would wait for a drip
             got += len(chunk)
             if got > cap:
                 raise self._fail(

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+import peewee
+
 from .archive_rows import DATA_KEYS, NO_DATA_KEYS, STUDY_KEYS, RowBatch
 from .idlists import chunks, id_in
 from .models import ComponentResult, ResultFile, StudyResult, Tombstone
@@ -174,6 +176,13 @@ def tombstoned(level: str, ids: Iterable[int]) -> set[int]:
     return found
 
 
+def bring_back(study_result_ids, component_result_ids) -> None:
+    """Results an import with include_deleted writes again are no longer "deleted here"."""
+    for level, ids in (("study", study_result_ids), ("component", component_result_ids)):
+        for chunk in peewee.chunked(sorted(set(ids)), 500):
+            Tombstone.delete().where((Tombstone.level == level) & Tombstone.result_id.in_(chunk)).execute()
+
+
 # -- counting -----------------------------------------------------------------------------------
 
 
@@ -186,12 +195,18 @@ class Outcomes:
     deleted_components: int = 0  # component results deleted here that a source listed again
 
     def note(self, sr_id: int, outcome: str) -> None:
-        # A study result met in two sources of one import counts by what changed it most:
-        # new to the store stays new, whatever a later source of the same import did.
+        # A study result met in several sources of one import counts by what it became: the
+        # last source that changed it says how (new to the store stays new); sources that
+        # left it alone only count where none changed it.
         if outcome == CONFLICT:
             self.conflicts.add(sr_id)
         before = self.by_id.get(sr_id)
-        if before is None or _WEIGHT[outcome] > _WEIGHT[before]:
+        if before is None:
+            self.by_id[sr_id] = outcome
+        elif outcome in ACCEPTED:
+            if not (before == NEW and outcome == UPDATED):
+                self.by_id[sr_id] = outcome
+        elif before not in ACCEPTED and _WEIGHT[outcome] > _WEIGHT[before]:
             self.by_id[sr_id] = outcome
 
     def ids(self, outcome: str) -> list[int]:

@@ -202,3 +202,72 @@ def test_two_archives_with_the_same_file_in_one_import_keep_it(store, tmp_path, 
 def test_metadata_and_data_in_one_import_count_as_new(store, tmp_path):
     summary = import_paths(store, [fx.data_zip(tmp_path), fx.metadata_json(tmp_path)])
     assert summary.outcomes.line() == "study results: 2 new, 0 updated, 0 unchanged"
+
+
+def _aborted_doc(sr_id: int, components: int | None = None) -> dict:
+    doc = fx.metadata_doc()
+    sr = _run(doc, sr_id)
+    sr.update(studyState="ABORTED", endDate=LATER, lastSeenDate=LATER)
+    if components is not None:
+        sr["componentResults"] = sr["componentResults"][:components]
+    for cr in sr["componentResults"]:
+        cr.update(componentState="ABORTED", data={"size": 0, "sizeHumanReadable": "0 B"}, files=[])
+    return doc
+
+
+def test_a_withdrawal_in_metadata_listing_some_components_keeps_the_index_whole(store, db_path, tmp_path, older):
+    """JATOS's component page exports some component results only: the rest are purged too."""
+    import_paths(store, [older])
+    meta = tmp_path / "aborted.json"
+    meta.write_text(json.dumps(_aborted_doc(101, components=1)))
+    import_paths(store, [meta])
+    assert ComponentResult.get_by_id(302).data is None
+    assert index_is_consistent(db_path)
+    from store import Selection
+
+    assert Selection(filter="611").row_ids() == []  # 302's data ("rt":611) is gone from the index too
+
+
+def test_include_deleted_brings_results_back_for_good(store, tmp_path, older):
+    from store.delete import delete_ids
+
+    import_paths(store, [older])
+    delete_ids(store, "study", [102])
+    delete_ids(store, "component", [301])
+    import_paths(store, [older], include_deleted=True)
+    newer = archive(tmp_path / "n.zip", finished_doc(), {**fx.DATA, 303: BIG})
+    summary = import_paths(store, [newer])  # a normal import updates them again
+    assert "skipped" not in summary.line()
+    assert _state_102()[0] == "FINISHED" and ComponentResult.get_by_id(301).data == fx.DATA[301].decode()
+
+
+def test_files_forced_back_after_a_withdrawal_in_one_import_stay(store, tmp_path, older):
+    import_paths(store, [older])
+    aborted = fx.write_zip(tmp_path / "aborted.zip", [("metadata.json", json.dumps(_aborted_doc(101)).encode())])
+    summary = import_paths(store, [aborted, older], replace=True)
+    audio = store.files_root / "study-result_101" / "comp-result_302" / "audio.webm"
+    assert ResultFile.select().where(ResultFile.component_result == 302).exists()
+    assert audio.read_bytes() == fx.AUDIO
+    assert StudyResult.get_by_id(101).state == "FINISHED"
+    assert "withdrawn" not in summary.line()
+
+
+def test_a_files_zip_never_replaces_a_stored_file_of_another_size(store, tmp_path, older):
+    import_paths(store, [older])
+    other = fx.write_zip(tmp_path / "f.zip", [("study_result_101/comp-result_302/files/audio.webm", b"truncated")])
+    summary = import_paths(store, [other])
+    audio = store.files_root / "study-result_101" / "comp-result_302" / "audio.webm"
+    assert audio.read_bytes() == fx.AUDIO
+    assert "1 conflicts kept as stored (study results 101" in summary.line()
+    same = import_paths(store, [fx.files_zip(tmp_path)])
+    assert same.outcomes.line() == "study results: 0 new, 0 updated, 1 unchanged" and same.files == 0
+
+
+def test_a_withdrawal_forgets_files_known_from_metadata(store, tmp_path):
+    from store.export_check import check_missing
+
+    import_paths(store, [fx.metadata_json(tmp_path)])
+    meta = tmp_path / "aborted.json"
+    meta.write_text(json.dumps(_aborted_doc(101)))
+    import_paths(store, [meta])
+    assert not check_missing("files", None, False)  # JATOS deleted them: nothing to wait for

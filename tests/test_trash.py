@@ -183,3 +183,12 @@ def test_a_withdrawal_reaches_the_trash(scenario, tmp_path):
         (302, None, 0),
     ]
     assert not (scenario.files_root / "study-result_101").exists()
+
+
+def test_erase_by_filter_takes_the_trashed_components_of_its_results(scenario, db_path):
+    delete(scenario, Selection(component_result_ids=[301]))
+    what = plan(Selection(filter="P-001"))  # the worker's comment: in 101's own text only
+    assert what.trashed_results == [("component", 301)]
+    erase(scenario, what)
+    assert TrashEntry.select().count() == 0
+    assert fx.DATA[301] not in _store_bytes(db_path)
