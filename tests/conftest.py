@@ -31,6 +31,30 @@ def store(db_path):
 
 
 @pytest.fixture
+def ui_env(monkeypatch, tmp_path):
+    """The app's tests: times shown in UTC, settings (remembered columns) in a fresh folder."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    yield
+    monkeypatch.delenv("TZ")
+    time.tzset()
+
+
+@pytest.fixture
+def scenario(store, tmp_path):
+    """The spec's fixture archive with its study archive (titles); a module may define its own."""
+    from store.importer import import_paths
+
+    import jatos_fixtures as fx
+
+    import_paths(store, [fx.results_archive(tmp_path), fx.study_archive(tmp_path)])
+    return store
+
+
+@pytest.fixture
 def realdata() -> Path:
     if not REALDATA.is_dir():
         if os.environ.get("CI") == "true":

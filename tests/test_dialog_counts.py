@@ -7,8 +7,6 @@ selection once the page reloads.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from store.importer import import_paths
@@ -25,20 +23,9 @@ from ui_helpers import settle, status, type_at_once
 SIZE = (170, 40)
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch, tmp_path):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    yield
-    monkeypatch.delenv("TZ")
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("ui_env")
 
 
-@pytest.fixture
-def scenario(store, tmp_path):
-    import_paths(store, [fx.results_archive(tmp_path), fx.study_archive(tmp_path)])
-    return store
 
 
 def text(app, selector: str) -> str:

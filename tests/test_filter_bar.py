@@ -4,35 +4,21 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 
 import pytest
 from textual import events
 
-from store.importer import import_paths
 from store.view import Page, ResultsView
 from tui.app import ResultsApp
 
-import jatos_fixtures as fx
 from ui_helpers import settle, status, table_lines
 
 SIZE = (170, 40)
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch, tmp_path):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    yield
-    monkeypatch.delenv("TZ")
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("ui_env")
 
 
-@pytest.fixture
-def scenario(store, tmp_path):
-    import_paths(store, [fx.results_archive(tmp_path), fx.study_archive(tmp_path)])
-    return store
 
 
 def shown_ids(app) -> list[str]:

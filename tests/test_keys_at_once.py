@@ -8,38 +8,24 @@ Each test sends its keys that way (ui_helpers.type_at_once) right when a page op
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from textual.screen import ModalScreen
 
-from store.importer import import_paths
 from store.models import StudyResult
 from store.view import Page
 from tui.app import ResultsApp
 from tui.results_screen import ResultsScreen
 from tui.results_table import ResultsTable
 
-import jatos_fixtures as fx
 from ui_helpers import settle, status, type_at_once
 
 SIZE = (170, 40)
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch, tmp_path):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    yield
-    monkeypatch.delenv("TZ")
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("ui_env")
 
 
-@pytest.fixture
-def scenario(store, tmp_path):
-    import_paths(store, [fx.results_archive(tmp_path), fx.study_archive(tmp_path)])
-    return store
 
 
 def filter_value(app) -> str:

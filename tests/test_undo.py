@@ -3,8 +3,6 @@ on screen and in the store, exactly as they were."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from store.importer import import_paths
@@ -20,14 +18,7 @@ from ui_helpers import settle, status, table_lines
 SIZE = (170, 40)
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch, tmp_path):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    yield
-    monkeypatch.delenv("TZ")
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("ui_env")
 
 
 async def test_u_undoes_the_last_delete(store, db_path, tmp_path, monkeypatch):
