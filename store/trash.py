@@ -20,7 +20,7 @@ from . import files, journal, search_text
 from .database import Store
 from .errors import StoreError
 from .idlists import chunks, id_in
-from .models import ComponentResult, ResultFile, StudyResult, Tombstone, TrashEntry, Worker
+from .models import ComponentResult, ListedFile, ResultFile, StudyResult, Tombstone, TrashEntry, Worker
 
 DEFAULT_DAYS = 30.0
 
@@ -78,10 +78,12 @@ def capture(store: Store, level: str, ids: list[int], op: int) -> list[list[str]
             srs = _dicts(StudyResult.select().where(StudyResult.id.in_(owners))) if owners else []
         by_sr = {s["id"]: s for s in srs}
         files_of: dict[int, list[dict]] = {}
+        listed_of: dict[int, list[dict]] = {}
         for fchunk in peewee.chunked([c["id"] for c in crs], 500):
-            for f in _dicts(ResultFile.select().where(ResultFile.component_result.in_(fchunk))):
-                f.pop("id", None)
-                files_of.setdefault(f["component_result"], []).append(f)
+            for model, into in ((ResultFile, files_of), (ListedFile, listed_of)):
+                for f in _dicts(model.select().where(model.component_result.in_(fchunk))):
+                    f.pop("id", None)
+                    into.setdefault(f["component_result"], []).append(f)
         if level == "study":
             crs_of: dict[int, list[dict]] = {}
             for c in crs:
@@ -89,13 +91,15 @@ def capture(store: Store, level: str, ids: list[int], op: int) -> list[list[str]
             for sr in srs:
                 mine = crs_of.get(sr["id"], [])
                 rows = {"study_result": sr, "component_results": mine,
-                        "files": [f for c in mine for f in files_of.get(c["id"], [])]}
+                        "files": [f for c in mine for f in files_of.get(c["id"], [])],
+                        "listed_files": [f for c in mine for f in listed_of.get(c["id"], [])]}
                 folder = f"study-result_{sr['id']}"
                 entries.append(_entry(op, level, sr["id"], sr, None, at, by, folder, rows))
         else:
             for c in crs:
                 sr = by_sr[c["study_result"]]
-                rows = {"study_result": None, "component_results": [c], "files": files_of.get(c["id"], [])}
+                rows = {"study_result": None, "component_results": [c], "files": files_of.get(c["id"], []),
+                        "listed_files": listed_of.get(c["id"], [])}
                 folder = f"study-result_{sr['id']}/comp-result_{c['id']}"
                 entries.append(_entry(op, level, c["id"], sr, c["component"], at, by, folder, rows))
     for e in entries:
@@ -117,14 +121,18 @@ def _json_object(model, alias: str) -> str:
     """SQLite's JSON object of a row of `model`, keyed by field name as _dicts() keys it
     (a subquery's column loses its JSON type: callers wrap it in json())."""
     return "json_object(" + ", ".join(
-        f"'{f.name}', {alias}.\"{f.column_name}\"" for f in model._meta.sorted_fields if f.name != "id" or model is not ResultFile
+        f"'{f.name}', {alias}.\"{f.column_name}\""
+        for f in model._meta.sorted_fields
+        if f.name != "id" or model not in (ResultFile, ListedFile)
     ) + ")"
 
 
 def _capture_in_sqlite(store: Store, ids: list[int], op: int) -> list[list[str]]:
     """capture() of study results in one statement: SQLite builds each entry's JSON itself,
     several times faster than reading the rows into Python and writing them back."""
-    t, sr, cr, rf = (m._meta.table_name for m in (TrashEntry, StudyResult, ComponentResult, ResultFile))
+    t, sr, cr, rf, lf = (
+        m._meta.table_name for m in (TrashEntry, StudyResult, ComponentResult, ResultFile, ListedFile)
+    )
     col = {name: f'"{f.column_name}"' for name, f in TrashEntry._meta.fields.items()}
     folder = f"{files.DELETED}/{op}/study-result_"
     sql = f"""
@@ -141,7 +149,11 @@ def _capture_in_sqlite(store: Store, ids: list[int], op: int) -> list[list[str]]
                    'files', json((SELECT json_group_array(json(j)) FROM (
                        SELECT {_json_object(ResultFile, "f")} AS j FROM "{rf}" f
                        JOIN "{cr}" c2 ON f.component_result_id = c2.id
-                       WHERE c2.study_result_id = s.id ORDER BY c2.id, f.id))))
+                       WHERE c2.study_result_id = s.id ORDER BY c2.id, f.id))),
+                   'listed_files', json((SELECT json_group_array(json(j)) FROM (
+                       SELECT {_json_object(ListedFile, "l")} AS j FROM "{lf}" l
+                       JOIN "{cr}" c3 ON l.component_result_id = c3.id
+                       WHERE c3.study_result_id = s.id ORDER BY c3.id, l.id))))
         FROM "{sr}" s WHERE s.id IN (SELECT value FROM json_each(?))
     """
     store.db.execute_sql(sql, (op, now_ms(), who(store), folder, json.dumps(ids))).close()
@@ -241,6 +253,8 @@ def restore(store: Store, *, op: int | None = None, level: str | None = None, id
                     ComponentResult.insert_many(chunk).execute()
                 for chunk in peewee.chunked(rows["files"], 100):
                     ResultFile.insert_many(chunk).execute()
+                for chunk in peewee.chunked(rows.get("listed_files", []), 100):  # older entries lack them
+                    ListedFile.insert_many(chunk).execute()
                 result.component_results += len(rows["component_results"])
                 result.files += len(rows["files"])
                 done_crs.extend(c["id"] for c in rows["component_results"])
@@ -289,7 +303,7 @@ def withdraw(study_result_ids) -> list[str]:
         rows = json.loads(text)
         for c in rows["component_results"]:
             c["data"], c["data_size"] = None, 0
-        rows["files"] = []
+        rows["files"] = rows["listed_files"] = []
         TrashEntry.update(rows=json.dumps(rows, ensure_ascii=False)).where(TrashEntry.id == eid).execute()
         folders.extend(dst for _, dst in json.loads(entry_folders))
     return folders

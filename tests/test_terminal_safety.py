@@ -22,6 +22,7 @@ def test_visible_keeps_text_and_shows_controls():
     assert visible(f"a{OSC}b\x9b31m\x7f") == "a␛]0;PWNED␇b\ufffd31m␡"
     assert visible("line 1\n\tline 2", keep_lines=True) == "line 1\n\tline 2"
     assert visible("line 1\nline 2") == "line 1␊line 2"
+    assert visible("abc\u202edcba\u2066x\u2069") == "abc\ufffddcba\ufffdx\ufffd"  # bidi overrides
 
 
 async def test_the_app_shows_placeholders(store, tmp_path):

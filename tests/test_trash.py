@@ -192,3 +192,19 @@ def test_erase_by_filter_takes_the_trashed_components_of_its_results(scenario, d
     erase(scenario, what)
     assert TrashEntry.select().count() == 0
     assert fx.DATA[301] not in _store_bytes(db_path)
+
+
+@pytest.mark.parametrize("level", ["study", "component"])
+def test_files_known_from_metadata_come_back_with_their_results(store, db_path, tmp_path, level):
+    from store.export_check import check_missing
+
+    import_paths(store, [fx.metadata_json(tmp_path)])  # 302 has audio.webm, not in the store
+    before = store_state(db_path)
+    if level == "study":
+        delete(store, Selection(study_result_ids=[101]))
+    else:
+        delete(store, Selection(component_result_ids=[302]))
+    assert not check_missing("files", None, False)
+    trash.restore(store, op=1)
+    assert store_state(db_path) == before
+    assert check_missing("files", None, True).files == 1
