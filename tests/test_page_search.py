@@ -8,8 +8,9 @@ import pytest
 
 from store import page_search
 from store.importer import import_paths
+from store.page_order import ordered_ids
 from store.search import Filter
-from store.view import Page, ResultsView, ordered_ids
+from store.view import Page, ResultsView
 
 import jatos_fixtures as fx
 

@@ -7,95 +7,46 @@ import os
 import sys
 import time
 
-PROG = "jatos-results"
+from tui.cli_common import (
+    PROG,
+    Parser,
+    ProgressBar,
+    add_db,
+    add_merge_options,
+    add_scope,
+    add_selection,
+    jatos_id,
+    log_crash,
+    not_text,
+    selection_of,
+    show,
+)
+
 ZIP_KINDS = ("archive", "data-zip", "files")
 
 
-def show(*parts, file=None, flush: bool = False, end: str = "\n") -> None:
-    """print(), with control characters made visible: titles, messages and file names come
-    from participants and servers, and an escape sequence must not reach the terminal."""
-    from store.visible import visible
-
-    print(visible(" ".join(str(p) for p in parts)), file=file or sys.stdout, flush=flush, end=end)
-
-
-def _add_db(p: argparse.ArgumentParser, top: bool = False) -> None:
-    p.add_argument(
-        "--db",
-        metavar="PATH_OR_URL",
-        default=None if top else argparse.SUPPRESS,
-        help="database file or URL (default: $JATOS_RESULTS_DB, else one SQLite file in your data directory)",
-    )
-
-
-def _add_scope(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("selection (every option narrows it; none means everything)")
-    g.add_argument("--study", type=_id, metavar="ID", help="results of this study")
-    g.add_argument("--component", type=_id, metavar="ID", help="component results of this component")
-    g.add_argument("--batch", type=_id, metavar="ID", help="results of this batch (without Jatos test runs)")
-    g.add_argument("--group", type=_id, metavar="ID", help="results of this group")
-    g.add_argument("--worker", type=_id, metavar="ID", help="results of this worker")
-
-
-def _add_selection(p: argparse.ArgumentParser) -> None:
-    _add_scope(p)
-    g = p.add_argument_group("ids and filter")
-    g.add_argument("--ids", metavar="LIST", help='study result ids and ranges, as JATOS takes them: "1-10, 12"')
-    g.add_argument("--component-result-ids", metavar="LIST", help="component result ids and ranges")
-    g.add_argument("--filter", metavar="TEXT", help='JATOS smart search: all terms, "phrases", !exclude')
-    g.add_argument("--regex", action="store_true", help="the filter is one regular expression")
-    g.add_argument("--case-sensitive", action="store_true", help="the filter is case-sensitive")
-
-
-def _add_merge_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--replace",
-        action="store_true",
-        help="where the store's version of a result is newer or disagrees, take the incoming one all the same",
-    )
-    p.add_argument("--include-deleted", action="store_true", help="bring back results deleted or erased here")
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, with a usage mistake said in one line (and exit 2), as every other error."""
-
-    def error(self, message: str):
-        show(f"{self.prog}: {message} (see --help)", file=sys.stderr)
-        raise SystemExit(2)
-
-
-def _id(text: str) -> int:
-    """A JATOS id on the command line (argparse says the message in its one line)."""
-    from store.jatos_values import parse_id
-
-    try:
-        return parse_id(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog=PROG,
         description="See, filter, select, export and delete JATOS study results from a terminal.",
     )
-    _add_db(parser, top=True)
-    _add_scope(parser)
+    add_db(parser, top=True)
+    add_scope(parser)
     parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse (lets the terminal select text)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("import", help="import JATOS results archives, metadata JSON or study archives (.jzip)")
-    _add_db(p)
+    add_db(p)
     p.add_argument("files", nargs="+", metavar="FILE", help=".zip/.jrzip results archive, data or files zip, folder, metadata .json, .jzip")
-    _add_merge_options(p)
+    add_merge_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     from store.export import KINDS
 
     p = sub.add_parser("export", help="export selected results in a JATOS format")
-    _add_db(p)
+    add_db(p)
     p.add_argument("kind", choices=KINDS, help="data (plain text), archive, data-zip, files, metadata-json, metadata-csv, file")
-    _add_selection(p)
+    add_selection(p)
     p.add_argument(
         "-o", "--output", metavar="PATH", help="output file, - for standard output (default: JATOS's file name in this folder)"
     )
@@ -115,8 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("delete", help="delete selected results with their data and files")
-    _add_db(p)
-    _add_selection(p)
+    add_db(p)
+    add_selection(p)
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--purge", action="store_true", help="delete for good, without keeping them in the trash for undo")
     p.add_argument("--remote", action="store_true", help="also delete them on the JATOS server given by --url")
@@ -124,12 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     from tui import cli_trash
 
-    cli_trash.add_parsers(sub, _add_db, _add_selection)
+    cli_trash.add_parsers(sub)
 
     p = sub.add_parser("pull", help="fetch results from a JATOS server (3.8.1 or later) into the store")
-    _add_db(p)
+    add_db(p)
     p.add_argument("--url", required=True, help="the JATOS server, e.g. https://jatos.example.org")
-    p.add_argument("--study", type=_id, action="append", default=[], metavar="ID", help="a study id (repeatable)")
+    p.add_argument("--study", type=jatos_id, action="append", default=[], metavar="ID", help="a study id (repeatable)")
     p.add_argument("--study-uuid", action="append", default=[], metavar="UUID", help="a study UUID (repeatable)")
     p.add_argument("--prune", action="store_true", help="also remove results that were deleted on the server")
     p.add_argument("--watch", type=float, metavar="SECONDS", help="keep pulling at this interval until interrupted")
@@ -138,63 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--deadline", type=float, default=1800.0, metavar="SECONDS", help="per request, start to end (default 1800)"
     )
-    _add_merge_options(p)
+    add_merge_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("studies", help="list the studies in the store")
-    _add_db(p)
+    add_db(p)
 
     p = sub.add_parser("demo", help="create (once) a demo database and open it")
-    _add_db(p)
+    add_db(p)
     p.add_argument("--no-open", action="store_true", help="only create the demo database")
     return parser
-
-
-class ProgressBar:
-    """A one-line progress bar on stderr, only on a terminal and only for long work."""
-
-    def __init__(self, label: str, enabled: bool = True, min_total: int = 0):
-        self.label = label
-        self.enabled = enabled and sys.stderr.isatty()
-        self.min_total = min_total
-        self.last = 0.0
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total < self.min_total:
-            return
-        now = time.monotonic()
-        if now - self.last < 0.1 and done < total:
-            return
-        self.last = now
-        frac = done / total if total else 1.0
-        width = 30
-        bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
-        sys.stderr.write(f"\r{self.label} [{bar}] {frac * 100:5.1f}%")
-        sys.stderr.flush()
-        self.shown = True
-
-    def finish(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
-
-
-def _selection(args):
-    from store import Selection
-
-    return Selection.from_text(
-        ids=getattr(args, "ids", None),
-        component_result_ids=getattr(args, "component_result_ids", None),
-        study=args.study,
-        component=args.component,
-        batch=args.batch,
-        group=args.group,
-        worker=args.worker,
-        filter=getattr(args, "filter", None),
-        regex=getattr(args, "regex", False),
-        case_sensitive=getattr(args, "case_sensitive", False),
-    )
 
 
 def cmd_import(args) -> int:
@@ -217,7 +121,7 @@ def cmd_export(args) -> int:
     from store import open_store
     from store.export import default_filename, export
 
-    sel = _selection(args)
+    sel = selection_of(args)
     if args.kind == "file" and not args.output:
         args.output = args.file
     out = args.output or default_filename(args.kind)
@@ -259,7 +163,7 @@ def cmd_delete(args) -> int:
     from store.delete import delete_ids, describe
     from store.errors import NothingSelected
 
-    sel = _selection(args)
+    sel = selection_of(args)
     if args.remote and not args.url:
         raise StoreError("--remote needs --url, the JATOS server to delete the results on")
     with open_store(args.db) as store:
@@ -384,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    bad = [k for k, v in vars(args).items() if _not_text(v)]
+    bad = [k for k, v in vars(args).items() if not_text(v)]
     if bad:
         option = "--" + bad[0].replace("_", "-")
         show(f"{PROG}: {option}: not valid UTF-8 text", file=sys.stderr)
@@ -418,37 +322,11 @@ def main(argv: list[str] | None = None) -> int:
         show(f"{PROG}: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # not foreseen: one line, the details in a log
-        log = _log_crash()
+        log = log_crash()
         show(f"{PROG}: unexpected error ({type(exc).__name__}); the details are in {log}", file=sys.stderr)
         return 2
 
 
-def _not_text(value) -> bool:
-    """An argument that is not valid UTF-8 (Python keeps such bytes as lone surrogates)."""
-    values = value if isinstance(value, list) else [value]
-    for v in values:
-        if isinstance(v, str):
-            try:
-                v.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
-    return False
-
-
-def _log_crash() -> str:
-    """The traceback, in a file readable by its owner only (it may quote personal data)."""
-    import traceback
-
-    from platformdirs import user_state_path
-
-    folder = user_state_path("jatos-results")
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / "crash.log"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace") as fh:
-        fh.write(time.strftime("%Y-%m-%d %H:%M:%S ") + " ".join(sys.argv[:2]) + "\n")
-        fh.write(traceback.format_exc() + "\n")
-    return str(path)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,10 @@ from __future__ import annotations
 import sys
 
 from store.jatos_values import local_time
-from tui.cli import show
+from tui.cli_common import ProgressBar, add_db, add_selection, selection_of, show
 
 
-def add_parsers(sub, add_db, add_selection) -> None:
+def add_parsers(sub) -> None:
     p = sub.add_parser("trash", help="list deleted results, restore them, or empty the trash")
     add_db(p)
     actions = p.add_subparsers(dest="trash_action", metavar="ACTION")
@@ -101,9 +101,8 @@ def cmd_erase(args) -> int:
     from store import StoreError, open_store
     from store.erase import erase, plan
     from store.errors import NothingSelected
-    from tui.cli import ProgressBar, _selection
 
-    sel = _selection(args)
+    sel = selection_of(args)
     if args.remote and not args.url:
         raise StoreError("--remote needs --url, the JATOS server to delete the results on")
     with open_store(args.db) as store:

@@ -1,4 +1,4 @@
-"""What a results page does to results: export and delete them (jatos.md §5), with progress.
+"""What a results page does to results: export, delete and copy them (jatos.md §5), with progress.
 
 A page holds the ids it once read; another process may have deleted some since. The dialogs
 count, in a worker, what still exists, show those counts and act on exactly those results.
@@ -12,18 +12,22 @@ from textual import work
 from textual.widgets import Label, ProgressBar
 
 from store import Selection, StoreError, trash
+from store.columns import Column
 from store.delete import DeleteResult, delete_ids, describe
 from store.existing import existing_ids
 from store.export import default_filename, export
 from store.jatos_values import human_size
-from store.view import ordered_ids
+from store.page_order import ordered_ids
+from store.view import Line
 from store.visible import visible
 
+from . import clipboard
 from .dialogs import ConfirmScreen, DeleteScreen, ExportRequest, ExportScreen
+from .display import cell_text
 
 
 class ResultActions:
-    """Export, delete and progress of a ResultsScreen (its `view`, `page` and `_cancel`)."""
+    """Export, delete, copy and progress of a ResultsScreen (its `view`, `table` and `page`)."""
 
     last_delete: int | None = None  # the page's last delete, in the trash: u undoes it
     nothing_to_undo = "Nothing to undo: no delete on this page since it opened."
@@ -204,6 +208,44 @@ class ResultActions:
         line = result.line()
         self.app.call_from_thread(self._work_done, line[0].upper() + line[1:] + ".")
         self.app.call_from_thread(self._reload)
+
+    # -- clipboard ----------------------------------------------------------------------------------------
+
+    def _row_and_columns(self) -> tuple[Line | None, object, list[Column]]:
+        line = self.table.current_line()
+        row = self.view.row(line.index) if line else None
+        return line, row, self.view.columns
+
+    def action_copy_cell(self) -> None:
+        line, row, cols = self._row_and_columns()
+        if row is None or not cols:
+            return
+        col = cols[self.table.column]
+        text = col.render(row) if col.key not in ("quota", "files") else cell_text(col, row).strip()
+        clipboard.copy(self.app, text, f"{col.title} of result {row.id}")
+
+    def action_copy_row(self) -> None:
+        line, row, cols = self._row_and_columns()
+        if row is None:
+            return
+        text = "\t".join(c.render(row) for c in cols)
+        clipboard.copy(self.app, text, f"row {row.id}")
+
+    def action_copy_data(self) -> None:
+        line = self.table.current_line()
+        if line is None:
+            return
+        from store.export import iter_data
+        from store.selection import component_ids_of
+
+        if line.child is not None:
+            ids = [line.child.id]
+        elif self.view.level == "component":
+            ids = [line.row_id]
+        else:
+            ids = component_ids_of([line.row_id])
+        text = b"".join(d + b"\n" for _, d in iter_data(ids) if d is not None).decode("utf-8")
+        clipboard.copy(self.app, text, "the result data")
 
     # -- progress ---------------------------------------------------------------------------------
 

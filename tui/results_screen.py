@@ -16,14 +16,14 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Label, ProgressBar, Static
 
 from store import StoreError, regex_engine
-from store.columns import Column
+from store.page_order import position
 from store.search import Filter
-from store.view import Computed, Line, Page, ResultsView, position
+from store.view import Computed, Page, ResultsView
 from store.visible import visible
 
-from . import clipboard, settings
+from . import settings
 from .dialogs import ColumnsScreen, HelpScreen
-from .display import cell_text, time_zone_name
+from .display import time_zone_name
 from .filter_bar import ClickButton, FilterBar
 from .result_actions import ResultActions
 from .results_table import ResultsTable
@@ -391,44 +391,6 @@ class ResultsScreen(ResultActions, Screen):
         self.view.columns = [by_key[k] for k in keys]
         settings.save_columns(self.page.kind, keys)
         self.table.refresh_layout()
-
-    # -- clipboard ----------------------------------------------------------------------------------------
-
-    def _row_and_columns(self) -> tuple[Line | None, object, list[Column]]:
-        line = self.table.current_line()
-        row = self.view.row(line.index) if line else None
-        return line, row, self.view.columns
-
-    def action_copy_cell(self) -> None:
-        line, row, cols = self._row_and_columns()
-        if row is None or not cols:
-            return
-        col = cols[self.table.column]
-        text = col.render(row) if col.key not in ("quota", "files") else cell_text(col, row).strip()
-        clipboard.copy(self.app, text, f"{col.title} of result {row.id}")
-
-    def action_copy_row(self) -> None:
-        line, row, cols = self._row_and_columns()
-        if row is None:
-            return
-        text = "\t".join(c.render(row) for c in cols)
-        clipboard.copy(self.app, text, f"row {row.id}")
-
-    def action_copy_data(self) -> None:
-        line = self.table.current_line()
-        if line is None:
-            return
-        from store.export import iter_data
-        from store.selection import component_ids_of
-
-        if line.child is not None:
-            ids = [line.child.id]
-        elif self.view.level == "component":
-            ids = [line.row_id]
-        else:
-            ids = component_ids_of([line.row_id])
-        text = b"".join(d + b"\n" for _, d in iter_data(ids) if d is not None).decode("utf-8")
-        clipboard.copy(self.app, text, "the result data")
 
     # -- help ---------------------------------------------------------------------------------------------------
 
