@@ -16,7 +16,7 @@ from pathlib import Path
 import peewee
 from platformdirs import user_data_path
 
-from . import files, sqlite
+from . import files, journal, sqlite
 from .errors import DatabaseLocked, StoreError
 from .models import ALL_MODELS, PendingFileOp, database
 
@@ -126,11 +126,7 @@ class Store:
             with self.write():
                 PendingFileOp.delete().where(PendingFileOp.id == row_id).execute()
 
-        def cleared(row_id: int) -> None:
-            with self.write():
-                PendingFileOp.update(paths="[]").where(PendingFileOp.id == row_id).execute()
-
-        files.recover(self.files_root, pending, done, cleared)
+        files.recover(self.files_root, pending, done, lambda row_id: journal.clear_paths(self, row_id))
 
 
 class _NoIndex(contextlib.nullcontext):

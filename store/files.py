@@ -274,6 +274,7 @@ def recover(root: Path, pending: list[tuple[int, str, str, str]], done, cleared=
         try:
             apply(root, kind, token, paths, (lambda r=row_id: cleared(r)) if cleared else None)
             done(row_id)
+            shutil.rmtree(staging_root / token, ignore_errors=True)  # a move's lock-only folder
             claimed.add(token)
         finally:
             lock.close()

@@ -11,22 +11,20 @@ root as they were. What each result becomes is decided by the merge rules
 
 from __future__ import annotations
 
-import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 import peewee
 
-from . import archive_rows, files, import_limits, search_text
+from . import archive_rows, files, import_limits, journal, search_text
 from .archive_read import Source, read_source
 from .database import Store
 from .errors import BadInput
 from .import_archive import import_archive
 from .import_general import attach_titles, import_entries, title_targets, touched
 from .merge import Outcomes
-from .models import PendingFileOp, StudyResult
+from .models import StudyResult
 
 Progress = Callable[[int, int], None]
 
@@ -135,7 +133,7 @@ def _import_sources(store: Store, sources: list[Source], ctx: _Import) -> None:
             f"({import_limits.max_import_size()} bytes; JATOS_RESULTS_MAX_IMPORT_BYTES raises the limit)"
         )
     staging = files.Staging(store.files_root)
-    op_id = None
+    file_op = None
     staged_any = False
     try:
         with store.write():
@@ -163,29 +161,13 @@ def _import_sources(store: Store, sources: list[Source], ctx: _Import) -> None:
                 own.merge()
                 _count_studies(ctx.summary)
             if staged_any or ctx.remove_folders:
-                op_id = PendingFileOp.create(
-                    kind="import",
-                    staging=staging.token,
-                    paths=json.dumps(ctx.remove_folders),
-                    created=int(time.time() * 1000),
-                ).id
-        if op_id is not None:
-            def cleared() -> None:
-                with store.write():
-                    PendingFileOp.update(paths="[]").where(PendingFileOp.id == op_id).execute()
-
-            files.apply(store.files_root, "import", staging.token, json.dumps(ctx.remove_folders), cleared)
-            with store.write():
-                PendingFileOp.delete().where(PendingFileOp.id == op_id).execute()
-            staging.release()
-        else:
-            staging.discard()
+                file_op = journal.record(store, "import", ctx.remove_folders, staging)
     except BaseException:
-        if op_id is None:
-            staging.discard()
-        else:
-            staging.release()  # committed: the next open finishes moving the files
+        staging.discard()  # rolled back: nothing staged is wanted
         raise
+    if file_op is None:
+        staging.discard()
+    journal.finish(store, file_op)
 
 
 def _count_studies(summary: ImportSummary) -> None:

@@ -209,9 +209,6 @@ class Outcomes:
         elif before not in ACCEPTED and _WEIGHT[outcome] > _WEIGHT[before]:
             self.by_id[sr_id] = outcome
 
-    def ids(self, outcome: str) -> list[int]:
-        return sorted(i for i, o in self.by_id.items() if o == outcome)
-
     def count(self, outcome: str) -> int:
         return sum(1 for o in self.by_id.values() if o == outcome)
 

@@ -194,10 +194,6 @@ def deletes() -> list[TrashedDelete]:
     return list(out.values())
 
 
-def rows_of(entry_rows: str) -> dict:
-    return json.loads(entry_rows)
-
-
 # -- restoring ------------------------------------------------------------------------------------
 
 
