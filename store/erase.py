@@ -19,7 +19,8 @@ from . import journal, regex_engine, search, trash
 from .database import Store
 from .delete import bury, remove_rows
 from .errors import NothingSelected
-from .models import TrashEntry
+from .idlists import chunks, id_in
+from .models import ComponentResult, TrashEntry
 from .selection import Selection, component_ids_of
 
 
@@ -141,10 +142,11 @@ def erase(store: Store, erase_plan: ErasePlan, progress=None) -> EraseResult:
 
 
 def _component_paths(cr_ids: list[int]) -> list[str]:
-    from .models import ComponentResult
-
-    q = ComponentResult.select(ComponentResult.id, ComponentResult.study_result).where(ComponentResult.id.in_(cr_ids))
-    return [f"study-result_{sr}/comp-result_{cr}" for cr, sr in q.tuples()]
+    paths = []
+    for chunk in chunks(ComponentResult.id, cr_ids):  # any number of ids, on every backend
+        q = ComponentResult.select(ComponentResult.id, ComponentResult.study_result).where(id_in(ComponentResult.id, chunk))
+        paths += [f"study-result_{sr}/comp-result_{cr}" for cr, sr in q.tuples()]
+    return paths
 
 
 def _secure(store: Store) -> None:
