@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .jatos_values import (
+from store.formats.jatos_values import (
     component_duration_display,
     human_size,
     local_time,

@@ -14,10 +14,10 @@ import time
 import uuid as _uuid
 from pathlib import Path
 
-from .archive_read import Entry, Source
-from .database import Store
-from .importer import import_sources
-from .models import Study, Worker
+from store.db.database import Store
+from store.db.models import Study, Worker
+from store.formats.archive_read import Entry, Source
+from store.importing.importer import import_sources
 
 DAY = 86_400_000
 

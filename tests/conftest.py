@@ -46,7 +46,7 @@ def ui_env(monkeypatch, tmp_path):
 @pytest.fixture
 def scenario(store, tmp_path):
     """The spec's fixture archive with its study archive (titles); a module may define its own."""
-    from store.importer import import_paths
+    from store.importing.importer import import_paths
 
     import jatos_fixtures as fx
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from store.errors import BadInput
-from store.importer import import_paths
+from store.importing.importer import import_paths
 
 import jatos_fixtures as fx
 from conftest import store_state

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from store.models import ComponentResult, StudyResult
-from store.view import Page
+from store.db.models import ComponentResult, StudyResult
+from store.pages.view import Page
 from tui.app import ResultsApp
-from tui.data_viewer import DataViewer
 from tui.dialogs import ColumnsScreen, DeleteScreen, ExportScreen
-from tui.results_screen import ResultsScreen
+from tui.screens.data_viewer import DataViewer
+from tui.screens.results import ResultsScreen
 
 import jatos_fixtures as fx
 from conftest import run_cli

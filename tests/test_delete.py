@@ -7,9 +7,9 @@ import textwrap
 import pytest
 
 from store import Selection, open_store
-from store.delete import delete
-from store.importer import import_paths
-from store.models import ComponentResult, PendingFileOp, ResultFile, StudyResult
+from store.db.models import ComponentResult, PendingFileOp, ResultFile, StudyResult
+from store.importing.importer import import_paths
+from store.removal.delete import delete
 
 import jatos_fixtures as fx
 from conftest import run_cli, store_state
@@ -58,8 +58,8 @@ def _child(db, tmp_path, body: str) -> int:
             f"""
             import os, sys
             from store import open_store, Selection
-            from store import files
-            from store.models import PendingFileOp
+            from store.disk import files
+            from store.db.models import PendingFileOp
             store = open_store({str(db)!r})
             """
         )
@@ -76,7 +76,7 @@ def test_killed_after_commit_is_finished_on_next_open(scenario, db_path, tmp_pat
         db_path,
         tmp_path,
         f"""
-        from store.delete import delete
+        from store.removal.delete import delete
         files.{step} = lambda *a, **k: os._exit(9)
         delete(store, Selection(study_result_ids=[101]), purge={purge})
         """,
@@ -102,7 +102,7 @@ def test_killed_before_commit_changes_nothing(scenario, db_path, tmp_path):
         db_path,
         tmp_path,
         """
-        from store.delete import delete
+        from store.removal.delete import delete
         PendingFileOp.create = lambda **k: os._exit(9)
         delete(store, Selection(study_result_ids=[101]))
         """,
@@ -124,7 +124,7 @@ def test_import_killed_after_commit_moves_files_on_next_open(db_path, tmp_path):
         db_path,
         tmp_path,
         f"""
-        from store.importer import import_paths
+        from store.importing.importer import import_paths
         files.apply_import = lambda *a, **k: os._exit(9)
         import_paths(store, [{str(archive)!r}])
         """,
@@ -144,7 +144,7 @@ def test_import_killed_before_commit_leaves_nothing(db_path, tmp_path):
         db_path,
         tmp_path,
         f"""
-        from store.importer import import_paths
+        from store.importing.importer import import_paths
         PendingFileOp.create = lambda **k: os._exit(9)
         import_paths(store, [{str(archive)!r}])
         """,

@@ -1,6 +1,6 @@
+from store.db.models import Component, ComponentResult, GroupResult, ResultFile, Study, StudyResult, Worker
 from store.demo import ensure_demo
-from store.jatos_values import COMPONENT_STATES, STUDY_STATES, WORKER_TYPES
-from store.models import Component, ComponentResult, GroupResult, ResultFile, Study, StudyResult, Worker
+from store.formats.jatos_values import COMPONENT_STATES, STUDY_STATES, WORKER_TYPES
 
 
 def test_demo_has_everything_a_researcher_meets(store):

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from store.importer import import_paths
-from store.models import StudyResult
-from store.view import Page
+from store.db.models import StudyResult
+from store.importing.importer import import_paths
+from store.pages.view import Page
 from tui.app import ResultsApp
 from tui.dialogs import DeleteScreen, ExportScreen
-from tui.results_screen import ResultsScreen
+from tui.screens.results import ResultsScreen
 
 import jatos_fixtures as fx
 from conftest import run_cli

@@ -7,8 +7,8 @@ import zipfile
 import pytest
 
 from store import Selection, StoreError
-from store.export import default_filename, export
-from store.importer import import_paths
+from store.exporting.export import default_filename, export
+from store.importing.importer import import_paths
 
 import jatos_fixtures as fx
 from conftest import run_cli
@@ -52,8 +52,8 @@ def test_plain_text_data(scenario):
 def test_plain_text_in_many_chunks(scenario, monkeypatch):
     """SQLite joins the data of a chunk of results at a time: every chunk boundary, with
     NULL data (303) among them, gives what one row at a time gives."""
-    from store import export as export_module
-    from store.models import ComponentResult
+    from store.db.models import ComponentResult
+    from store.exporting import export as export_module
 
     store, out = scenario
     import_paths(store, [fx.synthetic_archive(out / "syn.zip", 23, data_bytes=40, first_id=500)])
@@ -135,14 +135,14 @@ def test_metadata_csv_as_jatos_writes_it(scenario):
 
 
 def _local(ms):
-    from store.jatos_values import local_time
+    from store.formats.jatos_values import local_time
 
     return local_time(ms)
 
 
 def test_metadata_csv_default_columns_and_quota_order(scenario):
     store, out = scenario
-    from store.models import StudyResult
+    from store.db.models import StudyResult
 
     StudyResult.update(quota_reached=True).where(StudyResult.id == 101).execute()
     export(store, "metadata-csv", Selection(), out / "m.csv")

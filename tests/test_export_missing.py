@@ -10,8 +10,8 @@ import pytest
 
 from store import Selection
 from store.errors import MissingData
-from store.export import export
-from store.importer import import_paths
+from store.exporting.export import export
+from store.importing.importer import import_paths
 
 import jatos_fixtures as fx
 from conftest import run_cli

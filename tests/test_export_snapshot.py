@@ -14,9 +14,9 @@ import zipfile
 import pytest
 
 from store import Selection, StoreError
-from store import export as export_module
-from store.export import export
-from store.importer import import_paths
+from store.exporting import export as export_module
+from store.exporting.export import export
+from store.importing.importer import import_paths
 
 import jatos_fixtures as fx
 from conftest import run_cli
@@ -106,7 +106,7 @@ def test_export_during_another_process_is_before_or_after_it(db_path, store, tmp
 
 
 def test_a_file_missing_for_good_is_one_line_after_bounded_retries(store, tmp_path, monkeypatch):
-    from store import export_snapshot
+    from store.exporting import snapshot as export_snapshot
 
     import_paths(store, [fx.results_archive(tmp_path)])
     (store.files_root / "study-result_101" / "comp-result_302" / "audio.webm").unlink()

@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from store.export import KINDS
+from store.exporting.export import KINDS
 
 import jatos_fixtures as fx
 from conftest import ROOT, run_cli

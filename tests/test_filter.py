@@ -5,9 +5,9 @@ import sqlite3
 import pytest
 
 from store import Selection, StoreError
-from store.importer import import_paths
-from store.models import StudyResult
-from store.search import Term, parse_smart
+from store.db.models import StudyResult
+from store.importing.importer import import_paths
+from store.search.filter import Term, parse_smart
 
 import jatos_fixtures as fx
 from conftest import run_cli
@@ -55,7 +55,7 @@ def test_dates_are_searched_as_jatos_does(scenario):
 
 
 def test_times_are_found_as_the_table_shows_them(scenario):
-    from store.jatos_values import local_short
+    from store.formats.jatos_values import local_short
 
     start = StudyResult.get_by_id(101).start_date
     shown = local_short(start)  # "YYYY-MM-DD HH:MM:SS" in this machine's zone
@@ -99,7 +99,7 @@ def test_scopes_narrow(scenario):
 
 
 def test_batch_scope_leaves_out_jatos_workers(scenario):
-    from store.models import Worker
+    from store.db.models import Worker
 
     Worker.update(worker_type="Jatos").where(Worker.id == 58).execute()
     assert ids(batch=14) == [101]
@@ -127,13 +127,13 @@ def test_cli_bad_id_list(db_path):
      (r"a\.bcd", "a.bcd"), ("(?i)abc", None)],
 )
 def test_required_literal_for_the_index_prefilter(pattern, literal):
-    from store.search import required_literal
+    from store.search.filter import required_literal
 
     assert required_literal(pattern) == literal
 
 
 def test_search_index_stays_consistent(scenario, db_path, tmp_path):
-    from store.delete import delete
+    from store.removal.delete import delete
 
     from conftest import index_is_consistent
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 from textual import events
 
-from store.view import Page, ResultsView
+from store.pages.view import Page, ResultsView
 from tui.app import ResultsApp
 
 from ui_helpers import settle, status, table_lines

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from store.zip_reader import ZipError, ZipReader
+from store.formats.zip_reader import ZipError, ZipReader
 
 import jatos_fixtures as fx
 from conftest import ROOT, run_cli, store_state

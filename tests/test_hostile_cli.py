@@ -122,7 +122,7 @@ def test_pull_stages_inside_the_store(server, db_path, tmp_path):
 
 
 def test_anything_unforeseen_is_one_line_and_a_private_log(db_path, tmp_path, monkeypatch, capsys):
-    from tui import cli
+    import tui.cli.commands as cli
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setattr(cli, "cmd_studies", lambda args: 1 / 0)

@@ -12,7 +12,7 @@ import zipfile
 import pytest
 
 from store.errors import BadInput
-from store.importer import import_paths
+from store.importing.importer import import_paths
 
 import jatos_fixtures as fx
 from conftest import run_cli, store_state
@@ -293,7 +293,7 @@ def test_bad_fields_through_the_command_line(db_path, tmp_path, path, value, raw
 def test_fields_are_checked_before_the_store_is_touched(tmp_path):
     """Reading the archive alone refuses it, even where the bad field is in the last of
     600 study results (the import writes its first batch after 250)."""
-    from store.archive_read import read_source
+    from store.formats.archive_read import read_source
 
     archive = fx.synthetic_archive(tmp_path / "many.zip", n=600)
     with zipfile.ZipFile(archive) as zf:

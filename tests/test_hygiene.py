@@ -9,7 +9,7 @@ from conftest import ROOT
 def test_store_never_imports_textual():
     code = (
         "import sys, pkgutil, importlib, store\n"
-        "for m in pkgutil.iter_modules(store.__path__): importlib.import_module('store.' + m.name)\n"
+        "for m in pkgutil.walk_packages(store.__path__, 'store.'): importlib.import_module(m.name)\n"
         "import tui.cli\n"
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
         "assert not bad, bad\n"

@@ -6,8 +6,8 @@ import stat
 
 import pytest
 
-from store.importer import import_paths
-from store.models import Component, ComponentResult, ResultFile, Study, StudyResult, Worker
+from store.db.models import Component, ComponentResult, ResultFile, Study, StudyResult, Worker
+from store.importing.importer import import_paths
 
 import jatos_fixtures as fx
 from conftest import store_state
@@ -193,7 +193,8 @@ def test_archive_rows_written_once_equal_the_general_path(tmp_path, monkeypatch,
     """An archive with metadata.json is written in one pass (store/archive_rows.py): every
     column, file, search text and index entry must be what the general path makes of it,
     with studies and workers written after their results (SQLite) or before (others)."""
-    from store import import_archive, open_store
+    from store import open_store
+    from store.importing import archive as import_archive
 
     from conftest import REALDATA, index_is_consistent
 

@@ -8,10 +8,12 @@ import sqlite3
 
 import pytest
 
-from store import archive_rows, import_limits, import_rows
-from store.archive_read import read_source
-from store.importer import import_paths
-from store.models import ComponentResult
+from store.db.models import ComponentResult
+from store.formats import archive_rows
+from store.formats import limits as import_limits
+from store.formats.archive_read import read_source
+from store.importing import writes as import_rows
+from store.importing.importer import import_paths
 
 import jatos_fixtures as fx
 from conftest import run_cli, store_state
@@ -114,7 +116,7 @@ def test_a_bad_limit_falls_back_to_the_default(monkeypatch, limit):
 def test_a_full_disk_is_one_line_and_changes_nothing(store, db_path, tmp_path):
     """SQLite says "database or disk is full" (here: a page limit), then "cannot rollback"."""
     from store import StoreError
-    from store.importer import import_paths
+    from store.importing.importer import import_paths
 
     from conftest import store_state
 
@@ -131,8 +133,9 @@ def test_a_full_disk_is_one_line_and_changes_nothing(store, db_path, tmp_path):
 def test_files_filling_the_disk_are_not_called_a_damaged_archive(store, tmp_path, monkeypatch):
     import errno
 
-    from store import StoreError, import_rows
-    from store.importer import import_paths
+    from store import StoreError
+    from store.importing import writes as import_rows
+    from store.importing.importer import import_paths
 
     def full(path, flags):
         raise OSError(errno.ENOSPC, "No space left on device")

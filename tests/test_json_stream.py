@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from store.archive_read import metadata_studies, parse_metadata
 from store.errors import BadInput
+from store.formats.archive_read import metadata_studies, parse_metadata
 
 import jatos_fixtures as fx
 

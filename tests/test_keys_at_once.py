@@ -12,11 +12,11 @@ import asyncio
 import pytest
 from textual.screen import ModalScreen
 
-from store.models import StudyResult
-from store.view import Page
+from store.db.models import StudyResult
+from store.pages.view import Page
 from tui.app import ResultsApp
-from tui.results_screen import ResultsScreen
-from tui.results_table import ResultsTable
+from tui.screens.results import ResultsScreen
+from tui.widgets.results_table import ResultsTable
 
 from ui_helpers import settle, status, type_at_once
 

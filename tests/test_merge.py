@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from store.importer import import_paths
-from store.models import ComponentResult, ResultFile, StudyResult
+from store.db.models import ComponentResult, ResultFile, StudyResult
+from store.importing.importer import import_paths
 
 import jatos_fixtures as fx
 from conftest import index_is_consistent, run_cli, store_state
@@ -229,7 +229,7 @@ def test_a_withdrawal_in_metadata_listing_some_components_keeps_the_index_whole(
 
 
 def test_include_deleted_brings_results_back_for_good(store, tmp_path, older):
-    from store.delete import delete_ids
+    from store.removal.delete import delete_ids
 
     import_paths(store, [older])
     delete_ids(store, "study", [102])
@@ -264,7 +264,7 @@ def test_a_files_zip_never_replaces_a_stored_file_of_another_size(store, tmp_pat
 
 
 def test_a_withdrawal_forgets_files_known_from_metadata(store, tmp_path):
-    from store.export_check import check_missing
+    from store.exporting.check import check_missing
 
     import_paths(store, [fx.metadata_json(tmp_path)])
     meta = tmp_path / "aborted.json"

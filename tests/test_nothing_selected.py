@@ -6,8 +6,8 @@ import pytest
 
 from store import Selection
 from store.errors import NothingSelected, StoreError
-from store.export import KINDS, export
-from store.importer import import_paths
+from store.exporting.export import KINDS, export
+from store.importing.importer import import_paths
 
 import jatos_fixtures as fx
 from conftest import run_cli, store_state

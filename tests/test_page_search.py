@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from store import page_search
-from store.importer import import_paths
-from store.page_order import ordered_ids
-from store.search import Filter
-from store.view import Page, ResultsView
+from store.importing.importer import import_paths
+from store.pages.order import ordered_ids
+from store.pages.view import Page, ResultsView
+from store.search import staged as page_search
+from store.search.filter import Filter
 
 import jatos_fixtures as fx
 

@@ -8,10 +8,10 @@ import os
 import pytest
 
 from store import Selection, open_store
-from store.delete import delete
-from store.export import export
-from store.importer import import_paths
-from store.models import ALL_MODELS, StudyResult
+from store.db.models import ALL_MODELS, StudyResult
+from store.exporting.export import export
+from store.importing.importer import import_paths
+from store.removal.delete import delete
 
 import jatos_fixtures as fx
 

@@ -7,7 +7,7 @@ import sqlite3
 import stat
 
 from store import open_store
-from store.importer import import_paths
+from store.importing.importer import import_paths
 
 import jatos_fixtures as fx
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from store import open_store
-from store.models import ComponentResult, ResultFile, StudyResult
+from store.db.models import ComponentResult, ResultFile, StudyResult
 
 import jatos_fixtures as fx
 from conftest import ROOT, run_cli, store_state

@@ -10,9 +10,9 @@ import time
 import pytest
 
 from store import Selection
-from store.importer import import_paths
-from store.regex_engine import RegexTooSlow
-from store.view import Page
+from store.importing.importer import import_paths
+from store.pages.view import Page
+from store.search.regex_engine import RegexTooSlow
 from tui.app import ResultsApp
 
 import jatos_fixtures as fx

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from store import open_store
-from store.importer import import_paths
-from store.view import Page
+from store.importing.importer import import_paths
+from store.pages.view import Page
 from tui.app import ResultsApp
 
 import jatos_fixtures as fx
@@ -23,7 +23,7 @@ def app_factory(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(
-        "tui.result_actions.default_filename", lambda kind, now=None: fx_name(kind)
+        "tui.screens.result_actions.default_filename", lambda kind, now=None: fx_name(kind)
     )
     store = open_store("results.sqlite3")  # a relative path, so the screen shows the same text every run
     import_paths(store, [fx.results_archive(tmp_path), fx.study_archive(tmp_path)])
@@ -36,7 +36,7 @@ def app_factory(tmp_path, monkeypatch):
 def fx_name(kind: str) -> str:
     import datetime as dt
 
-    from store.export import default_filename
+    from store.exporting.export import default_filename
 
     return default_filename(kind, dt.datetime(2024, 5, 1, 10, 45, tzinfo=dt.timezone.utc))
 

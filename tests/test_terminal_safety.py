@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 
-from store.importer import import_paths
-from store.view import Page
-from store.visible import visible
+from store.importing.importer import import_paths
+from store.pages.view import Page
+from store.pages.visible import visible
 from tui.app import ResultsApp
-from tui.data_viewer import DataViewer
+from tui.screens.data_viewer import DataViewer
 
 import jatos_fixtures as fx
 from ui_helpers import settle, table_lines

@@ -7,11 +7,12 @@ import sqlite3
 
 import pytest
 
-from store import Selection, trash
-from store.delete import delete, delete_ids
-from store.erase import erase, plan
-from store.importer import import_paths
-from store.models import ComponentResult, StudyResult, Tombstone, TrashEntry, Worker
+from store import Selection
+from store.db.models import ComponentResult, StudyResult, Tombstone, TrashEntry, Worker
+from store.importing.importer import import_paths
+from store.removal import trash
+from store.removal.delete import delete, delete_ids
+from store.removal.erase import erase, plan
 
 import jatos_fixtures as fx
 from conftest import index_is_consistent, run_cli, store_state
@@ -196,7 +197,7 @@ def test_erase_by_filter_takes_the_trashed_components_of_its_results(scenario, d
 
 @pytest.mark.parametrize("level", ["study", "component"])
 def test_files_known_from_metadata_come_back_with_their_results(store, db_path, tmp_path, level):
-    from store.export_check import check_missing
+    from store.exporting.check import check_missing
 
     import_paths(store, [fx.metadata_json(tmp_path)])  # 302 has audio.webm, not in the store
     before = store_state(db_path)

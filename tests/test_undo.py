@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from store.importer import import_paths
-from store.models import StudyResult, TrashEntry
-from store.view import Page
+from store.db.models import StudyResult, TrashEntry
+from store.importing.importer import import_paths
+from store.pages.view import Page
 from tui.app import ResultsApp
 from tui.dialogs import DeleteScreen
 

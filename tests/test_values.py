@@ -1,6 +1,6 @@
 import pytest
 
-from store.jatos_values import duration_pretty, human_size, parse_id_list, study_duration_display
+from store.formats.jatos_values import duration_pretty, human_size, parse_id_list, study_duration_display
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def test_fast_time_formatting_agrees_with_datetime(zone, monkeypatch):
     import random
     import time
 
-    from store import jatos_values as jv
+    from store.formats import jatos_values as jv
 
     monkeypatch.setenv("TZ", zone)
     time.tzset()

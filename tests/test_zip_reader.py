@@ -8,8 +8,8 @@ import zipfile
 import pytest
 from test_zip_writer import _entries, _write
 
-from store import zip_writer
-from store.zip_reader import ZipError, ZipReader
+from store.formats import zip_writer
+from store.formats.zip_reader import ZipError, ZipReader
 
 
 def _read_all(path):

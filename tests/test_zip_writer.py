@@ -11,8 +11,8 @@ import zipfile
 
 import pytest
 
-from store import zip_writer
-from store.zip_writer import ZipWriter
+from store.formats import zip_writer
+from store.formats.zip_writer import ZipWriter
 
 WHEN = (2024, 5, 1, 9, 54, 56)
 
@@ -78,8 +78,8 @@ def test_an_aborted_writer_stops_its_threads(tmp_path):
 def test_archive_export_is_a_valid_zip_of_many_entries(store, tmp_path, monkeypatch):
     """Through the export: more entries than a plain ZIP can count (ZIP64 end records)."""
     from store import Selection
-    from store.export import export
-    from store.importer import import_paths
+    from store.exporting.export import export
+    from store.importing.importer import import_paths
 
     import jatos_fixtures as fx
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.worker import WorkerCancelled
 
-from tui.results_table import ResultsTable
+from tui.widgets.results_table import ResultsTable
 
 
 async def settle(pilot) -> None:

@@ -8,10 +8,9 @@ from textual.app import App
 from textual.binding import Binding
 
 from store import Store, open_store
-from store.view import Page
-
-from .home_screen import HomeScreen
-from .results_screen import ResultsScreen
+from store.pages.view import Page
+from tui.screens.home import HomeScreen
+from tui.screens.results import ResultsScreen
 
 
 class ResultsApp(App):

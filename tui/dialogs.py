@@ -15,8 +15,7 @@ from textual.widgets import Button, Input, Label, OptionList, RadioButton, Radio
 from textual.widgets.option_list import Option
 
 from store.columns import Column
-
-from .display import id_list
+from tui.widgets.display import id_list
 
 
 class PickScreen(ModalScreen[None]):

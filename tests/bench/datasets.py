@@ -11,7 +11,7 @@ import json
 import random
 from pathlib import Path
 
-from store.archive_read import Entry, Source
+from store.formats.archive_read import Entry, Source
 
 RARE = "zebrafinch"  # in 0.1% of the data
 START = 1_700_000_000_000

@@ -52,7 +52,7 @@ def timed(fn, *args, **kw):
 
 def build(name: str, out: Path) -> Path:
     from store import open_store
-    from store.importer import import_sources
+    from store.importing.importer import import_sources
 
     db = out / f"{name}.sqlite3"
     if db.exists():
@@ -74,8 +74,8 @@ def build(name: str, out: Path) -> Path:
 
 def files_and_exports(name: str, db: Path, out: Path) -> dict:
     from store import Selection, open_store
-    from store.delete import delete_ids
-    from store.export import export
+    from store.exporting.export import export
+    from store.removal.delete import delete_ids
 
     res: dict = {}
     work = out / f"{name}-work"
@@ -104,7 +104,7 @@ def files_and_exports(name: str, db: Path, out: Path) -> dict:
     res["zip command MB/s"] = size / t_zip_cmd / 1e6
     res["archive export vs zip"] = t_zip_cmd / t_zip_ours
     # import of the archive into a fresh store
-    from store.importer import import_paths
+    from store.importing.importer import import_paths
 
     fresh = work / "imported.sqlite3"
     with open_store(fresh) as store:

@@ -39,9 +39,9 @@ def peak_rss_mb() -> float:
 
 async def main(db: str, t0: float) -> dict:
     from store import open_store
-    from store.view import Page
+    from store.pages.view import Page
     from tui.app import ResultsApp
-    from tui.results_screen import ResultsScreen
+    from tui.screens.results import ResultsScreen
 
     store = open_store(db, recover=False)
     app = ResultsApp(store, Page("study", 77))

@@ -1,0 +1,1 @@
+"""The database: models, opening a store (SQLite or a server by URL), transactions, id lists."""

@@ -1,0 +1,261 @@
+"""Opening a store: which database, where its files root is, and the write transaction.
+
+`--db PATH_OR_URL` or `JATOS_RESULTS_DB` choose the database; without either it is one
+SQLite file in the user's data directory. A PostgreSQL or MySQL URL opens through
+Peewee's URL support (the driver must be installed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+import peewee
+from platformdirs import user_data_path
+
+from store.db import sqlite
+from store.db.models import ALL_MODELS, PendingFileOp, database
+from store.disk import files, journal
+from store.errors import DatabaseLocked, StoreError
+
+DEFAULT_LOCK_TIMEOUT = 10.0
+URL_SCHEMES = ("sqlite://", "postgres://", "postgresql://", "mysql://", "mysql+pool://", "postgresql+pool://")
+
+
+def default_db_path() -> Path:
+    return user_data_path("jatos-results") / "results.sqlite3"
+
+
+def demo_db_path() -> Path:
+    return user_data_path("jatos-results") / "demo.sqlite3"
+
+
+def lock_timeout() -> float:
+    try:
+        return float(os.environ.get("JATOS_RESULTS_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+
+
+class Store:
+    """An open database plus its files root."""
+
+    def __init__(self, db: peewee.Database, files_root: Path, location: str, is_sqlite: bool):
+        self.db = db
+        self.files_root = files_root
+        self.location = location
+        self.is_sqlite = is_sqlite
+        self.has_index = False  # SQLite's FTS5 search index (store/sqlite.py)
+
+    # -- transactions -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write(self):
+        """One write transaction; waits for another writer, then says so clearly."""
+        try:
+            if self.is_sqlite:
+                ctx = self.db.atomic("IMMEDIATE")
+            else:
+                ctx = self.db.atomic()
+            with ctx:
+                yield
+        except (peewee.OperationalError, sqlite3.OperationalError) as exc:  # raw cursors raise the latter
+            if sqlite.is_lock_error(exc):
+                raise DatabaseLocked(
+                    f"{self.location}: the database is locked by another process "
+                    f"(waited {lock_timeout():g} s); try again when it has finished"
+                ) from None
+            if sqlite.is_full_error(exc):
+                # SQLite rolled the transaction back itself (then "cannot rollback" follows).
+                raise StoreError(f"no space left on the device of {self.location}; nothing was changed") from None
+            raise
+
+    def bulk_change(self, component_result_ids, study_result_ids, defer_merging: bool = False):
+        """Wrap a bulk write of these rows so the search index is updated once, not per row."""
+        if self.is_sqlite and self.has_index:
+            return sqlite.suspended_index(self.db, component_result_ids, study_result_ids, defer_merging)
+        return _NoIndex()
+
+    def change_token(self):
+        """Something that changes whenever another connection commits a change."""
+        if self.is_sqlite:
+            cursor = self.db.execute_sql("PRAGMA data_version")
+            try:
+                return cursor.fetchone()[0]
+            finally:
+                cursor.close()  # an open statement would pin this thread to an old snapshot
+        from peewee import fn
+
+        from store.db.models import ComponentResult, StudyResult
+
+        return (
+            StudyResult.select(fn.COUNT(StudyResult.id), fn.MAX(StudyResult.last_seen_date)).tuples().first(),
+            ComponentResult.select(fn.COUNT(ComponentResult.id), fn.SUM(ComponentResult.data_size)).tuples().first(),
+        )
+
+    def own_paths(self) -> list[Path]:
+        """The files that are the store: nothing may be written over them."""
+        paths = [self.files_root]
+        if self.is_sqlite:
+            db = Path(self.location)
+            paths += [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
+        return paths
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- recovery -----------------------------------------------------------------------
+
+    def recover(self) -> None:
+        """Finish file work that a killed process left half-way (store/files.py)."""
+        pending = list(
+            PendingFileOp.select(PendingFileOp.id, PendingFileOp.kind, PendingFileOp.staging, PendingFileOp.paths)
+            .tuples()
+        )
+
+        def done(row_id: int) -> None:
+            with self.write():
+                PendingFileOp.delete().where(PendingFileOp.id == row_id).execute()
+
+        files.recover(self.files_root, pending, done, lambda row_id: journal.clear_paths(self, row_id))
+
+
+class _NoIndex(contextlib.nullcontext):
+    """A store without a search index: nothing to suspend or to index."""
+
+    def __init__(self):
+        super().__init__(self)
+
+    def index_now(self, component_result_ids, study_result_ids) -> None:
+        pass
+
+    def unindex(self, component_result_ids, study_result_ids) -> None:
+        pass
+
+
+def _files_root_for(path: Path) -> Path:
+    return path.with_name(path.stem + "-files")
+
+
+def open_store(target: str | os.PathLike | None = None, *, recover: bool = True) -> Store:
+    """Open (creating if needed) the store named by a path or URL, the environment, or the default."""
+    if target is None:
+        target = os.environ.get("JATOS_RESULTS_DB") or default_db_path()
+    text = str(target)
+    timeout = lock_timeout()
+    if text.startswith(URL_SCHEMES) and not text.startswith("sqlite://"):
+        from playhouse.db_url import connect
+
+        try:
+            db = connect(text)
+            db.connect()
+        except Exception as exc:  # driver missing, server down, bad credentials
+            raise StoreError(f"cannot open database {_mask_url(text)}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        root_env = os.environ.get("JATOS_RESULTS_FILES")
+        files_root = Path(root_env) if root_env else user_data_path("jatos-results") / "result-files"
+        store = Store(db, files_root, _mask_url(text), is_sqlite=False)
+    else:
+        path = Path(text[len("sqlite:///"):] if text.startswith("sqlite:///") else text).expanduser()
+        if path.is_dir():
+            raise StoreError(f"{path}: is a folder, not a database file")
+        try:
+            db = sqlite.make_database(path, timeout)
+            db.connect()
+        except (OSError, peewee.DatabaseError) as exc:
+            raise StoreError(f"cannot open database {path}: {exc}") from None
+        store = Store(db, _files_root_for(path), str(path), is_sqlite=True)
+    database.initialize(store.db)
+    files.private_mkdir(store.files_root)
+    files.tighten_once(store.files_root)
+    _create_schema(store)
+    if recover:
+        store.recover()
+    return store
+
+
+# The rows whose data is known from metadata only (store/export_check.py): normally none
+# or few, so an export finds them without reading the table.
+MISSING_DATA_INDEX = (
+    "CREATE INDEX IF NOT EXISTS component_result_missing_data ON component_result (study_result_id) "
+    "WHERE data IS NULL AND data_size > 0"
+)
+
+
+def _schema_is_current(store: Store) -> bool:
+    """Read-only: a store that has everything needs no write transaction to open, so a
+    reader never waits for a writer (WAL lets it read while another process imports)."""
+    from store.db.models import ComponentResult, StudyResult
+
+    tables = set(store.db.get_tables())
+    if any(m._meta.table_name not in tables for m in ALL_MODELS):
+        return False
+    for model in (StudyResult, ComponentResult):
+        if "search_text" not in {c.name for c in store.db.get_columns(model._meta.table_name)}:
+            return False
+    if store.is_sqlite:
+        cursor = store.db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'component_result_missing_data'")
+        if cursor.fetchone() is None:
+            return False
+        store.has_index = sqlite.has_search_index(store.db)
+        # Without the index: either this SQLite lacks FTS5 (nothing to do), or it was
+        # never made (a write makes it).
+        return store.has_index or not sqlite.can_index(store.db)
+    return True
+
+
+def _create_schema(store: Store) -> None:
+    try:
+        if _schema_is_current(store):
+            return
+    except peewee.DatabaseError as exc:
+        raise StoreError(f"cannot use database {store.location}: {exc}") from None
+    deadline = time.monotonic() + lock_timeout()
+    while True:
+        try:
+            with store.write():
+                store.db.create_tables(ALL_MODELS, safe=True)
+                _migrate(store)
+                if store.is_sqlite:
+                    store.db.execute_sql(MISSING_DATA_INDEX)
+                    store.has_index = sqlite.install_search_index(store.db)
+            return
+        except DatabaseLocked:
+            if time.monotonic() > deadline:
+                raise
+        except peewee.DatabaseError as exc:
+            raise StoreError(f"cannot use database {store.location}: {exc}") from None
+
+
+def _migrate(store: Store) -> None:
+    """Columns added since the first release, for databases made by an older version."""
+    from store.db.models import ComponentResult, StudyResult
+    from store.search import text as search_text
+
+    added = False
+    for model in (StudyResult, ComponentResult):
+        have = {c.name for c in store.db.get_columns(model._meta.table_name)}
+        if "search_text" not in have:
+            store.db.execute_sql(f'ALTER TABLE "{model._meta.table_name}" ADD COLUMN search_text TEXT')
+            added = True
+    if added:
+        search_text.refresh_all()
+
+
+def _mask_url(url: str) -> str:
+    """Hide a password in a database URL."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    return url

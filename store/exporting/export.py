@@ -1,0 +1,392 @@
+"""Every export format, byte-faithful to JATOS 3.10 (jatos.md §3).
+
+Each export resolves its selection as JATOS does (§3.0) inside one read transaction
+(export_snapshot), refuses an empty selection and, unless allowed, data the store knows of
+but does not hold (export_check), and writes to a file through `files.AtomicOutput` (a
+temporary file beside the target, renamed into place, readable by its owner only, never
+replacing an existing file without `force`) or to a stream (export_output).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as _dt
+import functools
+import io
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import peewee
+
+from store.columns import Column, pick_columns
+from store.db.database import Store
+from store.db.idlists import chunks, id_in
+from store.db.models import ComponentResult, ResultFile, StudyResult
+from store.db.sqlite import is_sqlite
+from store.disk import files
+from store.errors import Cancelled, NothingSelected, StoreError
+from store.exporting.check import check_missing
+from store.exporting.metadata import Plan, metadata_chunks
+from store.exporting.output import Target
+from store.exporting.snapshot import ResultFileVanished, consistently
+from store.formats.jatos_values import human_size
+from store.formats.zip_writer import ZipWriter
+from store.pages.rows import component_rows, study_rows
+from store.pages.selection import Selection, component_ids_of
+
+KINDS = ("data", "archive", "data-zip", "files", "metadata-json", "metadata-csv", "file")
+ZIP_KINDS = ("archive", "data-zip", "files")
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ExportResult:
+    path: Path | str  # a stream's name (standard output: "<stdout>")
+    bytes: int
+    study_results: int
+    component_results: int
+    files: int = 0
+    without_components: int = 0  # selected study results JATOS never exports (issue #327)
+    missing_data: int = 0  # component results whose data is not in the store, left out
+    missing_files: int = 0  # uploaded files known from metadata, not in the store, left out
+
+    def line(self) -> str:
+        text = (
+            f"wrote {self.path} ({human_size(self.bytes)}): {self.study_results} study results, "
+            f"{self.component_results} component results"
+        )
+        if self.files:
+            text += f", {self.files} files"
+        if self.missing_data:
+            text += f"; left out the data of {self.missing_data} component results, which is not in the store"
+        if self.missing_files:
+            text += f"; left out {self.missing_files} uploaded files, which are not in the store"
+        return text
+
+
+def default_filename(kind: str, now: _dt.datetime | None = None) -> str:
+    """JATOS's download names; the GUI stamps them in UTC (§3.0)."""
+    ts = (now or _dt.datetime.now(_dt.UTC)).strftime("%Y%m%d%H%M%S")
+    return {
+        "data": f"jatos_results_data_{ts}.txt",
+        "archive": f"jatos_results_{ts}.zip",
+        "data-zip": f"jatos_results_data_{ts}.zip",
+        "files": f"jatos_results_files_{ts}.zip",
+        "metadata-json": f"jatos_results_metadata_{ts}.json",
+        "metadata-csv": f"jatos_results_metadata_{ts}.csv",
+    }[kind]
+
+
+def export(
+    store: Store,
+    kind: str,
+    selection: Selection,
+    path: str | Path | BinaryIO,
+    *,
+    force: bool = False,
+    columns: str | list[Column] | None = None,
+    filename: str | None = None,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    allow_missing_data: bool = False,
+    raw_csv: bool = False,
+) -> ExportResult:
+    """Write the selected results as `kind` to a file, or to a binary stream (`path` with a
+    write method). Raises NothingSelected for an empty selection and, without
+    `allow_missing_data`, MissingData when data known from metadata is not in the store."""
+    if kind not in KINDS:
+        raise StoreError(f"unknown export kind {kind!r}; kinds are: {', '.join(KINDS)}")
+    target = Target(path, force, store.files_root, store.own_paths())
+    job = functools.partial(
+        _export, store, kind, selection, target, columns, filename, progress, cancelled, allow_missing_data, raw_csv
+    )
+    return consistently(store, job)
+
+
+def _export(store, kind, selection, target: Target, columns, filename, progress, cancelled, allow_missing, raw_csv):
+    if kind == "file":
+        return _export_single_file(store, selection, filename, target)
+    if kind == "metadata-csv":
+        cols = columns if isinstance(columns, list) else _columns(selection, columns)
+        ids = _selected(selection)
+        with target.open() as fh:
+            n = write_metadata_csv(fh, selection.level, ids, cols, raw=raw_csv)
+        return ExportResult(target.label, target.bytes, *_counts_for_csv(selection.level, ids, n))
+    if kind == "data" and selection.is_everything and is_sqlite(ComponentResult._meta.database):
+        # Everything: one scan of the table in id order, no id lists to build.
+        n_sr = StudyResult.select().count()
+        if not n_sr:
+            raise NothingSelected()
+        missing = check_missing(kind, None, allow_missing)
+        with target.open() as fh:
+            n_cr = write_data_text(fh, None, progress, cancelled)
+        return ExportResult(target.label, target.bytes, n_sr, n_cr, missing_data=len(missing))
+    row_ids = _selected(selection)
+    cr_ids = row_ids if selection.level == "component" else component_ids_of(row_ids)
+    missing = check_missing(kind, cr_ids, allow_missing)
+    if kind == "data":
+        # Plain text needs no grouping: stream the data straight out.
+        with target.open() as fh:
+            write_data_text(fh, cr_ids, progress, cancelled)
+        n_sr = len(row_ids) if selection.level == "study" else len(_owners(cr_ids))
+        return ExportResult(target.label, target.bytes, n_sr, len(cr_ids), missing_data=len(missing))
+    plan = Plan(cr_ids)
+    without = len(row_ids) - len(plan.sr_ids) if selection.level == "study" else 0
+    with target.open(seekable=kind in ZIP_KINDS) as fh:
+        if kind == "metadata-json":
+            for chunk in metadata_chunks(plan):
+                fh.write(chunk)
+        else:
+            _write_zip(store, fh, kind, plan, progress, cancelled)
+    return ExportResult(
+        target.label,
+        target.bytes,
+        len(plan.sr_ids),
+        len(cr_ids),
+        sum(len(v) for v in plan.files.values()) if kind in ("archive", "files") else 0,
+        without,
+        len(missing),
+        missing.files,
+    )
+
+
+def _selected(selection: Selection) -> list[int]:
+    """The selection's rows; none is an error, as in JATOS."""
+    ids = selection.row_ids()
+    if not ids:
+        raise NothingSelected()
+    return ids
+
+
+def _owners(cr_ids: list[int]) -> set[int]:
+    out: set[int] = set()
+    for chunk in chunks(ComponentResult.id, cr_ids):
+        q = ComponentResult.select(ComponentResult.study_result).where(id_in(ComponentResult.id, chunk)).distinct()
+        out.update(r[0] for r in q.tuples())
+    return out
+
+
+def _columns(selection: Selection, spec: str | None) -> list[Column]:
+    page = "worker" if selection.worker is not None and selection.level == "study" else "study"
+    try:
+        return pick_columns(selection.level, spec, page)
+    except ValueError as exc:
+        raise StoreError(str(exc)) from None
+
+
+def _counts_for_csv(level: str, ids: list[int], n: int) -> tuple[int, int]:
+    return (n, 0) if level == "study" else (0, n)
+
+
+def _check(cancelled) -> None:
+    if cancelled and cancelled():
+        raise Cancelled("export cancelled; no file was written")
+
+
+# -- (a) plain text ----------------------------------------------------------------------------
+
+
+DATA_CHUNK = 2000  # component results whose data one query of iter_data fetches
+
+
+def iter_data(cr_ids: list[int], chunk_size: int | None = None) -> Iterator[tuple[int, bytes | None]]:
+    """(component result id, data as UTF-8 bytes) in the order given, a chunk at a time."""
+    db = ComponentResult._meta.database
+    sqlite_db = is_sqlite(db)
+    table = ComponentResult._meta.table_name
+    for chunk in peewee.chunked(cr_ids, chunk_size or DATA_CHUNK):
+        if sqlite_db:
+            # The stored UTF-8 bytes as they are: no decoding and encoding again in Python.
+            cursor = db.execute_sql(
+                f'SELECT id, CAST(data AS BLOB) FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))',
+                (json.dumps(chunk),),
+            )
+            found = dict(cursor.fetchall())
+        else:
+            q = ComponentResult.select(ComponentResult.id, ComponentResult.data).where(ComponentResult.id.in_(chunk))
+            found = {i: (d.encode("utf-8") if d is not None else None) for i, d in q.tuples()}
+        for i in chunk:
+            yield i, found.get(i)
+
+
+def write_data_text(fh, cr_ids: list[int] | None, progress=None, cancelled=None, sep: bytes = b"\n") -> int:
+    """§3.1: each data followed by a line break, ascending id; nothing for NULL data.
+    cr_ids None: every component result (SQLite). Returns how many component results."""
+    db = ComponentResult._meta.database
+    if is_sqlite(db):
+        return _write_data_text_sqlite(fh, cr_ids, progress, cancelled, sep)
+    total = len(cr_ids)
+    buf: list[bytes] = []
+    for n, (_, data) in enumerate(iter_data(cr_ids), 1):
+        if data is not None:
+            buf.append(data)
+            buf.append(sep)
+        if n % 2000 == 0:
+            fh.write(b"".join(buf))
+            buf.clear()
+            _check(cancelled)
+            if progress:
+                progress(n, total)
+    fh.write(b"".join(buf))
+    if progress:
+        progress(total, total)
+    return total
+
+
+# SQLite joins the data of this many results into one string: one Python object and one
+# write a chunk instead of one a row (the join is three times faster than fetching rows).
+JOIN_CHUNK = 5000
+
+
+def _write_data_text_sqlite(fh, cr_ids: list[int] | None, progress, cancelled, sep: bytes) -> int:
+    db = ComponentResult._meta.database
+    table = ComponentResult._meta.table_name
+    joined = f"CAST(group_concat(data, {_sql_bytes(sep)}) AS BLOB)"
+    if cr_ids is None:
+        # Everything: one scan in id order, continued from the last id of each chunk.
+        total = ComponentResult.select().count()
+        sql = (
+            f"SELECT max(id), count(*), {joined} FROM (SELECT id, data FROM \"{table}\" "
+            "WHERE id > ? AND data IS NOT NULL ORDER BY id LIMIT ?)"
+        )
+        last, done = None, 0
+        while True:
+            row = _one(db, sql, (-(1 << 63) if last is None else last, JOIN_CHUNK))
+            if row[0] is None:
+                break
+            last, done = row[0], done + row[1]
+            fh.write(row[2])
+            fh.write(sep)
+            _check(cancelled)
+            if progress:
+                progress(min(done, total), total)
+    else:
+        total = len(cr_ids)
+        ordered = sorted(cr_ids)
+        sql = (
+            f"SELECT {joined} FROM (SELECT data FROM \"{table}\" WHERE id IN (SELECT value FROM json_each(?)) "
+            "AND data IS NOT NULL ORDER BY id)"
+        )
+        for at in range(0, total, JOIN_CHUNK):
+            blob = _one(db, sql, (json.dumps(ordered[at : at + JOIN_CHUNK]),))[0]
+            if blob is not None:
+                fh.write(blob + sep)
+            _check(cancelled)
+            if progress:
+                progress(min(at + JOIN_CHUNK, total), total)
+    if progress:
+        progress(total, total)
+    return total
+
+
+def _sql_bytes(sep: bytes) -> str:
+    return "X'" + sep.hex() + "'"
+
+
+def _one(db, sql: str, params: tuple) -> tuple:
+    cursor = db.execute_sql(sql, params)
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
+# -- (d), (e) zips -------------------------------------------------------------------------------
+
+
+def _write_zip(store: Store, fh, kind: str, plan: Plan, progress, cancelled) -> None:
+    when = time.localtime()[:6]
+    order = list(plan.ordered())
+    total = len(order)
+    zf = ZipWriter(fh, when)
+    try:
+        data_iter = iter_data([cr for _, cr in order]) if kind in ("archive", "data-zip") else None
+        for n, (sr, cr) in enumerate(order, 1):
+            base = f"study_result_{sr}/comp-result_{cr}"
+            if kind in ("archive", "files"):
+                for name, size in plan.files.get(cr, ()):
+                    src = files.result_file(store.files_root, sr, cr, name)
+                    try:
+                        with open(src, "rb") as inp:
+                            zf.add_stream(f"{base}/files/{name}", iter(lambda: inp.read(1 << 20), b""), size)
+                    except FileNotFoundError:
+                        # Deleted since this export's snapshot: start again (export_snapshot).
+                        raise ResultFileVanished(src) from None
+            if data_iter is not None:
+                _, data = next(data_iter)
+                if data is not None:
+                    zf.add(f"{base}/data.txt", data)
+            if n % 200 == 0:
+                _check(cancelled)
+                if progress:
+                    progress(n, total)
+        if kind == "archive":
+            zf.add_stream("metadata.json", metadata_chunks(plan, data_here_only=True), 0)
+    except BaseException:
+        zf.abort()
+        raise
+    zf.close()
+    if progress:
+        progress(total, total)
+
+
+# -- a single file ---------------------------------------------------------------------------------
+
+
+def _export_single_file(store: Store, selection: Selection, filename: str | None, target: Target):
+    ids = selection.component_result_ids
+    if not ids or len(ids) != 1 or not filename:
+        raise StoreError("a single file needs one --component-result-ids ID and --file NAME")
+    cr = ComponentResult.get_or_none(ComponentResult.id == ids[0])
+    if cr is None:
+        raise StoreError(f"there is no component result with id {ids[0]} in the store")
+    if not ResultFile.select().where((ResultFile.component_result == cr.id) & (ResultFile.filename == filename)).exists():
+        raise StoreError(f"component result {cr.id} has no file named {filename!r}")
+    src = files.result_file(store.files_root, cr.study_result_id, cr.id, filename)
+    with contextlib.ExitStack() as stack:
+        try:
+            inp = stack.enter_context(open(src, "rb"))  # first: once open, it is read whole
+        except FileNotFoundError:
+            raise ResultFileVanished(src) from None
+        shutil.copyfileobj(inp, stack.enter_context(target.open()), 1 << 20)
+    return ExportResult(target.label, target.bytes, 1, 1, 1)
+
+
+# -- (b) metadata CSV ----------------------------------------------------------------------------
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(cell: str) -> str:
+    """A participant-controlled value (a message, a URL parameter) that starts as a formula
+    would (=HYPERLINK(...), @SUM(...)) gets a leading apostrophe, which spreadsheets show
+    as text (OWASP's advice on CSV injection)."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def write_metadata_csv(fh, level: str, ids: list[int], cols: list[Column], raw: bool = False) -> int:
+    """§3.2: every field quoted, "," and "\\n", a final newline, no BOM; JATOS 3.9.8+ row order
+    (rows that did not reach the quota first, each part in ascending id). Unless `raw`, a
+    cell a spreadsheet would run as a formula is neutralised (see `inert`)."""
+    rows = study_rows(ids) if level == "study" else component_rows(ids)
+    rows.sort(key=lambda r: (r.quota_reached, r.id))
+    text = io.StringIO()
+    w = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    w.writerow([c.title for c in cols])
+    for r in rows:
+        cells = [" ".join(c.render(r).split("\n")).strip() for c in cols]
+        w.writerow(cells if raw else [inert(cell) for cell in cells])
+        if text.tell() > 1 << 20:
+            fh.write(text.getvalue().encode("utf-8"))
+            text.seek(0)
+            text.truncate()
+    fh.write(text.getvalue().encode("utf-8"))
+    return len(rows)
+

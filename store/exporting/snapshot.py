@@ -1,0 +1,61 @@
+"""One consistent view of the store for a whole export.
+
+Every query of an export runs on this thread's connection inside one read transaction.
+SQLite in WAL mode reads from the snapshot of the transaction's first read: a delete or
+an import that another process commits meanwhile is not seen at all. Result files are not
+in that snapshot: a delete removes its folders after its commit. A file that vanishes
+makes the export start again from scratch, with a fresh snapshot that no longer lists it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import TypeVar
+
+import peewee
+
+from store.db import sqlite
+from store.db.database import Store
+from store.errors import StoreError
+
+# A second vanishing file means a second delete during the export: rare enough that a
+# third one is more likely a file missing for good, which then gets its one line.
+ATTEMPTS = 3
+
+T = TypeVar("T")
+
+
+class ResultFileVanished(StoreError):
+    def __init__(self, path) -> None:
+        super().__init__(f"result file missing from the files root: {path}")
+
+
+@contextlib.contextmanager
+def snapshot(store: Store):
+    db = store.db
+    if store.is_sqlite:
+        # Mapped (sqlite.mapped) before the transaction begins, for the data's sake: its
+        # reads go through the same connection and snapshot as every other query.
+        with sqlite.mapped(db), db.atomic():
+            yield
+        return
+    with db.atomic():
+        if isinstance(sqlite.unwrap(db), peewee.PostgresqlDatabase):
+            # PostgreSQL's default (read committed) takes a new snapshot per statement.
+            db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        # MySQL's InnoDB reads are repeatable by default: one snapshot from the first read.
+        yield
+
+
+def consistently(store: Store, work: Callable[[], T]) -> T:
+    """work() inside one snapshot; from scratch in a fresh one if a result file vanished.
+    work must leave nothing behind when it raises (exports write through temporary files)."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with snapshot(store):
+                return work()
+        except ResultFileVanished:
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")

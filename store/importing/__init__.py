@@ -1,0 +1,1 @@
+"""Importing: one transaction per command, merge rules (never backwards), row writes, prefetch."""

@@ -1,0 +1,216 @@
+"""Writing an import's rows and files: upserts, data, staged result files.
+
+Shared by both import paths (store/import_archive.py, store/import_general.py).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+
+import peewee
+
+from store.db import sqlite
+from store.db.idlists import chunks, id_in
+from store.db.models import (
+    Batch,
+    Component,
+    ComponentResult,
+    ComponentTitle,
+    GroupResult,
+    ListedFile,
+    ResultFile,
+    Study,
+    Worker,
+)
+from store.disk import files
+from store.errors import BadInput, StoreError
+from store.formats import archive_rows
+from store.formats.archive_read import Entry, Source
+
+
+def existing(model, ids) -> set[int]:
+    ids = list(ids)
+    if not ids:
+        return set()
+    # Into a fresh store or past its last result, one probe of the range says "none".
+    low, high = min(ids), max(ids)
+    if not model.select(model.id).where((model.id >= low) & (model.id <= high)).limit(1).tuples():
+        return set()
+    found: set[int] = set()
+    for chunk in chunks(model.id, ids):
+        found.update(r[0] for r in model.select(model.id).where(id_in(model.id, chunk)).tuples())
+    return found
+
+
+def write_tables(tables: archive_rows.Tables) -> None:
+    upsert(Study, list(tables.studies.values()))
+    upsert(Batch, list(tables.batches.values()))
+    upsert(Worker, list(tables.workers.values()))
+    upsert(GroupResult, list(tables.groups.values()))
+    upsert(Component, list(tables.components.values()))
+    _attach_known_titles(list(tables.components))
+
+
+def upsert(model, rows: list[dict], keep: tuple[str, ...] = ()) -> None:
+    if rows:
+        keys = tuple(rows[0])
+        upsert_rows(model, keys, [tuple(r[k] for k in keys) for r in rows], keep)
+
+
+def upsert_rows(model, keys: tuple[str, ...], rows: list[tuple], keep: tuple[str, ...] = ()) -> None:
+    """Insert rows (tuples of `keys`), or update the existing row of the same id; columns in
+    `keep` are written only into new rows.
+
+    Many rows go into one statement (multi-row VALUES): SQLite then runs a whole batch
+    without the interpreter lock, where executemany would take it back for every row and,
+    beside a busy reading thread, wait for it each time."""
+    if not rows:
+        return
+    db = model._meta.database
+    table = model._meta.table_name
+    cols = [model._meta.fields[k].column_name for k in keys]
+    p = db.param
+    names = ", ".join(f'"{c}"' for c in cols)
+    group = "(" + ", ".join([p] * len(cols)) + ")"
+    rest = [c for k, c in zip(keys, cols) if c != "id" and k not in keep]
+    if isinstance(sqlite.unwrap(db), peewee.MySQLDatabase):
+        # "id = id" keeps the row as it is where there is nothing to update.
+        updates = [f"`{c}` = VALUES(`{c}`)" for c in rest] or ["`id` = `id`"]
+        head = f"INSERT INTO `{table}` ({names.replace(chr(34), '`')}) VALUES "
+        tail = f" ON DUPLICATE KEY UPDATE {', '.join(updates)}"
+    else:
+        head = f'INSERT INTO "{table}" ({names}) VALUES '
+        if rest:
+            tail = ' ON CONFLICT ("id") DO UPDATE SET ' + ", ".join(f'"{c}" = excluded."{c}"' for c in rest)
+        else:
+            tail = ' ON CONFLICT ("id") DO NOTHING'
+    # SQLite takes 32,766 parameters a statement, PostgreSQL and MySQL 65,535.
+    per = max(1, 30_000 // len(cols))
+    cursor = db.cursor()
+    for at in range(0, len(rows), per):
+        chunk = rows[at : at + per]
+        cursor.execute(head + ", ".join([group] * len(chunk)) + tail, [v for r in chunk for v in r])
+
+
+def sizes_from_metadata(cr_ids: list[int], listed: dict[int, tuple[int, int]]) -> None:
+    """Data size from metadata only where the data itself is not here (yet)."""
+    by_size: dict[int, list[int]] = {}
+    for cr_id in cr_ids:
+        by_size.setdefault(listed[cr_id][1], []).append(cr_id)
+    for size, ids in by_size.items():
+        for chunk in peewee.chunked(ids, 500):
+            ComponentResult.update(data_size=size).where(
+                ComponentResult.id.in_(chunk) & ComponentResult.data.is_null()
+            ).execute()
+
+
+def component_results_of(study_result_ids) -> list[int]:
+    crs: list[int] = []
+    for chunk in peewee.chunked(sorted(study_result_ids), 500):
+        q = ComponentResult.select(ComponentResult.id).where(ComponentResult.study_result.in_(chunk)).tuples()
+        crs.extend(r[0] for r in q)
+    return crs
+
+
+def purge_runs(study_result_ids: list[int]) -> tuple[list[int], list[str]]:
+    """JATOS's abort (§1.3): a run's data and files go (files metadata listed, too: they
+    will never come). Returns its component results and the result folders to remove
+    after the commit."""
+    crs = component_results_of(study_result_ids)
+    for chunk in peewee.chunked(crs, 500):
+        ResultFile.delete().where(ResultFile.component_result.in_(chunk)).execute()
+        ListedFile.delete().where(ListedFile.component_result.in_(chunk)).execute()
+        ComponentResult.update(data=None, data_size=0).where(ComponentResult.id.in_(chunk)).execute()
+    return crs, [f"study-result_{i}" for i in sorted(study_result_ids)]
+
+
+def _attach_known_titles(component_ids: list[int]) -> None:
+    for chunk in peewee.chunked(component_ids, 500):
+        q = (
+            Component.select(Component.id, ComponentTitle.title, ComponentTitle.position)
+            .join(ComponentTitle, on=(Component.uuid == ComponentTitle.uuid))
+            .where(Component.id.in_(chunk))
+            .tuples()
+        )
+        for cid, title, pos in list(q):
+            Component.update(title=title, position=pos).where(Component.id == cid).execute()
+
+
+# -- entries ----------------------------------------------------------------------------------
+
+
+def _read_all(source: Source, entry: Entry) -> bytes:
+    try:
+        raw = entry.read(entry.size + 1)
+    except Exception as exc:  # ZipError (CRC, inflate), OSError
+        raise BadInput(f"{source.path}: entry {entry.label!r} is damaged or inflates beyond its declared size ({exc})") from None
+    if len(raw) != entry.size:
+        raise BadInput(f"{source.path}: entry {entry.label!r} inflates beyond its declared size")
+    return raw
+
+
+def read_data(source: Source, entry: Entry) -> tuple[str, int, int]:
+    raw = _read_all(source, entry)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(f"{source.path}: entry {entry.label!r}: result data is not UTF-8 text") from None
+    return text, len(raw), entry.component_result_id
+
+
+def write_data(batch: list[tuple]) -> None:
+    """Write a batch of (data, size, id) at once; empties the batch."""
+    if batch:
+        db = ComponentResult._meta.database
+        p = db.param
+        db.cursor().executemany(
+            f'UPDATE "{ComponentResult._meta.table_name}" SET data = {p}, data_size = {p} WHERE id = {p}', batch
+        )
+        batch.clear()
+
+
+def stage_file(staging: files.Staging, source: Source, entry: Entry, sr_id: int) -> int:
+    target_dir = files.private_mkdir(
+        staging.path / f"study-result_{sr_id}" / f"comp-result_{entry.component_result_id}"
+    )
+    target = target_dir / entry.name
+    written = 0
+    try:
+        with open(target, "wb", opener=_private_opener) as dst:
+            for chunk in entry.chunks(entry.size + 1):
+                written += len(chunk)
+                if written > entry.size:
+                    raise BadInput(f"{source.path}: entry {entry.label!r} inflates beyond its declared size")
+                dst.write(chunk)
+    except BadInput:
+        raise
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            # The store's disk, not the archive: say so (nothing was changed).
+            root = next((p.parent for p in target.parents if p.name == files.STAGING), target.parent)
+            raise StoreError(f"no space left on the device of {root}") from None
+        raise BadInput(f"{source.path}: entry {entry.label!r} is damaged or inflates beyond its declared size ({exc})") from None
+    except Exception as exc:
+        raise BadInput(f"{source.path}: entry {entry.label!r} is damaged or inflates beyond its declared size ({exc})") from None
+    if written != entry.size:
+        raise BadInput(f"{source.path}: entry {entry.label!r} is shorter than its declared size")
+    return written
+
+
+def unstage(staging: files.Staging, sr_id: int, cr_id: int | None = None) -> None:
+    """Take files staged for a result that the import leaves as it is out of the staging folder."""
+    shutil.rmtree(files.result_dir(staging.path, sr_id, cr_id), ignore_errors=True)
+
+
+def add_file(cr_id: int, name: str, size: int) -> None:
+    ResultFile.insert(component_result=cr_id, filename=name, size=size).on_conflict(
+        conflict_target=[ResultFile.component_result, ResultFile.filename], preserve=[ResultFile.size]
+    ).execute()
+    # Known from metadata until now: here at last.
+    ListedFile.delete().where((ListedFile.component_result == cr_id) & (ListedFile.filename == name)).execute()
+
+
+def _private_opener(path, flags):
+    return os.open(path, flags, 0o600)

@@ -1,0 +1,150 @@
+"""What a command or a page acts on: a scope, narrowed by a filter, or explicit ids.
+
+Scopes are those of JATOS's results pages (jatos.md §5). Unlike JATOS's API, which
+unions everything it is given (issue #328), every option given here narrows the
+selection: `--study 12 --batch 14` means the results of batch 14 of study 12.
+A component scope, or component result ids, make a component-level selection (rows are
+component results); everything else selects study results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from store.db.idlists import chunks, id_in
+from store.db.models import Batch, Component, ComponentResult, GroupResult, Study, StudyResult, Worker
+from store.errors import StoreError
+from store.formats.jatos_values import parse_id_list
+from store.search import filter as search
+from store.search import regex_engine
+
+
+@dataclass
+class Selection:
+    study: int | None = None
+    component: int | None = None
+    batch: int | None = None
+    group: int | None = None
+    worker: int | None = None
+    study_result_ids: list[int] | None = None
+    component_result_ids: list[int] | None = None
+    filter: str | None = None
+    regex: bool = False
+    case_sensitive: bool = False
+    worker_type: str | None = None  # a batch page opened for one link type (§5)
+
+    @classmethod
+    def from_text(cls, ids: str | None = None, component_result_ids: str | None = None, **kw) -> "Selection":
+        try:
+            sr = parse_id_list(ids) if ids is not None else None
+            cr = parse_id_list(component_result_ids) if component_result_ids is not None else None
+        except ValueError as exc:
+            raise StoreError(str(exc)) from None
+        return cls(study_result_ids=sr, component_result_ids=cr, **kw)
+
+    @property
+    def level(self) -> str:
+        return "component" if self.component is not None or self.component_result_ids is not None else "study"
+
+    @property
+    def is_everything(self) -> bool:
+        return (
+            self.study is None
+            and self.component is None
+            and self.batch is None
+            and self.group is None
+            and self.worker is None
+            and self.study_result_ids is None
+            and self.component_result_ids is None
+            and not (self.filter or "").strip()
+        )
+
+    def search_filter(self) -> search.Filter | None:
+        if not (self.filter or "").strip():
+            return None
+        return search.Filter(self.filter, self.regex, self.case_sensitive)
+
+    # -- checks -------------------------------------------------------------------------
+
+    def check_scope(self) -> None:
+        """Name a scope that does not exist in one clear line."""
+        for value, model, what in (
+            (self.study, Study, "study"),
+            (self.component, Component, "component"),
+            (self.batch, Batch, "batch"),
+            (self.group, GroupResult, "group"),
+            (self.worker, Worker, "worker"),
+        ):
+            if value is not None and not model.select().where(model.id == value).exists():
+                raise StoreError(f"there is no {what} with id {value} in the store")
+        f = self.search_filter()
+        if f:
+            f.validate()
+
+    # -- resolving ----------------------------------------------------------------------
+
+    def _study_where(self):
+        conds = []
+        if self.study is not None:
+            conds.append(StudyResult.study == self.study)
+        if self.batch is not None:
+            conds.append(StudyResult.batch == self.batch)
+            # The batch page leaves out the researchers' own (Jatos) test runs.
+            wt = Worker.select(Worker.id).where(Worker.worker_type != "Jatos")
+            if self.worker_type == "MT":
+                wt = Worker.select(Worker.id).where(Worker.worker_type.in_(["MT", "MTSandbox"]))
+            elif self.worker_type:
+                wt = Worker.select(Worker.id).where(Worker.worker_type == self.worker_type)
+            conds.append(StudyResult.worker.in_(wt))
+        if self.group is not None:
+            conds.append(StudyResult.group == self.group)
+        if self.worker is not None:
+            conds.append(StudyResult.worker == self.worker)
+        return conds
+
+    def where(self) -> list:
+        """Conditions of the scope, for a query on this level's table (joined to StudyResult)."""
+        conds = self._study_where()
+        if self.level == "component" and self.component is not None:
+            conds.append(ComponentResult.component == self.component)
+        return conds
+
+    def explicit_ids(self) -> set[int] | None:
+        """Ids given explicitly for this level (None: no such narrowing)."""
+        if self.level == "component":
+            wanted = set(self.component_result_ids) if self.component_result_ids is not None else None
+            if self.study_result_ids is not None:
+                srs = set(self.study_result_ids)
+                q = ComponentResult.select(ComponentResult.id, ComponentResult.study_result).tuples()
+                in_srs = {c for c, s in q if s in srs}
+                wanted = in_srs if wanted is None else wanted & in_srs
+            return wanted
+        return set(self.study_result_ids) if self.study_result_ids is not None else None
+
+    def _ids(self, q, filtered: bool = False) -> list[int]:
+        for c in self.where():
+            q = q.where(c)
+        f = self.search_filter() if filtered else None
+        cond = search.condition(f, self.level) if f else None
+        if cond is not None:
+            q = q.where(cond)
+        with regex_engine.translated():
+            ids = [r[0] for r in q.tuples()]
+        wanted = self.explicit_ids()
+        return sorted(ids if wanted is None else (i for i in ids if i in wanted))
+
+    def row_ids(self) -> list[int]:
+        """The selected rows of this level (study or component results), ascending."""
+        self.check_scope()
+        if self.level == "component":
+            return self._ids(ComponentResult.select(ComponentResult.id).join(StudyResult), filtered=True)
+        return self._ids(StudyResult.select(StudyResult.id), filtered=True)
+
+
+def component_ids_of(study_result_ids: list[int]) -> list[int]:
+    """The component results of these study results, ascending."""
+    out: list[int] = []
+    for chunk in chunks(ComponentResult.study_result, study_result_ids):
+        q = ComponentResult.select(ComponentResult.id).where(id_in(ComponentResult.study_result, chunk)).tuples()
+        out.extend(r[0] for r in q)
+    return sorted(out)

@@ -1,0 +1,333 @@
+"""The model behind a results page: scope, filter, sort, selection and expanded rows.
+
+The table widget is dumb: it asks a ResultsView how many lines there are and what each
+line holds. Ids are held compactly (an `array`), rows are fetched a page at a time and
+cached, so a page stays small whatever the number of results.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, NamedTuple
+
+import peewee
+from peewee import fn
+
+from store.columns import Column, columns_for
+from store.db.models import Batch, Component, ComponentResult, Study
+from store.pages.order import ordered_ids
+from store.pages.rows import ComponentRow, StudyRow, component_rows, study_rows
+from store.pages.selection import Selection, component_ids_of
+from store.search import filter as search
+from store.search import staged as page_search
+
+PAGE = 100
+FIRST_ROWS = 200  # rows a filter looks for before it counts the rest
+ROW_CACHE = 1000  # rows kept fetched
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A stage of a page's answer, from ResultsView.results()."""
+
+    filter: search.Filter
+    sort_key: str | None
+    descending: bool
+    ids: array
+    total: int | None  # rows on the page, before the filter (None: still counting)
+    complete: bool = True  # False: `ids` are the first rows of the answer; more may follow
+    scanned: float = 1.0  # share of the page's rows the filter has looked at
+    looking: bool = False  # still looking for the first screenful
+
+
+class Line(NamedTuple):
+    kind: str  # "row", "child" (a component result under an expanded row), "preview" (its data)
+    index: int  # index of the row in the view
+    row_id: int
+    child: ComponentRow | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which results page: its kind ("study", "component", "batch", "group", "worker") and id."""
+
+    kind: str
+    id: int
+
+    @property
+    def level(self) -> str:
+        return "component" if self.kind == "component" else "study"
+
+    def selection(self) -> Selection:
+        return Selection(**{self.kind: self.id})
+
+    def title(self, count: int | None = None) -> str:
+        n = f" ({count})" if count is not None else ""
+        if self.kind == "study":
+            st = Study.get_or_none(Study.id == self.id)
+            return f"Study results: {st.title if st else self.id}{n}"
+        if self.kind == "component":
+            c = Component.get_or_none(Component.id == self.id)
+            return f"Component results: {c.display_title if c else self.id}{n}"
+        if self.kind == "batch":
+            b = Batch.get_or_none(Batch.id == self.id)
+            return f"Batch results: {b.title if b else self.id}{n}"
+        if self.kind == "group":
+            return f"Group {self.id}{n}"
+        return f"Worker {self.id}{n}"
+
+
+class ResultsView:
+    """Scope, filter, sort, selection and expansion of one results page."""
+
+    def __init__(self, page: Page, columns: list[Column] | None = None):
+        self.page = page
+        self.level = page.level
+        self.all_columns = columns_for(self.level, "worker" if page.kind == "worker" else "study")
+        self.columns = columns or [c for c in self.all_columns if c.default_visible]
+        self.filter = search.Filter("")
+        self.sort_key: str | None = None  # None: JATOS's default, id descending
+        self.descending = True
+        self.ids = array("q")
+        self.total = 0
+        self.selected: set[int] = set()
+        self.expanded: dict[int, list[Line]] = {}  # row id -> its child and preview lines
+        self.partial = False  # only the first rows of a filter are known yet
+        self.looking = False  # ... and not all of the first screenful
+        self.scanned = 1.0  # share of the page's rows the filter has looked at
+        self._version = 0  # data version: bumped when another process changes the store
+        self._bases: dict[tuple, array] = {}
+        # Rows by id, the most recently used last: a new filter mostly shows rows seen before.
+        self._cache: OrderedDict[int, StudyRow | ComponentRow] = OrderedDict()
+
+    # -- computing ----------------------------------------------------------------------
+
+    def base_ids(self, sort_key: str | None, descending: bool) -> array:
+        """The page's rows in this order, unfiltered: held once per sort (8 bytes a row), so
+        that a filter only has to say which of them match. Safe to call from a worker."""
+        version, key = self._version, (sort_key, descending)
+        ids = self._bases.get(key)
+        if ids is None:
+            ids = ordered_ids(self.page.selection(), sort_key, descending)
+            if version == self._version:  # not computed across a change of the data
+                self._bases = {k: v for k, v in self._bases.items() if k[0] == sort_key} | {key: ids}
+        return ids
+
+    def results(
+        self, filter_: search.Filter | None = None, sort_key=..., descending=None, first: int = FIRST_ROWS,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> Iterator[Computed]:
+        """Ids for a filter and sort, in stages (may be slow: run it in a worker; pure: no
+        state changes): the rows found so far while the first `first` are looked for, the
+        first `first`, then all of them. Each stage is for apply()."""
+        f = self.filter if filter_ is None else filter_
+        key = self.sort_key if sort_key is ... else sort_key
+        desc = self.descending if descending is None else descending
+        if not f.active and (key, desc) not in self._bases:
+            # The page's first rows at once; holding all of them takes a moment on a big page.
+            head = ordered_ids(self.page.selection(), key, desc, limit=first)
+            if len(head) == first:
+                yield Computed(f, key, desc, head, None, False, 0.0, False)
+        base = self.base_ids(key, desc)
+        if not f.active:
+            yield Computed(f, key, desc, base, len(base))
+            return
+        f.validate()
+        selection = self.page.selection()
+
+        def order(ids):
+            return ordered_ids(selection, key, desc, among=ids)
+
+        for found in page_search.search(f, self.level, base, first, order, cancelled):
+            looking = not found.complete and len(found.ids) < first
+            yield Computed(f, key, desc, found.ids, len(base), found.complete, found.scanned, looking)
+
+    def compute(self, filter_: search.Filter | None = None, sort_key=..., descending=None) -> Computed:
+        """The whole answer of results()."""
+        last = None
+        for last in self.results(filter_, sort_key, descending):  # noqa: B007 (the last one is the answer)
+            pass
+        return last
+
+    def apply(self, computed: Computed) -> None:
+        """Take a stage of results() (on the UI thread). An incomplete one shows the first
+        rows while the rest is still being looked for."""
+        c = computed
+        self.filter, self.sort_key, self.descending, self.ids = c.filter, c.sort_key, c.descending, c.ids
+        self.total = c.total
+        self.partial = not c.complete
+        self.scanned, self.looking = c.scanned, c.looking
+        self.expanded = {k: v for k, v in self.expanded.items() if self.index_of(k) is not None}
+        self._relayout()
+
+    def refresh(self) -> None:
+        self.apply(self.compute())
+
+    def reload_rows(self) -> None:
+        """Forget cached rows (after another process changed the database)."""
+        self._cache.clear()
+        self._version += 1
+        self._bases = {}
+        for rid in list(self.expanded):
+            self.expanded[rid] = self._child_lines(rid)
+        self._relayout()
+
+    # -- rows ---------------------------------------------------------------------------
+
+    def row(self, index: int) -> StudyRow | ComponentRow | None:
+        if not 0 <= index < len(self.ids):
+            return None
+        row_id = self.ids[index]
+        row = self._cache.get(row_id)
+        if row is None:
+            # Fetch the rest of this row's page of the table in one query.
+            page_no = index // PAGE
+            missing = [i for i in self.ids[page_no * PAGE : (page_no + 1) * PAGE] if i not in self._cache]
+            for r in study_rows(missing) if self.level == "study" else component_rows(missing):
+                self._cache[r.id] = r
+            while len(self._cache) > ROW_CACHE:
+                self._cache.popitem(last=False)
+            row = self._cache.get(row_id)
+        else:
+            self._cache.move_to_end(row_id)
+        return row
+
+    def index_of(self, row_id: int) -> int | None:
+        try:
+            return self.ids.index(row_id)
+        except ValueError:
+            return None
+
+    # -- lines (rows plus expanded children) ---------------------------------------------
+
+    def _relayout(self) -> None:
+        """Positions of expanded rows, so that line lookups need not walk every row."""
+        spots = []
+        for rid, lines in self.expanded.items():
+            idx = self.index_of(rid)
+            if idx is not None:
+                spots.append((idx, rid, len(lines)))
+        spots.sort()
+        self._spots = spots
+
+    def line_count(self) -> int:
+        return len(self.ids) + sum(n for _, _, n in getattr(self, "_spots", []))
+
+    def line(self, y: int) -> Line | None:
+        extra = 0
+        for idx, rid, n in getattr(self, "_spots", []):
+            first_line = idx + extra
+            if y <= first_line:
+                break
+            if y <= first_line + n:
+                return self.expanded[rid][y - first_line - 1]
+            extra += n
+        index = y - extra
+        if 0 <= index < len(self.ids):
+            return Line("row", index, self.ids[index])
+        return None
+
+    def line_of_index(self, index: int) -> int:
+        extra = sum(n for idx, _, n in getattr(self, "_spots", []) if idx < index)
+        return index + extra
+
+    def toggle_expanded(self, row_id: int) -> bool:
+        if self.level != "study":
+            return False
+        if row_id in self.expanded:
+            del self.expanded[row_id]
+        else:
+            self.expanded[row_id] = self._child_lines(row_id)
+        self._relayout()
+        return row_id in self.expanded
+
+    def _child_lines(self, row_id: int) -> list[Line]:
+        index = self.index_of(row_id) or 0
+        children = component_rows(component_ids_of([row_id]))
+        previews = _previews([c.id for c in children])
+        lines: list[Line] = []
+        for c in children:
+            lines.append(Line("child", index, row_id, c))
+            for text in previews.get(c.id, ["no data"]):
+                lines.append(Line("preview", index, row_id, c, text))
+        if not children:
+            lines.append(Line("preview", index, row_id, None, "no component results"))
+        return lines
+
+    # -- selection ------------------------------------------------------------------------
+
+    def toggle(self, row_id: int) -> None:
+        self.selected.symmetric_difference_update({row_id})
+
+    def select_all(self) -> None:
+        """Every row of the page, whatever the filter (JATOS's "All")."""
+        self.selected.update(ordered_ids(self.page.selection(), None, True))
+
+    def select_filtered(self) -> None:
+        self.selected.update(self.ids)
+
+    def select_ids(self, ids: Iterable[int]) -> None:
+        self.selected.update(ids)
+
+    def deselect_all(self) -> None:
+        self.selected.clear()
+
+    def selected_in_order(self) -> list[int]:
+        return sorted(self.selected)
+
+    def status(self) -> str:
+        of = f" of {self.total}" if self.total is not None else ""
+        if self.looking:
+            shown = f"{len(self.ids)} found so far, searching {self.scanned:.0%}{of}"
+        elif self.partial:
+            shown = f"first {len(self.ids)} (counting…){of} shown"
+        else:
+            shown = f"{len(self.ids)}{of} shown"
+        text = f"{shown} · {len(self.selected)} selected"
+        if self.filter.text.strip():
+            mode = []
+            if self.filter.regex:
+                mode.append("RegEx")
+            if self.filter.case_sensitive:
+                mode.append("Aa")
+            text += f" · filter: {self.filter.text}" + (f" ({', '.join(mode)})" if mode else "")
+        return text
+
+    def sort_label(self) -> str:
+        if self.sort_key is None:
+            return ""
+        col = next((c for c in self.all_columns if c.key == self.sort_key), None)
+        return f"{col.title if col else self.sort_key} {'▼' if self.descending else '▲'}"
+
+    def cycle_sort(self, key: str) -> tuple:
+        """The next sort for a column: ascending, descending, back to the default."""
+        if self.sort_key != key:
+            return key, False
+        if not self.descending:
+            return key, True
+        return None, True
+
+
+def _previews(cr_ids: list[int], max_lines: int = 3, max_chars: int = 400) -> dict[int, list[str]]:
+    """The first lines of each component result's data (JATOS shows a short preview)."""
+    out: dict[int, list[str]] = {}
+    for chunk in peewee.chunked(cr_ids, 200):
+        q = ComponentResult.select(ComponentResult.id, fn.SUBSTR(ComponentResult.data, 1, max_chars * max_lines)).where(
+            ComponentResult.id.in_(chunk)
+        )
+        for cid, head in q.tuples():
+            if head is None:
+                continue
+            if head == "":
+                out[cid] = ["(empty)"]
+                continue
+            lines = head.split("\n")
+            shown = [ln[:max_chars] for ln in lines[:max_lines]]
+            if len(lines) > max_lines or len(head) >= max_chars * max_lines:
+                shown[-1] = shown[-1] + " …"
+            out[cid] = shown
+    return out
+

@@ -1,0 +1,1 @@
+"""Deleting, the trash (undo), and erasing for good."""

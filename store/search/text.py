@@ -1,0 +1,60 @@
+"""Each row's text as the results page shows it, kept in the database for the filter.
+
+Computed when results are imported (and when titles change), never per keystroke. It
+holds every column as displayed, dates as the table shows them, as the CSV writes them
+and as JATOS's filter searches them (ISO 8601 in UTC), and what researchers look results up by: URL query parameters (a Prolific
+id) and the worker's comment.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import peewee
+
+from store.columns import COMPONENT_COLUMNS, STUDY_COLUMNS
+from store.db.models import ComponentResult, StudyResult
+from store.formats.jatos_values import local_short, utc_iso
+from store.pages.rows import ComponentRow, StudyRow, component_rows, study_rows
+
+
+def study_row_text(row: StudyRow) -> str:
+    parts = [c.render(row) for c in STUDY_COLUMNS]
+    dates = (row.start_date, row.end_date, row.last_seen_date)
+    parts += [local_short(d) for d in dates if d is not None] + [utc_iso(d) for d in dates]
+    parts += [row.study_title, row.url_query_parameters or "", row.worker_comment or ""]
+    return " ".join([p for p in parts if p])
+
+
+def component_row_text(row: ComponentRow) -> str:
+    parts = [c.render(row) for c in COMPONENT_COLUMNS]
+    dates = (row.start_date, row.end_date)
+    parts += [local_short(d) for d in dates if d is not None] + [utc_iso(d) for d in dates]
+    parts += [row.component_title or f"Component {row.component_id}"]
+    return " ".join([p for p in parts if p])
+
+
+def refresh(study_result_ids: Iterable[int] = (), component_result_ids: Iterable[int] = ()) -> None:
+    """Recompute the search text of these rows (inside the caller's transaction)."""
+    db = StudyResult._meta.database
+    for chunk in peewee.chunked(sorted(set(study_result_ids)), 1000):
+        rows = [(study_row_text(r), r.id) for r in study_rows(chunk)]
+        _update(db, StudyResult, rows)
+    for chunk in peewee.chunked(sorted(set(component_result_ids)), 1000):
+        rows = [(component_row_text(r), r.id) for r in component_rows(chunk)]
+        _update(db, ComponentResult, rows)
+
+
+def _update(db, model, rows: list[tuple[str, int]]) -> None:
+    if not rows:
+        return
+    table = model._meta.table_name
+    p = db.param
+    db.cursor().executemany(f'UPDATE "{table}" SET search_text = {p} WHERE id = {p}', rows)
+
+
+def refresh_all() -> None:
+    refresh(
+        [r[0] for r in StudyResult.select(StudyResult.id).tuples()],
+        [r[0] for r in ComponentResult.select(ComponentResult.id).tuples()],
+    )

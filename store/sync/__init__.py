@@ -1,0 +1,1 @@
+"""Talking to a JATOS server: the API client and pull."""

@@ -1,0 +1,3 @@
+from tui.cli.commands import main
+
+__all__ = ["main"]

@@ -1,0 +1,120 @@
+"""The full result data of one component result, with its files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Label, OptionList, TextArea
+from textual.widgets.option_list import Option
+
+from store import Selection, StoreError
+from store.db.models import ComponentResult, ResultFile
+from store.exporting.export import export
+from store.formats.jatos_values import human_size
+from store.pages.visible import visible
+from tui import clipboard
+from tui.dialogs import ConfirmScreen, PromptScreen
+
+
+def pretty(text: str) -> tuple[str, bool]:
+    """JSON pretty-printed (and so highlighted); anything else as it is."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False), True
+    except (ValueError, RecursionError):
+        return text, False
+
+
+class DataViewer(Screen):
+    # Priority bindings, acted on when each key arrives (see ResultsScreen): escape shows
+    # the results page again before the next key is routed, so that key is the page's.
+    BINDINGS = [
+        Binding("escape", "back", "Back", priority=True, id="data.back"),
+        Binding("q", "app.quit", "Quit", show=False, priority=True, id="data.quit"),
+        Binding("y", "copy", "Copy data", priority=True, id="data.copy"),
+        Binding("s", "save_file", "Save file", priority=True, id="data.save"),
+        Binding("tab", "focus_next", "Files/data", show=False, priority=True, id="data.next"),
+    ]
+
+    def __init__(self, component_result_id: int) -> None:
+        super().__init__()
+        self.cr_id = component_result_id
+        cr = ComponentResult.get_by_id(component_result_id)
+        self.data = cr.data
+        self.title_text = (
+            f"Component result {cr.id} · {cr.component.display_title} · study result {cr.study_result_id} · "
+            f"{cr.state} · {human_size(cr.data_size)}"
+        )
+        self.files = [(f.filename, f.size) for f in ResultFile.select().where(ResultFile.component_result == cr.id).order_by(ResultFile.id)]
+
+    def compose(self) -> ComposeResult:
+        yield Label(visible(self.title_text), id="page-title")
+        if self.files:
+            yield Label("Files (s saves the highlighted one):", id="files-label")
+            yield OptionList(*[Option(visible(f"{n} ({human_size(s)})"), id=n) for n, s in self.files], id="files")
+        if self.data is None:
+            text, is_json = "no data", False
+        elif self.data == "":
+            text, is_json = "(empty)", False
+        else:
+            text, is_json = pretty(self.data)
+            text = visible(text, keep_lines=True)
+        area = TextArea(text, read_only=True, id="data", soft_wrap=not is_json, show_line_numbers=True)
+        if is_json and "json" in area.available_languages:
+            area.language = "json"
+        yield area
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#data", TextArea))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_copy(self) -> None:
+        if self.data is None:
+            self.app.notify("This component result has no data.", severity="warning")
+            return
+        clipboard.copy(self.app, self.data, f"the data of component result {self.cr_id}")
+
+    async def action_save_file(self) -> None:
+        if not self.files:
+            self.app.notify("This component result has no files.", severity="warning")
+            return
+        lst = self.query_one("#files", OptionList)
+        index = lst.highlighted if lst.highlighted is not None else 0
+        name = self.files[index][0]
+        await self.app.push_screen(
+            PromptScreen(f"Save {name} to:", str(Path.cwd() / name)), lambda path: self._save(name, path)
+        )
+
+    @on(OptionList.OptionSelected, "#files")
+    async def file_chosen(self) -> None:
+        await self.action_save_file()
+
+    def _save(self, name: str, path: str | None, force: bool = False) -> None:
+        if not path:
+            return
+        target = Path(path).expanduser()
+        if target.exists() and not force:
+            self.app.push_screen(
+                ConfirmScreen(f"{target} exists. Replace it?", "Replace", "warning"),
+                lambda yes: self._save(name, path, True) if yes else None,
+            )
+            return
+        self._save_worker(name, target, force)
+
+    @work(thread=True, group="save")
+    def _save_worker(self, name: str, target: Path, force: bool) -> None:
+        try:
+            result = export(
+                self.app.store, "file", Selection(component_result_ids=[self.cr_id]), target, force=force, filename=name
+            )
+        except (StoreError, OSError) as exc:
+            self.app.call_from_thread(self.app.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self.app.notify, f"Saved {result.path} ({human_size(result.bytes)}).")

@@ -1,0 +1,153 @@
+"""The studies in the store; from one, its results page or a component, batch or group page."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Static
+
+from store.db.models import Batch, Component, GroupResult, StudyResult
+from store.pages.overview import studies
+from store.pages.view import Page
+from store.pages.visible import visible
+from tui.dialogs import HelpScreen, PickScreen
+from tui.screens.results import ResultsScreen
+from tui.widgets.display import short_time, time_zone_name
+
+
+class HomeScreen(Screen):
+    # Priority bindings, acted on when each key arrives (see ResultsScreen): the page a key
+    # opens is mounted, its table focused, before the next key is routed. The table's own
+    # moves are here too, so that "down, enter" opens the study below in that order.
+    BINDINGS = [
+        Binding("enter", "open_study", "Results", priority=True, id="home.open"),
+        Binding("c", "components", "Components", priority=True, id="home.components"),
+        Binding("b", "batches", "Batches", priority=True, id="home.batches"),
+        Binding("r", "groups", "Groups", priority=True, id="home.groups"),
+        Binding("down,j", "down", "Down", show=False, priority=True, id="home.down"),
+        Binding("up,k", "up", "Up", show=False, priority=True, id="home.up"),
+        Binding("pagedown", "page_down", "Page down", show=False, priority=True, id="home.page-down"),
+        Binding("pageup", "page_up", "Page up", show=False, priority=True, id="home.page-up"),
+        Binding("home,g", "top", "Top", show=False, priority=True, id="home.top"),
+        Binding("end,G", "bottom", "Bottom", show=False, priority=True, id="home.bottom"),
+        Binding("question_mark", "help", "Help", priority=True, id="home.help"),
+        Binding("q", "app.quit", "Quit", priority=True, id="home.quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Label("Studies", id="page-title")
+        yield DataTable(id="studies", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("ID", key="id")
+        table.add_column("Title", key="title")
+        table.add_column("Results", key="results")
+        table.add_column(f"Last activity ({time_zone_name()})", key="last")
+        self.reload()
+        self._token = self.app.store.change_token()
+        self.set_interval(2.0, self.poll_changes)
+        self.set_focus(table)
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="studies")
+    def _load(self) -> None:
+        """Counting every study's results scans them all: not on the screen's thread."""
+        rows = studies()
+        self.app.call_from_thread(self._show, rows)
+
+    def _show(self, rows) -> None:
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for s in rows:
+            table.add_row(str(s.id), visible(s.title), str(s.study_results), short_time(s.last_activity), key=str(s.id))
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        status = f"{len(rows)} studies in {self.app.store.location}"
+        if not rows:
+            status = f"No studies yet: import a results archive with `jatos-results import FILE` ({self.app.store.location})"
+        self.query_one("#status", Static).update(status)
+
+    def poll_changes(self) -> None:
+        token = self.app.store.change_token()
+        if token != self._token:
+            self._token = token
+            self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def _study_id(self) -> int | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        return int(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+
+    @on(DataTable.RowSelected)
+    async def row_selected(self) -> None:
+        await self.action_open_study()  # a click on the current row
+
+    async def action_open_study(self) -> None:
+        sid = self._study_id()
+        if sid is not None:
+            await self.app.push_screen(ResultsScreen(Page("study", sid)))
+
+    async def _pick(self, kind: str, title: str, items: list[tuple[int, str]]) -> None:
+        items = [(i, visible(text)) for i, text in items]
+        await self.app.push_screen(PickScreen(title, items, lambda chosen: ResultsScreen(Page(kind, chosen))))
+
+    async def action_components(self) -> None:
+        sid = self._study_id()
+        if sid is None:
+            return
+        comps = Component.select().where(Component.study == sid).order_by(Component.position, Component.id)
+        await self._pick("component", "Component results of", [(c.id, f"{c.display_title} ({c.id})") for c in comps])
+
+    async def action_batches(self) -> None:
+        sid = self._study_id()
+        if sid is None:
+            return
+        batches = Batch.select().where(Batch.study == sid).order_by(Batch.id)
+        await self._pick("batch", "Batch results of", [(b.id, f"{b.title} ({b.id})") for b in batches])
+
+    async def action_groups(self) -> None:
+        sid = self._study_id()
+        if sid is None:
+            return
+        groups = (
+            GroupResult.select(GroupResult.id)
+            .join(StudyResult, on=(StudyResult.group == GroupResult.id))
+            .where(StudyResult.study == sid)
+            .distinct()
+            .order_by(GroupResult.id)
+        )
+        await self._pick("group", "Group results of", [(g.id, f"Group {g.id}") for g in groups])
+
+    def action_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
+
+    def action_page_down(self) -> None:
+        self.query_one(DataTable).action_page_down()
+
+    def action_page_up(self) -> None:
+        self.query_one(DataTable).action_page_up()
+
+    def action_top(self) -> None:
+        self.query_one(DataTable).move_cursor(row=0)
+
+    def action_bottom(self) -> None:
+        t = self.query_one(DataTable)
+        t.move_cursor(row=t.row_count - 1)
+
+    async def action_help(self) -> None:
+        await self.app.push_screen(HelpScreen([(b.key.replace("question_mark", "?"), b.description) for b in self.BINDINGS]))

@@ -1,0 +1,108 @@
+"""The filter of a results page: its text and the RegEx and Aa toggles (jatos.md §5, "Filter").
+
+The bar owns what the user set. The text is its Input's; RegEx and Aa are attributes of the
+bar, and the buttons only show them (a CSS class follows each attribute, never the other way
+round). Every change is checked here and told to the page as one typed message: `Changed`
+with a filter to apply, or `Invalid` with the reason it cannot be applied.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Button, Input
+
+from store import StoreError
+from store.search.filter import Filter
+
+PLACEHOLDER = 'Filter (/): words, "phrases", !exclude'
+
+
+class ClickButton(Button, can_focus=False):
+    """A button for the mouse: a click never takes the keys from the table or the filter
+    (every button of a results page has a key)."""
+
+
+class FilterBar(Horizontal):
+    regex: reactive[bool] = reactive(False, init=False)
+    case_sensitive: reactive[bool] = reactive(False, init=False)
+
+    class Changed(Message):
+        """The filter as the user set it is valid: apply it."""
+
+        def __init__(self, bar: FilterBar, filter_: Filter) -> None:
+            super().__init__()
+            self.bar = bar
+            self.filter = filter_
+
+        @property
+        def control(self) -> FilterBar:
+            return self.bar
+
+    class Invalid(Message):
+        """The filter as the user set it cannot be applied (an invalid regular expression)."""
+
+        def __init__(self, bar: FilterBar, filter_: Filter, error: str) -> None:
+            super().__init__()
+            self.bar = bar
+            self.filter = filter_
+            self.error = error
+
+        @property
+        def control(self) -> FilterBar:
+            return self.bar
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=PLACEHOLDER, id="filter")
+        yield ClickButton("RegEx", id="regex", classes="toggle")
+        yield ClickButton("Aa", id="case", classes="toggle")
+
+    def on_mount(self) -> None:
+        # Watched rather than waiting for Input.Changed to bubble up: a keystroke reaches
+        # the page some milliseconds sooner.
+        self.watch(self.input, "value", self._edited, init=False)
+
+    @property
+    def input(self) -> Input:
+        return self.query_one("#filter", Input)
+
+    @property
+    def filter(self) -> Filter:
+        """The filter exactly as the user set it (valid or not)."""
+        return Filter(self.input.value, self.regex, self.case_sensitive)
+
+    def toggle_regex(self) -> None:
+        self.regex = not self.regex
+
+    def toggle_case(self) -> None:
+        self.case_sensitive = not self.case_sensitive
+
+    def watch_regex(self, on: bool) -> None:
+        self.query_one("#regex", Button).set_class(on, "-on")
+        self._edited()
+
+    def watch_case_sensitive(self, on: bool) -> None:
+        self.query_one("#case", Button).set_class(on, "-on")
+        self._edited()
+
+    @on(Button.Pressed, "#regex")
+    def _regex_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.toggle_regex()
+
+    @on(Button.Pressed, "#case")
+    def _case_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.toggle_case()
+
+    def _edited(self, _value: object = None) -> None:
+        f = self.filter
+        try:
+            f.validate()
+        except StoreError as exc:
+            self.post_message(self.Invalid(self, f, str(exc)))
+        else:
+            self.post_message(self.Changed(self, f))

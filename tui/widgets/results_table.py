@@ -1,0 +1,312 @@
+"""A virtual results table: renders only the lines on screen (Line API on ScrollView).
+
+The widget is dumb. It asks its ResultsView (store/view.py) for the number of lines and
+for what each line holds, draws a header, a checkbox column and the visible columns,
+and keeps a cursor. Everything else (scope, filter, sort, selection) lives in the view.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from store.formats.jatos_values import component_duration_display, human_size
+from store.pages.view import Line, ResultsView
+from store.pages.visible import visible
+from tui.widgets.display import cell_text, column_width, header_text, short_time
+
+CHECK_W = 4  # "[x] "
+ARROW_W = 2  # "▶ "
+
+
+class ResultsTable(ScrollView, can_focus=True):
+    # Priority bindings, as the page's: each key is acted on when it arrives, in the order
+    # typed (see ResultsScreen).
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "Up", show=False, priority=True, id="table.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, priority=True, id="table.down"),
+        Binding("left,h", "column_left", "Column left", show=False, priority=True, id="table.left"),
+        Binding("right,l", "column_right", "Column right", show=False, priority=True, id="table.right"),
+        Binding("pageup", "page_up", "Page up", show=False, priority=True, id="table.page-up"),
+        Binding("pagedown", "page_down", "Page down", show=False, priority=True, id="table.page-down"),
+        Binding("home,g", "first", "First", show=False, priority=True, id="table.first"),
+        Binding("end,G", "last", "Last", show=False, priority=True, id="table.last"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "results-table--header",
+        "results-table--header-current",
+        "results-table--cursor",
+        "results-table--selected",
+        "results-table--child",
+        "results-table--preview",
+        "results-table--odd",
+    }
+
+    cursor = reactive(0, always_update=True)
+    column = reactive(0)
+
+    class CursorMoved(Message):
+        def __init__(self, line: Line | None) -> None:
+            super().__init__()
+            self.line = line
+
+    class HeaderClicked(Message):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    class CheckboxClicked(Message):
+        def __init__(self, line: Line) -> None:
+            super().__init__()
+            self.line = line
+
+    class ArrowClicked(Message):
+        def __init__(self, line: Line) -> None:
+            super().__init__()
+            self.line = line
+
+    class CellClicked(Message):
+        def __init__(self, line: Line, key: str) -> None:
+            super().__init__()
+            self.line = line
+            self.key = key
+
+    def __init__(self, view: ResultsView, **kw) -> None:
+        super().__init__(**kw)
+        self.view = view
+        self.painted_at = 0.0
+        # Drawn lines, reused while nothing that shapes them changes: a new filter mostly
+        # shows rows already drawn, and drawing a line costs half a millisecond.
+        self._strips: dict[tuple, tuple[object, Strip]] = {}
+        self._strips_for: tuple = ()
+
+    # -- geometry ---------------------------------------------------------------------------
+
+    @property
+    def _lead(self) -> int:
+        return CHECK_W + (ARROW_W if self.view.level == "study" else 0)
+
+    def _widths(self) -> list[int]:
+        return [column_width(c.key, c.title) for c in self.view.columns]
+
+    def total_width(self) -> int:
+        return self._lead + sum(w + 1 for w in self._widths())
+
+    def refresh_layout(self) -> None:
+        """Call after the view changed: new size, cursor kept in range, repaint."""
+        count = self.view.line_count()
+        size = Size(self.total_width(), count + 1)
+        if size != self.virtual_size:  # a new size means a layout pass: only when it changes
+            self.virtual_size = size
+        if self.cursor >= count:
+            self.cursor = max(0, count - 1)
+        self.column = min(self.column, max(0, len(self.view.columns) - 1))
+        self.refresh()
+
+    @property
+    def body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def current_line(self) -> Line | None:
+        return self.view.line(self.cursor)
+
+    def current_column_key(self) -> str | None:
+        cols = self.view.columns
+        return cols[self.column].key if cols else None
+
+    # -- cursor -------------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        top = int(self.scroll_offset.y)
+        if new < top:
+            self.scroll_to(y=new, animate=False)
+        elif new >= top + self.body_height:
+            self.scroll_to(y=new - self.body_height + 1, animate=False)
+        self.refresh()
+        self.post_message(self.CursorMoved(self.current_line()))
+
+    def watch_column(self) -> None:
+        widths = self._widths()
+        x0 = self._lead + sum(w + 1 for w in widths[: self.column])
+        x1 = x0 + (widths[self.column] if widths else 0)
+        left = int(self.scroll_offset.x)
+        width = self.scrollable_content_region.width
+        if x0 - self._lead < left:
+            self.scroll_to(x=max(0, x0 - self._lead), animate=False)
+        elif x1 > left + width:
+            self.scroll_to(x=x1 - width, animate=False)
+        self.refresh()
+
+    def move_to(self, line: int) -> None:
+        self.cursor = max(0, min(line, self.view.line_count() - 1))
+
+    def action_cursor_up(self) -> None:
+        self.move_to(self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_to(self.cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_to(self.cursor - self.body_height)
+
+    def action_page_down(self) -> None:
+        self.move_to(self.cursor + self.body_height)
+
+    def action_first(self) -> None:
+        self.move_to(0)
+
+    def action_last(self) -> None:
+        self.move_to(self.view.line_count() - 1)
+
+    def action_column_left(self) -> None:
+        self.column = max(0, self.column - 1)
+
+    def action_column_right(self) -> None:
+        self.column = min(len(self.view.columns) - 1, self.column + 1)
+
+    # -- mouse ----------------------------------------------------------------------------------
+
+    def _column_at(self, x: int) -> int | None:
+        x = x + int(self.scroll_offset.x) - self._lead
+        for i, w in enumerate(self._widths()):
+            if 0 <= x < w + 1:
+                return i
+            x -= w + 1
+        return None
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:
+            col = self._column_at(offset.x)
+            if col is not None:
+                self.column = col
+                self.post_message(self.HeaderClicked(self.view.columns[col].key))
+            return
+        line_no = int(self.scroll_offset.y) + offset.y - 1
+        if line_no >= self.view.line_count():
+            return
+        self.cursor = line_no
+        line = self.view.line(line_no)
+        if line is None or line.kind != "row":
+            return
+        x = offset.x + int(self.scroll_offset.x)
+        if x < CHECK_W:
+            self.post_message(self.CheckboxClicked(line))
+        elif x < self._lead:
+            self.post_message(self.ArrowClicked(line))
+        else:
+            col = self._column_at(offset.x)
+            if col is not None:
+                self.column = col
+                self.post_message(self.CellClicked(line, self.view.columns[col].key))
+
+    # -- rendering ------------------------------------------------------------------------------
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name, partial=True)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x = int(self.scroll_offset.x)
+        base = self.rich_style
+        if y == 0:
+            self.painted_at = time.perf_counter()  # when the table was last drawn (benchmarks read it)
+            strip = self._header()
+        else:
+            line_no = int(self.scroll_offset.y) + y - 1
+            line = self.view.line(line_no)
+            if line is None:
+                return Strip.blank(width, base)
+            shape = (tuple(c.key for c in self.view.columns), width, scroll_x, self.app.theme, base)
+            if shape != self._strips_for or len(self._strips) > 1000:
+                self._strips_for = shape
+                self._strips.clear()
+            row = self.view.row(line.index) if line.kind == "row" else line.child
+            key = (
+                line.kind, line.row_id, line.index % 2, line.text, id(row), line_no == self.cursor and self.has_focus_within_screen(),
+                line.row_id in self.view.selected, line.row_id in self.view.expanded,
+            )
+            cached = self._strips.get(key)
+            if cached is not None and cached[0] is row:
+                return cached[1]
+            strip = self._line(line, line_no)
+        # The checkbox (and arrow) stay put while the columns scroll sideways.
+        lead = strip.crop(0, self._lead)
+        rest = strip.crop(self._lead + scroll_x, self._lead + scroll_x + max(0, width - self._lead))
+        out = Strip.join([lead, rest]).extend_cell_length(width, base).apply_style(base)
+        if y:
+            self._strips[key] = (row, out)  # the row is kept so that its id() is not reused
+        return out
+
+    def _header(self) -> Strip:
+        style = self._style("results-table--header")
+        current = style + self._style("results-table--header-current")
+        segs = [Segment(" " * self._lead, style)]
+        sort_key = self.view.sort_key
+        for i, (col, w) in enumerate(zip(self.view.columns, self._widths())):
+            title = header_text(col.key, col.title)
+            if col.key == sort_key:
+                title += " ▼" if self.view.descending else " ▲"
+            segs.append(Segment(_fit(title, w), current if i == self.column else style))
+            segs.append(Segment(" ", style))
+        return Strip(segs)
+
+    def _line(self, line: Line, line_no: int) -> Strip:
+        is_cursor = line_no == self.cursor and self.has_focus_within_screen()
+        if line.kind == "row":
+            row = self.view.row(line.index)
+            selected = line.row_id in self.view.selected
+            style = self._style("results-table--odd") if line.index % 2 else Style()
+            if selected:
+                style += self._style("results-table--selected")
+            if is_cursor:
+                style += self._style("results-table--cursor")
+            check = "[x] " if selected else "[ ] "
+            segs = [Segment(check, style)]
+            if self.view.level == "study":
+                segs.append(Segment("▼ " if line.row_id in self.view.expanded else "▶ ", style))
+            if row is None:
+                segs.append(Segment(f"{line.row_id} (gone)", style))
+                return Strip(segs)
+            for col, w in zip(self.view.columns, self._widths()):
+                segs.append(Segment(_fit(cell_text(col, row), w) + " ", style))
+            return Strip(segs)
+        style = self._style("results-table--child" if line.kind == "child" else "results-table--preview")
+        if is_cursor:
+            style += self._style("results-table--cursor")
+        pad = " " * self._lead
+        if line.kind == "child" and line.child is not None:
+            c = line.child
+            files = " ".join(f"{n} ({human_size(s)})" for n, s in c.files)
+            text = (
+                f"└ {c.id:<9} {(c.component_title or f'Component {c.component_id}')[:24]:<24} "
+                f"{short_time(c.start_date):<19}  {component_duration_display(c.start_date, c.end_date):<9} "
+                f"{c.state:<15} {human_size(c.data_size):>9}  {files}"
+                + (f"  {c.message}" if c.message else "")
+            )
+            return Strip([Segment(pad + visible(text), style)])
+        return Strip([Segment(pad + "    " + visible(line.text), style)])
+
+    def has_focus_within_screen(self) -> bool:
+        return self.has_focus or self.screen.focused is None
+
+
+def _fit(text: str, width: int) -> str:
+    """Pad or cut to exactly `width` terminal cells (wide characters count double)."""
+    text = visible(text.replace("\n", " "))  # participants' text may hold escape sequences
+    if cell_len(text) > width:
+        return set_cell_size(text, max(0, width - 1)) + "…"
+    return set_cell_size(text, width)
