@@ -41,7 +41,7 @@ async def main() -> None:
     sys.path.insert(0, str(HERE.parent))
     from store import open_store
     from store.demo import ensure_demo
-    from store.view import Page
+    from store.pages.view import Page
     from tui.app import ResultsApp
 
     store = open_store("demo.sqlite3")
