@@ -1,16 +1,20 @@
-"""The staged page filter (store/page_search.py) against the one-query filter (search.condition):
-every stage shows the first rows of the same answer, in the page's order, whatever route
-each term takes (index set, ordered walk, whole-table read)."""
+"""The filter engine (store/search/engine.py) in stages, as a results page runs it, against the
+same engine run to the end, as the command line runs it: every stage shows the first rows of
+the complete answer, in the page's order, whatever route each term takes (index set, ordered
+walk, whole-table read). The complete answer itself is held to the plan decided in Python on
+each row's texts."""
 
 from __future__ import annotations
 
 import pytest
 
+from store.db.models import ComponentResult, StudyResult
 from store.importing.importer import import_paths
 from store.pages.order import ordered_ids
+from store.pages.selection import Selection
 from store.pages.view import Page, ResultsView
-from store.search import staged as page_search
-from store.search.filter import Filter
+from store.search import engine as page_search
+from store.search.filter import Filter, plan
 
 import jatos_fixtures as fx
 
@@ -34,8 +38,24 @@ def many(store, tmp_path):
     return store
 
 
+PAGES = (Page("study", 12), Page("component", 40))
+SORTS = ((None, True), ("start", False), ("batch", True))
+
+
+def complete_answer(page: Page, f: Filter, sort_key, desc) -> list[int]:
+    """The engine run to the end (the command line's answer), in the page's order."""
+    answer = set(Selection(**{page.kind: page.id}, filter=f.text, regex=f.regex, case_sensitive=f.case_sensitive).row_ids())
+    return [i for i in ordered_ids(page.selection(), sort_key, desc) if i in answer]
+
+
+@pytest.fixture
+def complete_answers(many):
+    """Every page, sort and filter's complete answer, with the engine's own tuning."""
+    return {(page, s, f): complete_answer(page, f, *s) for page in PAGES for s in SORTS for f in FILTERS}
+
+
 @pytest.mark.parametrize("route", ["as found", "no index sets", "whole tables", "walk to the end", "walk, then whole tables"])
-def test_every_stage_is_the_start_of_the_one_query_answer(many, monkeypatch, route):
+def test_every_stage_is_the_start_of_the_complete_answer(complete_answers, monkeypatch, route):
     monkeypatch.setattr(page_search, "FIRST_CHUNK", 7)
     monkeypatch.setattr(page_search, "LAST_CHUNK", 40)
     monkeypatch.setattr(page_search, "TICK", 0.0)  # show every chunk's rows
@@ -53,11 +73,11 @@ def test_every_stage_is_the_start_of_the_one_query_answer(many, monkeypatch, rou
         monkeypatch.setattr(page_search, "FEW", 0)
         monkeypatch.setattr(page_search, "table_rows", lambda model: 10**9)
     checked = 0
-    for page in (Page("study", 12), Page("component", 40)):
+    for page in PAGES:
         view = ResultsView(page)
-        for sort_key, desc in ((None, True), ("start", False), ("batch", True)):
+        for sort_key, desc in SORTS:
             for f in FILTERS:
-                expected = list(ordered_ids(page.selection(), sort_key, desc, f))
+                expected = complete_answers[page, (sort_key, desc), f]
                 stages = list(view.results(f, sort_key, desc, first=25))
                 assert stages[-1].complete and list(stages[-1].ids) == expected, (page, sort_key, f)
                 for stage in stages[:-1]:
@@ -65,6 +85,35 @@ def test_every_stage_is_the_start_of_the_one_query_answer(many, monkeypatch, rou
                     assert list(stage.ids) == expected[: len(stage.ids)], (page, sort_key, f)
                 checked += len(expected)
     assert checked > 1000  # the filters found rows to compare
+
+
+def _texts(level: str) -> dict[int, list[str]]:
+    """Each row's texts as the filter sees them: its search text and its component results' data."""
+    out: dict[int, list[str]] = {}
+    if level == "study":
+        for sr in StudyResult.select(StudyResult.id, StudyResult.search_text):
+            out[sr.id] = [sr.search_text]
+    for cr in ComponentResult.select(ComponentResult.id, ComponentResult.study_result, ComponentResult.search_text, ComponentResult.data):
+        if level == "study":
+            out[cr.study_result_id].append(cr.data)
+        else:
+            out[cr.id] = [cr.search_text, cr.data]
+    return {k: [t for t in v if t is not None] for k, v in out.items()}  # NULL matches nothing
+
+
+@pytest.mark.parametrize("level", ["study", "component"])
+def test_the_complete_answer_is_the_plan_on_each_rows_texts(many, level):
+    """Whatever route the engine takes (an index set, a whole-table read), its answer is the one
+    the plan gives decided in Python on every row's texts."""
+    rows = _texts(level)
+    kind = "study_result_ids" if level == "study" else "component_result_ids"
+    found = 0
+    for f in FILTERS:
+        expected = [i for i in sorted(rows) if plan(f).matches(rows[i])]
+        answer = Selection(**{kind: sorted(rows)}, filter=f.text, regex=f.regex, case_sensitive=f.case_sensitive)
+        assert answer.row_ids() == expected, f
+        found += len(expected)
+    assert found > 1000
 
 
 @pytest.fixture
@@ -133,4 +182,4 @@ def test_whole_table_reading_shows_how_far_it_has_got(many, monkeypatch):
     reading = [s.scanned for s in stages if not s.complete]
     assert len(reading) > 8  # the walk's stop, then a share of each span of each table
     assert reading == sorted(reading) and reading[-1] > reading[1] > reading[0]
-    assert stages[-1].complete and list(stages[-1].ids) == list(ordered_ids(Page("study", 12).selection(), None, True, f))
+    assert stages[-1].complete and list(stages[-1].ids) == complete_answer(Page("study", 12), f, None, True)
