@@ -13,7 +13,7 @@ from store.importing.importer import import_paths
 from store.pages.order import ordered_ids
 from store.pages.selection import Selection
 from store.pages.view import Page, ResultsView
-from store.search import engine as page_search
+from store.search import engine
 from store.search.filter import Filter, plan
 
 import jatos_fixtures as fx
@@ -56,22 +56,22 @@ def complete_answers(many):
 
 @pytest.mark.parametrize("route", ["as found", "no index sets", "whole tables", "walk to the end", "walk, then whole tables"])
 def test_every_stage_is_the_start_of_the_complete_answer(complete_answers, monkeypatch, route):
-    monkeypatch.setattr(page_search, "FIRST_CHUNK", 7)
-    monkeypatch.setattr(page_search, "LAST_CHUNK", 40)
-    monkeypatch.setattr(page_search, "TICK", 0.0)  # show every chunk's rows
-    monkeypatch.setattr(page_search, "EVERY", 0.0)
+    monkeypatch.setattr(engine, "FIRST_CHUNK", 7)
+    monkeypatch.setattr(engine, "LAST_CHUNK", 40)
+    monkeypatch.setattr(engine, "TICK", 0.0)  # show every chunk's rows
+    monkeypatch.setattr(engine, "EVERY", 0.0)
     if route == "no index sets":
-        monkeypatch.setattr(page_search, "FEW", 0)
+        monkeypatch.setattr(engine, "FEW", 0)
     if route == "whole tables":
-        monkeypatch.setattr(page_search, "FEW", 0)
-        monkeypatch.setattr(page_search, "table_rows", lambda model: 1)
+        monkeypatch.setattr(engine, "FEW", 0)
+        monkeypatch.setattr(engine, "table_rows", lambda model: 1)
     if route == "walk, then whole tables":
-        monkeypatch.setattr(page_search, "FEW", 0)
-        monkeypatch.setattr(page_search, "WALK_LIMIT", 0.0)
-        monkeypatch.setattr(page_search, "table_rows", lambda model: 1)
+        monkeypatch.setattr(engine, "FEW", 0)
+        monkeypatch.setattr(engine, "WALK_LIMIT", 0.0)
+        monkeypatch.setattr(engine, "table_rows", lambda model: 1)
     if route == "walk to the end":
-        monkeypatch.setattr(page_search, "FEW", 0)
-        monkeypatch.setattr(page_search, "table_rows", lambda model: 10**9)
+        monkeypatch.setattr(engine, "FEW", 0)
+        monkeypatch.setattr(engine, "table_rows", lambda model: 10**9)
     checked = 0
     for page in PAGES:
         view = ResultsView(page)
@@ -119,11 +119,11 @@ def test_the_complete_answer_is_the_plan_on_each_rows_texts(many, level):
 @pytest.fixture
 def walk_in_small_steps(monkeypatch):
     """No index sets, tiny chunks, every chunk's rows shown: the ordered walk, step by step."""
-    monkeypatch.setattr(page_search, "FIRST_CHUNK", 7)
-    monkeypatch.setattr(page_search, "LAST_CHUNK", 7)
-    monkeypatch.setattr(page_search, "TICK", 0.0)
-    monkeypatch.setattr(page_search, "EVERY", 0.0)
-    monkeypatch.setattr(page_search, "FEW", 0)
+    monkeypatch.setattr(engine, "FIRST_CHUNK", 7)
+    monkeypatch.setattr(engine, "LAST_CHUNK", 7)
+    monkeypatch.setattr(engine, "TICK", 0.0)
+    monkeypatch.setattr(engine, "EVERY", 0.0)
+    monkeypatch.setattr(engine, "FEW", 0)
 
 
 def test_stages_show_rows_found_so_far_then_the_first_screenful(many, walk_in_small_steps):
@@ -143,10 +143,23 @@ def test_a_rare_term_is_answered_from_the_index_at_once(many):
     assert len(stages) == 1 and list(stages[0].ids) == [1234]
 
 
+def test_run_to_the_end_a_rare_term_never_reads_the_whole_scope(many, monkeypatch):
+    """The command line's answer for a rare term is its index set, as the page's is: the
+    scope's rows are only read (and walked) when no term is rare."""
+    looked = []
+    look = engine._look
+    monkeypatch.setattr(engine, "_look", lambda *a: looked.append(a[2]) or look(*a))
+    assert Selection(study=12, filter='"run": 1234').row_ids() == [1234]
+    assert Selection(study=12, filter='"run": 1234 !qqxqqz').row_ids() == [1234]
+    assert looked == []
+    assert Selection(study=12, filter="rt").row_ids()  # no index for two characters: the scope is read
+    assert [len(base) for base in looked] == [302]
+
+
 def test_a_cancelled_search_stops(many, monkeypatch):
-    monkeypatch.setattr(page_search, "FIRST_CHUNK", 7)
-    monkeypatch.setattr(page_search, "TICK", 0.0)
-    monkeypatch.setattr(page_search, "EVERY", 0.0)
+    monkeypatch.setattr(engine, "FIRST_CHUNK", 7)
+    monkeypatch.setattr(engine, "TICK", 0.0)
+    monkeypatch.setattr(engine, "EVERY", 0.0)
     view = ResultsView(Page("study", 12))
     asked = []
 
@@ -170,12 +183,12 @@ def test_the_status_says_how_far_a_search_has_got(many, walk_in_small_steps):
 
 def test_whole_table_reading_shows_how_far_it_has_got(many, monkeypatch):
     """After the walk gives up, reading whole tables still moves the percentage on."""
-    monkeypatch.setattr(page_search, "FEW", 0)
-    monkeypatch.setattr(page_search, "WALK_LIMIT", 0.0)
-    monkeypatch.setattr(page_search, "TICK", 0.0)
-    monkeypatch.setattr(page_search, "EVERY", 0.0)
-    monkeypatch.setattr(page_search, "SPANS", 8)
-    monkeypatch.setattr(page_search, "table_rows", lambda model: 1)
+    monkeypatch.setattr(engine, "FEW", 0)
+    monkeypatch.setattr(engine, "WALK_LIMIT", 0.0)
+    monkeypatch.setattr(engine, "TICK", 0.0)
+    monkeypatch.setattr(engine, "EVERY", 0.0)
+    monkeypatch.setattr(engine, "SPANS", 8)
+    monkeypatch.setattr(engine, "table_rows", lambda model: 1)
     view = ResultsView(Page("study", 12))
     f = Filter("run")  # in 300 rows: no set, the walk stops at once
     stages = list(view.results(f, first=25))
