@@ -128,9 +128,10 @@ class Selection:
             q = q.where(c)
         wanted = self.explicit_ids()
 
-        def scope(among=None) -> array:
-            """The scope's ids (or those of `among` in it), ascending."""
-            narrowed = q if among is None else q.where(id_in(level_id, among))
+        def scope(condition=None, among=None) -> array:
+            """The scope's ids (meeting the condition, among these ids), ascending."""
+            narrowed = q if condition is None else q.where(condition)
+            narrowed = narrowed if among is None else narrowed.where(id_in(level_id, among))
             cursor = StudyResult._meta.database.execute(narrowed)  # a raw cursor: no object a row
             try:
                 ids = sorted(map(itemgetter(0), cursor))
@@ -142,7 +143,7 @@ class Selection:
         if f is None:
             return list(scope())
         with regex_engine.translated():
-            return list(engine.complete(f, self.level, scope, lambda few: scope(among=few)))
+            return list(engine.complete(f, self.level, scope))
 
     def row_ids(self) -> list[int]:
         """The selected rows of this level (study or component results), ascending."""

@@ -15,9 +15,9 @@ regex) is looked up where it is cheapest:
   noting matches one byte an id. A search that finds little in a big page switches to
   whole tables after WALK_LIMIT seconds.
 
-Run to the end (`complete`), there is no first screenful to hurry for: a rare term is
-its set, everything else goes straight to the whole-table read (or, for a small part of
-a big table, to checks among its ids).
+Run to the end (`complete`: the command line, exports, erase), there is no first
+screenful to hurry for: a rare term is its set, as on a page; otherwise the same routes
+become one condition on the selection's query, which the database answers in one pass.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Callable, Iterator, Sequence
 
 from store.db.models import ComponentResult, StudyResult
 from store.search.filter import Filter
-from store.search.routes import IdBits, TermRoute, db, routes, scaled, slices
+from store.search.routes import IdBits, TermRoute, all_of, db, routes, scaled, slices
 
 FEW = 5_000  # index candidates up to which a term is answered as a set
 TICK = 0.0  # seconds to the first showing of the rows found so far (then every EVERY)
@@ -75,17 +75,16 @@ def stages(
     yield from _look(terms, level, base, first, cancelled, start)
 
 
-def complete(f: Filter, level: str, base: Callable[[], array], among: Callable[[Sequence[int]], array]) -> array:
-    """The filter's whole answer among a selection's rows, ascending. `base()` gives those
-    rows ascending (only read when no term is rare); `among(ids)` those of the ids in it."""
+def complete(f: Filter, level: str, scope: Callable[..., array]) -> array:
+    """The filter's whole answer among a selection's rows, ascending. `scope(condition=...,
+    among=...)` gives the selection's rows, ascending, that meet a condition or are among
+    some ids. A rare term is answered by its set, as on a page; otherwise every term goes into
+    one query with the scope, so the database reads only the scope's rows, once."""
     terms = routes(f, level)
     few = _rare_answer(terms)
     if few is not None:
-        return among(few)
-    last = None
-    for last in _look(terms, level, base(), 0, lambda: False, time.perf_counter()):  # noqa: B007
-        pass
-    return last.ids
+        return scope(among=few)
+    return scope(condition=all_of(terms, level))
 
 
 def _rare_answer(terms: list[TermRoute]) -> list[int] | None:

@@ -15,11 +15,15 @@ an ordinary index, one side); issue #15's native regex scan would be another way
 
 from __future__ import annotations
 
+import operator
 import time
 from array import array
+from functools import reduce
 from itertools import repeat
 from operator import sub
 from typing import Callable, Iterator, Sequence
+
+from peewee import NodeList
 
 from store.db.idlists import id_in
 from store.db.models import ComponentResult, StudyResult
@@ -56,6 +60,13 @@ class Side:
             return
         narrowed = self.index.condition(self.model.id, self.literal)
         self.known = set(rows(self.model.select(self.key).where(narrowed & self.condition))) if candidates else set()
+
+    def rows_where(self, level_id):
+        """The side as one condition on a query of this level's rows (`level_id` its key)."""
+        cond = self.condition if self.index is None else self.index.condition(self.model.id, self.literal) & self.condition
+        if self.key is level_id:
+            return cond
+        return level_id.in_(self.model.select(self.key).where(cond))
 
     def among(self, ids: Sequence[int]) -> set[int]:
         if self.known is not None:
@@ -116,6 +127,11 @@ class TermRoute:
                 out |= side.among(rest)
         return out
 
+    def rows_where(self, level_id):
+        """The term as one condition on a query of this level's rows."""
+        cond = reduce(operator.or_, (s.rows_where(level_id) for s in self.sides))
+        return NodeList((~cond if self.negated else cond,), parens=True)
+
     def everywhere(self, ids: array, lo: int, hi: int, spans: int) -> Iterator[float]:
         """Which rows match, one byte an id (the generator's return value), reading whole
         tables; yields the share done. A side is not read when the others already matched
@@ -127,6 +143,19 @@ class TermRoute:
                 break
             yield from scaled(side.mark(bits, spans), n, len(sides))
         return bits
+
+
+def level_id(level: str):
+    """The key of a query of this level's rows."""
+    return StudyResult.id if level == "study" else ComponentResult.id
+
+
+def all_of(terms: list[TermRoute], level: str):
+    """The terms as one condition on a query of this level's rows (None: no term)."""
+    if not terms:
+        return None
+    # One flat "a AND b AND c": nested pairs would overflow SQLite's parser at ~100 terms.
+    return NodeList([t.rows_where(level_id(level)) for t in terms], glue=" AND ", parens=True)
 
 
 def routes(f: Filter, level: str) -> list[TermRoute]:
