@@ -25,6 +25,7 @@ FILTERS = [
     Filter(r"\d{3}", regex=True), Filter(r'"rt":5\d', regex=True), Filter(r"RUN\":1[0-9]", regex=True),
     Filter(r"run\":1[0-9]", regex=True, case_sensitive=True), Filter(r"^\[", regex=True),
     Filter("STRAßE"), Filter("STRASSE"), Filter("aße"), Filter("großbeeren"), Filter("oß"),
+    Filter("!zz"), Filter("!9 run"),  # negated, not in the index: a row without data is kept
 ]
 
 

@@ -46,8 +46,8 @@ def rows(query) -> list:
 class Side:
     """One side of a term: a table's text column, keyed by this level's row id."""
 
-    def __init__(self, model, key, condition, index: Index | None, literal: str | None):
-        self.model, self.key, self.condition = model, key, condition
+    def __init__(self, model, key, condition, index: Index | None, literal: str | None, own: bool = False):
+        self.model, self.key, self.condition, self.own = model, key, condition, own
         self.index, self.literal = index, literal
         self.known: set[int] | None = None  # the matching rows, once worked out
 
@@ -64,8 +64,10 @@ class Side:
     def rows_where(self, level_id):
         """The side as one condition on a query of this level's rows (`level_id` its key)."""
         cond = self.condition if self.index is None else self.index.condition(self.model.id, self.literal) & self.condition
-        if self.key is level_id:
+        if self.own:
             return cond
+        # Data through IN, never a bare condition, even on its own row: NULL data must count
+        # as no match, and `NOT (x LIKE ? OR NULL)` would drop the row.
         return level_id.in_(self.model.select(self.key).where(cond))
 
     def among(self, ids: Sequence[int]) -> set[int]:
@@ -168,9 +170,11 @@ def _route(m: Matcher, level: str, backend: Scan) -> TermRoute:
     own = StudyResult if level == "study" else ComponentResult
     data_key = ComponentResult.study_result if level == "study" else ComponentResult.id
     literal = m.literal
-    sides = []
-    for model, key, column in ((own, own.id, own.search_text), (ComponentResult, data_key, ComponentResult.data)):
-        sides.append(Side(model, key, backend.condition(column, m), backend.index(column, literal), literal))
+
+    def side(model, key, column, is_own=False) -> Side:
+        return Side(model, key, backend.condition(column, m), backend.index(column, literal), literal, is_own)
+
+    sides = [side(own, own.id, own.search_text, is_own=True), side(ComponentResult, data_key, ComponentResult.data)]
     return TermRoute(sides, m.negated, backend.in_python(m))
 
 
