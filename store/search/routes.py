@@ -2,25 +2,26 @@
 
 A term is tested on two sides of a row: the row's own displayed text (its search text)
 and the data of its component results. For each side the backend (store/search/
-backends.py) says whether an index can name candidates for the term's literal; then:
+backends.py) gives the SQL test and says whether an index can name candidates for the
+term's literal. A side is then answered in one of four ways, each below:
 
-- an index naming few candidates: the matching rows are worked out as a set at once;
-- otherwise the term is checked among given ids (the page's ordered walk), or marked over
-  a whole table read in storage order (the rest of an answer).
+- `probe`: an index naming few candidates makes the side a set, at once;
+- `among`: checked among given ids (the page's ordered walk);
+- `mark`: marked while a whole table is read in storage order (the rest of a page's answer);
+- `rows_where`: one condition on the selection's query (an answer run to the end).
 
-store/search/engine.py decides which of these to use when; this module holds them.
-Issue #13's field terms (`state:FINISHED`) would be a route of their own (one condition on
-an ordinary index, one side); issue #15's native regex scan would be another way to `mark`.
+store/search/engine.py decides which to use when. Issue #13's field terms (`state:FINISHED`)
+would get a route of their own in `_route` (one side, a condition on an ordinary index);
+issue #15's native regex scan would be a side whose `among` and `mark` scan natively.
 """
 
 from __future__ import annotations
 
-import operator
 import time
 from array import array
 from functools import reduce
 from itertools import repeat
-from operator import sub
+from operator import or_, sub
 from typing import Callable, Iterator, Sequence
 
 from peewee import NodeList
@@ -131,7 +132,7 @@ class TermRoute:
 
     def rows_where(self, level_id):
         """The term as one condition on a query of this level's rows."""
-        cond = reduce(operator.or_, (s.rows_where(level_id) for s in self.sides))
+        cond = reduce(or_, (s.rows_where(level_id) for s in self.sides))
         return NodeList((~cond if self.negated else cond,), parens=True)
 
     def everywhere(self, ids: array, lo: int, hi: int, spans: int) -> Iterator[float]:
