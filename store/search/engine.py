@@ -81,17 +81,18 @@ def complete(f: Filter, level: str, scope: Callable[..., array]) -> array:
     some ids. A rare term is answered by its set, as on a page; otherwise every term goes into
     one query with the scope, so the database reads only the scope's rows, once."""
     terms = routes(f, level)
-    few = _rare_answer(terms)
+    # Only terms that can be a set are asked: the one query has no use for a side's set.
+    few = _rare_answer(terms, lambda t: all(s.index is not None for s in t.sides))
     if few is not None:
         return scope(among=few)
     return scope(condition=all_of(terms, level))
 
 
-def _rare_answer(terms: list[TermRoute]) -> list[int] | None:
-    """Ask the index for each term; when some term is rare, its rows (checked against the
-    other terms) are the answer, ascending. Sorts `terms` most selective first."""
+def _rare_answer(terms: list[TermRoute], asked: Callable[[TermRoute], bool] = lambda t: True) -> list[int] | None:
+    """Ask the index for each term (those `asked`); when some term is rare, its rows (checked
+    against the other terms) are the answer, ascending. Sorts `terms` most selective first."""
     for t in terms:
-        for s in t.sides:
+        for s in t.sides if asked(t) else ():
             s.probe(FEW)
     # Most selective first: terms answered by small sets, then the rest.
     terms.sort(key=lambda t: (t.negated, t.known is None, len(t.known) if t.known is not None else 0))
