@@ -96,7 +96,7 @@ class Matcher:
             return lambda text: regex_engine.search(compiled, text)
         if self.case_sensitive:
             return lambda text: self.text in text
-        return lambda text: folded_contains(text, self.text)  # as the filter's SQL folds case
+        return lambda text: folded_contains(text, self.text)  # character by character, as the index folds
 
 
 @dataclass(frozen=True)
