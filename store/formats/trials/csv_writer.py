@@ -39,7 +39,7 @@ META_COLUMNS = (
 )
 _META = frozenset(META_COLUMNS)
 _FORMULA_STARTS = frozenset("=+-@\t\r")
-_FLUSH_AT = 1 << 20
+_FLUSH_AT = 1 << 18  # 256 KB of text: a StringIO holds up to 4 bytes a character
 
 
 def trial_column_name(key: str) -> str:

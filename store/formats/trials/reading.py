@@ -15,9 +15,10 @@ Detection, by the first character that is not white space (a UTF-8 BOM is droppe
   gives one row, unless it is an envelope (below); `{}` and `[]` give none. OSWeb's
   incremental log (`[{…},\n{…},\n]`) ends with a comma before `]`: accepted, though
   not JSON. An array never closed (OSWeb's lone `[`) is truncated.
-- An envelope is an object whose `data` is a non-empty array of objects (OSWeb's
-  `{"data":[…],"context":{…}}`): one row per element of `data`, each carrying the
-  envelope's other members (`context.browser.name`, …) after its own columns.
+- An envelope is an object whose `data` is a non-empty array of objects, or an empty
+  one beside `context` (OSWeb's `{"data":[…],"context":{…}}`): one row per element of
+  `data`, each carrying the envelope's other members (`context.browser.name`, …) after
+  its own columns. An envelope with no trials gives none (a reason).
 - Otherwise CSV (jsPsych's `.csv()`, PsychoJS, OpenSesame's logger): the first line is
   the header and must hold at least two fields, split at `,`, else tab, else `;`. Every
   row must have as many fields as the header (a short last row is how truncated CSV
@@ -157,7 +158,7 @@ def _walk(text: str, start: int, shape: list[str]) -> Iterator[tuple[dict, dict 
             shape.append("object")
             value, pos = _decode(text, pos)
             inner = value.get("data")
-            if type(inner) is list and inner and all(type(t) is dict for t in inner):
+            if type(inner) is list and (inner or "context" in value) and all(type(t) is dict for t in inner):
                 context = flatten({k: v for k, v in value.items() if k != "data"})
                 for trial in inner:
                     yield trial, context
@@ -196,7 +197,7 @@ def _json_trials(text: str, start: int) -> Trials:
             kept.append(item)
     shape = _json_shape(kinds)
     if not count:
-        return Trials(shape, "", f"no trials (an empty {'array' if kinds[0] == 'array' else 'object'})")
+        return Trials(shape, "", f"no trials (an empty {'array' if kinds[0] == 'array' else 'object or envelope'})")
     framework = guess_framework(first[0].keys(), envelope=first[1] is not None)
     if keep:
         rows = lambda: (with_context(flatten(t), c) for t, c in kept)
@@ -236,6 +237,8 @@ def _csv_records(text: str, delimiter: str) -> Iterator[list[str]]:
             if record:
                 yield record
     except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise _Unreadable(f"truncated CSV at line {reader.line_num} (a quoted cell is never closed)") from None
         raise _Unreadable(f"invalid CSV at line {reader.line_num}: {exc}") from None
 
 
