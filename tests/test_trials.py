@@ -19,9 +19,9 @@ from store.formats.trials import (
     learn_columns,
     left_out_summary,
     read_trials,
+    reading,
     write_trials_csv,
 )
-from store.formats.trials import reading
 
 # -- each format -----------------------------------------------------------------------------------
 
@@ -216,7 +216,10 @@ def _table(raw: bytes) -> list[list[str]]:
 def test_columns_first_seen_union_padded_and_metadata_first():
     out = io.BytesIO()
     results = [
-        ({"result_id": 1, "component_result_id": 10, "component": "Stroop", "state": "FINISHED"}, '[{"b":1},{"a":true}]'),
+        (
+            {"result_id": 1, "component_result_id": 10, "component": "Stroop", "state": "FINISHED"},
+            '[{"b":1},{"a":true}]',
+        ),
         ({"result_id": 2, "component_result_id": 11, "label": "pilot"}, '[{"a":false,"c":"x\\r\\ny, \\"z\\""}]'),
         ({"result_id": 3, "component_result_id": 12}, "["),
         ({"result_id": 4, "component_result_id": 13}, "b,state\n7,Ä\n"),
@@ -232,7 +235,11 @@ def test_columns_first_seen_union_padded_and_metadata_first():
         ["7", "", "", "Ä"],
     ]
     assert table[1][:4] == ["1", "10", "Stroop", ""] and table[1][6] == "FINISHED" and table[3][9] == "pilot"
-    assert (summary.rows, summary.component_results, summary.left_out) == (4, 3, [(12, "truncated JSON at byte 1 (an array is never closed)")])
+    assert (summary.rows, summary.component_results, summary.left_out) == (
+        4,
+        3,
+        [(12, "truncated JSON at byte 1 (an array is never closed)")],
+    )
     assert summary.columns == table[0]
 
 
@@ -251,7 +258,9 @@ def test_segments_reread_across_flushes(monkeypatch):
             w.add({"component_result_id": i}, [{"a": i}])
     table = _table(out.getvalue())
     assert all(len(r) == len(META_COLUMNS) + 2 for r in table)
-    assert [r[-2:] for r in table[1:]] == [[f"line\n{i}", ""] for i in range(50)] + [["x", "1"]] + [[str(i), ""] for i in range(51, 60)]
+    assert [r[-2:] for r in table[1:]] == [[f"line\n{i}", ""] for i in range(50)] + [["x", "1"]] + [
+        [str(i), ""] for i in range(51, 60)
+    ]
 
 
 def test_formulas_neutralised_unless_raw_numbers_kept():
@@ -260,7 +269,7 @@ def test_formulas_neutralised_unless_raw_numbers_kept():
     write_trials_csv(out, [({"participant_id": "=cmd|' /C calc'!A0"}, data)])
     row = _table(out.getvalue())[1]
     assert row[8] == "'=cmd|' /C calc'!A0"
-    assert row[len(META_COLUMNS) :] == ["'=HYPERLINK(\"x\")", "-5", "-5", "'@SUM(1)", "+1e3", "'-"]
+    assert row[len(META_COLUMNS) :] == ['\'=HYPERLINK("x")', "-5", "-5", "'@SUM(1)", "+1e3", "'-"]
     out = io.BytesIO()
     write_trials_csv(out, [({}, data)], raw=True)
     assert _table(out.getvalue())[1][len(META_COLUMNS)] == '=HYPERLINK("x")'
@@ -281,13 +290,23 @@ def test_two_pass_columns_stream_straight_and_unknown_ones_refused():
 def test_strict_stops_at_the_first_unreadable_and_writes_nothing():
     out = io.BytesIO()
     with pytest.raises(UnreadableData, match="component result 7: empty"):
-        write_trials_csv(out, [({"component_result_id": 6}, "[{}]".replace("{}", '{"a":1}')), ({"component_result_id": 7}, "")], strict=True)
+        write_trials_csv(
+            out, [({"component_result_id": 6}, '[{"a":1}]'), ({"component_result_id": 7}, "")], strict=True
+        )
     assert out.getvalue() == b""
 
 
 def test_left_out_summary_groups_reasons():
-    left = [(1, "truncated JSON at byte 1 (an array is never closed)"), (2, "truncated JSON at byte 900 (an array is never closed)"), (3, "invalid JSON at byte 4: Expecting value"), (4, "empty")]
-    assert left_out_summary(left) == "4 component results left out: 2 truncated JSON (an array is never closed), 1 invalid JSON, 1 empty"
+    left = [
+        (1, "truncated JSON at byte 1 (an array is never closed)"),
+        (2, "truncated JSON at byte 900 (an array is never closed)"),
+        (3, "invalid JSON at byte 4: Expecting value"),
+        (4, "empty"),
+    ]
+    assert (
+        left_out_summary(left)
+        == "4 component results left out: 2 truncated JSON (an array is never closed), 1 invalid JSON, 1 empty"
+    )
     assert left_out_summary([]) == ""
 
 
@@ -304,7 +323,9 @@ def test_column_union():
 def test_a_100k_trial_array_is_never_held_decoded():
     """5.5 MB of JSON decodes to ~60 MB of dicts; the check and the table hold one trial
     at a time (and the writer a 256 KB buffer)."""
-    text = "[" + ",".join('{"trial_index":%d,"rt":%d,"stimulus":"<p>x</p>"}' % (i, i % 997) for i in range(100_000)) + "]"
+    text = (
+        "[" + ",".join('{"trial_index":%d,"rt":%d,"stimulus":"<p>x</p>"}' % (i, i % 997) for i in range(100_000)) + "]"
+    )
     assert len(text) > reading.KEEP_DECODED
     tracemalloc.start()
     try:
@@ -330,7 +351,9 @@ def test_a_100k_trial_array_is_never_held_decoded():
 
 def _zip_data(path) -> dict[int, bytes]:
     with zipfile.ZipFile(path) as zf:
-        return {int(n.split("comp-result_")[1].split("/")[0]): zf.read(n) for n in zf.namelist() if n.endswith("/data.txt")}
+        return {
+            int(n.split("comp-result_")[1].split("/")[0]): zf.read(n) for n in zf.namelist() if n.endswith("/data.txt")
+        }
 
 
 def _lines(path) -> list[bytes]:
@@ -398,12 +421,20 @@ def test_real_osweb_archives(realdata):
     )
     assert summary.component_results == 150
     table = _table(out.getvalue())
-    assert len(table) - 1 == summary.rows == sum(len(json.loads(d)["data"]) for crid, d in datas.items() if crid not in dict(summary.left_out))
+    assert (
+        len(table) - 1
+        == summary.rows
+        == sum(len(json.loads(d)["data"]) for crid, d in datas.items() if crid not in dict(summary.left_out))
+    )
     assert "context.jatosVersion" in table[0] and {len(r) for r in table} == {len(table[0])}
     lines = _lines(realdata / "osweb-ext" / "test-data.txt")
     t = read_trials(b"\n".join(lines[2:4]))
     assert (t.shape, t.framework, t.count) == ("json log", "osweb", 1)
-    for name in ("jatos_results_20240619090730.jrzip", "jatos_results_20240513101552.jrzip", "jatos_results_data_test_test.zip"):
+    for name in (
+        "jatos_results_20240619090730.jrzip",
+        "jatos_results_20240513101552.jrzip",
+        "jatos_results_data_test_test.zip",
+    ):
         trials = [read_trials(d) for d in _zip_data(realdata / "stonesitter" / name).values()]
         assert all(t.framework == "osweb" or t.reason.startswith("truncated JSON at byte 1 ") for t in trials)
     rows = list(trials[0])
