@@ -21,6 +21,7 @@ from store.formats.trials import (
     read_trials,
     reading,
     write_trials_csv,
+    write_trials_parquet,
 )
 
 # -- each format -----------------------------------------------------------------------------------
@@ -439,3 +440,76 @@ def test_real_osweb_archives(realdata):
         assert all(t.framework == "osweb" or t.reason.startswith("truncated JSON at byte 1 ") for t in trials)
     rows = list(trials[0])
     assert any("ä" in str(v) for r in rows for v in r.values())
+
+
+# -- Parquet ------------------------------------------------------------------------------------------
+
+
+def _same(value, cell: str) -> bool:
+    """A Parquet value against its CSV cell; an int in a column widened to double is the
+    same number (812 in the CSV, 812.0 in Parquet)."""
+    if isinstance(value, float):
+        return cell != "" and float(cell) == value
+    return cell == ("" if value is None else ("true" if value else "false") if isinstance(value, bool) else str(value))
+
+
+def test_parquet_reads_back_as_the_csv(tmp_path, realdata):
+    """Cell by cell, with types learnt across row groups (2 rows a group here)."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    datas = _zip_data(realdata / "osweb-ext" / "test-data.jrzip")
+    results = [
+        ({"result_id": crid // 10, "component_result_id": crid, "state": "FINISHED"}, d)
+        for crid, d in sorted(datas.items())[:40]
+    ]
+    results += [({"component_result_id": 1}, JSPSYCH_JSON), ({"component_result_id": 2}, PSYCHOJS_CSV)]
+    results += [({"component_result_id": 3}, '[{"rt":1,"mixed":1},{"rt":2.5,"mixed":"x","state":"ok"}]')]
+    out = io.BytesIO()
+    csv_summary = write_trials_csv(out, results, raw=True)
+    pq_summary = write_trials_parquet(tmp_path / "t.parquet", results, row_group_rows=2)
+    assert (pq_summary.rows, pq_summary.left_out, pq_summary.columns) == (
+        csv_summary.rows,
+        csv_summary.left_out,
+        csv_summary.columns,
+    )
+    table = pq.read_table(tmp_path / "t.parquet")
+    rows = _table(out.getvalue())
+    assert table.column_names == rows[0]
+    back = table.to_pylist()
+    assert len(back) == len(rows) - 1
+    for got, want in zip(back, rows[1:]):
+        assert all(_same(v, cell) for v, cell in zip(got.values(), want)), (got, want)
+    types = {f.name: str(f.type) for f in table.schema}
+    assert (types["component_result_id"], types["worker_id"], types["response_time"], types["rt"]) == (
+        "int64",
+        "null",
+        "int64",
+        "double",
+    )
+    assert (types["mixed"], types["key_resp.rt"], types["data.state"], types["correct"]) == (
+        "string",
+        "string",
+        "string",
+        "int64",
+    )
+
+
+def test_parquet_without_pyarrow_names_the_extra(monkeypatch, tmp_path):
+    import sys
+
+    from store.formats.trials.parquet_writer import ParquetUnavailable
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(ParquetUnavailable, match=r"pip install 'jatos-results\[parquet\]'"):
+        write_trials_parquet(tmp_path / "t.parquet", [({}, JSPSYCH_JSON)])
+    assert not (tmp_path / "t.parquet").exists()
+
+
+def test_parquet_of_nothing_has_the_metadata_columns(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    summary = write_trials_parquet(tmp_path / "t.parquet", [({"component_result_id": 1}, "[")])
+    table = pq.read_table(tmp_path / "t.parquet")
+    assert (table.num_rows, table.column_names, summary.left_out) == (
+        0,
+        list(META_COLUMNS),
+        [(1, "truncated JSON at byte 1 (an array is never closed)")],
+    )

@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Mapping
 
+from store.errors import StoreError
 from store.formats.trials.csv_writer import TrialCsvWriter
 from store.formats.trials.flatten import ColumnUnion
 from store.formats.trials.reading import read_trials
@@ -15,7 +17,7 @@ from store.formats.trials.reading import read_trials
 Data = bytes | str | None
 
 
-class UnreadableData(ValueError):
+class UnreadableData(StoreError):
     """`strict`: a component result gave no rows."""
 
     def __init__(self, component_result_id: Any, reason: str):
@@ -44,8 +46,26 @@ def write_trials_csv(
     """`results`: (metadata, data) per component result, in the order the table should
     have (metadata: META_COLUMNS' keys). `strict` raises UnreadableData at the first one
     without rows; then nothing has reached `out` unless `columns` were given."""
+    return _fill(TrialCsvWriter(out, columns, spool_dir, raw), results, strict)
+
+
+def write_trials_parquet(
+    out: str | Path | BinaryIO,
+    results: Iterable[tuple[Mapping[str, Any], Data]],
+    *,
+    strict: bool = False,
+    spool_dir: str | None = None,
+    row_group_rows: int = 10_000,
+) -> TrialExport:
+    """As write_trials_csv, as Parquet; ParquetUnavailable (naming the extra) without pyarrow."""
+    from store.formats.trials.parquet_writer import TrialParquetWriter
+
+    return _fill(TrialParquetWriter(out, spool_dir, row_group_rows), results, strict)
+
+
+def _fill(writer, results: Iterable[tuple[Mapping[str, Any], Data]], strict: bool) -> TrialExport:
     summary = TrialExport()
-    with TrialCsvWriter(out, columns, spool_dir, raw) as writer:
+    with writer:
         for meta, data in results:
             trials = read_trials(data)
             if trials.reason is not None:
