@@ -513,3 +513,16 @@ def test_parquet_of_nothing_has_the_metadata_columns(tmp_path):
         list(META_COLUMNS),
         [(1, "truncated JSON at byte 1 (an array is never closed)")],
     )
+
+
+def test_parquet_widened_to_text_keeps_the_csv_spelling(tmp_path):
+    """A column that was double, then bool, then text in later row groups is text, each
+    earlier value spelt as the CSV spells it (1.0, not Arrow's 1)."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    results = [({}, '[{"m":1.0}]'), ({}, '[{"m":true}]'), ({}, '[{"m":"x"}]'), ({}, '[{"n":5}]')]
+    write_trials_parquet(tmp_path / "t.parquet", results, row_group_rows=1)
+    out = io.BytesIO()
+    write_trials_csv(out, results)
+    table = pq.read_table(tmp_path / "t.parquet")
+    assert table.column("m").to_pylist() == ["1.0", "true", "x", None]
+    assert [r[-2:] for r in _table(out.getvalue())[1:]] == [["1.0", ""], ["true", ""], ["x", ""], ["", "5"]]
