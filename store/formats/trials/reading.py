@@ -70,7 +70,7 @@ def read_trials(data: bytes | str | None) -> Trials:
         try:
             text = bytes(data).decode("utf-8")
         except UnicodeDecodeError as exc:
-            return Trials("", "", f"not UTF-8 text (byte {exc.start})")
+            return Trials("", "", f"not UTF-8 text at byte {exc.start}")
     else:
         text = data
     if text.startswith("\ufeff"):
@@ -141,7 +141,7 @@ def _walk(text: str, start: int, shape: list[str]) -> Iterator[tuple[dict, dict 
                     break
                 value, pos = _decode(text, pos)
                 if type(value) is not dict:
-                    raise _Unreadable(f"element {index} of a JSON array is {_kind(value)}, not an object")
+                    raise _Unreadable(f"a JSON array of non-objects: element {index} is {_kind(value)}")
                 yield value, None
                 index += 1
                 pos = ws(text, pos).end()
@@ -209,12 +209,12 @@ def _json_trials(text: str, start: int) -> Trials:
 # -- CSV -----------------------------------------------------------------------------------------
 
 
-def _header(text: str) -> tuple[str, list[str]]:
+def _delimiter(text: str) -> str:
     line = text[: text.find("\n")] if "\n" in text else text
     delimiter = next((d for d in _DELIMITERS if d in line), None)
     if delimiter is None:
         raise _Unreadable("not JSON or CSV (the first line has no ',', tab or ';')")
-    return delimiter, line
+    return delimiter
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -243,7 +243,7 @@ def _csv_records(text: str, delimiter: str) -> Iterator[list[str]]:
 
 
 def _csv_trials(text: str) -> Trials:
-    delimiter, _ = _header(text)
+    delimiter = _delimiter(text)
     records = _csv_records(text, delimiter)
     header = next(records)
     if len(header) < 2:
@@ -255,7 +255,7 @@ def _csv_trials(text: str) -> Trials:
     count = 0
     for count, record in enumerate(records, 1):
         if len(record) != width:
-            raise _Unreadable(f"CSV row {count} has {len(record)} fields, the header {width}")
+            raise _Unreadable(f"ragged CSV: row {count} has {len(record)} fields, the header {width}")
         if keep:
             kept.append(record)
     if not count:

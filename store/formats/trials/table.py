@@ -90,14 +90,15 @@ def learn_columns(datas: Iterable[Data]) -> list[str]:
     return union.columns
 
 
-_PLACE = re.compile(r" (at byte|at line|row) \d+")
-
-
 def left_out_summary(left_out: list[tuple[Any, str]]) -> str:
-    """One line: "3 component results left out: 2 truncated JSON (…), 1 empty"."""
+    """One line: "3 component results left out: 2 truncated JSON, 1 empty", each reason
+    counted by its kind (the words before " at ", ":" or " (")."""
     if not left_out:
         return ""
-    kinds = Counter(_PLACE.sub("", reason).split(":")[0] for _, reason in left_out)
+    kinds = Counter(_KIND.split(reason, 1)[0] for _, reason in left_out)
     n = len(left_out)
     parts = ", ".join(f"{count} {kind}" for kind, count in kinds.most_common())
     return f"{n} component result{'s' if n != 1 else ''} left out: {parts}"
+
+
+_KIND = re.compile(r" at |: | \(")
