@@ -288,13 +288,19 @@ def test_two_pass_columns_stream_straight_and_unknown_ones_refused():
         write_trials_csv(io.BytesIO(), [({}, '{"x":1}')], columns=["rt"])
 
 
-def test_strict_stops_at_the_first_unreadable_and_writes_nothing():
+def test_strict_stops_at_the_first_unreadable_and_writes_nothing(tmp_path):
     out = io.BytesIO()
     with pytest.raises(UnreadableData, match="component result 7: empty"):
         write_trials_csv(
             out, [({"component_result_id": 6}, '[{"a":1}]'), ({"component_result_id": 7}, "")], strict=True
         )
     assert out.getvalue() == b""
+    pytest.importorskip("pyarrow")
+    with pytest.raises(UnreadableData, match="component result 7: empty"):
+        write_trials_parquet(
+            tmp_path / "t.parquet", [({"component_result_id": 7}, "")], strict=True, spool_dir=tmp_path
+        )
+    assert list(tmp_path.iterdir()) == []  # nor a spool left behind
 
 
 def test_left_out_summary_groups_reasons():

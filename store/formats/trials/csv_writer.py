@@ -67,7 +67,10 @@ def cell(value: Any, raw: bool = False) -> Any:
 
 
 class TrialCsvWriter:
-    """`add(meta, rows)` for each component result, then `close()` (or use `with`)."""
+    """`add(meta, rows)` for each component result, then `close()` (or use `with`).
+    `columns`: the trial columns as the rows name them (learn_columns' list), written
+    straight to `out`, a row with another column being an error; None learns them and
+    spools (in `spool_dir`) until `close`."""
 
     def __init__(
         self,
@@ -112,7 +115,7 @@ class TrialCsvWriter:
                 if i is None:
                     i = self._new_column(k)
                     vals.append(None)
-                t = v.__class__
+                t = v.__class__  # cell(), inlined: this runs once for every value
                 if t is bool:
                     v = "true" if v else "false"
                 elif t is str and v and not raw and v[0] in _FORMULA_STARTS and not _numeric(v):
