@@ -464,44 +464,49 @@ def _same(value, cell: str) -> bool:
     return cell == ("" if value is None else ("true" if value else "false") if isinstance(value, bool) else str(value))
 
 
-def test_parquet_reads_back_as_the_csv(tmp_path, realdata):
-    """Cell by cell, with types learnt across row groups (2 rows a group here)."""
+def _parquet_as_csv(tmp_path, results) -> dict[str, str]:
+    """Writes both; checks the Parquet read back equals the CSV cell by cell (2 rows a row
+    group, so types are learnt across groups); the Parquet column types."""
     pq = pytest.importorskip("pyarrow.parquet")
-    datas = _zip_data(realdata / "osweb-ext" / "test-data.jrzip")
-    results = [
-        ({"result_id": crid // 10, "component_result_id": crid, "state": "FINISHED"}, d)
-        for crid, d in sorted(datas.items())[:40]
-    ]
-    results += [({"component_result_id": 1}, JSPSYCH_JSON), ({"component_result_id": 2}, PSYCHOJS_CSV)]
-    results += [({"component_result_id": 3}, '[{"rt":1,"mixed":1},{"rt":2.5,"mixed":"x","state":"ok"}]')]
     out = io.BytesIO()
     csv_summary = write_trials_csv(out, results, raw=True)
     pq_summary = write_trials_parquet(tmp_path / "t.parquet", results, row_group_rows=2)
-    assert (pq_summary.rows, pq_summary.left_out, pq_summary.columns) == (
-        csv_summary.rows,
-        csv_summary.left_out,
-        csv_summary.columns,
-    )
+    assert (pq_summary.rows, pq_summary.left_out) == (csv_summary.rows, csv_summary.left_out)
     table = pq.read_table(tmp_path / "t.parquet")
     rows = _table(out.getvalue())
-    assert table.column_names == rows[0]
+    assert table.column_names == rows[0] == pq_summary.columns
     back = table.to_pylist()
     assert len(back) == len(rows) - 1
     for got, want in zip(back, rows[1:]):
         assert all(_same(v, cell) for v, cell in zip(got.values(), want)), (got, want)
-    types = {f.name: str(f.type) for f in table.schema}
-    assert (types["component_result_id"], types["worker_id"], types["response_time"], types["rt"]) == (
-        "int64",
-        "null",
-        "int64",
-        "double",
+    return {f.name: str(f.type) for f in table.schema}
+
+
+def test_parquet_reads_back_as_the_csv(tmp_path):
+    results = [
+        ({"result_id": 1, "component_result_id": n, "state": "FINISHED"}, data)
+        for n, data in enumerate(
+            [JSPSYCH_JSON, JSPSYCH_CSV, LABJS_JSON, LABJS_OBJECT, OSWEB_JSON, OSWEB_LOG, "[", PSYCHOJS_CSV]
+        )
+    ]
+    results += [({"component_result_id": 9}, '[{"rt":1,"mixed":1},{"rt":2.5,"mixed":"x","state":"ok"}]')]
+    types = _parquet_as_csv(tmp_path, results)
+    assert (types["component_result_id"], types["worker_id"], types["response_time"]) == ("int64", "null", "int64")
+    assert (types["rt"], types["mixed"], types["key_resp.rt"], types["data.state"]) == (
+        "string",
+        "string",
+        "string",
+        "string",
     )
-    assert (types["mixed"], types["key_resp.rt"], types["data.state"], types["correct"]) == (
-        "string",
-        "string",
-        "string",
-        "int64",
+    assert (types["duration"], types["correct"], types["meta.screen_width"]) == ("double", "string", "int64")
+
+
+def test_real_osweb_parquet(tmp_path, realdata):
+    datas = sorted(_zip_data(realdata / "osweb-ext" / "test-data.jrzip").items())[:60]
+    types = _parquet_as_csv(
+        tmp_path, [({"result_id": crid // 10, "component_result_id": crid}, d) for crid, d in datas]
     )
+    assert (types["response_time"], types["context.jatosVersion"]) == ("int64", "string")
 
 
 def test_parquet_without_pyarrow_names_the_extra(monkeypatch, tmp_path):
