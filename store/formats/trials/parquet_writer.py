@@ -1,0 +1,200 @@
+"""The trial table as Parquet, through pyarrow (the `parquet` extra): Apache Arrow's own
+Parquet implementation, which writes row group by row group under a schema given up
+front, so memory holds one group; polars would add a DataFrame layer it does not need.
+
+Columns are those of the CSV (metadata first, then the trials' first-seen order). Each
+column gets one type, learnt as the rows go by: null, bool, int64 or float64 from JSON
+values (ints and floats meet as float64); any other mix, and every cell of CSV data, is
+a string, written as the CSV writes it (`true`, `1.5`). Nothing is guessed from text.
+No spreadsheet runs a Parquet file, so cells are never neutralised.
+
+Like the CSV writer this needs one pass: row groups go to spool files, a new one when a
+column appears or a type widens; `close` writes them into the final file under the
+final schema (missing columns null, widened types cast).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any, BinaryIO, Iterable, Mapping
+
+from store.errors import StoreError
+from store.formats.trials.csv_writer import META_COLUMNS, trial_column_name
+from store.formats.trials.flatten import ColumnUnion
+
+NULL, BOOL, INT, FLOAT, STRING = range(5)
+_META = frozenset(META_COLUMNS)
+
+
+class ParquetUnavailable(StoreError):
+    def __init__(self) -> None:
+        super().__init__("Parquet needs pyarrow: pip install 'jatos-results[parquet]'")
+
+
+def _arrow():
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ParquetUnavailable() from None
+    return pa, pq
+
+
+def _kind(values: list) -> int:
+    types = set(map(type, values))
+    types.discard(type(None))
+    if not types:
+        return NULL
+    if types == {bool}:
+        return BOOL
+    if types == {int}:
+        return INT
+    if types <= {int, float}:
+        return FLOAT
+    return STRING
+
+
+def _widen(a: int, b: int) -> int:
+    if a == b or b == NULL:
+        return a
+    if a == NULL:
+        return b
+    return FLOAT if {a, b} == {INT, FLOAT} else STRING
+
+
+def _text(v: Any) -> str | None:
+    if v is None or v.__class__ is str:
+        return v
+    if v.__class__ is bool:
+        return "true" if v else "false"
+    return str(v)
+
+
+class TrialParquetWriter:
+    """`add(meta, rows)` for each component result, then `close()` (or use `with`)."""
+
+    def __init__(self, out: str | Path | BinaryIO, spool_dir: str | None = None, row_group_rows: int = 10_000):
+        self.pa, self.pq = _arrow()
+        self.out = out
+        self.group_rows = row_group_rows
+        self.union = ColumnUnion(META_COLUMNS)
+        self.kinds: dict[str, int] = {}
+        self.rows = 0
+        self._buffer: list[dict] = []
+        self._spool = tempfile.TemporaryDirectory(dir=spool_dir)
+        self._segments: list[Path] = []
+        self._writer = None
+        self._schema = None
+        self._closed = False
+
+    def add(self, meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> int:
+        head = {c: meta.get(c) for c in META_COLUMNS}
+        written = 0
+        for row in rows:
+            if _META.isdisjoint(row):
+                named = {**head, **row}
+            else:
+                named = dict(head)
+                for k, v in row.items():
+                    named[trial_column_name(k)] = v
+            self.union.update(named)
+            self._buffer.append(named)
+            written += 1
+            if len(self._buffer) >= self.group_rows:
+                self._flush()
+        self.rows += written
+        return written
+
+    def _array(self, values: list, kind: int):
+        pa = self.pa
+        if kind == STRING:
+            return pa.array([_text(v) for v in values], pa.string())
+        return pa.array(values, {NULL: pa.null(), BOOL: pa.bool_(), INT: pa.int64(), FLOAT: pa.float64()}[kind])
+
+    def _type(self, kind: int):
+        pa = self.pa
+        return {NULL: pa.null(), BOOL: pa.bool_(), INT: pa.int64(), FLOAT: pa.float64(), STRING: pa.string()}[kind]
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        arrays = []
+        for column in self.union.index:
+            values = [r.get(column) for r in self._buffer]
+            kind = _widen(self.kinds.get(column, NULL), _kind(values))
+            try:
+                array = self._array(values, kind)
+            except OverflowError:  # an integer beyond int64 stays exact as text
+                kind = STRING
+                array = self._array(values, kind)
+            self.kinds[column] = kind
+            arrays.append(array)
+        batch = self.pa.record_batch(arrays, names=list(self.union.index))
+        if self._schema is None or not batch.schema.equals(self._schema):
+            if self._writer is not None:
+                self._writer.close()
+            path = Path(self._spool.name) / f"{len(self._segments)}.parquet"
+            self._segments.append(path)
+            self._schema = batch.schema
+            self._writer = self.pq.ParquetWriter(path, batch.schema)
+        self._writer.write_batch(batch)
+        self._buffer.clear()
+
+    def close(self) -> list[str]:
+        """Writes the final file; returns its columns."""
+        if self._closed:
+            return self.header
+        self._closed = True
+        try:
+            self._flush()
+            if self._writer is not None:
+                self._writer.close()
+            self._write_final()
+        finally:
+            self._spool.cleanup()
+        return self.header
+
+    @property
+    def header(self) -> list[str]:
+        return list(self.union.index)
+
+    def _write_final(self) -> None:
+        pa = self.pa
+        # With no rows at all the metadata columns are text.
+        kinds = {c: self.kinds.get(c, STRING if not self.rows else NULL) for c in self.union.index}
+        schema = pa.schema([(c, self._type(k)) for c, k in kinds.items()])
+        with self.pq.ParquetWriter(self.out, schema) as final:
+            if not self._segments:
+                final.write_table(schema.empty_table())
+            for path in self._segments:
+                for batch in self.pq.ParquetFile(path).iter_batches(batch_size=self.group_rows):
+                    final.write_batch(self._conform(batch, kinds, schema))
+
+    def _conform(self, batch, kinds: dict[str, int], schema):
+        pa = self.pa
+        arrays = []
+        for column, kind in kinds.items():
+            i = batch.schema.get_field_index(column)
+            if i < 0:
+                arrays.append(pa.nulls(batch.num_rows, self._type(kind)))
+                continue
+            array = batch.column(i)
+            if kind == STRING and array.type != pa.string():
+                array = self._array(array.to_pylist(), STRING)  # as the CSV writes numbers
+            elif array.type != self._type(kind):
+                array = array.cast(self._type(kind))
+            arrays.append(array)
+        return pa.record_batch(arrays, schema=schema)
+
+    def __enter__(self) -> TrialParquetWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        elif not self._closed:
+            self._closed = True
+            if self._writer is not None:
+                self._writer.close()
+            self._spool.cleanup()
