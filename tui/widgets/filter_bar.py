@@ -8,15 +8,14 @@ with a filter to apply, or `Invalid` with the reason it cannot be applied.
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input
 
-from store import StoreError
-from store.search.filter import Filter
+from store import Filter, StoreError
 
 PLACEHOLDER = 'Filter (/): words, "phrases", !exclude'
 
@@ -73,6 +72,11 @@ class FilterBar(Horizontal):
     def filter(self) -> Filter:
         """The filter exactly as the user set it (valid or not)."""
         return Filter(self.input.value, self.regex, self.case_sensitive)
+
+    def paste(self, text: str) -> None:
+        """Text pasted elsewhere on the page: into the filter, as if typed there."""
+        self.screen.set_focus(self.input)
+        self.input.post_message(events.Paste(text))
 
     def toggle_regex(self) -> None:
         self.regex = not self.regex
