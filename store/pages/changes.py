@@ -5,15 +5,20 @@ from __future__ import annotations
 import sqlite3
 import threading
 
+import peewee
+
+# The first transaction id not yet given out: read-only transactions (these polls) take none.
+POSTGRES_TOKEN = "SELECT txid_snapshot_xmax(txid_current_snapshot())"
+
 
 class ChangeWatch:
     """Asked every few seconds, from a worker thread (one at a time), whether the store changed.
 
-    SQLite: `PRAGMA data_version` on a connection of the watch's own, which changes when
-    any other connection commits; a number read from the page, no table touched. It only
-    means something on one connection, hence not the store's (a worker's connection is
-    closed after each run). Other databases: the store's change token, on the worker's
-    connection."""
+    No table is read: SQLite's `PRAGMA data_version` changes when any other connection
+    commits; it only means something on one connection, hence a connection of the watch's
+    own (a worker's is closed after each run). PostgreSQL's next transaction id moves on
+    when a transaction that wrote commits (in any database of the server: a write elsewhere
+    only costs a needless reload). Other databases: the store's change token."""
 
     def __init__(self, store) -> None:
         self.store = store
@@ -32,6 +37,8 @@ class ChangeWatch:
     def _token(self):
         if not self.store.is_sqlite:
             try:
+                if isinstance(self.store.db, peewee.PostgresqlDatabase):
+                    return self.store.db.execute_sql(POSTGRES_TOKEN).fetchone()[0]
                 return self.store.change_token()
             finally:
                 self.store.db.close()
