@@ -25,9 +25,7 @@ class PageWork:
     def init_work(self) -> None:
         self._generation = 0
         self._heading: str | None = None  # "Study results: title", looked up in a worker
-        self._shown_title = self._shown_status = self._shown_error = None
-        self.invalid = ""  # why the filter as set cannot be applied
-        self._failed = ""  # why the newest request failed in the store
+        self._shown_title = self._shown_status = None
         self._fetching: set[int] = set()  # row ids asked for and not come yet
 
     def start_work(self) -> None:
@@ -86,8 +84,7 @@ class PageWork:
 
     def _compute_failed(self, generation: int, message: str) -> None:
         if generation == self._generation:
-            self._failed = message
-            self.show_error()
+            self.filter_error.failed = message
 
     def _computed(self, generation: int, computed: Computed, keep_at: int | None, fetched: tuple) -> None:
         if generation != self._generation:
@@ -97,8 +94,7 @@ class PageWork:
         self.probe.applied, self.probe.applied_at = generation, time.perf_counter()
         if not computed.looking:
             self.probe.settled = generation  # the first screenful is final
-        self._failed = ""
-        self.show_error()
+        self.filter_error.failed = ""
         self.table.refresh_layout()
         if keep_at is not None:
             self.table.move_to(self.view.line_of_index(keep_at))
@@ -162,7 +158,7 @@ class PageWork:
                     self.view.set_expanded(rid, child_lines)
             self.table.refresh_layout()
 
-    # -- the heading, the status, the error ----------------------------------------------------
+    # -- the heading and the status ----------------------------------------------------
 
     @work(thread=True, exclusive=True, group="heading")
     def _look_up_heading(self) -> None:
@@ -172,17 +168,6 @@ class PageWork:
     def _heading_found(self, heading: str) -> None:
         self._heading = heading
         self.update_status()
-
-    def show_error(self) -> None:
-        # A filter that cannot be applied says so until the user changes it: the rows of the
-        # last valid filter, still arriving, do not clear it.
-        message = self.invalid or self._failed
-        if message == self._shown_error:
-            return
-        self._shown_error = message
-        error = self.query_one("#filter-error")
-        error.update(message)
-        error.display = bool(message)
 
     def update_status(self) -> None:
         # Each widget is touched only when its text changes, and the fixed-size ones without

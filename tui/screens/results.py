@@ -23,7 +23,7 @@ from tui.flows.export import ExportFlow
 from tui.probe import Probe
 from tui.screens.page_work import PageWork
 from tui.threads import off_thread
-from tui.widgets.filter_bar import FilterBar
+from tui.widgets.filter_bar import FilterBar, FilterError
 from tui.widgets.progress import Progress
 from tui.widgets.results_table import ResultsTable
 from tui.widgets.toolbar import Toolbar
@@ -82,7 +82,7 @@ class ResultsScreen(PageWork, Screen):
     def compose(self) -> ComposeResult:
         yield Label("", id="page-title")
         yield FilterBar(id="filter-bar")
-        yield Static("", id="filter-error", classes="error")
+        yield FilterError(id="filter-error", classes="error")
         yield Toolbar(id="toolbar")
         yield ResultsTable(self.view, self.probe, id="results")
         yield Progress(id="progress-bar")
@@ -90,7 +90,6 @@ class ResultsScreen(PageWork, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.show_error()
         self.set_focus(self.table)  # now, not later: the next key is the table's
         self.start_work()
 
@@ -103,6 +102,10 @@ class ResultsScreen(PageWork, Screen):
         return self.query_one(FilterBar)
 
     @property
+    def filter_error(self) -> FilterError:
+        return self.query_one(FilterError)
+
+    @property
     def progress(self) -> Progress:
         return self.query_one(Progress)
 
@@ -111,16 +114,14 @@ class ResultsScreen(PageWork, Screen):
     @on(FilterBar.Changed)
     def filter_changed(self, event: FilterBar.Changed) -> None:
         self.probe.filter_edits += 1
-        self.invalid = ""
-        self.show_error()
+        self.filter_error.invalid = ""
         self.recompute(filter_=event.filter)
 
     @on(FilterBar.Invalid)
     def filter_invalid(self, event: FilterBar.Invalid) -> None:
         # Said beside the filter; the table keeps the rows of the last valid filter.
         self.probe.filter_edits += 1
-        self.invalid = f"{event.error}; showing the last valid filter"
-        self.show_error()
+        self.filter_error.invalid = f"{event.error}; showing the last valid filter"
 
     def on_paste(self, event: events.Paste) -> None:
         """A paste outside the filter (the table has the keys) goes into the filter, the

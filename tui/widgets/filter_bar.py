@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Static
 
 from store import Filter, StoreError
 
@@ -110,3 +110,27 @@ class FilterBar(Horizontal):
             self.post_message(self.Invalid(self, f, str(exc)))
         else:
             self.post_message(self.Changed(self, f))
+
+
+class FilterError(Static):
+    """The line under the filter: why the rows shown are not the filter's as set."""
+
+    invalid: reactive[str] = reactive("", init=False)  # the filter as set cannot be applied
+    failed: reactive[str] = reactive("", init=False)  # the store failed on the newest request
+
+    def on_mount(self) -> None:
+        self._show()
+
+    def watch_invalid(self) -> None:
+        self._show()
+
+    def watch_failed(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        # An invalid filter is said until the user changes it: the rows of the last valid
+        # filter, still arriving, do not clear it.
+        message = self.invalid or self.failed
+        self.update(message)
+        self.display = bool(message)
+
