@@ -3,7 +3,7 @@
 The screen composes its parts and connects them: the filter bar (posts the filter), the
 toolbar (posts the action of a clicked button), the table (draws what the view holds and
 asks for rows it lacks), the progress of long work, and the export, delete and copy flows.
-Every query runs in a worker (tui/screens/page_work.py); the newest request wins.
+Every query runs in a worker (tui/screens/page_loader.py); the newest request wins.
 """
 
 from __future__ import annotations
@@ -14,22 +14,23 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from store import Page, ResultsView
+from store import Page, ResultsView, visible
 from tui import settings
 from tui.dialogs import ColumnsScreen, HelpScreen
 from tui.flows.copy import CopyFlow
 from tui.flows.delete import DeleteFlow
 from tui.flows.export import ExportFlow
 from tui.probe import Probe
-from tui.screens.page_work import PageWork
+from tui.screens.page_loader import PageLoader
 from tui.threads import off_thread
+from tui.widgets.display import time_zone_name
 from tui.widgets.filter_bar import FilterBar, FilterError
 from tui.widgets.progress import Progress
 from tui.widgets.results_table import ResultsTable
 from tui.widgets.toolbar import Toolbar
 
 
-class ResultsScreen(PageWork, Screen):
+class ResultsScreen(Screen):
     # Every key of the page is a priority binding: the app acts on it when the key arrives,
     # before it routes the next one. A plain binding acts only once the key has travelled to
     # the focused widget and back, by when the keys typed after it have already been routed:
@@ -77,7 +78,8 @@ class ResultsScreen(PageWork, Screen):
                 self.view.columns = cols
         self.probe = Probe()
         self.exports, self.deletes, self.copies = ExportFlow(self), DeleteFlow(self), CopyFlow(self)
-        self.init_work()
+        self.loader: PageLoader | None = None  # made when mounted: it needs the app's store
+        self._shown_title = self._shown_status = None
 
     def compose(self) -> ComposeResult:
         yield Label("", id="page-title")
@@ -91,7 +93,11 @@ class ResultsScreen(PageWork, Screen):
 
     def on_mount(self) -> None:
         self.set_focus(self.table)  # now, not later: the next key is the table's
-        self.start_work()
+        self.loader = PageLoader(self)
+        self.loader.start()
+
+    def on_unmount(self) -> None:
+        self.loader.stop()
 
     @property
     def table(self) -> ResultsTable:
@@ -115,7 +121,7 @@ class ResultsScreen(PageWork, Screen):
     def filter_changed(self, event: FilterBar.Changed) -> None:
         self.probe.filter_edits += 1
         self.filter_error.invalid = ""
-        self.recompute(filter_=event.filter)
+        self.loader.recompute(filter_=event.filter)
 
     @on(FilterBar.Invalid)
     def filter_invalid(self, event: FilterBar.Invalid) -> None:
@@ -168,7 +174,7 @@ class ResultsScreen(PageWork, Screen):
         if line is None:
             return
         if line.kind == "row" and self.view.level == "study":
-            await self.toggle_expanded(line.row_id)
+            await self.loader.toggle_expanded(line.row_id)
         elif line.kind in ("child", "preview") and line.child is not None:
             await self._open_data(line.child.id)
         elif line.kind == "row":
@@ -189,7 +195,7 @@ class ResultsScreen(PageWork, Screen):
     @on(ResultsTable.CellClicked)
     async def cell_clicked(self, event: ResultsTable.CellClicked) -> None:
         if event.key == "worker_id":
-            row = await self.row_at(event.line.index)
+            row = await self.loader.row_at(event.line.index)
             if row is not None:
                 await self.app.push_screen(ResultsScreen(Page("worker", row.worker_id)))
 
@@ -200,7 +206,7 @@ class ResultsScreen(PageWork, Screen):
 
     @on(ResultsTable.ArrowClicked)
     async def arrow_clicked(self, event: ResultsTable.ArrowClicked) -> None:
-        await self.toggle_expanded(event.line.row_id)
+        await self.loader.toggle_expanded(event.line.row_id)
 
     @on(ResultsTable.HeaderClicked)
     def header_clicked(self, event: ResultsTable.HeaderClicked) -> None:
@@ -213,7 +219,45 @@ class ResultsScreen(PageWork, Screen):
 
     def _sort_by(self, key: str) -> None:
         sort_key, descending = self.view.cycle_sort(key)
-        self.recompute(sort_key=sort_key, descending=descending)
+        self.loader.recompute(sort_key=sort_key, descending=descending)
+
+    # -- what the page shows about itself, what other parts ask of it ---------------------------
+
+    def update_status(self) -> None:
+        # Each widget is touched only when its text changes, and the fixed-size ones without
+        # a layout pass: a keystroke then repaints a few lines instead of laying out the screen.
+        if self.loader.heading is not None:
+            title = visible(self.page.title(self.view.total, self.loader.heading))
+            if title != self._shown_title:
+                self._shown_title = title
+                self.query_one("#page-title", Label).update(title)
+        sort = self.view.sort_label()
+        text = self.view.status() + (f" · sorted by {sort}" if sort else "") + f" · times in {time_zone_name()}"
+        if text != self._shown_status:
+            self._shown_status = text
+            self.query_one("#status", Static).update(text, layout=False)
+
+    def selection_changed(self) -> None:
+        self.table.refresh()
+        self.update_status()
+
+    @on(ResultsTable.RowsWanted)
+    def rows_wanted(self, event: ResultsTable.RowsWanted) -> None:
+        self.loader.fetch_rows(event.ids)
+
+    async def current_row(self):
+        line = self.table.current_line()
+        return await self.loader.row_at(line.index) if line is not None else None
+
+    def reload(self) -> None:
+        self.loader.reload()
+
+    def prune_selection(self) -> None:
+        self.loader.prune_selection()
+
+    def poll_changes(self) -> None:
+        """What the 2-second timer does."""
+        self.loader.poll_changes()
 
     # -- selection ------------------------------------------------------------------------------------
 
