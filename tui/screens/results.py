@@ -291,11 +291,10 @@ class ResultsScreen(Screen):
     async def action_export(self) -> None:
         await self.exports.start()
 
-    async def action_delete(self) -> None:
-        await self.deletes.selected()
-
     async def action_delete_selected(self) -> None:
         await self.deletes.selected()
+
+    action_delete = action_delete_selected  # the key's action (check_action leaves delete to the filter)
 
     async def action_delete_all(self) -> None:
         await self.deletes.everything()
