@@ -11,6 +11,7 @@ import threading
 
 import pytest
 
+from store import Page
 from tui.app import ResultsApp
 from tui.dialogs import DeleteScreen, ExportScreen, HelpScreen, PickScreen
 from tui.screens.data_viewer import DataViewer
@@ -19,7 +20,7 @@ from tui.screens.results import ResultsScreen
 
 import jatos_fixtures as fx
 from conftest import run_cli
-from ui_helpers import settle, status, table_lines
+from ui_helpers import settle, status, table_lines, type_at_once
 
 pytestmark = pytest.mark.usefixtures("ui_env")
 
@@ -116,3 +117,21 @@ async def test_no_sql_on_the_screens_thread(scenario, ui_thread_sql, db_path, tm
         await settle(pilot)
         ui_thread_sql.recording = False
     assert ui_thread_sql.statements == []
+
+
+async def test_keys_after_a_query_wait_for_its_answer(scenario, monkeypatch):
+    """An action that asks the store in a worker holds the keys typed after it: they act on
+    its answer (all selected before the delete dialog counts; the row expanded before the
+    cursor moves into it, the data loaded before it is copied)."""
+    copied = []
+    app = ResultsApp(scenario, Page("study", 12))
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    async with app.run_test(size=(170, 40)) as pilot:
+        await settle(pilot)
+        await type_at_once(pilot, "a", "x")
+        assert isinstance(app.screen, DeleteScreen)
+        assert str(app.screen.query_one("#delete-statement").render()).startswith("Delete 2 study results")
+        await pilot.press("escape")
+        await type_at_once(pilot, "n", "j", "enter", "j", "j", "j", "enter", "y")
+        assert isinstance(app.screen, DataViewer)
+        assert copied == [fx.DATA[302].decode()]
