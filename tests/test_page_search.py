@@ -1,16 +1,21 @@
-"""The staged page filter (store/page_search.py) against the one-query filter (search.condition):
-every stage shows the first rows of the same answer, in the page's order, whatever route
-each term takes (index set, ordered walk, whole-table read)."""
+"""The filter engine (store/search/engine.py) in stages, as a results page runs it, against the
+same engine run to the end, as the command line runs it: every stage shows the first rows of
+the complete answer, in the page's order, whatever route each term takes (index set, ordered
+walk, whole-table read). The complete answer itself is held to the plan decided in Python on
+each row's texts."""
 
 from __future__ import annotations
 
 import pytest
 
+from store.db.models import ComponentResult, StudyResult
 from store.importing.importer import import_paths
 from store.pages.order import ordered_ids
+from store.pages.selection import Selection
 from store.pages.view import Page, ResultsView
-from store.search import staged as page_search
-from store.search.filter import Filter
+from store.search import engine, routes
+from store.search.backends import SqliteScan
+from store.search.filter import Filter, plan
 
 import jatos_fixtures as fx
 
@@ -21,43 +26,62 @@ FILTERS = [
     Filter(r"\d{3}", regex=True), Filter(r'"rt":5\d', regex=True), Filter(r"RUN\":1[0-9]", regex=True),
     Filter(r"run\":1[0-9]", regex=True, case_sensitive=True), Filter(r"^\[", regex=True),
     Filter("STRAßE"), Filter("STRASSE"), Filter("aße"), Filter("großbeeren"), Filter("oß"),
+    Filter("SCHÖNE"), Filter("!zz"), Filter("!9 run"),  # negated, not in the index: a row without data is kept
 ]
 
 
 @pytest.fixture
 def many(store, tmp_path):
-    import_paths(store, [fx.results_archive(tmp_path), fx.synthetic_archive(tmp_path / "s.zip", 300, 60, first_id=1000)])
+    # First, so that its data is kept: a later import of result 301 does not replace it.
     import_paths(store, [fx.write_zip(tmp_path / "street.zip", [
-        ("study_result_101/comp-result_301/data.txt", b'{"street":"Hauptstra\xc3\x9fe","town":"GROSSBEEREN"}'),
+        ("study_result_101/comp-result_301/data.txt", b'{"street":"Hauptstra\xc3\x9fe","town":"GROSSBEEREN","by":"Sch\xc3\xb6ne"}'),
         ("metadata.json", fx.METADATA_310.encode()),
     ])])
+    import_paths(store, [fx.results_archive(tmp_path), fx.synthetic_archive(tmp_path / "s.zip", 300, 60, first_id=1000)])
+    assert ComponentResult.get_by_id(301).data.startswith('{"street":"Hauptstraße"')
     return store
 
 
+PAGES = (Page("study", 12), Page("component", 40))
+SORTS = ((None, True), ("start", False), ("batch", True))
+
+
+def complete_answer(page: Page, f: Filter, sort_key, desc) -> list[int]:
+    """The engine run to the end (the command line's answer), in the page's order."""
+    answer = set(Selection(**{page.kind: page.id}, filter=f.text, regex=f.regex, case_sensitive=f.case_sensitive).row_ids())
+    return [i for i in ordered_ids(page.selection(), sort_key, desc) if i in answer]
+
+
+@pytest.fixture
+def complete_answers(many):
+    """Every page, sort and filter's complete answer, with the engine's own tuning."""
+    return {(page, s, f): complete_answer(page, f, *s) for page in PAGES for s in SORTS for f in FILTERS}
+
+
 @pytest.mark.parametrize("route", ["as found", "no index sets", "whole tables", "walk to the end", "walk, then whole tables"])
-def test_every_stage_is_the_start_of_the_one_query_answer(many, monkeypatch, route):
-    monkeypatch.setattr(page_search, "FIRST_CHUNK", 7)
-    monkeypatch.setattr(page_search, "LAST_CHUNK", 40)
-    monkeypatch.setattr(page_search, "TICK", 0.0)  # show every chunk's rows
-    monkeypatch.setattr(page_search, "EVERY", 0.0)
+def test_every_stage_is_the_start_of_the_complete_answer(complete_answers, monkeypatch, route):
+    monkeypatch.setattr(engine, "FIRST_CHUNK", 7)
+    monkeypatch.setattr(engine, "LAST_CHUNK", 40)
+    monkeypatch.setattr(engine, "TICK", 0.0)  # show every chunk's rows
+    monkeypatch.setattr(engine, "EVERY", 0.0)
     if route == "no index sets":
-        monkeypatch.setattr(page_search, "FEW", 0)
+        monkeypatch.setattr(engine, "FEW", 0)
     if route == "whole tables":
-        monkeypatch.setattr(page_search, "FEW", 0)
-        monkeypatch.setattr(page_search, "table_rows", lambda model: 1)
+        monkeypatch.setattr(engine, "FEW", 0)
+        monkeypatch.setattr(engine, "table_rows", lambda model: 1)
     if route == "walk, then whole tables":
-        monkeypatch.setattr(page_search, "FEW", 0)
-        monkeypatch.setattr(page_search, "WALK_LIMIT", 0.0)
-        monkeypatch.setattr(page_search, "table_rows", lambda model: 1)
+        monkeypatch.setattr(engine, "FEW", 0)
+        monkeypatch.setattr(engine, "WALK_LIMIT", 0.0)
+        monkeypatch.setattr(engine, "table_rows", lambda model: 1)
     if route == "walk to the end":
-        monkeypatch.setattr(page_search, "FEW", 0)
-        monkeypatch.setattr(page_search, "table_rows", lambda model: 10**9)
+        monkeypatch.setattr(engine, "FEW", 0)
+        monkeypatch.setattr(engine, "table_rows", lambda model: 10**9)
     checked = 0
-    for page in (Page("study", 12), Page("component", 40)):
+    for page in PAGES:
         view = ResultsView(page)
-        for sort_key, desc in ((None, True), ("start", False), ("batch", True)):
+        for sort_key, desc in SORTS:
             for f in FILTERS:
-                expected = list(ordered_ids(page.selection(), sort_key, desc, f))
+                expected = complete_answers[page, (sort_key, desc), f]
                 stages = list(view.results(f, sort_key, desc, first=25))
                 assert stages[-1].complete and list(stages[-1].ids) == expected, (page, sort_key, f)
                 for stage in stages[:-1]:
@@ -67,14 +91,46 @@ def test_every_stage_is_the_start_of_the_one_query_answer(many, monkeypatch, rou
     assert checked > 1000  # the filters found rows to compare
 
 
+def _texts(level: str) -> dict[int, list[str]]:
+    """Each row's texts as the filter sees them: its search text and its component results' data."""
+    out: dict[int, list[str]] = {}
+    if level == "study":
+        for sr in StudyResult.select(StudyResult.id, StudyResult.search_text):
+            out[sr.id] = [sr.search_text]
+    for cr in ComponentResult.select(ComponentResult.id, ComponentResult.study_result, ComponentResult.search_text, ComponentResult.data):
+        if level == "study":
+            out[cr.study_result_id].append(cr.data)
+        else:
+            out[cr.id] = [cr.search_text, cr.data]
+    return {k: [t for t in v if t is not None] for k, v in out.items()}  # NULL matches nothing
+
+
+@pytest.mark.parametrize("backend", ["trigram index", "scan"])
+@pytest.mark.parametrize("level", ["study", "component"])
+def test_the_complete_answer_is_the_plan_on_each_rows_texts(many, monkeypatch, level, backend):
+    """Whatever route the engine takes (an index set, one query), with the index or without
+    it (a database that has none), its answer is the plan decided in Python on every row's texts."""
+    if backend == "scan":
+        monkeypatch.setattr(routes, "backend_for", lambda db: SqliteScan())
+    rows = _texts(level)
+    kind = "study_result_ids" if level == "study" else "component_result_ids"
+    found = 0
+    for f in FILTERS:
+        expected = [i for i in sorted(rows) if plan(f).matches(rows[i])]
+        answer = Selection(**{kind: sorted(rows)}, filter=f.text, regex=f.regex, case_sensitive=f.case_sensitive)
+        assert answer.row_ids() == expected, f
+        found += len(expected)
+    assert found > 1000
+
+
 @pytest.fixture
 def walk_in_small_steps(monkeypatch):
     """No index sets, tiny chunks, every chunk's rows shown: the ordered walk, step by step."""
-    monkeypatch.setattr(page_search, "FIRST_CHUNK", 7)
-    monkeypatch.setattr(page_search, "LAST_CHUNK", 7)
-    monkeypatch.setattr(page_search, "TICK", 0.0)
-    monkeypatch.setattr(page_search, "EVERY", 0.0)
-    monkeypatch.setattr(page_search, "FEW", 0)
+    monkeypatch.setattr(engine, "FIRST_CHUNK", 7)
+    monkeypatch.setattr(engine, "LAST_CHUNK", 7)
+    monkeypatch.setattr(engine, "TICK", 0.0)
+    monkeypatch.setattr(engine, "EVERY", 0.0)
+    monkeypatch.setattr(engine, "FEW", 0)
 
 
 def test_stages_show_rows_found_so_far_then_the_first_screenful(many, walk_in_small_steps):
@@ -94,10 +150,23 @@ def test_a_rare_term_is_answered_from_the_index_at_once(many):
     assert len(stages) == 1 and list(stages[0].ids) == [1234]
 
 
+def test_run_to_the_end_a_rare_term_is_its_index_set(many, monkeypatch):
+    """The command line's answer for a rare term is its index set, as the page's is: only
+    when no term is rare do the terms become one condition on the scope's query."""
+    queried = []
+    all_of = engine.all_of
+    monkeypatch.setattr(engine, "all_of", lambda terms, level: queried.append(len(terms)) or all_of(terms, level))
+    assert Selection(study=12, filter='"run": 1234').row_ids() == [1234]
+    assert Selection(study=12, filter='"run": 1234 !qqxqqz').row_ids() == [1234]
+    assert queried == []
+    assert Selection(study=12, filter="rt !qqxqqz").row_ids()  # no index for two characters
+    assert queried == [2]
+
+
 def test_a_cancelled_search_stops(many, monkeypatch):
-    monkeypatch.setattr(page_search, "FIRST_CHUNK", 7)
-    monkeypatch.setattr(page_search, "TICK", 0.0)
-    monkeypatch.setattr(page_search, "EVERY", 0.0)
+    monkeypatch.setattr(engine, "FIRST_CHUNK", 7)
+    monkeypatch.setattr(engine, "TICK", 0.0)
+    monkeypatch.setattr(engine, "EVERY", 0.0)
     view = ResultsView(Page("study", 12))
     asked = []
 
@@ -121,16 +190,16 @@ def test_the_status_says_how_far_a_search_has_got(many, walk_in_small_steps):
 
 def test_whole_table_reading_shows_how_far_it_has_got(many, monkeypatch):
     """After the walk gives up, reading whole tables still moves the percentage on."""
-    monkeypatch.setattr(page_search, "FEW", 0)
-    monkeypatch.setattr(page_search, "WALK_LIMIT", 0.0)
-    monkeypatch.setattr(page_search, "TICK", 0.0)
-    monkeypatch.setattr(page_search, "EVERY", 0.0)
-    monkeypatch.setattr(page_search, "SPANS", 8)
-    monkeypatch.setattr(page_search, "table_rows", lambda model: 1)
+    monkeypatch.setattr(engine, "FEW", 0)
+    monkeypatch.setattr(engine, "WALK_LIMIT", 0.0)
+    monkeypatch.setattr(engine, "TICK", 0.0)
+    monkeypatch.setattr(engine, "EVERY", 0.0)
+    monkeypatch.setattr(engine, "SPANS", 8)
+    monkeypatch.setattr(engine, "table_rows", lambda model: 1)
     view = ResultsView(Page("study", 12))
     f = Filter("run")  # in 300 rows: no set, the walk stops at once
     stages = list(view.results(f, first=25))
     reading = [s.scanned for s in stages if not s.complete]
     assert len(reading) > 8  # the walk's stop, then a share of each span of each table
     assert reading == sorted(reading) and reading[-1] > reading[1] > reading[0]
-    assert stages[-1].complete and list(stages[-1].ids) == list(ordered_ids(Page("study", 12).selection(), None, True, f))
+    assert stages[-1].complete and list(stages[-1].ids) == complete_answer(Page("study", 12), f, None, True)

@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import subprocess
+import threading
 import zipfile
 
 import pytest
@@ -65,13 +66,40 @@ def test_entries_read_back(tmp_path, monkeypatch, zip64):
         assert any(i.extra for i in zf.infolist()) == zip64
 
 
-def test_an_aborted_writer_stops_its_threads(tmp_path):
-    fh = io.BytesIO()
-    zw = ZipWriter(fh, WHEN)
-    for name, data in _entries(50):
+def test_an_aborted_writer_stops_its_threads(monkeypatch):
+    """abort() drops the work still queued and returns only when its threads have ended."""
+    monkeypatch.setattr(zip_writer, "BATCH", 1)
+    started, gate = threading.Semaphore(0), threading.Event()
+    ran, finished = [], []
+    real = zip_writer._deflate
+
+    def held(items):  # each task waits at the gate, so the queue behind it stays queued
+        ran.append(threading.current_thread())
+        started.release()
+        assert gate.wait(30), "the test never opened the gate"
+        finished.append(items)
+        return real(items)
+
+    monkeypatch.setattr(zip_writer, "_deflate", held)
+    monkeypatch.setattr(zip_writer.os, "cpu_count", lambda: 2)
+    zw = ZipWriter(io.BytesIO(), WHEN)
+    for name, data in _entries(zw.workers):  # workers + 2 entries: every worker busy, two queued
         zw.add(name, data)
+    for _ in range(zw.workers):
+        assert started.acquire(timeout=30)
+    queued = [f for f in zw.pending if not f.running()]
+    assert len(queued) == 2
+
+    # The running tasks may finish once abort() has cancelled the queued ones (a cancel runs
+    # a future's callbacks); if it never does, the gate stays shut and abort() cannot return.
+    cancelled = []
+    for f in queued:
+        f.add_done_callback(lambda f: (cancelled.append(f), len(cancelled) == len(queued) and gate.set()))
     zw.abort()
-    with pytest.raises(RuntimeError):  # the pool takes no more work
+    assert all(f.cancelled() for f in queued)
+    assert len(ran) == zw.workers  # the queued tasks never ran
+    assert len(finished) == zw.workers  # abort waited for the running ones
+    with pytest.raises(RuntimeError):  # and the pool takes no more work
         zw.pool.submit(print)
 
 

@@ -13,7 +13,6 @@ from peewee import JOIN, fn
 from store.db.idlists import id_in
 from store.db.models import Batch, ComponentResult, ResultFile, Study, StudyResult, Worker
 from store.pages.selection import Selection
-from store.search import filter as search
 
 
 def _sort_expressions(level: str) -> dict:
@@ -72,10 +71,11 @@ _SORT_JOINS = {"batch": Batch, "type": Worker, "mt_worker_id": Worker, "study": 
 
 
 def ordered_ids(
-    selection: Selection, sort_key: str | None, descending: bool, filter_: search.Filter | None = None,
+    selection: Selection, sort_key: str | None, descending: bool,
     among: Iterable[int] | None = None, limit: int | None = None,
 ) -> array:
-    """The ids of a selection's rows in the page's order, filtered and sorted in the database.
+    """The ids of a selection's rows in the page's order, sorted in the database (a filter
+    narrows them afterwards: store/search/engine.py).
     `among` restricts them to these ids (a few: they are put in order)."""
     level = selection.level
     exprs = _sort_expressions(level)
@@ -97,9 +97,6 @@ def ordered_ids(
         q = q.switch(StudyResult).join(Study, on=(StudyResult.study == Study.id))
     for cond in selection.where():
         q = q.where(cond)
-    fcond = search.condition(filter_, level) if filter_ is not None else None
-    if fcond is not None:
-        q = q.where(fcond)
     if among is not None:
         q = q.where(id_in(base, among))
     order = [expr.desc(nulls="LAST") if descending else expr.asc(nulls="FIRST")]

@@ -9,14 +9,16 @@ component results); everything else selects study results.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
+from operator import itemgetter
 
 from store.db.idlists import chunks, id_in
 from store.db.models import Batch, Component, ComponentResult, GroupResult, Study, StudyResult, Worker
 from store.errors import StoreError
 from store.formats.jatos_values import parse_id_list
+from store.search import engine, regex_engine
 from store.search import filter as search
-from store.search import regex_engine
 
 
 @dataclass
@@ -121,24 +123,35 @@ class Selection:
             return wanted
         return set(self.study_result_ids) if self.study_result_ids is not None else None
 
-    def _ids(self, q, filtered: bool = False) -> list[int]:
+    def _ids(self, q, level_id) -> list[int]:
         for c in self.where():
             q = q.where(c)
-        f = self.search_filter() if filtered else None
-        cond = search.condition(f, self.level) if f else None
-        if cond is not None:
-            q = q.where(cond)
-        with regex_engine.translated():
-            ids = [r[0] for r in q.tuples()]
         wanted = self.explicit_ids()
-        return sorted(ids if wanted is None else (i for i in ids if i in wanted))
+
+        def scope(condition=None, among=None) -> array:
+            """The scope's ids (meeting the condition, among these ids), ascending."""
+            narrowed = q if condition is None else q.where(condition)
+            narrowed = narrowed if among is None else narrowed.where(id_in(level_id, among))
+            cursor = StudyResult._meta.database.execute(narrowed)  # a raw cursor: no object a row
+            try:
+                ids = sorted(map(itemgetter(0), cursor))
+            finally:
+                cursor.close()
+            return array("q", ids if wanted is None else (i for i in ids if i in wanted))
+
+        f = self.search_filter()
+        if f is None:
+            return list(scope())
+        with regex_engine.translated():
+            return list(engine.complete(f, self.level, scope))
 
     def row_ids(self) -> list[int]:
         """The selected rows of this level (study or component results), ascending."""
         self.check_scope()
         if self.level == "component":
-            return self._ids(ComponentResult.select(ComponentResult.id).join(StudyResult), filtered=True)
-        return self._ids(StudyResult.select(StudyResult.id), filtered=True)
+            query = ComponentResult.select(ComponentResult.id).join(StudyResult)
+            return self._ids(query, ComponentResult.id)
+        return self._ids(StudyResult.select(StudyResult.id), StudyResult.id)
 
 
 def component_ids_of(study_result_ids: list[int]) -> list[int]:

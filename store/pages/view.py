@@ -20,8 +20,8 @@ from store.db.models import Batch, Component, ComponentResult, Study
 from store.pages.order import ordered_ids
 from store.pages.rows import ComponentRow, StudyRow, component_rows, study_rows
 from store.pages.selection import Selection, component_ids_of
+from store.search import engine
 from store.search import filter as search
-from store.search import staged as page_search
 
 PAGE = 100
 FIRST_ROWS = 200  # rows a filter looks for before it counts the rest
@@ -147,7 +147,7 @@ class ResultsView:
         def order(ids):
             return ordered_ids(selection, key, desc, among=ids)
 
-        for found in page_search.search(f, self.level, base, first, order, cancelled):
+        for found in engine.stages(f, self.level, base, first, order, cancelled):
             looking = not found.complete and len(found.ids) < first
             yield Computed(f, key, desc, found.ids, len(base), found.complete, found.scanned, looking)
 

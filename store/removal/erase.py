@@ -12,7 +12,6 @@ overwritten with zeros before they are removed.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 from store.db.database import Store
@@ -24,7 +23,6 @@ from store.pages.selection import Selection, component_ids_of
 from store.removal import trash
 from store.removal.delete import bury, remove_rows
 from store.search import filter as search
-from store.search import regex_engine
 
 
 @dataclass
@@ -114,15 +112,7 @@ def matches(f: search.Filter, rows: dict) -> bool:
     """The filter on a trashed result's texts: its search text and its data."""
     texts = [r.get("search_text") or "" for r in [rows["study_result"] or {}] + rows["component_results"]]
     texts += [r.get("data") or "" for r in rows["component_results"]]
-    if f.regex:
-        rx = f.compiled()
-        return any(regex_engine.search(rx, t) for t in texts)
-    flags = 0 if f.case_sensitive else re.IGNORECASE
-    for term in search.parse_smart(f.text):
-        found = any(re.search(re.escape(term.text), t, flags) for t in texts)
-        if found == term.negated:
-            return False
-    return True
+    return search.plan(f).matches(texts)
 
 
 def erase(store: Store, erase_plan: ErasePlan, progress=None) -> EraseResult:

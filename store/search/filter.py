@@ -1,25 +1,24 @@
-"""The results filter, shared by the command line and the results pages (jatos.md §5 "Filter").
+"""The results filter as the user types it, and the one place it is parsed into a plan
+(jatos.md §5 "Filter").
 
 Plain mode is JATOS's (DataTables') smart search: whitespace-separated terms must all
 match somewhere in the row, "quoted phrases" stay together, !term excludes. A row is its
-columns as displayed (store/search_text.py) plus the result data of its component
-results. Regex mode applies one Python regular expression.
+columns as displayed (store/search/text.py) plus the result data of its component
+results. Regex mode applies one regular expression (store/search/regex_engine.py); Aa
+makes either mode case-sensitive.
 
-The filter becomes one SQL condition, so the database does the work: with SQLite's
-FTS5 trigram index (store/sqlite.py) a term of three or more characters is an index
-lookup; shorter terms, and regexes without a literal of three characters, scan.
-A results page gets the same answer in stages (store/page_search.py).
+The plan says what must hold, not how to find it: store/search/routes.py decides, per
+term, how it is answered, and store/search/engine.py runs the plan, in stages for a
+results page or to the end for the command line.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
-from peewee import SQL, NodeList, fn
-
-from store.db import sqlite
-from store.db.models import ComponentResult, StudyResult
+from store.db.sqlite import folded_contains
 from store.errors import StoreError
 from store.pages.visible import visible
 from store.search import regex_engine
@@ -64,6 +63,65 @@ class Filter:
     @property
     def active(self) -> bool:
         return bool(self.text.strip())
+
+
+# -- the plan ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """One condition of a plan: the row's text (its displayed columns, or the data of one of
+    its component results) contains `text`, or, for a regex, the pattern is found in it;
+    negated, neither holds. Field terms (`state:FINISHED`) would be a kind of their own."""
+
+    text: str  # the term, or the pattern
+    regex: bool = False
+    case_sensitive: bool = False
+    negated: bool = False
+
+    @property
+    def literal(self) -> str | None:
+        """Text every match contains, for an index to name candidates (None: none known)."""
+        return required_literal(self.text) if self.regex else self.text
+
+    @property
+    def pattern(self) -> str:
+        """The regex as SQL's REGEXP takes it: case folding inside the pattern."""
+        return ("" if self.case_sensitive else "(?i)") + self.text
+
+    def test(self) -> Callable[[str], bool]:
+        """The matcher on one text, in Python (for rows that are no longer in the tables)."""
+        if self.regex:
+            compiled = regex_engine.compile_pattern(self.text, self.case_sensitive)
+            return lambda text: regex_engine.search(compiled, text)
+        if self.case_sensitive:
+            return lambda text: self.text in text
+        return lambda text: folded_contains(text, self.text)  # character by character, as the index folds
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a row must satisfy: every matcher (an AND of them)."""
+
+    matchers: tuple[Matcher, ...]
+
+    def matches(self, texts: list[str]) -> bool:
+        """Whether a row with these texts passes, decided in Python."""
+        for m in self.matchers:
+            test = m.test()
+            if any(test(t) for t in texts) == m.negated:
+                return False
+        return True
+
+
+def plan(f: Filter) -> Plan:
+    """The filter's plan (an invalid regex is a StoreError; an empty filter has no matchers)."""
+    if not f.active:
+        return Plan(())
+    if f.regex:
+        f.validate()
+        return Plan((Matcher(f.text, True, f.case_sensitive),))
+    return Plan(tuple(Matcher(t.text, False, f.case_sensitive, t.negated) for t in parse_smart(f.text)))
 
 
 _META = "\\.^$*+?{}[]|()"
@@ -116,90 +174,3 @@ def required_literal(pattern: str) -> str | None:
     runs.append(run)
     best = max(runs, key=len)
     return best if len(best) >= 3 else None
-
-
-# -- conditions ---------------------------------------------------------------------------------
-
-
-def _is_sqlite() -> bool:
-    return sqlite.is_sqlite(StudyResult._meta.database)
-
-
-def _indexed() -> bool:
-    return _is_sqlite() and sqlite.has_search_index(sqlite.unwrap(StudyResult._meta.database))
-
-
-def in_index(field, table: str, text: str):
-    """field IN (rows of the index holding every trigram of the text)."""
-    return NodeList((field, SQL(f"IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)", [sqlite.fts_trigrams(text)])))
-
-
-def contains(field, text: str, case_sensitive: bool, sqlite_db: bool):
-    """field contains text, as the filter compares (case-folded unless case-sensitive)."""
-    if case_sensitive:
-        return fn.instr(field, text) > 0
-    if not sqlite_db:
-        return field.contains(text)  # ILIKE on PostgreSQL, case-insensitive collations on MySQL
-    if text.isascii():
-        # LIKE folds ASCII case as lower() does, without copying the text: twice as fast.
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return NodeList((field, SQL("LIKE ? ESCAPE '\\'", [f"%{escaped}%"])))
-    return fn.folded_contains(field, text)
-
-
-def _own(level: str):
-    return StudyResult if level == "study" else ComponentResult
-
-
-def _with_data(meta, data, inner, level: str):
-    """Rows matching `meta`, or owning a component result (`inner`) whose data matches `data`."""
-    key = inner.study_result if level == "study" else inner.id
-    return meta | _own(level).id.in_(inner.select(key).where(data))
-
-
-def _matching(meta, data, inner, level: str, key: str | None):
-    """The rows whose displayed text matches `meta` or whose data matches `data`.
-    `key` is text every match contains that the index can look up (None: no index)."""
-    if key is None:
-        return _with_data(meta, data, inner, level)
-    if level == "study":
-        meta = in_index(StudyResult.id, "meta_fts", key) & meta
-    return _with_data(meta, in_index(inner.id, "data_fts", key) & data, inner, level)
-
-
-def _term_condition(term: str, level: str, case_sensitive: bool, indexed: bool):
-    """Rows (of this level) where the term is in the displayed columns or in the data."""
-    use_index = indexed and len(term) >= 3
-    sqlite_db = indexed or _is_sqlite()
-    inner = ComponentResult.alias("inner_cr")
-    meta = contains(_own(level).search_text, term, case_sensitive, sqlite_db)
-    data = contains(inner.data, term, case_sensitive, sqlite_db)
-    return _matching(meta, data, inner, level, term if use_index else None)
-
-
-def _regex_condition(f: Filter, level: str, indexed: bool):
-    pattern = ("" if f.case_sensitive else "(?i)") + f.text
-    literal = required_literal(f.text) if indexed else None
-    inner = ComponentResult.alias("inner_cr")
-    meta = _own(level).search_text.regexp(pattern)
-    data = inner.data.regexp(pattern)
-    return _matching(meta, data, inner, level, literal)
-
-
-def condition(f: Filter, level: str):
-    """The filter as one condition on a query of this level's rows (None: no filter).
-    A results page reaches the same answer in stages (store/page_search.py)."""
-    if not f.active:
-        return None
-    indexed = _indexed()
-    if f.regex:
-        f.validate()
-        return _regex_condition(f, level, indexed)
-    conds = []
-    for term in parse_smart(f.text):
-        c = _term_condition(term.text, level, f.case_sensitive, indexed)
-        conds.append(NodeList((~c if term.negated else c,), parens=True))
-    if not conds:
-        return None
-    # One flat "a AND b AND c": nested pairs would overflow SQLite's parser at ~100 terms.
-    return NodeList(conds, glue=" AND ", parens=True)

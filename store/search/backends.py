@@ -1,0 +1,94 @@
+"""The backend seam of the filter: how a database tests a text column for a term or a
+regex, and which columns have an index that names candidate rows for a literal.
+
+- SQLite with FTS5's trigram tokenizer (store/db/sqlite.py): data and the study results'
+  search text are indexed; a literal of three or more characters is looked up.
+- SQLite without it, and every other database: no index, the rows are scanned.
+
+A new way to find text is one class here: a PostgreSQL pg_trgm index (issue #16) is an
+`Index` whose `condition` and `count` use its GIN index; a bigram side table for
+two-character terms (issue #15) is an `Index` that takes literals of two.
+"""
+
+from __future__ import annotations
+
+from peewee import SQL, NodeList, fn
+
+from store.db import sqlite
+from store.search.filter import Matcher
+
+
+class Index:
+    """A text index over one column: names a superset of the rows holding a literal."""
+
+    def __init__(self, table: str):
+        self.table = table
+
+    def condition(self, id_field, literal: str):
+        """id_field IN (rows of the index holding every trigram of the literal)."""
+        t = self.table
+        return NodeList((id_field, SQL(f"IN (SELECT rowid FROM {t} WHERE {t} MATCH ?)", [sqlite.fts_trigrams(literal)])))
+
+    def count(self, db, literal: str, limit: int) -> int:
+        """How many candidates the index names, counted up to `limit` (in SQLite: a common
+        literal costs no Python objects)."""
+        t = self.table
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {t} MATCH ? LIMIT {limit})"
+        cursor = db.execute_sql(sql, (sqlite.fts_trigrams(literal),))
+        try:
+            return cursor.fetchone()[0]
+        finally:
+            cursor.close()
+
+
+class Scan:
+    """No index: every test reads the rows (PostgreSQL, MySQL). Their LIKE/ILIKE folds case."""
+
+    def index(self, column, literal: str | None) -> Index | None:
+        return None
+
+    def condition(self, column, m: Matcher):
+        """The column's text matches (negation is the caller's)."""
+        if m.regex:
+            return column.regexp(m.pattern)
+        if m.case_sensitive:
+            return fn.instr(column, m.text) > 0
+        return self.folded(column, m.text)
+
+    def folded(self, column, text: str):
+        return column.contains(text)  # ILIKE on PostgreSQL, case-insensitive collations on MySQL
+
+    def in_python(self, m: Matcher) -> bool:
+        """Whether the test calls back into Python for each row (slow, holds the interpreter)."""
+        return False
+
+
+class SqliteScan(Scan):
+    """SQLite without the trigram index: the rows are scanned."""
+
+    def folded(self, column, text: str):
+        if text.isascii():
+            # LIKE folds ASCII case as lower() does, without copying the text: twice as fast.
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            return NodeList((column, SQL("LIKE ? ESCAPE '\\'", [f"%{escaped}%"])))
+        return fn.folded_contains(column, text)
+
+    def in_python(self, m: Matcher) -> bool:
+        return m.regex or (not m.case_sensitive and not m.text.isascii())
+
+
+class SqliteTrigrams(SqliteScan):
+    """SQLite with FTS5 trigram indexes on data and on the study results' search text."""
+
+    TABLES = {("component_result", "data"): Index("data_fts"), ("study_result", "search_text"): Index("meta_fts")}
+
+    def index(self, column, literal: str | None) -> Index | None:
+        if literal is None or len(literal) < 3:
+            return None  # a trigram index cannot look up shorter text
+        return self.TABLES.get((column.model._meta.table_name, column.column_name))
+
+
+def backend_for(db) -> Scan:
+    if not sqlite.is_sqlite(db):
+        return Scan()
+    return SqliteTrigrams() if sqlite.has_search_index(sqlite.unwrap(db)) else SqliteScan()

@@ -1,0 +1,231 @@
+"""How each term of a plan is answered: the one place that decides it.
+
+A term is tested on two sides of a row: the row's own displayed text (its search text)
+and the data of its component results. For each side the backend (store/search/
+backends.py) gives the SQL test and says whether an index can name candidates for the
+term's literal. A side is then answered in one of four ways, each below:
+
+- `probe`: an index naming few candidates makes the side a set, at once;
+- `among`: checked among given ids (the page's ordered walk);
+- `mark`: marked while a whole table is read in storage order (the rest of a page's answer);
+- `rows_where`: one condition on the selection's query (an answer run to the end).
+
+store/search/engine.py decides which to use when. Issue #13's field terms (`state:FINISHED`)
+would get a route of their own in `_route` (one side, a condition on an ordinary index);
+issue #15's native regex scan would be a side whose `among` and `mark` scan natively.
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from functools import reduce
+from itertools import repeat
+from operator import or_, sub
+from typing import Callable, Iterator, Sequence
+
+from peewee import NodeList
+
+from store.db.idlists import id_in
+from store.db.models import ComponentResult, StudyResult
+from store.search.backends import Index, Scan, backend_for
+from store.search.filter import Filter, Matcher, plan
+
+
+def db():
+    return StudyResult._meta.database
+
+
+def rows(query) -> list:
+    cursor = db().execute(query)
+    try:
+        return [r[0] for r in cursor]
+    finally:
+        cursor.close()
+
+
+class Side:
+    """One side of a term: a table's text column, keyed by this level's row id."""
+
+    def __init__(self, model, key, condition, index: Index | None, literal: str | None, own: bool = False):
+        self.model, self.key, self.condition, self.own = model, key, condition, own
+        self.index, self.literal = index, literal
+        self.known: set[int] | None = None  # the matching rows, once worked out
+
+    def probe(self, few: int) -> None:
+        """Ask the index: up to `few` candidates make the answer a set at once."""
+        if self.index is None:
+            return
+        candidates = self.index.count(db(), self.literal, few + 1)
+        if candidates > few:
+            return
+        narrowed = self.index.condition(self.model.id, self.literal)
+        self.known = set(rows(self.model.select(self.key).where(narrowed & self.condition))) if candidates else set()
+
+    def rows_where(self, level_id):
+        """The side as one condition on a query of this level's rows (`level_id` its key)."""
+        cond = self.condition if self.index is None else self.index.condition(self.model.id, self.literal) & self.condition
+        if self.own:
+            return cond
+        # Data through IN, never a bare condition, even on its own row: NULL data must count
+        # as no match, and `NOT (x LIKE ? OR NULL)` would drop the row.
+        return level_id.in_(self.model.select(self.key).where(cond))
+
+    def among(self, ids: Sequence[int]) -> set[int]:
+        if self.known is not None:
+            return {i for i in ids if i in self.known}
+        return set(rows(self.model.select(self.key).where(id_in(self.key, ids) & self.condition)))
+
+    def mark(self, bits: "IdBits", spans: int) -> Iterator[float]:
+        """Mark the matching rows in `bits`, reading the whole table in storage order; yields
+        the share of the table read, `spans` times (a span is one query)."""
+        if self.known is not None:
+            for i in self.known:
+                bits.add(i)
+            return
+        table = self.model._meta.table_name
+        # Two subqueries: each one look at an end of the key (min and max together scan).
+        cursor = db().execute_sql(f'SELECT (SELECT min(id) FROM "{table}"), (SELECT max(id) FROM "{table}")')
+        try:
+            lo, hi = cursor.fetchone()
+        finally:
+            cursor.close()
+        if lo is None:
+            return
+        step = (hi - lo) // spans + 1
+        # One statement for every span: the span's bounds are its first two parameters.
+        sql, params = self.model.select(self.key).where(
+            (self.model.id >= lo) & (self.model.id < lo + step) & self.condition
+        ).sql()
+        add = bits.add
+        for start in range(lo, hi + 1, step):
+            params[0], params[1] = start, start + step
+            cursor = db().execute_sql(sql, params)
+            try:
+                for (i,) in cursor:  # row by row: SQLite lets go of the interpreter between rows
+                    add(i)
+            finally:
+                cursor.close()
+            yield min(1.0, (start + step - lo) / (hi - lo + 1))
+
+
+class TermRoute:
+    """Rows whose displayed text or data match (or, negated, match neither)."""
+
+    def __init__(self, sides: list[Side], negated: bool = False, in_python: bool = False):
+        self.sides, self.negated = sides, negated
+        self.in_python = in_python  # checked by a Python function (a regex, case folding)
+
+    @property
+    def known(self) -> set[int] | None:
+        if all(s.known is not None for s in self.sides):
+            return set().union(*(s.known for s in self.sides))
+        return None
+
+    def among(self, ids: Sequence[int]) -> set[int]:
+        out: set[int] = set()
+        for side in sorted(self.sides, key=lambda s: s.known is None):  # sets first: they are free
+            rest = [i for i in ids if i not in out] if out else ids
+            if rest:
+                out |= side.among(rest)
+        return out
+
+    def rows_where(self, level_id):
+        """The term as one condition on a query of this level's rows."""
+        cond = reduce(or_, (s.rows_where(level_id) for s in self.sides))
+        return NodeList((~cond if self.negated else cond,), parens=True)
+
+    def everywhere(self, ids: array, lo: int, hi: int, spans: int) -> Iterator[float]:
+        """Which rows match, one byte an id (the generator's return value), reading whole
+        tables; yields the share done. A side is not read when the others already matched
+        every one of `ids`."""
+        bits = IdBits(lo, hi)
+        sides = sorted(self.sides, key=lambda s: s.known is None)
+        for n, side in enumerate(sides):
+            if not bits.empty() and all(slices(ids, bits.all_in)):
+                break
+            yield from scaled(side.mark(bits, spans), n, len(sides))
+        return bits
+
+
+def level_id(level: str):
+    """The key of a query of this level's rows."""
+    return StudyResult.id if level == "study" else ComponentResult.id
+
+
+def all_of(terms: list[TermRoute], level: str):
+    """The terms as one condition on a query of this level's rows (None: no term)."""
+    if not terms:
+        return None
+    # One flat "a AND b AND c": nested pairs would overflow SQLite's parser at ~100 terms.
+    return NodeList([t.rows_where(level_id(level)) for t in terms], glue=" AND ", parens=True)
+
+
+def routes(f: Filter, level: str) -> list[TermRoute]:
+    """Each term of the filter's plan with the sides it is tested on, on this database."""
+    backend = backend_for(db())
+    return [_route(m, level, backend) for m in plan(f).matchers]
+
+
+def _route(m: Matcher, level: str, backend: Scan) -> TermRoute:
+    own = StudyResult if level == "study" else ComponentResult
+    data_key = ComponentResult.study_result if level == "study" else ComponentResult.id
+    literal = m.literal
+
+    def side(model, key, column, is_own=False) -> Side:
+        return Side(model, key, backend.condition(column, m), backend.index(column, literal), literal, is_own)
+
+    sides = [side(own, own.id, own.search_text, is_own=True), side(ComponentResult, data_key, ComponentResult.data)]
+    return TermRoute(sides, m.negated, backend.in_python(m))
+
+
+class IdBits:
+    """A set of ids as one byte each over [lo, hi]: no object per id, so nothing for the
+    garbage collector to walk and no pause to grow or free it; a whole slice is tested
+    for membership in C."""
+
+    def __init__(self, lo: int, hi: int, full: bool = False):
+        size = hi - lo + 1
+        self.lo, self.bits = lo, bytearray(b"\x01" * size if full else size)
+
+    def add(self, i: int) -> None:
+        j = i - self.lo
+        if 0 <= j < len(self.bits):
+            self.bits[j] = 1
+
+    def empty(self) -> bool:
+        return self.bits.find(1) == -1
+
+    def flags(self, piece: Sequence[int]) -> Iterator[int]:
+        """1 or 0 for each id of the slice (every one of them within [lo, hi])."""
+        return map(self.bits.__getitem__, map(sub, piece, repeat(self.lo)))
+
+    def all_in(self, piece: Sequence[int]) -> bool:
+        return all(self.flags(piece))
+
+    def narrow(self, other: "IdBits", negated: bool) -> None:
+        """Keep the ids also in `other` (negated: not in it); on the bytes as one big integer, in C."""
+        a = int.from_bytes(self.bits, "little")
+        b = int.from_bytes(other.bits, "little")
+        if negated:
+            b = int.from_bytes(b"\x01" * len(self.bits), "little") ^ b
+        self.bits = bytearray((a & b).to_bytes(len(self.bits), "little"))
+
+
+def scaled(reading: Iterator[float], n: int, of: int):
+    """The n-th of `of` steps: each share `reading` yields as a share of all the steps;
+    returns what `reading` returns."""
+    while True:
+        try:
+            share = next(reading)
+        except StopIteration as done:
+            return done.value
+        yield (n + share) / of
+
+
+def slices(ids: Sequence[int], do: Callable, step: int = 16_384) -> Iterator:
+    """do(piece) for each slice of ids, letting the screen's thread run between slices: a long
+    loop over a million ids would otherwise hold the interpreter for tens of milliseconds."""
+    for at in range(0, len(ids), step):
+        yield do(ids[at : at + step])
+        time.sleep(0)
