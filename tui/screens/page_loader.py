@@ -135,7 +135,7 @@ class PageLoader:
     def _rows_fetched(self, ids: list[int], rows: list, version: int) -> None:
         self._fetching.difference_update(ids)
         self.view.add_rows(ids, rows, version)
-        self.screen.table.refresh()
+        self.screen.table.rows_arrived()
 
     async def row_at(self, index: int):
         """The row at `index`, fetched (awaited in a worker) if the table has not drawn it yet."""

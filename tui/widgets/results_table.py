@@ -19,12 +19,14 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from store import Line, ResultsView, component_duration_display, human_size, visible
 from tui.probe import Probe
 from tui.widgets.display import cell_text, column_width, header_text, short_time
 
 CHECK_W = 4  # "[x] "
+WAIT_FOR_ROWS = 0.1  # seconds a cursor move waits for its rows before placeholders are drawn
 ARROW_W = 2  # "▶ "
 
 
@@ -52,7 +54,7 @@ class ResultsTable(ScrollView, can_focus=True):
         "results-table--odd",
     }
 
-    cursor = reactive(0, always_update=True)
+    cursor = reactive(0, always_update=True, repaint=False)  # drawn by watch_cursor, when its rows are in
     column = reactive(0)
 
     class CursorMoved(Message):
@@ -93,6 +95,7 @@ class ResultsTable(ScrollView, can_focus=True):
         self.view = view
         self.probe = probe or Probe()
         self._asking = False  # a RowsWanted is due after this paint
+        self._waiting: Timer | None = None  # a cursor move waits for its rows until this fires
         # Drawn lines, reused while nothing that shapes them changes: a new filter mostly
         # shows rows already drawn, and drawing a line costs half a millisecond.
         self._strips: dict[tuple, tuple[object, Strip]] = {}
@@ -135,13 +138,42 @@ class ResultsTable(ScrollView, can_focus=True):
     # -- cursor -------------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
-        top = int(self.scroll_offset.y)
-        if new < top:
-            self.scroll_to(y=new, animate=False)
-        elif new >= top + self.body_height:
-            self.scroll_to(y=new - self.body_height + 1, animate=False)
-        self.refresh()
+        top = self._top_showing(new)
+        missing = self._missing(top)
+        if missing:
+            # The rows there are not fetched yet: asked for now, and the move drawn when they
+            # come (a moment later) rather than a screen of placeholders first; drawn anyway
+            # after WAIT_FOR_ROWS.
+            self.post_message(self.RowsWanted(missing))
+            if self._waiting is None:
+                self._waiting = self.set_timer(WAIT_FOR_ROWS, self._show_cursor)
+        elif self._waiting is None:
+            self._show_cursor()
         self.post_message(self.CursorMoved(self.current_line()))
+
+    def _top_showing(self, line: int) -> int:
+        """The first line shown once the view has scrolled to show this one."""
+        top = int(self.scroll_offset.y)
+        if line < top:
+            return line
+        if line >= top + self.body_height:
+            return line - self.body_height + 1
+        return top
+
+    def _show_cursor(self) -> None:
+        self._waiting = None
+        top = self._top_showing(self.cursor)
+        if top != int(self.scroll_offset.y):
+            self.scroll_to(y=top, animate=False)
+        self.refresh()
+
+    def rows_arrived(self) -> None:
+        """The page added rows this table asked for: draw them (and a move waiting for them)."""
+        if self._waiting is not None:
+            self._waiting.stop()
+            self._show_cursor()
+        else:
+            self.refresh()
 
     def watch_column(self) -> None:
         widths = self._widths()
@@ -271,12 +303,15 @@ class ResultsTable(ScrollView, can_focus=True):
 
     def _ask_rows(self) -> None:
         self._asking = False
-        top = int(self.scroll_offset.y)
-        first = self.view.line(top)
-        last = self.view.line(top + self.body_height)
-        ids = self.view.missing(first.index if first else 0, last.index if last else len(self.view.ids) - 1)
+        ids = self._missing(int(self.scroll_offset.y))
         if ids:
             self.post_message(self.RowsWanted(ids))
+
+    def _missing(self, top: int) -> list[int]:
+        """Ids of the rows on screen from line `top` not fetched yet."""
+        first = self.view.line(top)
+        last = self.view.line(top + self.body_height)
+        return self.view.missing(first.index if first else 0, last.index if last else len(self.view.ids) - 1)
 
     def _header(self) -> Strip:
         style = self._style("results-table--header")
