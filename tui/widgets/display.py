@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from store.columns import Column
-from store.formats.jatos_values import local_short
+from store import Column, local_short
 
 WIDTHS = {
     "quota": 2, "id": 10, "uuid": 36, "study_code": 11, "start": 19, "end": 19, "last_seen": 19,
