@@ -17,28 +17,34 @@ titles may come from earlier imports).
 from __future__ import annotations
 
 import sys
+from collections import namedtuple
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 from typing import Callable, Iterator
 
+from store.columns import COMPONENT_ROW_FIELDS, STUDY_ROW_FIELDS, imported
 from store.errors import BadInput
 from store.formats.archive_read import Entry, Source
 from store.pages.rows import ComponentRow, StudyRow
 from store.search.text import component_row_text, study_row_text
 
-# Column order of the tuples below, as the importer's upserts name them.
-STUDY_KEYS = (
-    "id", "uuid", "study_code", "study", "batch", "worker", "group", "start_date", "end_date",
-    "last_seen_date", "state", "message", "url_query_parameters", "confirmation_code",
-    "quota_reached", "search_text",
-)
-DATA_KEYS = (
-    "id", "study_result", "component", "start_date", "end_date", "state", "quota_reached",
-    "data", "data_size", "search_text",
-)
-NO_DATA_KEYS = (
-    "id", "study_result", "component", "start_date", "end_date", "state", "quota_reached",
-    "data_size", "search_text",
-)
+# The rows an import writes, by the result's column names: the fields the column registry
+# (store/columns.py) says an import writes, then the search text (and the data).
+_STUDY_IMPORTED = imported(STUDY_ROW_FIELDS)
+_COMPONENT_IMPORTED = imported(COMPONENT_ROW_FIELDS)
+STUDY_KEYS = tuple(column for _, column in _STUDY_IMPORTED) + ("search_text",)
+DATA_KEYS = tuple(column for _, column in _COMPONENT_IMPORTED) + ("data", "search_text")
+NO_DATA_KEYS = tuple(column for _, column in _COMPONENT_IMPORTED) + ("search_text",)
+StudyRecord = namedtuple("StudyRecord", STUDY_KEYS)
+DataRecord = namedtuple("DataRecord", DATA_KEYS)
+NoDataRecord = namedtuple("NoDataRecord", NO_DATA_KEYS)
+StagedFile = namedtuple("StagedFile", "component_result filename size")
+# C-speed getters, by name: a page row's values as the import writes them, and a page row
+# from the metadata's (normalised) study or component result and what the import adds.
+_study_values = attrgetter(*[name for name, _ in _STUDY_IMPORTED])
+_component_values = attrgetter(*[name for name, _ in _COMPONENT_IMPORTED])
+_study_row_of = itemgetter(*StudyRow._fields)
+_component_row_of = itemgetter(*ComponentRow._fields)
 
 BATCH = 2500  # study results a batch
 FIRST_BATCH = 250  # smaller: the writing starts sooner
@@ -58,10 +64,10 @@ class Lookups:
 
 @dataclass
 class RowBatch:
-    study_results: list[tuple] = field(default_factory=list)  # STUDY_KEYS
-    with_data: list[tuple] = field(default_factory=list)  # DATA_KEYS
-    without_data: list[tuple] = field(default_factory=list)  # NO_DATA_KEYS
-    files: list[tuple] = field(default_factory=list)  # (component result, file name, size), staged
+    study_results: list[StudyRecord] = field(default_factory=list)
+    with_data: list[DataRecord] = field(default_factory=list)
+    without_data: list[NoDataRecord] = field(default_factory=list)
+    files: list[StagedFile] = field(default_factory=list)  # staged
     bytes: int = 0
 
 
@@ -150,6 +156,13 @@ def _add(
 ) -> int:
     """Add one study result's rows; returns the bytes of result data they hold."""
     sr_id = sr["id"]
+    in_batch = sr["batch_id"] is not None
+    # What every component result of this run shows of it, by the page row's field names.
+    shared = {
+        "study_result_id": sr_id, "study_result_uuid": sr["uuid"], "study_code": sr["study_code"],
+        "study_id": st["id"], "batch_title": sr["batch_title"] if in_batch else None, "worker_id": sr["worker_id"],
+        "worker_type": sr["worker_type"], "group_id": sr["group_id"], "message": None,
+    }
     has_files = False
     held = 0
     for cr in sr["components"]:
@@ -163,7 +176,7 @@ def _add(
                 )
         for e in files.get(cr_id, ()):
             mine[e.name] = stage_file(e, sr_id)
-            batch.files.append((cr_id, e.name, mine[e.name]))
+            batch.files.append(StagedFile(cr_id, e.name, mine[e.name]))
             batch.bytes += e.size
         has_files = has_files or bool(mine)
         if entry is not None:
@@ -174,30 +187,19 @@ def _add(
         else:
             text, size = None, cr["data_size"]
         title = lookups.titles.get(cr["component_uuid"], lookups.components.get(cr["component_id"]))
-        row = ComponentRow(
-            cr_id, cr["component_id"], cr["component_uuid"], title, sr_id, cr["start_date"], cr["end_date"],
-            cr["state"], None, size, text is None, cr["quota_reached"], sr["uuid"], sr["study_code"], st["id"],
-            sr["batch_title"] if sr["batch_id"] is not None else None, sr["worker_id"], sr["worker_type"],
-            sr["group_id"], tuple(mine.items()),
-        )
-        head = (cr_id, sr_id, cr["component_id"], cr["start_date"], cr["end_date"], cr["state"], cr["quota_reached"])
+        row = ComponentRow._make(_component_row_of({
+            **cr, **shared, "component_title": title, "data_size": size, "data_is_null": text is None,
+            "files": tuple(mine.items()),
+        }))
         if entry is not None:
-            batch.with_data.append(head + (text, size, component_row_text(row)))
+            batch.with_data.append(DataRecord._make(_component_values(row) + (text, component_row_text(row))))
         else:
-            batch.without_data.append(head + (size, component_row_text(row)))
-    in_batch = sr["batch_id"] is not None
-    row = StudyRow(
-        sr_id, sr["uuid"], sr["study_code"], sr["start_date"], sr["end_date"], sr["last_seen_date"], sr["state"],
-        sr["message"], sr["url_query_parameters"], sr["confirmation_code"], sr["quota_reached"], st["id"],
-        st["uuid"], st["title"], sr["batch_id"], sr["batch_uuid"] if in_batch else None,
-        sr["batch_title"] if in_batch else None, sr["worker_id"], sr["worker_type"],
-        lookups.mt_worker_ids.get(sr["worker_id"]), sr["comment"], sr["group_id"], has_files,
-    )
-    batch.study_results.append(
-        (
-            sr_id, sr["uuid"], sr["study_code"], st["id"], sr["batch_id"], sr["worker_id"], sr["group_id"],
-            sr["start_date"], sr["end_date"], sr["last_seen_date"], sr["state"], sr["message"],
-            sr["url_query_parameters"], sr["confirmation_code"], sr["quota_reached"], study_row_text(row),
-        )
-    )
+            batch.without_data.append(NoDataRecord._make(_component_values(row) + (component_row_text(row),)))
+    row = StudyRow._make(_study_row_of({
+        **sr, "study_id": st["id"], "study_uuid": st["uuid"], "study_title": st["title"],
+        "batch_uuid": sr["batch_uuid"] if in_batch else None, "batch_title": shared["batch_title"],
+        "mt_worker_id": lookups.mt_worker_ids.get(sr["worker_id"]), "worker_comment": sr["comment"],
+        "has_files": has_files,
+    }))
+    batch.study_results.append(StudyRecord._make(_study_values(row) + (study_row_text(row),)))
     return held

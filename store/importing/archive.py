@@ -79,7 +79,7 @@ def import_archive(ctx, store, source: Source, staging, index, done: int, total:
                 tables = item
                 import_rows.write_tables(item)
                 continue
-            srs = _first_sight(StudyResult, [r[0] for r in item.study_results], seen_srs, old_srs)
+            srs = _first_sight(StudyResult, [r.id for r in item.study_results], seen_srs, old_srs)
             decision = merge.decide_batch(item, set(srs.held), ctx.outcomes, ctx.replace, ctx.include_deleted)
             _unstage_left_out(staging, item, decision)
             written = decision.apply(item)
@@ -87,7 +87,7 @@ def import_archive(ctx, store, source: Source, staging, index, done: int, total:
             held_srs = [i for i in srs.held if i in decision.keep]
             fresh_srs = [i for i in srs.new if i in decision.keep]
             crs = _first_sight(
-                ComponentResult, [r[0] for r in written.with_data + written.without_data], seen_crs, old_crs
+                ComponentResult, [r.id for r in written.with_data + written.without_data], seen_crs, old_crs
             )
             purged = import_rows.component_results_of(decision.withdrawn)
             others = [c for c in purged if c not in seen_crs]
@@ -99,13 +99,13 @@ def import_archive(ctx, store, source: Source, staging, index, done: int, total:
             import_rows.upsert_rows(
                 ComponentResult, archive_rows.NO_DATA_KEYS, written.without_data, keep=("data_size",)
             )
-            for cr_id, name, size in written.files:
-                import_rows.add_file(cr_id, name, size)
+            for f in written.files:
+                import_rows.add_file(f.component_result, f.filename, f.size)
             if decision.withdrawn:
                 ctx.remove_folders.extend(import_rows.purge_runs(sorted(decision.withdrawn))[1])
             ctx.remove_folders.extend(trash.withdraw(decision.withdrawn_in_trash))
             if ctx.include_deleted and decision.keep:
-                merge.bring_back(decision.keep, [r[0] for r in written.with_data + written.without_data])
+                merge.bring_back(decision.keep, [r.id for r in written.with_data + written.without_data])
             index.index_now(crs.new, fresh_srs)
             new_srs.extend(fresh_srs)
             staged = staged or bool(written.files)
@@ -133,8 +133,9 @@ def import_archive(ctx, store, source: Source, staging, index, done: int, total:
 
 def _unstage_left_out(staging, item: archive_rows.RowBatch, decision: merge.BatchDecision) -> None:
     """Files the reading thread staged for results the store keeps as they are."""
-    owner = {r[0]: r[1] for r in item.with_data + item.without_data}
-    for cr_id, _name, _size in item.files:
+    owner = {r.id: r.study_result for r in item.with_data + item.without_data}
+    for f in item.files:
+        cr_id = f.component_result
         sr_id = owner[cr_id]
         if sr_id not in decision.keep or sr_id in decision.withdrawn:
             import_rows.unstage(staging, sr_id)
