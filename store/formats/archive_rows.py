@@ -68,6 +68,7 @@ class RowBatch:
     with_data: list[DataRecord] = field(default_factory=list)
     without_data: list[NoDataRecord] = field(default_factory=list)
     files: list[StagedFile] = field(default_factory=list)  # staged
+    listed: list[StagedFile] = field(default_factory=list)  # files metadata alone says exist (not staged)
     bytes: int = 0
 
 
@@ -88,7 +89,10 @@ class Tables:
         if sr["batch_id"] is not None:
             self._say(self.batches, {"id": sr["batch_id"], "uuid": sr["batch_uuid"], "study": st["id"],
                                      "title": sr["batch_title"]})
-        self._say(self.workers, {"id": sr["worker_id"], "worker_type": sr["worker_type"], "comment": sr["comment"]})
+        worker = {"id": sr["worker_id"], "worker_type": sr["worker_type"], "comment": sr["comment"]}
+        if "mt_worker_id" in sr:  # not in JATOS's metadata: where a source knows it (the demo)
+            worker["mt_worker_id"] = sr["mt_worker_id"]
+        self._say(self.workers, worker)
         self.study_results.add(sr["id"])
         if sr["group_id"] is not None:
             self.groups[sr["group_id"]] = {"id": sr["group_id"], "batch": sr["batch_id"]}
@@ -112,7 +116,9 @@ def work(
     read_data: Callable[[Entry], tuple[str, int, int]],
     stage_file: Callable[[Entry, int], int],
     tables_first: bool,
+    listed_files: bool = False,
 ) -> Iterator[RowBatch | Tables]:
+    """`listed_files`: note the files the metadata lists (metadata alone brings none)."""
     data: dict[int, Entry] = {}
     files: dict[int, list[Entry]] = {}
     for entry in source.entries:
@@ -134,6 +140,10 @@ def work(
         if not tables_first:
             tables.add(source, st, sr)
         held += _add(batch, source, st, sr, tables, lookups, data, files, read_data, stage_file)
+        if listed_files:
+            batch.listed.extend(
+                StagedFile(cr["id"], f["filename"], f["size"] or 0) for cr in sr["components"] for f in cr["files"]
+            )
         if len(batch.study_results) >= (BATCH if yielded else FIRST_BATCH) or held >= BATCH_BYTES:
             yield batch
             yielded = True
@@ -196,9 +206,10 @@ def _add(
         else:
             batch.without_data.append(NoDataRecord._make(_component_values(row) + (component_row_text(row),)))
     row = StudyRow._make(_study_row_of({
+        "mt_worker_id": lookups.mt_worker_ids.get(sr["worker_id"]),  # unless the source says (the demo)
         **sr, "study_id": st["id"], "study_uuid": st["uuid"], "study_title": st["title"],
         "batch_uuid": sr["batch_uuid"] if in_batch else None, "batch_title": shared["batch_title"],
-        "mt_worker_id": lookups.mt_worker_ids.get(sr["worker_id"]), "worker_comment": sr["comment"],
+        "worker_comment": sr["comment"],
         "has_files": has_files,
     }))
     batch.study_results.append(StudyRecord._make(_study_values(row) + (study_row_text(row),)))

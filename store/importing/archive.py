@@ -1,15 +1,14 @@
-"""A results archive with its metadata.json: each row written once, complete, and the
-index built batch by batch while a thread reads and renders the next batch
-(store/archive_rows.py). The merge rules (store/merge.py) decide, batch by batch, which
-study results the archive changes; the rest are left exactly as the store has them.
+"""The import of a source with metadata (a results archive, an unpacked one, a metadata
+file alone): each row written once, complete, and the index built batch by batch while a
+thread reads and renders the next batch (store/formats/archive_rows.py). The merge rules
+(store/importing/merge.py) decide, batch by batch, which study results the source
+changes; the rest are left exactly as the store has them.
 """
 
 from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-
-import peewee
 
 from store.db.models import Component, ComponentResult, ComponentTitle, StudyResult, Worker
 from store.errors import Cancelled
@@ -43,9 +42,32 @@ def writes_tables_first(store) -> bool:
     return not store.is_sqlite
 
 
-def import_archive(ctx, store, source: Source, staging, index, done: int, total: int) -> tuple[int, bool]:
-    """Rows the store held before are taken out of the index when first met, before they
-    change, and rendered and indexed again at the end. Returns (bytes done, files staged)."""
+class _Index:
+    """A source's search index, each row taken out of it once, before it first changes."""
+
+    def __init__(self, index):
+        self.index = index
+        self.out: tuple[set[int], set[int]] = (set(), set())
+
+    def unindex(self, component_result_ids, study_result_ids) -> None:
+        crs = [i for i in component_result_ids if i not in self.out[0]]
+        srs = [i for i in study_result_ids if i not in self.out[1]]
+        self.out[0].update(crs)
+        self.out[1].update(srs)
+        self.index.unindex(crs, srs)
+
+    def index_now(self, component_result_ids, study_result_ids) -> None:
+        self.index.index_now(component_result_ids, study_result_ids)
+
+
+def import_results(ctx, store, source: Source, staging, index, done: int, total: int) -> tuple[int, bool]:
+    """A source with metadata: a results archive, an unpacked one, or a metadata file alone.
+    Rows the store held before are taken out of the index when first met, before they
+    change, and indexed again at the end. Returns (bytes done, files staged)."""
+    # Metadata alone brings neither data nor files: it lists the files, and an absent
+    # data.txt says nothing about the data (in an archive it says there is none).
+    metadata_alone = source.path.suffix.lower() == ".json"
+    index = _Index(index)
     lookups = archive_rows.Lookups(
         components=dict(Component.select(Component.id, Component.title).tuples()),
         titles=dict(ComponentTitle.select(ComponentTitle.uuid, ComponentTitle.title).tuples()),
@@ -59,7 +81,7 @@ def import_archive(ctx, store, source: Source, staging, index, done: int, total:
         store.db.execute_sql("PRAGMA defer_foreign_keys = ON").close()
     seen_srs: set[int] = set()
     seen_crs: set[int] = set()
-    old_srs: set[int] = set()
+    old_srs: set[int] = set()  # rows the store held before this source
     old_crs: set[int] = set()
     new_srs: list[int] = []
     tables = None
@@ -70,6 +92,7 @@ def import_archive(ctx, store, source: Source, staging, index, done: int, total:
         lambda e: import_rows.read_data(source, e),
         lambda e, sr_id: import_rows.stage_file(staging, source, e, sr_id),
         tables_first,
+        listed_files=metadata_alone,
     )
     with contextlib.closing(prefetched(work)) as items:
         for item in items:
@@ -77,35 +100,28 @@ def import_archive(ctx, store, source: Source, staging, index, done: int, total:
                 raise Cancelled("import cancelled; nothing was changed")
             if isinstance(item, archive_rows.Tables):
                 tables = item
-                import_rows.write_tables(item)
+                import_rows.write_tables(item, index)
                 continue
             srs = _first_sight(StudyResult, [r.id for r in item.study_results], seen_srs, old_srs)
             decision = merge.decide_batch(item, set(srs.held), ctx.outcomes, ctx.replace, ctx.include_deleted)
             _unstage_left_out(staging, item, decision)
             written = decision.apply(item)
-            old_srs.difference_update(i for i in srs.held if i not in decision.keep)
-            held_srs = [i for i in srs.held if i in decision.keep]
             fresh_srs = [i for i in srs.new if i in decision.keep]
-            crs = _first_sight(
-                ComponentResult, [r.id for r in written.with_data + written.without_data], seen_crs, old_crs
-            )
+            cr_ids = [r.id for r in written.with_data + written.without_data]
+            crs = _first_sight(ComponentResult, cr_ids, seen_crs, old_crs)
             purged = import_rows.component_results_of(decision.withdrawn)
             others = [c for c in purged if c not in seen_crs]
             seen_crs.update(others)
             old_crs.update(others)
-            index.unindex(crs.held + others, held_srs)
-            import_rows.upsert_rows(StudyResult, archive_rows.STUDY_KEYS, written.study_results)
-            import_rows.upsert_rows(ComponentResult, archive_rows.DATA_KEYS, written.with_data)
-            import_rows.upsert_rows(
-                ComponentResult, archive_rows.NO_DATA_KEYS, written.without_data, keep=("data_size",)
-            )
-            for f in written.files:
-                import_rows.add_file(f.component_result, f.filename, f.size)
+            held_srs = [r.id for r in written.study_results if r.id in old_srs]
+            held_crs = [i for i in cr_ids if i in old_crs]
+            index.unindex(held_crs + others, held_srs)
+            import_rows.write_results(written, held_srs, held_crs)
             if decision.withdrawn:
                 ctx.remove_folders.extend(import_rows.purge_runs(sorted(decision.withdrawn))[1])
             ctx.remove_folders.extend(trash.withdraw(decision.withdrawn_in_trash))
             if ctx.include_deleted and decision.keep:
-                merge.bring_back(decision.keep, [r.id for r in written.with_data + written.without_data])
+                merge.bring_back(decision.keep, cr_ids)
             index.index_now(crs.new, fresh_srs)
             new_srs.extend(fresh_srs)
             staged = staged or bool(written.files)
@@ -115,19 +131,18 @@ def import_archive(ctx, store, source: Source, staging, index, done: int, total:
             if ctx.progress:
                 ctx.progress(done, total)
     ctx.summary.listed(tables)
-    # Rows already in the store that this archive has no data.txt for keep their data;
-    # where they have none, the metadata's size stands, and an empty result is NULL (§7).
+    # Rows already in the store that this source has no data.txt for keep their data;
+    # where they have none, the metadata's size stands, and in an archive an empty result
+    # is NULL (§7).
     kept = [cr for cr in old_crs if cr in tables.listed and cr not in tables.with_data]
     import_rows.sizes_from_metadata(kept, tables.listed)
-    empty = [cr for cr in kept if tables.listed[cr][1] == 0]
-    for chunk in _chunked(empty):
-        ComponentResult.update(data=None, data_size=0).where(ComponentResult.id.in_(chunk)).execute()
+    if not metadata_alone:
+        import_rows.change_components([cr for cr in kept if tables.listed[cr][1] == 0], data=None, data_size=0)
     if tables.conflicting:
         # A file that says two things about one worker, batch or component: the store
-        # kept the last say; render every row from the store.
+        # kept the last say; render its new rows from the store.
         index.unindex((), new_srs)
-        old_srs, old_crs = set(new_srs) | old_srs, seen_crs
-    search_text.refresh(old_srs, old_crs)
+        search_text.refresh(new_srs, seen_crs)
     return done, staged
 
 
@@ -141,7 +156,3 @@ def _unstage_left_out(staging, item: archive_rows.RowBatch, decision: merge.Batc
             import_rows.unstage(staging, sr_id)
         elif cr_id in decision.dropped_components:
             import_rows.unstage(staging, sr_id, cr_id)
-
-
-def _chunked(ids):
-    return peewee.chunked(ids, 500)

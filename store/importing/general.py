@@ -1,36 +1,31 @@
-"""The general import path: a metadata JSON file alone, or entries without metadata.json
-(data-only and files-only zips, the legacy files layout as a folder or zip), whose rows
-are found in the store. Study archives (.jzip) give components their titles.
+"""Entries without metadata.json (data-only and files-only zips, the legacy files layout
+as a folder or zip), whose rows are found in the store. Study archives (.jzip) give
+components their titles.
 
-The merge rules (store/merge.py) hold here too: metadata moves a result only forwards,
-and a data file without metadata replaces stored data only where it is not older.
+The merge rules (store/importing/merge.py) hold here too: a data file without metadata
+replaces stored data only where it is not older.
 """
 
 from __future__ import annotations
 
 import peewee
 
-from store.db.models import Component, ComponentResult, ComponentTitle, ListedFile, ResultFile, Study, StudyResult
+from store.db.models import Component, ComponentResult, ComponentTitle, ResultFile, Study, StudyResult
 from store.errors import BadInput, Cancelled
-from store.formats import archive_rows
 from store.formats.archive_read import Entry, Source
 from store.importing import merge
 from store.importing import writes as import_rows
-from store.removal import trash
-from store.search import text as search_text
 
 
-def import_entries(ctx, source: Source, staging, index, touched_crs: set[int], done: int, total: int) -> tuple[int, bool]:
-    """Returns (bytes done, files staged). `index` holds `touched_crs` out of the search
-    index for the transaction."""
-    listed = apply_metadata(ctx, source, index, touched_crs) if source.metadata else {}
+def import_entries(ctx, source: Source, staging, done: int, total: int) -> tuple[int, bool]:
+    """Returns (bytes done, files staged)."""
     staged = False
     batch: list[tuple] = []
     stored = _StoredData()
     for entry in source.entries:
         if ctx.cancelled and ctx.cancelled():
             raise Cancelled("import cancelled; nothing was changed")
-        sr_id = _owner(source, entry, listed)
+        sr_id = _owner(source, entry)
         cr_id = entry.component_result_id
         if entry.kind == "data":
             text, size, _ = import_rows.read_data(source, entry)
@@ -113,114 +108,21 @@ class _StoredData:
         return outcome == merge.UPDATED
 
 
-def apply_metadata(ctx, source: Source, index, touched_crs: set[int]) -> dict[int, tuple[int, int]]:
-    """Write the metadata's tables and the results it moves forwards (without data);
-    return {cr: (sr, size)} of every component result it lists."""
-    tables = archive_rows.Tables()
-    for st, sr in source.iter_results():
-        tables.add(source, st, sr)
-    import_rows.write_tables(tables)
-    ctx.summary.listed(tables)
-    incoming: dict[int, merge.Run] = {}
-    srs, crs = {}, {}
-    listed_files: list[dict] = []
-    for st in source.metadata:
-        for sr in st["results"]:
-            srs[sr["id"]] = row = {
-                "id": sr["id"],
-                "uuid": sr["uuid"],
-                "study_code": sr["study_code"],
-                "study": st["id"],
-                "batch": sr["batch_id"],
-                "worker": sr["worker_id"],
-                "group": sr["group_id"],
-                "start_date": sr["start_date"],
-                "end_date": sr["end_date"],
-                "last_seen_date": sr["last_seen_date"],
-                "state": sr["state"],
-                "message": sr["message"],
-                "url_query_parameters": sr["url_query_parameters"],
-                "confirmation_code": sr["confirmation_code"],
-                "quota_reached": sr["quota_reached"],
-            }
-            run = incoming[sr["id"]] = merge.Run({k: row[k] for k in merge.STUDY_FIELDS})
-            for cr in sr["components"]:
-                crs[cr["id"]] = c_row = {
-                    "id": cr["id"],
-                    "study_result": sr["id"],
-                    "component": cr["component_id"],
-                    "start_date": cr["start_date"],
-                    "end_date": cr["end_date"],
-                    "state": cr["state"],
-                    "quota_reached": cr["quota_reached"],
-                    "data_size": cr["data_size"],
-                }
-                # Metadata alone brings neither data nor files: they are not compared.
-                run.components[cr["id"]] = (c_row, merge.NO_DATA)
-                listed_files.extend(
-                    {"component_result": cr["id"], "filename": f["filename"], "size": f["size"] or 0}
-                    for f in cr.get("files") or ()
-                )
-    held = import_rows.existing(StudyResult, list(srs))
-    decision = merge.decide(incoming, held, ctx.outcomes, ctx.replace, ctx.include_deleted)
-    import_rows.upsert(StudyResult, [r for i, r in srs.items() if i in decision.keep])
-    written = [
-        r for i, r in crs.items() if r["study_result"] in decision.keep and i not in decision.dropped_components
-    ]
-    import_rows.upsert(ComponentResult, written, keep=("data_size",))
-    import_rows.sizes_from_metadata([r["id"] for r in written], tables.listed)
-    kept = {r["id"] for r in written}
-    have = set()
-    for chunk in peewee.chunked(sorted(kept), 500):
-        q = ResultFile.select(ResultFile.component_result, ResultFile.filename).where(ResultFile.component_result.in_(chunk))
-        have.update(q.tuples())
-    absent = [f for f in listed_files if f["component_result"] in kept and (f["component_result"], f["filename"]) not in have]
-    for chunk in peewee.chunked(absent, 200):
-        ListedFile.insert_many(chunk).on_conflict(
-            conflict_target=[ListedFile.component_result, ListedFile.filename], preserve=[ListedFile.size]
-        ).execute()
-    if decision.withdrawn:
-        # Component results of these runs that the file does not list change too: out of
-        # the index before they do (the others were taken out for the whole source).
-        others = [c for c in import_rows.component_results_of(decision.withdrawn) if c not in touched_crs]
-        index.unindex(others, ())
-        purged, folders = import_rows.purge_runs(sorted(decision.withdrawn))
-        ctx.remove_folders.extend(folders)
-        search_text.refresh((), others)
-    ctx.remove_folders.extend(trash.withdraw(decision.withdrawn_in_trash))
-    if ctx.include_deleted and decision.keep:
-        merge.bring_back(decision.keep, [r["id"] for r in written])
-    return tables.listed
+def touched(source: Source) -> set[int]:
+    """The component results a source without metadata may write (for the search index)."""
+    return {e.component_result_id for e in source.entries}
 
 
-def touched(source: Source) -> tuple[set[int], set[int]]:
-    """The component and study results a source may write (for the search index)."""
-    crs = {e.component_result_id for e in source.entries}
-    srs: set[int] = set()
-    for st in source.metadata or []:
-        for sr in st["results"]:
-            srs.add(sr["id"])
-            crs.update(cr["id"] for cr in sr["components"])
-    return crs, srs
-
-
-def _owner(source: Source, entry: Entry, listed: dict[int, tuple[int, int]]) -> int:
-    """The study result an entry belongs to, checked against the metadata or the store."""
+def _owner(source: Source, entry: Entry) -> int:
+    """The study result an entry belongs to, checked against the store."""
     cr_id = entry.component_result_id
-    if source.metadata is not None:
-        if cr_id not in listed:
-            raise BadInput(
-                f"{source.path}: entry {entry.label!r}: component result {cr_id} is not listed in metadata.json"
-            )
-        sr_id = listed[cr_id][0]
-    else:
-        row = ComponentResult.select(ComponentResult.study_result).where(ComponentResult.id == cr_id).tuples().first()
-        if row is None:
-            raise BadInput(
-                f"{source.path}: entry {entry.label!r}: component result {cr_id} is not in the store and the "
-                "archive has no metadata.json (import the results archive or its metadata first)"
-            )
-        sr_id = row[0]
+    row = ComponentResult.select(ComponentResult.study_result).where(ComponentResult.id == cr_id).tuples().first()
+    if row is None:
+        raise BadInput(
+            f"{source.path}: entry {entry.label!r}: component result {cr_id} is not in the store and the "
+            "archive has no metadata.json (import the results archive or its metadata first)"
+        )
+    sr_id = row[0]
     if entry.study_result_id is not None and entry.study_result_id != sr_id:
         raise BadInput(
             f"{source.path}: entry {entry.label!r}: component result {cr_id} belongs to study result {sr_id}"

@@ -24,7 +24,7 @@ from store.errors import BadInput
 from store.formats import archive_rows
 from store.formats import limits as import_limits
 from store.formats.archive_read import Source, read_source
-from store.importing.archive import import_archive
+from store.importing.archive import import_results
 from store.importing.general import attach_titles, import_entries, title_targets, touched
 from store.importing.merge import Outcomes
 from store.search import text as search_text
@@ -148,19 +148,17 @@ def _import_sources(store: Store, sources: list[Source], ctx: _Import) -> None:
                         attach_titles(source.study_archive, ctx.summary)
                         search_text.refresh(srs, crs)
                     continue
-                archive = source.has_metadata and source.path.suffix.lower() != ".json"
-                # An archive's path finds the rows it touches as it goes (they are not known yet).
-                crs, srs = ((), ()) if archive else touched(source)
                 # Each source stages its files apart: what a later source leaves out (an
                 # older or conflicting copy) must not remove what an earlier one brought.
                 own = files.SourceStaging(staging, n)
-                with store.bulk_change(crs, srs) as index:
-                    if archive:
-                        done, staged = import_archive(ctx, store, source, own, index, done, total)
-                    else:
-                        done, staged = import_entries(ctx, source, own, index, set(crs), done, total)
-                        search_text.refresh(srs, crs)
-                    staged_any = staged_any or staged
+                if source.has_metadata:
+                    # Finds the rows it touches as it goes (they are not known yet).
+                    with store.bulk_change((), ()) as index:
+                        done, staged = import_results(ctx, store, source, own, index, done, total)
+                else:
+                    with store.bulk_change(touched(source), ()):
+                        done, staged = import_entries(ctx, source, own, done, total)
+                staged_any = staged_any or staged
                 own.merge()
                 _count_studies(ctx.summary)
             if staged_any or ctx.remove_folders:

@@ -256,9 +256,11 @@ class BatchDecision:
         out.with_data = [r for r in item.with_data if wanted(r)]
         out.without_data = [r for r in item.without_data if wanted(r)]
         owner = {r.id: r.study_result for r in out.with_data + out.without_data}
-        out.files = [
-            f for f in item.files if f.component_result in owner and owner[f.component_result] not in self.withdrawn
-        ]
+        def brought(f):
+            return f.component_result in owner and owner[f.component_result] not in self.withdrawn
+
+        out.files = [f for f in item.files if brought(f)]
+        out.listed = [f for f in item.listed if brought(f)]
         return out
 
 
