@@ -202,9 +202,9 @@ def _add(
             "files": tuple(mine.items()),
         }))
         if entry is not None:
-            batch.with_data.append(DataRecord._make(_component_values(row) + (text, component_row_text(row))))
+            batch.with_data.append(component_record(row, text))
         else:
-            batch.without_data.append(NoDataRecord._make(_component_values(row) + (component_row_text(row),)))
+            batch.without_data.append(component_record(row))
     row = StudyRow._make(_study_row_of({
         "mt_worker_id": lookups.mt_worker_ids.get(sr["worker_id"]),  # unless the source says (the demo)
         **sr, "study_id": st["id"], "study_uuid": st["uuid"], "study_title": st["title"],
@@ -214,3 +214,11 @@ def _add(
     }))
     batch.study_results.append(StudyRecord._make(_study_values(row) + (study_row_text(row),)))
     return held
+
+
+def component_record(row: ComponentRow, data: str | None = None) -> DataRecord | NoDataRecord:
+    """What an import writes of a component result's row (the data too, when it brings
+    some), with the row's search text."""
+    if data is None:
+        return NoDataRecord._make(_component_values(row) + (component_row_text(row),))
+    return DataRecord._make(_component_values(row) + (data, component_row_text(row)))

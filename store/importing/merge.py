@@ -293,6 +293,12 @@ def decide_batch(
     return decide(incoming_runs(item), held, outcomes, replace, include_deleted)
 
 
+def as_decided(item: RowBatch, held: set[int], outcomes: Outcomes, replace: bool, include_deleted: bool) -> BatchDecision:
+    """`decide_batch` for a source without metadata, whose entries the rules let in or not
+    one by one as they were read (store/importing/entries.py): the whole batch."""
+    return BatchDecision({r.study_result for r in item.with_data + item.without_data}, set(), set())
+
+
 def decide(
     incoming: dict[int, Run], held: set[int], outcomes: Outcomes, replace: bool, include_deleted: bool
 ) -> BatchDecision:

@@ -230,18 +230,6 @@ def read_data(source: Source, entry: Entry) -> tuple[str, int, int]:
     return text, len(raw), entry.component_result_id
 
 
-def write_data(batch: list[tuple]) -> None:
-    """Write a batch of (data, size, id) at once, with the rows' search text; empties the batch."""
-    if batch:
-        db = ComponentResult._meta.database
-        p = db.param
-        db.cursor().executemany(
-            f'UPDATE "{ComponentResult._meta.table_name}" SET data = {p}, data_size = {p} WHERE id = {p}', batch
-        )
-        search_text.refresh((), [cr_id for _, _, cr_id in batch])
-        batch.clear()
-
-
 def stage_file(staging: files.Staging, source: Source, entry: Entry, sr_id: int) -> int:
     target_dir = files.private_mkdir(
         staging.path / f"study-result_{sr_id}" / f"comp-result_{entry.component_result_id}"
@@ -273,12 +261,6 @@ def stage_file(staging: files.Staging, source: Source, entry: Entry, sr_id: int)
 def unstage(staging: files.Staging, sr_id: int, cr_id: int | None = None) -> None:
     """Take files staged for a result that the import leaves as it is out of the staging folder."""
     shutil.rmtree(files.result_dir(staging.path, sr_id, cr_id), ignore_errors=True)
-
-
-def add_file(cr_id: int, name: str, size: int) -> None:
-    """A file a source without metadata brings; its component result's search text follows."""
-    _add_file(cr_id, name, size)
-    search_text.refresh((), [cr_id])
 
 
 def _add_file(cr_id: int, name: str, size: int) -> None:

@@ -1,52 +1,67 @@
-"""Entries without metadata.json (data-only and files-only zips, the legacy files layout
-as a folder or zip), whose rows are found in the store. Study archives (.jzip) give
-components their titles.
-
-The merge rules (store/importing/merge.py) hold here too: a data file without metadata
-replaces stored data only where it is not older.
+"""The rows of a source without metadata.json (data-only and files-only zips, the legacy
+files layout as a folder or zip): found in the store, with the data and files that the
+merge rules (store/importing/merge.py) let in. A data file without metadata replaces
+stored data only where it is not older; a file the store has is never replaced.
 """
 
 from __future__ import annotations
 
-import peewee
+from typing import Iterator
 
-from store.db.models import Component, ComponentResult, ComponentTitle, ResultFile, Study, StudyResult
+from store.db.models import ComponentResult, ResultFile, StudyResult
 from store.errors import BadInput, Cancelled
+from store.formats import archive_rows
 from store.formats.archive_read import Entry, Source
 from store.importing import merge
 from store.importing import writes as import_rows
+from store.pages.rows import component_rows
+
+BATCH = 500  # entries a batch of rows
 
 
-def import_entries(ctx, source: Source, staging, done: int, total: int) -> tuple[int, bool]:
-    """Returns (bytes done, files staged)."""
-    staged = False
-    batch: list[tuple] = []
+def entry_batches(ctx, source: Source, staging) -> Iterator[archive_rows.RowBatch]:
+    """Batch by batch, the rows the entries change: the merge rules let an entry's data or
+    file in or not, as it is read; a row is the store's, with what came in."""
     stored = _StoredData()
-    for entry in source.entries:
+    data: dict[int, tuple[str, int]] = {}  # component result -> (data, size) let in
+    batch = archive_rows.RowBatch()
+    for n, entry in enumerate(source.entries, 1):
         if ctx.cancelled and ctx.cancelled():
             raise Cancelled("import cancelled; nothing was changed")
         sr_id = _owner(source, entry)
         cr_id = entry.component_result_id
         if entry.kind == "data":
             text, size, _ = import_rows.read_data(source, entry)
-            outcome = stored.verdict(sr_id, cr_id, text, ctx)
-            if outcome in merge.ACCEPTED:
-                batch.append((text, size, cr_id))
-                if len(batch) >= 500:
-                    import_rows.write_data(batch)
+            if stored.verdict(sr_id, cr_id, text, ctx) in merge.ACCEPTED:
+                data[cr_id] = stored.data[cr_id] = (text, size)
         elif stored.takes_file(sr_id, cr_id, entry, ctx):
             size = import_rows.stage_file(staging, source, entry, sr_id)
-            import_rows.add_file(cr_id, entry.name, size)
-            staged = True
-            ctx.summary.files += 1
+            batch.files.append(archive_rows.StagedFile(cr_id, entry.name, size))
+            stored.files[(cr_id, entry.name)] = size
         ctx.summary.component_results.add(cr_id)
         ctx.summary.study_results.add(sr_id)
-        ctx.summary.bytes += entry.size
-        done += entry.size
-        if ctx.progress:
-            ctx.progress(done, total)
-    import_rows.write_data(batch)
-    return done, staged
+        batch.bytes += entry.size
+        # As an archive's batches: progress is told, and data held, a batch at a time.
+        if n % BATCH == 0 or batch.bytes >= archive_rows.BATCH_BYTES or n == len(source.entries):
+            _with_stored_rows(batch, data)
+            yield batch
+            data, batch = {}, archive_rows.RowBatch()
+
+
+def _with_stored_rows(batch: archive_rows.RowBatch, data: dict[int, tuple[str, int]]) -> None:
+    """The records of the rows a batch changes: the store's rows with its data and files."""
+    files: dict[int, dict[str, int]] = {}
+    for f in batch.files:
+        files.setdefault(f.component_result, {})[f.filename] = f.size
+    for row in component_rows(sorted(set(data) | set(files))):
+        have = dict(row.files)
+        have.update(files.get(row.id, {}))  # a file the store has keeps its place
+        row = row._replace(files=tuple(have.items()))
+        if row.id in data:
+            text, size = data[row.id]
+            batch.with_data.append(archive_rows.component_record(row._replace(data_size=size, data_is_null=False), text))
+        else:
+            batch.without_data.append(archive_rows.component_record(row))
 
 
 class _StoredData:
@@ -55,6 +70,9 @@ class _StoredData:
     def __init__(self):
         self.dead_srs: dict[int, bool] = {}
         self.dead_crs: dict[int, bool] = {}
+        # What earlier entries of the source let in: later ones compare with it, not the store.
+        self.data: dict[int, tuple[str, int]] = {}
+        self.files: dict[tuple[int, str], int] = {}
 
     def _dead(self, sr_id: int, cr_id: int, ctx) -> bool:
         if ctx.include_deleted:
@@ -76,6 +94,7 @@ class _StoredData:
             .tuples()
             .first()
         )
+        data, size = self.data.get(cr_id, (data, size))
         if state == "ABORTED" and not ctx.replace:
             outcome = merge.OLDER  # JATOS purged this run's data when it was aborted
         else:
@@ -100,17 +119,14 @@ class _StoredData:
             .tuples()
             .first()
         )
+        if (cr_id, entry.name) in self.files:
+            have = (self.files[(cr_id, entry.name)],)
         if have is not None and not ctx.replace:
             outcome = merge.UNCHANGED if have[0] == entry.size else merge.CONFLICT
         else:
             outcome = merge.UPDATED
         ctx.outcomes.note(sr_id, outcome)
         return outcome == merge.UPDATED
-
-
-def touched(source: Source) -> set[int]:
-    """The component results a source without metadata may write (for the search index)."""
-    return {e.component_result_id for e in source.entries}
 
 
 def _owner(source: Source, entry: Entry) -> int:
@@ -128,34 +144,3 @@ def _owner(source: Source, entry: Entry) -> int:
             f"{source.path}: entry {entry.label!r}: component result {cr_id} belongs to study result {sr_id}"
         )
     return sr_id
-
-
-# -- study archives -----------------------------------------------------------------------------
-
-
-def title_targets(study: dict) -> tuple[list[int], list[int]]:
-    """Rows whose search text a study archive's titles change."""
-    uuids = [c["uuid"] for c in study["components"]]
-    crs: list[int] = []
-    for chunk in peewee.chunked(uuids, 500):
-        q = ComponentResult.select(ComponentResult.id).join(Component).where(Component.uuid.in_(chunk)).tuples()
-        crs.extend(r[0] for r in q)
-    srs: list[int] = []
-    if study.get("uuid"):
-        q = StudyResult.select(StudyResult.id).join(Study).where(Study.uuid == study["uuid"]).tuples()
-        srs = [r[0] for r in q]
-    return crs, srs
-
-
-def attach_titles(study: dict, summary) -> None:
-    rows = [{"uuid": c["uuid"], "title": c["title"], "position": c["position"]} for c in study["components"]]
-    for chunk in peewee.chunked(rows, 200):
-        ComponentTitle.insert_many(chunk).on_conflict_replace().execute()
-    for c in study["components"]:
-        n = Component.update(title=c["title"], position=c["position"]).where(Component.uuid == c["uuid"]).execute()
-        if n:
-            summary.titles += n
-        else:
-            summary.titles_kept += 1
-    if study.get("uuid") and study.get("title"):
-        Study.update(title=study["title"]).where(Study.uuid == study["uuid"]).execute()

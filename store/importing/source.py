@@ -1,8 +1,10 @@
-"""The import of a source with metadata (a results archive, an unpacked one, a metadata
-file alone): each row written once, complete, and the index built batch by batch while a
-thread reads and renders the next batch (store/formats/archive_rows.py). The merge rules
-(store/importing/merge.py) decide, batch by batch, which study results the source
-changes; the rest are left exactly as the store has them.
+"""The one path of every results source: a results archive, an unpacked one, a metadata
+file alone, or entries without metadata (data-only and files-only zips, the legacy files
+layout). Read, rows by name (store/formats/archive_rows.py for metadata, read and
+rendered in a thread while this one writes; store/importing/entries.py for entries,
+whose rows are the store's), merge rules (store/importing/merge.py) batch by batch,
+write (store/importing/writes.py), index. The study results the rules leave alone stay
+exactly as the store has them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from store.db.models import Component, ComponentResult, ComponentTitle, StudyRes
 from store.errors import Cancelled
 from store.formats import archive_rows
 from store.formats.archive_read import Source
-from store.importing import merge
+from store.importing import entries, merge
 from store.importing import writes as import_rows
 from store.importing.prefetch import prefetched
 from store.removal import trash
@@ -60,25 +62,22 @@ class _Index:
         self.index.index_now(component_result_ids, study_result_ids)
 
 
-def import_results(ctx, store, source: Source, staging, index, done: int, total: int) -> tuple[int, bool]:
-    """A source with metadata: a results archive, an unpacked one, or a metadata file alone.
-    Rows the store held before are taken out of the index when first met, before they
-    change, and indexed again at the end. Returns (bytes done, files staged)."""
+def import_source(ctx, store, source: Source, staging, index, done: int, total: int) -> tuple[int, bool]:
+    """Read, rows by name, merge, write: every results source, batch by batch. Rows the store
+    held before are taken out of the index when first met, before they change, and indexed
+    again at the end. Returns (bytes done, files staged)."""
     # Metadata alone brings neither data nor files: it lists the files, and an absent
     # data.txt says nothing about the data (in an archive it says there is none).
     metadata_alone = source.path.suffix.lower() == ".json"
     index = _Index(index)
-    lookups = archive_rows.Lookups(
-        components=dict(Component.select(Component.id, Component.title).tuples()),
-        titles=dict(ComponentTitle.select(ComponentTitle.uuid, ComponentTitle.title).tuples()),
-        mt_worker_ids=dict(
-            Worker.select(Worker.id, Worker.mt_worker_id).where(Worker.mt_worker_id.is_null(False)).tuples()
-        ),
-    )
-    tables_first = writes_tables_first(store)
-    if not tables_first:
-        # Results go in before their studies, workers and components: SQLite checks at commit.
-        store.db.execute_sql("PRAGMA defer_foreign_keys = ON").close()
+    if source.has_metadata:
+        # Read, normalised and rendered in a thread while this one writes.
+        items = prefetched(_rows_with_metadata(store, source, staging, metadata_alone))
+        decide = merge.decide_batch
+    else:
+        # Rows found in the store as they are now, the merge rules applied entry by entry.
+        items = entries.entry_batches(ctx, source, staging)
+        decide = merge.as_decided
     seen_srs: set[int] = set()
     seen_crs: set[int] = set()
     old_srs: set[int] = set()  # rows the store held before this source
@@ -86,15 +85,7 @@ def import_results(ctx, store, source: Source, staging, index, done: int, total:
     new_srs: list[int] = []
     tables = None
     staged = False
-    work = archive_rows.work(
-        source,
-        lookups,
-        lambda e: import_rows.read_data(source, e),
-        lambda e, sr_id: import_rows.stage_file(staging, source, e, sr_id),
-        tables_first,
-        listed_files=metadata_alone,
-    )
-    with contextlib.closing(prefetched(work)) as items:
+    with contextlib.closing(items):
         for item in items:
             if ctx.cancelled and ctx.cancelled():
                 raise Cancelled("import cancelled; nothing was changed")
@@ -103,7 +94,7 @@ def import_results(ctx, store, source: Source, staging, index, done: int, total:
                 import_rows.write_tables(item, index)
                 continue
             srs = _first_sight(StudyResult, [r.id for r in item.study_results], seen_srs, old_srs)
-            decision = merge.decide_batch(item, set(srs.held), ctx.outcomes, ctx.replace, ctx.include_deleted)
+            decision = decide(item, set(srs.held), ctx.outcomes, ctx.replace, ctx.include_deleted)
             _unstage_left_out(staging, item, decision)
             written = decision.apply(item)
             fresh_srs = [i for i in srs.new if i in decision.keep]
@@ -116,7 +107,9 @@ def import_results(ctx, store, source: Source, staging, index, done: int, total:
             held_srs = [r.id for r in written.study_results if r.id in old_srs]
             held_crs = [i for i in cr_ids if i in old_crs]
             index.unindex(held_crs + others, held_srs)
-            import_rows.write_results(written, held_srs, held_crs)
+            # A record made from metadata cannot speak for what the store held before; one made
+            # from the stored row can.
+            import_rows.write_results(written, *((held_srs, held_crs) if source.has_metadata else ((), ())))
             if decision.withdrawn:
                 ctx.remove_folders.extend(import_rows.purge_runs(sorted(decision.withdrawn))[1])
             ctx.remove_folders.extend(trash.withdraw(decision.withdrawn_in_trash))
@@ -130,6 +123,34 @@ def import_results(ctx, store, source: Source, staging, index, done: int, total:
             done += item.bytes
             if ctx.progress:
                 ctx.progress(done, total)
+    if tables is not None:
+        _finish_metadata(ctx, index, tables, old_crs, seen_crs, new_srs, metadata_alone)
+    return done, staged
+
+
+def _rows_with_metadata(store, source: Source, staging, metadata_alone: bool):
+    lookups = archive_rows.Lookups(
+        components=dict(Component.select(Component.id, Component.title).tuples()),
+        titles=dict(ComponentTitle.select(ComponentTitle.uuid, ComponentTitle.title).tuples()),
+        mt_worker_ids=dict(
+            Worker.select(Worker.id, Worker.mt_worker_id).where(Worker.mt_worker_id.is_null(False)).tuples()
+        ),
+    )
+    tables_first = writes_tables_first(store)
+    if not tables_first:
+        # Results go in before their studies, workers and components: SQLite checks at commit.
+        store.db.execute_sql("PRAGMA defer_foreign_keys = ON").close()
+    return archive_rows.work(
+        source,
+        lookups,
+        lambda e: import_rows.read_data(source, e),
+        lambda e, sr_id: import_rows.stage_file(staging, source, e, sr_id),
+        tables_first,
+        listed_files=metadata_alone,
+    )
+
+
+def _finish_metadata(ctx, index, tables, old_crs, seen_crs, new_srs, metadata_alone: bool) -> None:
     ctx.summary.listed(tables)
     # Rows already in the store that this source has no data.txt for keep their data;
     # where they have none, the metadata's size stands, and in an archive an empty result
@@ -143,7 +164,6 @@ def import_results(ctx, store, source: Source, staging, index, done: int, total:
         # kept the last say; render its new rows from the store.
         index.unindex((), new_srs)
         search_text.refresh(new_srs, seen_crs)
-    return done, staged
 
 
 def _unstage_left_out(staging, item: archive_rows.RowBatch, decision: merge.BatchDecision) -> None:
