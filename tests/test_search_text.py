@@ -89,3 +89,17 @@ def test_the_real_exports_store_each_rows_text(store, realdata):
         assert stale_texts() == [], name
     import_paths(store, [realdata / "stonesitter/jatos_results_data_test_test.zip", realdata / "visionlabels/srtdemo.zip"])
     assert stale_texts() == []
+
+
+def test_a_restore_stores_each_rows_text(store, db_path, tmp_path):
+    """A restore writes rows back from the trash; titles attached since show in them."""
+    from store.removal import trash
+    from store.removal.delete import delete_ids
+
+    import_paths(store, [fx.results_archive(tmp_path)])
+    delete_ids(store, "study", [101])
+    delete_ids(store, "component", [303])
+    import_paths(store, [fx.study_archive(tmp_path)])
+    trash.restore(store)
+    assert stale_texts() == []
+    assert index_is_consistent(db_path)
