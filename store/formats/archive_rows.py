@@ -1,17 +1,19 @@
-"""The rows a results archive with its metadata.json writes, made in a thread, batch by
-batch, complete (data and search text included) so that each row is written once.
+"""The rows a source with metadata writes (a results archive, an unpacked one, a metadata
+file alone), made in a thread, batch by batch, complete (data and search text included)
+so that each row is written once. Rows are named records: the result's columns that the
+column registry (store/columns.py) says an import writes, built from page rows by name.
 
-The importer (store/importer.py) writes and indexes one `RowBatch` while this module
-normalises the metadata, reads and inflates the data and renders the search text of
-the next (store/prefetch.py). `Tables` (studies, batches, workers, groups, components)
-come last on SQLite, which checks foreign keys at commit, so that nothing waits for a
-pass over all of the metadata; first on other databases.
+The import (store/importing/source.py) writes and indexes one `RowBatch` while this
+module normalises the metadata, reads and inflates the data and renders the search text
+of the next (store/importing/prefetch.py). `Tables` (studies, batches, workers, groups,
+components) come last on SQLite, which checks foreign keys at commit, so that nothing
+waits for a pass over all of the metadata; first on other databases.
 
 Rendering uses each study result's own say about its worker and batch. In one export
 these are the same wherever a worker or batch appears; if a file says otherwise,
-`Tables.conflicting` is set and the importer renders every row again from the store.
+`Tables.conflicting` is set and the import renders its rows again from the store.
 Rows the store held before are rendered again from the store too (their files and
-titles may come from earlier imports).
+data may come from earlier imports).
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """Writing an import's rows and files: upserts, data, staged result files.
 
 Every write of a study or component result row goes through here, and writes the row's
-search text with it (store/search/text.py): `write_results` writes rows whose records
-carry their text, rendered from the incoming rows, and renders from the store the rows
-whose record cannot say all they show; `change_components` renders the rows it changes;
-`write_tables` renders the rows that show a worker, batch, study or component it changes.
+search text with it (store/search/text.py): `write_results` writes records that carry
+their text, rendered from the incoming rows, and renders from the store the rows whose
+record cannot say all they show (held before the import); `change_components` (data
+sizes, an abort's purge) renders the rows it changes; `write_tables` renders the rows
+that show a worker, batch, study or component it changes.
 """
 
 from __future__ import annotations
