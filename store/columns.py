@@ -98,7 +98,7 @@ COMPONENT_ROW_FIELDS: tuple[RowField, ...] = (
     RowField("worker_id", Worker.id),
     RowField("worker_type", Worker.worker_type),
     RowField("group_id", StudyResult.group),
-    RowField("files", None),  # ((file name, size), ...), read apart
+    RowField("files", None),  # ((file name, size), ...), read apart: the last field (store/pages/rows.py)
 )
 
 
