@@ -108,7 +108,7 @@ class ResultsTable(ScrollView, can_focus=True):
         return CHECK_W + (ARROW_W if self.view.level == "study" else 0)
 
     def _widths(self) -> list[int]:
-        return [column_width(c.key, c.title) for c in self.view.columns]
+        return [column_width(c) for c in self.view.columns]
 
     def total_width(self) -> int:
         return self._lead + sum(w + 1 for w in self._widths())
@@ -319,7 +319,7 @@ class ResultsTable(ScrollView, can_focus=True):
         segs = [Segment(" " * self._lead, style)]
         sort_key = self.view.sort_key
         for i, (col, w) in enumerate(zip(self.view.columns, self._widths())):
-            title = header_text(col.key, col.title)
+            title = header_text(col)
             if col.key == sort_key:
                 title += " ▼" if self.view.descending else " ▲"
             segs.append(Segment(_fit(title, w), current if i == self.column else style))
