@@ -199,3 +199,16 @@ def test_study_results_only_in_the_store_get_labels(scenario):
     with pytest.raises(StoreError, match="none of these"):
         set_labels(scenario, [999], "exclude")
     assert StudyResult.select().count() == 2 and ResultLabel.select().count() == 0
+
+
+@pytest.mark.parametrize("params, mt, expected", [
+    ('{"PROLIFIC_PID":"5f1a","workerId":"A1"}', None, ("5f1a", "PROLIFIC_PID")),
+    ('{"workerId":["A1","A2"]}', None, ("A1", "workerId")),
+    ('{"PROLIFIC_PID":""}', "A3MT", ("A3MT", "MTurk worker ID")),
+    ("not json", None, ("", "")),
+    (None, None, ("", "")),
+])
+def test_the_reports_participant_id(params, mt, expected):
+    from store.exporting.exclusions import participant
+
+    assert participant(params, mt) == expected
