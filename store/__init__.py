@@ -45,6 +45,7 @@ _LAZY = {
     "clear_labels": "store.labels",
     "labels_of": "store.labels",
     "label_listing": ("store.labels", "listing"),
+    "unknown_labels": ("store.labels", "unknown"),
     "SUGGESTED_LABELS": ("store.labels", "SUGGESTED"),
     # import, export, delete, the trash, a JATOS server
     "import_paths": "store.importing.importer",

@@ -131,6 +131,13 @@ def listing(study: int | None = None, label: str | None = None) -> list[tuple[La
     return [(LabelRecord(*t[:5]), t[5]) for t in q.tuples()]
 
 
+def unknown(labels) -> list[str]:
+    """Those of these labels no study result carries (a typo excludes nothing: say so)."""
+    wanted = [" ".join(x.split()).lower() for x in labels]
+    held = {r[0] for r in ResultLabel.select(ResultLabel.label).where(ResultLabel.label.in_(wanted)).distinct().tuples()}
+    return [x for x in wanted if x not in held]
+
+
 def _present(ids) -> list[int]:
     found: set[int] = set()
     for chunk in chunks(StudyResult.id, sorted(set(ids))):

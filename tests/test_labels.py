@@ -147,9 +147,12 @@ def test_the_exclusion_report(scenario, tmp_path):
         ["102", "12", "58", "abc123", "PROLIFIC_PID", "include", "", labels_of([102])[102].labelled_by],
     ]
     assert rows[1][8].startswith("20")
+    # Of component results: their study results'. Nobody labelled: the header alone.
+    export(scenario, "exclusion-report", Selection(component_result_ids=[303]), tmp_path / "c.csv")
+    assert [r[0] for r in csv.reader(io.StringIO(_read(tmp_path / "c.csv")))] == ["Result ID", "102"]
     clear_labels(scenario, [101, 102])
-    with pytest.raises(StoreError, match="has a label"):
-        export(scenario, "exclusion-report", Selection(), tmp_path / "none.csv")
+    assert export(scenario, "exclusion-report", Selection(), tmp_path / "none.csv").study_results == 0
+    assert _read(tmp_path / "none.csv").splitlines() == [",".join(f'"{h}"' for h in rows[0])]
 
 
 # -- the command line -------------------------------------------------------------------------------
@@ -172,6 +175,7 @@ def test_label_from_the_command_line(scenario, db_path, tmp_path):
     out = tmp_path / "d.txt"
     done = run_cli("export", "data", "--exclude-label", "include", "--exclude-label", "pending", "-o", str(out))
     assert done.returncode == 0, done.stderr
+    assert done.stderr == "note: no study result is labelled 'pending': --exclude-label pending leaves out nothing\n"
     assert out.read_bytes() == fx.DATA[301] + b"\n" + fx.DATA[302] + b"\n"
     done = run_cli("label", "--clear", "--ids", "101")
     assert (done.returncode, done.stdout.strip()) == (0, "cleared the labels of 1 study results")

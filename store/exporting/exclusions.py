@@ -1,5 +1,6 @@
 """The exclusion report: every labelled study result of a selection, one CSV line each, with
-the reason and who decided when (what a methods section reports).
+the reason and who decided when (what a methods section reports). A component-level
+selection reports the study results its component results belong to.
 
 It lists the labelled results whatever `--exclude-label` says: they are what it reports.
 The participant id is the first URL query parameter of PARTICIPANT_PARAMETERS the run
@@ -13,7 +14,7 @@ import dataclasses
 import io
 import json
 
-from store.errors import StoreError
+from store.errors import NothingSelected
 from store.formats.jatos_values import local_time
 from store.labels import labels_of
 from store.pages.rows import study_rows
@@ -45,15 +46,16 @@ def participant(url_query_parameters: str | None, mt_worker_id: str | None) -> t
     return "", ""
 
 
-def write_report(fh, selection: Selection, inert) -> int:
-    """The report of the selection's labelled results (`inert` neutralises formula cells);
-    returns how many lines it wrote."""
-    if selection.level != "study":
-        raise StoreError("the exclusion report lists study results: select study results, not component results")
+def write_report(fh, selection: Selection, inert, owners) -> int:
+    """The report of the selection's labelled results (`inert` neutralises formula cells,
+    `owners` gives the study results of component results); returns how many lines it wrote."""
     ids = dataclasses.replace(selection, exclude_labels=()).row_ids()
+    if not ids:
+        raise NothingSelected()
+    if selection.level == "component":  # the study results of the selected component results
+        ids = sorted(owners(ids))
+    # No labelled result among them: the header alone, a report that nobody was left out.
     labels = labels_of(ids)
-    if not labels:
-        raise StoreError("none of the selected study results has a label: label some first (l in the app, `jatos-results label`)")
     text = io.StringIO()
     w = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\n")
     w.writerow(HEADER)

@@ -116,7 +116,7 @@ def _export(store, kind, selection, target: Target, columns, filename, progress,
         return _export_single_file(store, selection, filename, target)
     if kind == "exclusion-report":
         with target.open() as fh:
-            n = write_report(fh, selection, (lambda cell: cell) if raw_csv else inert)
+            n = write_report(fh, selection, (lambda cell: cell) if raw_csv else inert, _owners)
         return ExportResult(target.label, target.bytes, n, 0)
     if kind == "metadata-csv":
         cols = columns if isinstance(columns, list) else _columns(selection, columns)

@@ -135,6 +135,10 @@ def cmd_export(args) -> int:
     if to_stdout and args.kind in ZIP_KINDS and sys.stdout.isatty():
         raise StoreError(f"{args.kind} is a zip file: send it to a file or a pipe, not to the terminal")
     with open_store(args.db) as store:
+        from store import unknown_labels
+
+        for label in unknown_labels(args.exclude_label):
+            show(f"note: no study result is labelled {label!r}: --exclude-label {label} leaves out nothing", file=sys.stderr)
         bar = ProgressBar(f"exporting {args.kind}", not args.quiet, min_total=2000)
         try:
             result = export(

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from store import SUGGESTED_LABELS, StoreError, clear_labels, labels_of, set_labels
+from store import SUGGESTED_LABELS, clear_labels, labels_of, set_labels
 from tui.dialogs import LabelRequest, LabelScreen
 from tui.dialogs.label import Current
-from tui.threads import closing, off_thread
+from tui.flows.store_work import change_in_worker
+from tui.threads import off_thread
 
 if TYPE_CHECKING:
     from tui.screens.results import ResultsScreen
@@ -50,20 +51,11 @@ class LabelFlow:
         )
 
     def _run(self, ids: list[int], request: LabelRequest) -> None:
-        screen = self.screen
-        screen.progress.start(f"Labelling {len(ids)} study results")
+        store = self.screen.app.store
 
-        def work() -> None:
-            try:
-                if request.clear:
-                    result = clear_labels(screen.app.store, ids)
-                else:
-                    result = set_labels(screen.app.store, ids, request.label, request.note)
-            except StoreError as exc:
-                screen.app.call_from_thread(screen.progress.failed, str(exc))
-                return
-            line = result.line()
-            screen.app.call_from_thread(screen.progress.done, line[0].upper() + line[1:] + ".")
-            screen.app.call_from_thread(screen.reload)
+        def change():
+            if request.clear:
+                return clear_labels(store, ids)
+            return set_labels(store, ids, request.label, request.note)
 
-        screen.run_worker(closing(screen.app.store, work), thread=True, exclusive=True, group="label")
+        change_in_worker(self.screen, f"Labelling {len(ids)} study results", change, "label")
