@@ -122,7 +122,8 @@ def write_results(batch: archive_rows.RowBatch, held_srs=(), held_crs=()) -> Non
         _add_file(f.component_result, f.filename, f.size)
     _list_files(batch.listed)
     # A label outlives its result's delete: a result imported again shows it (the record cannot).
-    labelled = _labelled([r.id for r in batch.study_results if r.id not in set(held_srs)])
+    held = set(held_srs)
+    labelled = _labelled([r.id for r in batch.study_results if r.id not in held])
     search_text.refresh(list(held_srs) + labelled, held_crs)
 
 
