@@ -40,6 +40,13 @@ _LAZY = {
     "local_short": "store.formats.jatos_values",
     "local_time": "store.formats.jatos_values",
     "parse_id": "store.formats.jatos_values",
+    # which runs count: labels and notes
+    "set_labels": "store.labels",
+    "clear_labels": "store.labels",
+    "labels_of": "store.labels",
+    "label_listing": ("store.labels", "listing"),
+    "unknown_labels": ("store.labels", "unknown"),
+    "SUGGESTED_LABELS": ("store.labels", "SUGGESTED"),
     # import, export, delete, the trash, a JATOS server
     "import_paths": "store.importing.importer",
     "export": "store.exporting.export",

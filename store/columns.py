@@ -19,7 +19,7 @@ from typing import Callable
 
 from peewee import fn
 
-from store.db.models import Batch, Component, ComponentResult, ResultFile, Study, StudyResult, Worker
+from store.db.models import Batch, Component, ComponentResult, ResultFile, ResultLabel, Study, StudyResult, Worker
 from store.formats.jatos_values import (
     component_duration_display,
     human_size,
@@ -38,12 +38,18 @@ class RowField:
     sql: object  # what the page's query selects (None: filled in apart, as a row's files)
     imported_as: str | None = None  # the result's own column an import writes the value to
     flag: bool = False  # a boolean: drivers hand back 0/1
+    local: bool = False  # the store's own (a label): never in JATOS's data, so an incoming row has none
 
 
 def _has_files():
     return fn.EXISTS(
         ResultFile.select(ResultFile.id).join(ComponentResult).where(ComponentResult.study_result == StudyResult.id)
     )
+
+
+def _labelled(field):
+    # A subquery, not a join: the page's query and its order stay as they are (store/pages/order.py).
+    return ResultLabel.select(field).where(ResultLabel.study_result == StudyResult.id)
 
 
 def _files_size():
@@ -76,6 +82,8 @@ STUDY_ROW_FIELDS: tuple[RowField, ...] = (
     RowField("worker_comment", Worker.comment),
     RowField("group_id", StudyResult.group, "group"),
     RowField("has_files", _has_files(), flag=True),
+    RowField("label", _labelled(ResultLabel.label), local=True),
+    RowField("note", _labelled(ResultLabel.note), local=True),
 )
 
 COMPONENT_ROW_FIELDS: tuple[RowField, ...] = (
@@ -172,6 +180,10 @@ STUDY_COLUMNS: tuple[Column, ...] = (
     Column("files", "Files", lambda r: "", False, _has_files(), 5, cell=lambda r: " ●" if r.has_files else ""),
     Column("state", "State", lambda r: r.state, True, StudyResult.state, 14),
     Column("message", "Message", lambda r: _none(r.message), True, StudyResult.message, 40),
+    # The researcher's decision (store/labels.py); hidden until chosen (c), as JATOS's own
+    # columns fill the page already. No text without one.
+    Column("label", "Label", lambda r: r.label or "", False, fn.COALESCE(_labelled(ResultLabel.label), ""), 9),
+    Column("note", "Note", lambda r: r.note or "", False, fn.COALESCE(_labelled(ResultLabel.note), ""), 30),
 )
 
 # The worker page shows the study instead of the worker (§5).

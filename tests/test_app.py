@@ -166,7 +166,7 @@ async def test_sort_cycles_and_header_click(scenario):
     app = ResultsApp(scenario, Page("study", 12))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("l")  # to the Result ID column
+        await pilot.press("right")  # to the Result ID column
         await pilot.press("s")
         await settle(pilot)
         assert list(app.screen.view.ids) == [101, 102]

@@ -10,6 +10,7 @@ import pytest
 from store import Selection
 from store.db.models import ComponentResult, StudyResult, Tombstone, TrashEntry, Worker
 from store.importing.importer import import_paths
+from store.labels import set_labels
 from store.removal import trash
 from store.removal.delete import delete, delete_ids
 from store.removal.erase import erase, plan
@@ -123,6 +124,9 @@ def test_erase_leaves_no_recoverable_byte(store, db_path, tmp_path):
     # Deleted first, by an SQLite that leaves deleted bytes in free pages (the index keeps
     # them too), then erased from the trash.
     store.db.execute_sql("PRAGMA secure_delete = 0").close()
+    # A label and its note go with the result (they are in the row's search text too).
+    set_labels(store, [101], "zqlabelmark", "zqnotemark: said the code word aloud")
+    assert b"zqnotemark" in _store_bytes(db_path)
     delete(store, Selection(study_result_ids=[101]))
     what = plan(Selection(worker=57))
     assert (what.live, what.trashed_results) == ([], [("study", 101)])
@@ -131,6 +135,7 @@ def test_erase_leaves_no_recoverable_byte(store, db_path, tmp_path):
     everything = _store_bytes(db_path)
     assert MARKER.encode() not in everything
     assert b"P-001" not in everything  # the worker's comment
+    assert b"zqlabelmark" not in everything and b"zqnotemark" not in everything
     assert not grams & _trigrams_in_index(db_path)
     assert TrashEntry.select().count() == 0 and Tombstone.get(Tombstone.result_id == 101).reason == "erased"
     assert [r.id for r in StudyResult.select()] == [102]

@@ -12,8 +12,9 @@ import threading
 import pytest
 
 from store import Page
+from store.labels import labels_of
 from tui.app import ResultsApp
-from tui.dialogs import DeleteScreen, ExportScreen, HelpScreen, PickScreen
+from tui.dialogs import DeleteScreen, ExportScreen, HelpScreen, LabelScreen, PickScreen
 from tui.screens.data_viewer import DataViewer
 from tui.screens.home import HomeScreen
 from tui.screens.results import ResultsScreen
@@ -83,12 +84,20 @@ async def test_no_sql_on_the_screens_thread(scenario, ui_thread_sql, db_path, tm
         await pilot.press("escape", "e")
         await settle(pilot)
         assert isinstance(app.screen, ExportScreen)
-        await pilot.press("escape", "slash", "ctrl+a", "ctrl+k", "enter")  # the filter cleared
+        await pilot.press("escape", "l")  # label the selection: the dialog prefilled, the write
+        await settle(pilot)
+        assert isinstance(app.screen, LabelScreen)
+        await pilot.press(*"exclude", "tab", *"failed check", "enter")
+        await settle(pilot)
+        ui_thread_sql.recording = False  # the test's own look at the store
+        assert isinstance(app.screen, ResultsScreen) and len(labels_of([101, 102])) == 2
+        ui_thread_sql.recording = True
+        await pilot.press("slash", "ctrl+a", "ctrl+k", "enter")  # the filter cleared
         await settle(pilot)
         await pilot.press("y", "Y", "ctrl+y")  # copy a cell, a row, the data
         await settle(pilot)
         assert len(copied) == 3
-        await pilot.press("s", "l", "s")  # sort
+        await pilot.press("s", "right", "s")  # sort
         await settle(pilot)
         await pilot.press("g", "j", "enter")  # expand a row, open its data
         await settle(pilot)

@@ -158,6 +158,19 @@ class TrashEntry(BaseModel):
     rows = TextField()  # the rows as JSON (store/trash.py)
 
 
+class ResultLabel(BaseModel):
+    """A researcher's decision on a study result (store/labels.py): a label (include, exclude,
+    pending or any word typed) and the reason. JATOS knows nothing of it, so no import or
+    pull writes this table; no foreign key either, so that nothing cascades into it: a label
+    outlives its result's delete (undo brings both back) and goes with its erase."""
+
+    study_result = BigIntegerField(primary_key=True)
+    label = CharField(index=True)  # lower case: "Exclude" and "exclude" are one decision
+    note = TextField(default="")
+    labelled_by = TextField(default="")  # the login name, or the database user on a server
+    labelled_at = BigIntegerField()  # epoch ms
+
+
 class Tombstone(BaseModel):
     """A result deleted or erased here: a later import or pull skips it unless told not to."""
 
@@ -184,4 +197,5 @@ ALL_MODELS = [
     PendingFileOp,
     TrashEntry,
     Tombstone,
+    ResultLabel,
 ]

@@ -32,6 +32,7 @@ from store.db.sqlite import is_sqlite
 from store.disk import files
 from store.errors import Cancelled, NothingSelected, StoreError
 from store.exporting.check import check_missing
+from store.exporting.exclusions import write_report
 from store.exporting.metadata import Plan, metadata_chunks
 from store.exporting.output import Target
 from store.exporting.snapshot import ResultFileVanished, consistently
@@ -40,7 +41,7 @@ from store.formats.zip_writer import ZipWriter
 from store.pages.rows import component_rows, study_rows
 from store.pages.selection import Selection, component_ids_of
 
-KINDS = ("data", "archive", "data-zip", "files", "metadata-json", "metadata-csv", "file")
+KINDS = ("data", "archive", "data-zip", "files", "metadata-json", "metadata-csv", "file", "exclusion-report")
 ZIP_KINDS = ("archive", "data-zip", "files")
 Progress = Callable[[int, int], None]
 
@@ -80,6 +81,7 @@ def default_filename(kind: str, now: _dt.datetime | None = None) -> str:
         "files": f"jatos_results_files_{ts}.zip",
         "metadata-json": f"jatos_results_metadata_{ts}.json",
         "metadata-csv": f"jatos_results_metadata_{ts}.csv",
+        "exclusion-report": f"jatos_results_exclusions_{ts}.csv",
     }[kind]
 
 
@@ -112,6 +114,10 @@ def export(
 def _export(store, kind, selection, target: Target, columns, filename, progress, cancelled, allow_missing, raw_csv):
     if kind == "file":
         return _export_single_file(store, selection, filename, target)
+    if kind == "exclusion-report":
+        with target.open() as fh:
+            n = write_report(fh, selection, (lambda cell: cell) if raw_csv else inert, _owners)
+        return ExportResult(target.label, target.bytes, n, 0)
     if kind == "metadata-csv":
         cols = columns if isinstance(columns, list) else _columns(selection, columns)
         ids = _selected(selection)

@@ -46,6 +46,7 @@ StagedFile = namedtuple("StagedFile", "component_result filename size")
 _study_values = attrgetter(*[name for name, _ in _STUDY_IMPORTED])
 _component_values = attrgetter(*[name for name, _ in _COMPONENT_IMPORTED])
 _study_row_of = itemgetter(*StudyRow._fields)
+_STUDY_LOCAL = {f.name: None for f in STUDY_ROW_FIELDS if f.local}  # a label: the store's, not the source's
 _component_row_of = itemgetter(*ComponentRow._fields)
 
 BATCH = 2500  # study results a batch
@@ -208,6 +209,7 @@ def _add(
         else:
             batch.without_data.append(component_record(row))
     row = StudyRow._make(_study_row_of({
+        **_STUDY_LOCAL,
         "mt_worker_id": lookups.mt_worker_ids.get(sr["worker_id"]),  # unless the source says (the demo)
         **sr, "study_id": st["id"], "study_uuid": st["uuid"], "study_title": st["title"],
         "batch_uuid": sr["batch_uuid"] if in_batch else None, "batch_title": shared["batch_title"],

@@ -5,7 +5,8 @@ search text with it (store/search/text.py): `write_results` writes records that 
 their text, rendered from the incoming rows, and renders from the store the rows whose
 record cannot say all they show (held before the import); `change_components` (data
 sizes, an abort's purge) renders the rows it changes; `write_tables` renders the rows
-that show a worker, batch, study or component it changes.
+that show a worker, batch, study or component it changes; `write_labels` renders the rows
+whose label or note it changes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from store.db.models import (
     GroupResult,
     ListedFile,
     ResultFile,
+    ResultLabel,
     Study,
     StudyResult,
     Worker,
@@ -119,7 +121,29 @@ def write_results(batch: archive_rows.RowBatch, held_srs=(), held_crs=()) -> Non
     for f in batch.files:
         _add_file(f.component_result, f.filename, f.size)
     _list_files(batch.listed)
-    search_text.refresh(held_srs, held_crs)
+    # A label outlives its result's delete: a result imported again shows it (the record cannot).
+    held = set(held_srs)
+    labelled = _labelled([r.id for r in batch.study_results if r.id not in held])
+    search_text.refresh(list(held_srs) + labelled, held_crs)
+
+
+def _labelled(ids: list[int]) -> list[int]:
+    if not ids:
+        return []
+    q = ResultLabel.select(ResultLabel.study_result).where(ResultLabel.study_result.in_(ids))
+    return [r[0] for r in q.tuples()]
+
+
+def write_labels(rows: list[tuple], cleared: list[int]) -> None:
+    """Labels (study result, label, note, by, at) written and labels removed (store/labels.py),
+    inside the caller's transaction; the rows' search text follows."""
+    # Replaced as a whole (delete, insert): the same SQL on every backend.
+    for chunk in chunks(ResultLabel.study_result, [r[0] for r in rows] + list(cleared)):
+        ResultLabel.delete().where(id_in(ResultLabel.study_result, chunk)).execute()
+    fields = [ResultLabel.study_result, ResultLabel.label, ResultLabel.note, ResultLabel.labelled_by, ResultLabel.labelled_at]
+    for chunk in peewee.chunked(rows, 500):
+        ResultLabel.insert_many(chunk, fields=fields).execute()
+    search_text.refresh([r[0] for r in rows] + list(cleared), ())
 
 
 def change_components(ids, only_without_data: bool = False, **values) -> None:

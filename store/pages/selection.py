@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from store.db.idlists import chunks, id_in
-from store.db.models import Batch, Component, ComponentResult, GroupResult, Study, StudyResult, Worker
+from store.db.models import Batch, Component, ComponentResult, GroupResult, ResultLabel, Study, StudyResult, Worker
 from store.errors import StoreError
 from store.formats.jatos_values import parse_id_list
 from store.search import engine, regex_engine
@@ -34,6 +34,11 @@ class Selection:
     regex: bool = False
     case_sensitive: bool = False
     worker_type: str | None = None  # a batch page opened for one link type (§5)
+    exclude_labels: tuple[str, ...] = ()  # results with one of these labels are left out (store/labels.py)
+
+    def __post_init__(self) -> None:
+        # As labels are stored (store/labels.py): "Exclude " is the label exclude.
+        self.exclude_labels = tuple(dict.fromkeys(" ".join(x.split()).lower() for x in self.exclude_labels if x.strip()))
 
     @classmethod
     def from_text(cls, ids: str | None = None, component_result_ids: str | None = None, **kw) -> "Selection":
@@ -59,6 +64,7 @@ class Selection:
             and self.study_result_ids is None
             and self.component_result_ids is None
             and not (self.filter or "").strip()
+            and not self.exclude_labels
         )
 
     def search_filter(self) -> search.Filter | None:
@@ -102,6 +108,9 @@ class Selection:
             conds.append(StudyResult.group == self.group)
         if self.worker is not None:
             conds.append(StudyResult.worker == self.worker)
+        if self.exclude_labels:
+            labelled = ResultLabel.select(ResultLabel.study_result).where(ResultLabel.label.in_(list(self.exclude_labels)))
+            conds.append(StudyResult.id.not_in(labelled))
         return conds
 
     def where(self) -> list:

@@ -76,6 +76,7 @@ def delete_ids(store: Store, level: str, ids: list[int], *, purge: bool = False)
         bury(level, ids, "deleted")
         if purge:
             trash.drop_orphan_workers()
+            trash.drop_orphan_labels()
         file_op = journal.record(store, "delete" if purge else "move", paths if purge else pairs)
     journal.finish(store, file_op)
     trash.expire(store)

@@ -18,7 +18,16 @@ import peewee
 
 from store.db.database import Store
 from store.db.idlists import chunks, id_in
-from store.db.models import ComponentResult, ListedFile, ResultFile, StudyResult, Tombstone, TrashEntry, Worker
+from store.db.models import (
+    ComponentResult,
+    ListedFile,
+    ResultFile,
+    ResultLabel,
+    StudyResult,
+    Tombstone,
+    TrashEntry,
+    Worker,
+)
 from store.disk import files, journal
 from store.errors import StoreError
 from store.search import text as search_text
@@ -340,6 +349,7 @@ def remove_entries(*, older_than: int | None = None, entry_ids: list[int] | None
     for chunk in peewee.chunked([r[0] for r in rows], 500):
         TrashEntry.delete().where(TrashEntry.id.in_(chunk)).execute()
     drop_orphan_workers()
+    drop_orphan_labels()
     return len(rows), paths
 
 
@@ -357,4 +367,13 @@ def drop_orphan_workers() -> None:
     Worker.delete().where(
         Worker.id.not_in(StudyResult.select(StudyResult.worker))
         & Worker.id.not_in(TrashEntry.select(TrashEntry.worker).where(TrashEntry.worker.is_null(False)))
+    ).execute()
+
+
+def drop_orphan_labels() -> None:
+    """A label and its note (store/labels.py) go when their study result is neither in the
+    store nor in the trash: purged, erased, or its trash entry emptied."""
+    ResultLabel.delete().where(
+        ResultLabel.study_result.not_in(StudyResult.select(StudyResult.id))
+        & ResultLabel.study_result.not_in(TrashEntry.select(TrashEntry.result_id).where(TrashEntry.level == "study"))
     ).execute()

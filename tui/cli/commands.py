@@ -42,11 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     from store import EXPORT_KINDS as KINDS
+    from tui.cli import labels as cli_labels
 
     p = sub.add_parser("export", help="export selected results in a JATOS format")
     add_db(p)
-    p.add_argument("kind", choices=KINDS, help="data (plain text), archive, data-zip, files, metadata-json, metadata-csv, file")
+    p.add_argument(
+        "kind", choices=KINDS,
+        help="data (plain text), archive, data-zip, files, metadata-json, metadata-csv, file, exclusion-report (labels, CSV)",
+    )
     add_selection(p)
+    cli_labels.add_exclude_label(p)
     p.add_argument(
         "-o", "--output", metavar="PATH", help="output file, - for standard output (default: JATOS's file name in this folder)"
     )
@@ -76,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tui.cli import trash as cli_trash
 
     cli_trash.add_parsers(sub)
+    cli_labels.add_parsers(sub)
 
     p = sub.add_parser("pull", help="fetch results from a JATOS server (3.8.1 or later) into the store")
     add_db(p)
@@ -126,6 +132,10 @@ def cmd_export(args) -> int:
     if to_stdout and args.kind in ZIP_KINDS and sys.stdout.isatty():
         raise StoreError(f"{args.kind} is a zip file: send it to a file or a pipe, not to the terminal")
     with open_store(args.db) as store:
+        from store import unknown_labels
+
+        for label in unknown_labels(args.exclude_label):
+            show(f"note: no study result is labelled {label!r}: --exclude-label {label} leaves out nothing", file=sys.stderr)
         with ProgressBar(f"exporting {args.kind}", not args.quiet, min_total=2000) as bar:
             result = export(
                 store,
@@ -278,9 +288,11 @@ def main(argv: list[str] | None = None) -> int:
         "pull": cmd_pull,
         "demo": cmd_demo,
     }
+    from tui.cli.labels import COMMANDS as LABEL_COMMANDS
     from tui.cli.trash import COMMANDS
 
     commands.update(COMMANDS)
+    commands.update(LABEL_COMMANDS)
     try:
         if args.command is None:
             return open_app(args.db, args)

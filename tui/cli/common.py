@@ -125,6 +125,7 @@ def selection_of(args):
         filter=getattr(args, "filter", None),
         regex=getattr(args, "regex", False),
         case_sensitive=getattr(args, "case_sensitive", False),
+        exclude_labels=tuple(getattr(args, "exclude_label", None) or ()),
     )
 
 

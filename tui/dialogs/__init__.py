@@ -4,10 +4,11 @@ from tui.dialogs.columns import ColumnsScreen
 from tui.dialogs.delete import DeleteScreen
 from tui.dialogs.export import EXPORT_KINDS, ExportRequest, ExportScreen
 from tui.dialogs.help import HelpScreen
+from tui.dialogs.label import LabelRequest, LabelScreen
 from tui.dialogs.pick import PickScreen
 from tui.dialogs.questions import ConfirmScreen, PromptScreen
 
 __all__ = [
-    "ColumnsScreen", "ConfirmScreen", "DeleteScreen", "EXPORT_KINDS", "ExportRequest", "ExportScreen", "HelpScreen",
+    "ColumnsScreen", "ConfirmScreen", "DeleteScreen", "EXPORT_KINDS", "ExportRequest", "ExportScreen", "HelpScreen", "LabelRequest", "LabelScreen",
     "PickScreen", "PromptScreen",
 ]

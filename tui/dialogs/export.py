@@ -20,6 +20,7 @@ EXPORT_KINDS = [
     ("files", "Files only"),
     ("metadata-json", "Metadata only: JSON"),
     ("metadata-csv", "Metadata only: CSV (visible columns)"),
+    ("exclusion-report", "Exclusion report: labelled results, CSV"),
 ]
 
 
@@ -29,6 +30,7 @@ class ExportRequest:
     scope: str  # "selected" or "all"
     path: Path
     ids: list[int] = field(default_factory=list)  # the selected results that exist, for "selected"
+    exclude_labels: tuple[str, ...] = ()  # results with these labels are left out
 
 
 class ExportScreen(ModalScreen[ExportRequest | None]):
@@ -54,6 +56,10 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             with RadioSet(id="scope"):
                 yield RadioButton("Selected (counting…)", value=self.selected_first, id="scope-selected")
                 yield RadioButton("All (counting…)", value=not self.selected_first, id="scope-all")
+            with Horizontal(id="exclude-labels-row"):
+                yield Label("Leave out results labelled: ")
+                # One line: the dialog fits 24 rows with its buttons.
+                yield Input("", id="exclude-labels", compact=True, placeholder="e.g. exclude, pending (comma-separated)")
             yield Label("File (a relative name is in the folder you started from):")
             yield Input(self.default_name("archive"), id="path")
             yield Static("", id="export-error", classes="error")
@@ -104,7 +110,10 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
         if not value:
             self.query_one("#export-error", Static).update("Give a file name.")
             return
-        self.dismiss(ExportRequest(self._kind(), scope, Path(value).expanduser(), self.selected if scope == "selected" else []))
+        labels = tuple(x.strip() for x in self.query_one("#exclude-labels", Input).value.split(",") if x.strip())
+        self.dismiss(ExportRequest(
+            self._kind(), scope, Path(value).expanduser(), self.selected if scope == "selected" else [], labels
+        ))
 
     @on(Button.Pressed, "#cancel")
     def cancel(self) -> None:

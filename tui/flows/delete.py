@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from store import DeleteResult, StoreError, delete_ids, describe, existing_ids, trash, visible
 from tui.dialogs import DeleteScreen
+from tui.flows.store_work import change_in_worker
 from tui.threads import closing
 
 if TYPE_CHECKING:
@@ -76,16 +77,4 @@ class DeleteFlow:
             return
         op, self.last_delete = self.last_delete, None
         self.nothing_to_undo = "Nothing to undo: the page's last delete is undone already."
-        screen.progress.start("Restoring the deleted results")
-
-        def work() -> None:
-            try:
-                result = trash.restore(screen.app.store, op=op)
-            except (StoreError, OSError) as exc:
-                screen.app.call_from_thread(screen.progress.failed, str(exc))
-                return
-            line = result.line()
-            screen.app.call_from_thread(screen.progress.done, line[0].upper() + line[1:] + ".")
-            screen.app.call_from_thread(screen.reload)
-
-        screen.run_worker(closing(screen.app.store, work), thread=True, exclusive=True, group="delete")
+        change_in_worker(screen, "Restoring the deleted results", lambda: trash.restore(screen.app.store, op=op), "delete")

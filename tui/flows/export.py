@@ -3,6 +3,7 @@ in a worker with progress (escape cancels; nothing is written then)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from store import Selection, StoreError, default_filename, existing_ids, export, human_size
@@ -41,15 +42,15 @@ class ExportFlow:
     def _selection(self, request: ExportRequest) -> Selection:
         view = self.screen.view
         if request.scope != "selected":
-            return view.page.selection()
+            return dataclasses.replace(view.page.selection(), exclude_labels=request.exclude_labels)
         ids = request.ids
         if request.kind == "metadata-csv":
             # JATOS's CSV takes the selected rows that also match the filter (§3.2).
             shown = set(view.ids)
             ids = [i for i in ids if i in shown]
         if view.level == "component":
-            return Selection(component_result_ids=ids)
-        return Selection(study_result_ids=ids)
+            return Selection(component_result_ids=ids, exclude_labels=request.exclude_labels)
+        return Selection(study_result_ids=ids, exclude_labels=request.exclude_labels)
 
     def _run(self, request: ExportRequest, force: bool) -> None:
         screen = self.screen

@@ -2,7 +2,7 @@
 
 The screen composes its parts and connects them: the filter bar (posts the filter), the
 toolbar (posts the action of a clicked button), the table (draws what the view holds and
-asks for rows it lacks), the progress of long work, and the export, delete and copy flows.
+asks for rows it lacks), the progress of long work, and the export, delete, label and copy flows.
 Every query runs in a worker (tui/screens/page_loader.py); the newest request wins.
 """
 
@@ -20,6 +20,7 @@ from tui.dialogs import ColumnsScreen, HelpScreen
 from tui.flows.copy import CopyFlow
 from tui.flows.delete import DeleteFlow
 from tui.flows.export import ExportFlow
+from tui.flows.label import LabelFlow
 from tui.probe import Probe
 from tui.screens.page_loader import PageLoader
 from tui.threads import off_thread
@@ -55,6 +56,7 @@ class ResultsScreen(Screen):
         Binding("c", "columns", "Columns", priority=True, id="results.columns"),
         Binding("e", "export", "Export", priority=True, id="results.export"),
         Binding("x,delete", "delete", "Delete", priority=True, id="results.delete"),
+        Binding("l", "label", "Label", show=False, priority=True, id="results.label"),
         Binding("X", "delete_all", "Delete all", show=False, priority=True, id="results.delete-all"),
         Binding("u", "undo", "Undo", show=False, priority=True, id="results.undo"),
         Binding("w", "worker", "Worker", show=False, priority=True, id="results.worker"),
@@ -78,6 +80,7 @@ class ResultsScreen(Screen):
                 self.view.columns = cols
         self.probe = Probe()
         self.exports, self.deletes, self.copies = ExportFlow(self), DeleteFlow(self), CopyFlow(self)
+        self.labels = LabelFlow(self)
         self.loader: PageLoader | None = None  # made when mounted: it needs the app's store
         self._shown_title = self._shown_status = None
 
@@ -298,6 +301,9 @@ class ResultsScreen(Screen):
 
     async def action_delete_all(self) -> None:
         await self.deletes.everything()
+
+    async def action_label(self) -> None:
+        await self.labels.start()
 
     def action_undo(self) -> None:
         self.deletes.undo()

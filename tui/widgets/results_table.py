@@ -37,7 +37,7 @@ class ResultsTable(ScrollView, can_focus=True):
         Binding("up,k", "cursor_up", "Up", show=False, priority=True, id="table.up"),
         Binding("down,j", "cursor_down", "Down", show=False, priority=True, id="table.down"),
         Binding("left,h", "column_left", "Column left", show=False, priority=True, id="table.left"),
-        Binding("right,l", "column_right", "Column right", show=False, priority=True, id="table.right"),
+        Binding("right", "column_right", "Column right", show=False, priority=True, id="table.right"),
         Binding("pageup", "page_up", "Page up", show=False, priority=True, id="table.page-up"),
         Binding("pagedown", "page_down", "Page down", show=False, priority=True, id="table.page-down"),
         Binding("home,g", "first", "First", show=False, priority=True, id="table.first"),
