@@ -37,6 +37,8 @@ TICK = 0.0  # seconds to the first showing of the rows found so far (then every 
 EVERY = 0.1
 FIRST_CHUNK, LAST_CHUNK = 64, 32_768
 WALK_LIMIT = 0.3  # seconds of row-by-row search before whole tables are read instead
+SCAN_WALK_LIMIT = 0.03  # the same for a term with a block scan: reading everything is quick
+SCAN_SHARE = 8  # a scope of at least 1/8 of a table is answered by a block scan
 CHUNK_TIME = 0.008  # seconds a chunk of the ordered walk aims at
 SPANS = 16  # queries a whole-table read is split into, to show how far it has got
 
@@ -85,7 +87,33 @@ def complete(f: Filter, level: str, scope: Callable[..., array]) -> array:
     few = _rare_answer(terms, lambda t: all(s.index is not None for s in t.sides))
     if few is not None:
         return scope(among=few)
+    scanned = [t for t in terms if not t.negated and all(s.scan or s.known is not None for s in t.sides)]
+    in_scope = scope() if scanned else ()
+    if scanned and len(in_scope) * SCAN_SHARE >= table_rows(_model(level)):
+        # Much of the table in scope: block scans read it faster than a condition on each row.
+        for t in scanned:
+            _scan_sides(t, in_scope)
+        # The scanned terms are sets now: the answer is theirs, checked against the other terms.
+        return scope(among=_rare_answer(terms, lambda t: False))
     return scope(condition=all_of(terms, level))
+
+
+def _scan_sides(term: TermRoute, in_scope: Sequence[int]) -> None:
+    """Each side's matching rows by its block scan, the row's own text first (the smaller);
+    a side is not read when the others already matched every row in scope."""
+    found: set[int] = set()
+    for side in term.sides:
+        if side.known is None:
+            if found and len(found) >= len(in_scope) and found.issuperset(in_scope):
+                side.known = set()
+                continue
+            for _ in side.scanned():
+                pass
+        found |= side.known
+
+
+def _model(level: str):
+    return StudyResult if level == "study" else ComponentResult
 
 
 def _rare_answer(terms: list[TermRoute], asked: Callable[[TermRoute], bool] = lambda t: True) -> list[int] | None:
@@ -122,15 +150,16 @@ def _keep_matching(terms: list[TermRoute], chunk: Sequence[int], found: array) -
 
 def _look(terms: list[TermRoute], level: str, base: array, first: int, cancelled, start: float) -> Iterator[Found]:
     """No term is rare: walk `base` in order until `first` rows are found, then the rest."""
-    rows = table_rows(StudyResult if level == "study" else ComponentResult)
+    rows = table_rows(_model(level))
     # Checks in Python keep walking: a whole-table read of them would run for seconds
     # without showing progress, and hand the interpreter to the screen less evenly.
     may_switch = not any(t.in_python for t in terms)
+    walk_limit = min(WALK_LIMIT, SCAN_WALK_LIMIT) if any(s.scan for t in terms for s in t.sides) else WALK_LIMIT
     found, pos, size, shown = array("q"), 0, FIRST_CHUNK, start
     while pos < len(base) and len(found) < first:
         if cancelled():
             return
-        if may_switch and time.perf_counter() - start > WALK_LIMIT and (len(base) - pos) * 2 > rows:
+        if may_switch and time.perf_counter() - start > walk_limit and (len(base) - pos) * 2 > rows:
             break  # few matches, much left: reading whole tables is twice as fast a row
         chunk = base[pos : pos + size]
         began = time.perf_counter()

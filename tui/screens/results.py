@@ -19,7 +19,6 @@ from store import StoreError
 from store.pages.order import position
 from store.pages.view import Computed, Page, ResultsView
 from store.pages.visible import visible
-from store.search import regex_engine
 from store.search.filter import Filter
 from tui import settings
 from tui.dialogs import ColumnsScreen, HelpScreen
@@ -141,13 +140,12 @@ class ResultsScreen(ResultActions, Screen):
             connection.set_progress_handler(lambda: 1 if stale() else 0, 20_000)
         try:
             # Stages: the rows found so far, the first screenful, then all rows and the count.
-            with regex_engine.translated():
-                for computed in self.view.results(filter_, sort_key, descending, cancelled=stale):
-                    if stale():
-                        return
-                    # Where the cursor's row now is, found here rather than on the screen's thread.
-                    at = position(computed.ids, keep) if keep is not None else None
-                    self.app.call_from_thread(self._computed, generation, computed, at)
+            for computed in self.view.results(filter_, sort_key, descending, cancelled=stale):
+                if stale():
+                    return
+                # Where the cursor's row now is, found here rather than on the screen's thread.
+                at = position(computed.ids, keep) if keep is not None else None
+                self.app.call_from_thread(self._computed, generation, computed, at)
         except StoreError as exc:
             self.app.call_from_thread(self._compute_failed, generation, str(exc))
         except (peewee.OperationalError, sqlite3.OperationalError) as exc:

@@ -1,0 +1,139 @@
+"""A regex over a whole text column, read in blocks: SQLite joins a span of rows into one
+text (no Python object a row), RE2 searches the block without the interpreter lock, and
+only the rows it finds are mapped back to their keys.
+
+A block joins its rows with newlines and the pattern's block form (store/search/
+regex_engine.py) never matches a newline and reads `^`/`$` as a line's start and end, so a
+match lies within one row and means what it means on that row alone. A span holding a
+row with a newline of its own, or a pattern anchored to the whole text (`\\A`, `\\z`), is
+searched row by row instead, which is as exact and a few times slower.
+
+Two spans are searched at once, each on a connection of its own, when the caller's
+connection is in no transaction (a second connection would not see its changes).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable, Iterator
+
+from re2 import _re2
+
+from store.search.regex_engine import Pattern
+
+UNANCHORED = _re2.RE2.Anchor.UNANCHORED
+
+SPAN_ROWS = 4_096  # ids a block holds (about 4 MB of result data)
+
+
+def _rows(cursor) -> list:
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+class ColumnScan:
+    """The keys of a table's rows whose text column matches a pattern."""
+
+    def __init__(self, db, table: str, key: str, column: str, pattern: Pattern):
+        self.db, self.pattern = db, pattern
+        where = f'FROM "{table}" WHERE id >= ? AND id < ? AND "{column}" IS NOT NULL'
+        # Both lists are made in one pass over the same rows, so the keys' list is in the
+        # block's order. A blob: no decoding into a str, RE2 reads UTF-8.
+        self.block_sql = f'SELECT CAST(group_concat("{column}", char(10)) AS BLOB), group_concat("{key}"), count(*) {where}'
+        self.rows_sql = f'SELECT "{key}", CAST("{column}" AS BLOB) {where}'
+        self.bounds_sql = f'SELECT (SELECT min(id) FROM "{table}"), (SELECT max(id) FROM "{table}")'
+
+    def spans(self) -> list[tuple[int, int]]:
+        lo, hi = _rows(self.db.execute_sql(self.bounds_sql))[0]
+        if lo is None:
+            return []
+        return [(start, start + SPAN_ROWS) for start in range(lo, hi + 1, SPAN_ROWS)]
+
+    def span(self, execute: Callable, lo: int, hi: int) -> list[int]:
+        """The matching keys among the rows with lo <= id < hi."""
+        block_form = self.pattern.block
+        if block_form is not None:
+            block, keys, count = _rows(execute(self.block_sql, (lo, hi)))[0]
+            if not count:
+                return []
+            if block.count(b"\n") == count - 1:  # no row holds a newline of its own
+                return _block_matches(block_form, block, keys)
+        search = self.pattern.row.search
+        return [key for key, text in _rows(execute(self.rows_sql, (lo, hi))) if search(text) is not None]
+
+    def run(self, cancelled: Callable[[], bool] = lambda: False) -> Iterator[tuple[list[int], float]]:
+        """Each span's matching keys with the share of spans done."""
+        spans = self.spans()
+        if len(spans) > 1 and not self.db.in_transaction():
+            yield from self._in_two(spans, cancelled)
+            return
+        for n, (lo, hi) in enumerate(spans):
+            if cancelled():
+                return
+            yield self.span(self.db.execute_sql, lo, hi), (n + 1) / len(spans)
+
+    def _in_two(self, spans: list[tuple[int, int]], cancelled) -> Iterator[tuple[list[int], float]]:
+        """The spans from the front here, from the back in a helper thread (its own
+        connection), until they meet."""
+        lock, taken, found = threading.Lock(), [0, len(spans)], []
+        stop = threading.Event()
+        failed: list[BaseException] = []
+
+        def take(from_back: bool) -> tuple[int, int] | None:
+            with lock:
+                if taken[0] >= taken[1] or stop.is_set():
+                    return None
+                taken[1 if from_back else 0] += -1 if from_back else 1
+                return spans[taken[1]] if from_back else spans[taken[0] - 1]
+
+        def helper() -> None:
+            try:
+                while (span := take(True)) is not None:
+                    found.append(self.span(self.db.execute_sql, *span))
+            except BaseException as exc:  # noqa: BLE001 (raised again in the caller's thread)
+                failed.append(exc)
+            finally:
+                self.db.close()  # this thread's connection
+
+        thread = threading.Thread(target=helper, name="block-scan", daemon=True)
+        thread.start()
+        done = 0
+        try:
+            while (span := take(False)) is not None:
+                if cancelled():
+                    return
+                keys = self.span(self.db.execute_sql, *span)
+                done += 1
+                yield keys, min(1.0, 2 * done / len(spans))
+            thread.join()
+            if failed:
+                raise failed[0]
+            for keys in found:
+                yield keys, 1.0
+        finally:
+            stop.set()
+            thread.join()
+
+
+def _block_matches(block_form, block: bytes, keys: str) -> list[int]:
+    """The keys of the block's rows where the pattern is found: one search from each row
+    after a match, so a row is reported once however often it matches."""
+    out: list[int] = []
+    key_list = None
+    # RE2's own Match (what the module's search() calls): a quarter of search()'s cost a
+    # call, which counts when every row matches.
+    match, unanchored, size = block_form._regexp.Match, UNANCHORED, len(block)
+    count, find = block.count, block.find
+    row, at = 0, 0  # the row number of position `at`
+    while (start := match(unanchored, block, at, size)[0][0]) >= 0:
+        row += count(b"\n", at, start)
+        if key_list is None:
+            key_list = keys.split(",")
+        out.append(int(key_list[row]))
+        end = find(b"\n", start)
+        if end == -1:
+            break
+        at, row = end + 1, row + 1
+    return out
