@@ -1,0 +1,85 @@
+"""The block scan (store/search/block_scan.py) finds exactly the rows where the pattern is
+found in the row alone: rows joined into one text never make a match across two rows, and
+anchors mean each row's start and end, in blocks, in rows with newlines of their own, in
+one thread or two."""
+
+from __future__ import annotations
+
+import pytest
+from peewee import SqliteDatabase
+
+from store.search import block_scan
+from store.search.block_scan import ColumnScan
+from store.search.regex_engine import compile_pattern
+
+TEXTS = [
+    "alpha", "", None, "beta\ngamma", "zebra", "a", "b", "ab", "ba",
+    "line one\nline two\n", "Straße", "x" * 3000 + "y", "[1,2]", "end", "start end", "ZEBRA",
+    "tab\there", "{}", "a b", "bb",
+]
+PATTERNS = [
+    "a", "^a", "a$", "^$", "^b", "b$", "a[^z]*b", r"a\s*b", r"a\sb", ".*", "x*", r"\Aa", r"b\z", r"\bb",
+    "^line", "two$", r"one\nline", "gamma$", "^gamma", "zebra", "(a|aa)+$", "STRASSE", "straße", r"\[\d",
+    r"^\w+$", "[^a]+", "y$", "end$",
+]
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = SqliteDatabase(str(tmp_path / "t.sqlite3"), pragmas={"journal_mode": "wal"})
+    database.execute_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER, txt TEXT)")
+    with database.atomic():
+        for n, text in enumerate(TEXTS * 3):
+            database.execute_sql("INSERT INTO t (id, k, txt) VALUES (?, ?, ?)", (10 + n, 1000 + n, text))
+    yield database
+    database.close()
+
+
+def expected(pattern: str, case_sensitive: bool) -> list[int]:
+    compiled = compile_pattern(pattern, case_sensitive)
+    return [1000 + n for n, text in enumerate(TEXTS * 3) if text is not None and compiled.search(text)]
+
+
+def scanned(db, pattern: str, case_sensitive: bool) -> list[int]:
+    scan = ColumnScan(db, "t", "k", "txt", compile_pattern(pattern, case_sensitive))
+    return sorted(k for keys, _ in scan.run() for k in keys)
+
+
+@pytest.mark.parametrize("span_rows", [1, 4, 7, 1000])
+@pytest.mark.parametrize("case_sensitive", [True, False])
+def test_the_scan_finds_what_each_row_alone_would(db, monkeypatch, span_rows, case_sensitive):
+    monkeypatch.setattr(block_scan, "SPAN_ROWS", span_rows)
+    for pattern in PATTERNS:
+        assert scanned(db, pattern, case_sensitive) == expected(pattern, case_sensitive), pattern
+
+
+def test_in_a_transaction_one_connection_reads_it_all(db, monkeypatch):
+    """A second connection would not see the transaction's changes: the scan stays on this one."""
+    monkeypatch.setattr(block_scan, "SPAN_ROWS", 4)
+    with db.atomic():
+        db.execute_sql("UPDATE t SET txt = 'zebra' WHERE id = 10")
+        assert scanned(db, "^zebra$", True) == [1000] + expected("^zebra$", True)
+
+
+def test_blocks_without_newlines_are_searched_whole(db, monkeypatch):
+    """Rows without newlines of their own are searched as one block: no search per row."""
+    db.execute_sql("DELETE FROM t WHERE txt LIKE '%' || char(10) || '%'")
+    searched: list = []
+    pattern = compile_pattern("a", False)
+    original = pattern.row
+
+    class Counting:
+        def search(self, text):
+            searched.append(text)
+            return original.search(text)
+
+    object.__setattr__(pattern, "row", Counting())
+    scan = ColumnScan(db, "t", "k", "txt", pattern)
+    assert sorted(k for keys, _ in scan.run() for k in keys)
+    assert searched == []
+
+
+def test_progress_reaches_the_end(db, monkeypatch):
+    monkeypatch.setattr(block_scan, "SPAN_ROWS", 5)
+    shares = [share for _, share in ColumnScan(db, "t", "k", "txt", compile_pattern("a", True)).run()]
+    assert shares == sorted(shares) and shares[-1] == 1.0 and len(shares) == -(-len(TEXTS) * 3 // 5)
