@@ -57,8 +57,9 @@ def test_in_a_transaction_one_connection_reads_it_all(db, monkeypatch):
     """A second connection would not see the transaction's changes: the scan stays on this one."""
     monkeypatch.setattr(block_scan, "SPAN_ROWS", 4)
     with db.atomic():
-        db.execute_sql("UPDATE t SET txt = 'zebra' WHERE id = 10")
-        assert scanned(db, "^zebra$", True) == [1000] + expected("^zebra$", True)
+        for changed in (10, 10 + len(TEXTS) * 3 - 1):  # in the first span and in the last
+            db.execute_sql("UPDATE t SET txt = 'zebra' WHERE id = ?", (changed,))
+        assert scanned(db, "^zebra$", True) == sorted([1000, 999 + len(TEXTS) * 3] + expected("^zebra$", True))
 
 
 def test_blocks_without_newlines_are_searched_whole(db, monkeypatch):
