@@ -22,7 +22,7 @@ def finds(pattern: str, text: str, case_sensitive: bool = True) -> bool:
     (r"(?:red|green)-(?<n>\d)", "green-7", True),  # JavaScript's named group
     (r"(?P<n>\d)x", "7x", True),  # Python's
     (r"caf\u00e9", "un café", True),  # JavaScript's and Python's \u
-    (r"\x{e9}", "é", True),  # RE2's
+    (r"\x41", "A", True),
     (r"end\Z", "the end", True),  # Python's end of text
     (r"end\z", "the end", True),
     (r"^\[", "[1,2]", True),
@@ -58,6 +58,12 @@ def test_what_is_refused_says_what_and_why_in_one_line(pattern, said):
 def test_a_syntax_error_names_its_position():
     with pytest.raises(StoreError, match=r"^invalid regular expression '\(\[': unterminated character set at position 2$"):
         compile_pattern("([", True)
+    # RE2 would read these as plain text, or in its own way: refused as JavaScript and Python do.
+    with pytest.raises(StoreError, match=r"^invalid regular expression 'a\{4294967296\}': "):
+        compile_pattern("a{4294967296}", True)
+    with pytest.raises(StoreError) as caught:
+        compile_pattern(r"\x{e9}", True)
+    assert str(caught.value) == "invalid regular expression '\\\\x{e9}': incomplete escape \\x at position 2"
 
 
 @pytest.mark.parametrize("pattern, text, found", [

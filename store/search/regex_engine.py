@@ -4,8 +4,8 @@ text whatever the pattern, without the interpreter lock.
 Python's `re` and the `regex` module backtrack: `(a+)+$` on one long row runs for minutes.
 RE2 has no backtracking, so every pattern finishes like any other; the price is its
 dialect (README, "Regular expressions"): no backreferences and no lookaround, which are
-refused with one line saying so. A pattern RE2 refuses is read by the `regex` module too,
-whose syntax errors name the position in the pattern as the user wrote it.
+refused with one line saying so. A pattern is first read by the `regex` module (Python's
+syntax, which JavaScript's common syntax is), whose errors name their position in it.
 
 Each pattern is compiled twice: for one row's text, and for a block of rows joined by
 newlines (store/search/block_scan.py), where `^`/`$` mean a row's start and end and no
@@ -82,15 +82,9 @@ def _rewritten(pattern: str) -> str:
 
 
 def _refusal(pattern: str, exc: Exception) -> RegexError:
-    """RE2 refused the pattern: a syntax error as `regex` words it, with its position in the
-    pattern as the user wrote it, else what RE2 does not do."""
+    """RE2 refused a pattern of valid syntax: say what it does not do."""
     from store.pages.visible import visible
 
-    try:
-        regex.compile(pattern, regex.VERSION0)
-    except (regex.error, OverflowError, RecursionError, ValueError) as syntax:
-        # OverflowError: a repeat count like {4294967296}; RecursionError: deep nesting.
-        return RegexError(f"invalid regular expression {visible(pattern)!r}: {syntax}")
     words = exc.args[0] if exc.args else ""
     words = words.decode("utf-8", "replace") if isinstance(words, bytes) else str(words)
     said = next((told for re2_words, told in UNSUPPORTED if words.startswith(re2_words)), words)
@@ -101,6 +95,16 @@ def _refusal(pattern: str, exc: Exception) -> RegexError:
 def compile_pattern(pattern: str, case_sensitive: bool) -> Pattern:
     """Raises RegexError for a pattern it cannot take: a syntax error with its position, or
     what RE2 does not do."""
+    from store.pages.visible import visible
+
+    try:
+        # The common syntax of Python's and JavaScript's regexes, read first: its errors name
+        # their position in the pattern, and what RE2 reads in its own way (a{4294967296}
+        # as plain text) is refused.
+        regex.compile(pattern, regex.VERSION0)
+    except (regex.error, OverflowError, RecursionError, ValueError) as syntax:
+        # OverflowError: a repeat count like {4294967296}; RecursionError: deep nesting.
+        raise RegexError(f"invalid regular expression {visible(pattern)!r}: {syntax}") from None
     rewritten = _rewritten(pattern)
     try:
         row = re2.compile(rewritten, _options(case_sensitive))
