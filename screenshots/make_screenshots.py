@@ -39,9 +39,7 @@ async def main() -> None:
     os.environ["XDG_CONFIG_HOME"] = str(tmp / "config")
     os.chdir(tmp)
     sys.path.insert(0, str(HERE.parent))
-    from store import open_store
-    from store.demo import ensure_demo
-    from store.pages.view import Page
+    from store import Page, ensure_demo, open_store
     from tui.app import ResultsApp
 
     store = open_store("demo.sqlite3")

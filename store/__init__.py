@@ -1,7 +1,76 @@
-"""The results store: models, import, filter, export and delete. Never imports Textual."""
+"""The results store: the public face that the app and the command line use. Never imports Textual.
 
-from store.db.database import Store, open_store
-from store.errors import BadInput, Cancelled, DatabaseLocked, StoreError
-from store.pages.selection import Selection
+The app (`tui/`) imports the store only from here. The names that pull in more than the
+database (export, import, a JATOS server's client) are imported when first used, so that a
+command that needs none of them starts as fast as before.
+"""
 
-__all__ = ["Store", "open_store", "Selection", "StoreError", "BadInput", "Cancelled", "DatabaseLocked"]
+from __future__ import annotations
+
+import importlib
+
+from store.db.database import Store, demo_db_path, open_store
+from store.errors import BadInput, Cancelled, DatabaseLocked, NothingSelected, StoreError
+from store.pages.selection import Selection, component_ids_of, parse_id_list
+
+# name -> the module that holds it, or (module, its name there; None: the module itself)
+_LAZY = {
+    # a results page: its model, its rows, its order and filter
+    "Page": "store.pages.view",
+    "ResultsView": "store.pages.view",
+    "Computed": "store.pages.view",
+    "Line": "store.pages.view",
+    "position": "store.pages.order",
+    "Filter": "store.search.filter",
+    "Column": "store.columns",
+    "visible": "store.pages.visible",
+    "ChangeWatch": "store.pages.changes",
+    "studies": "store.pages.overview",
+    "components_of": "store.pages.overview",
+    "batches_of": "store.pages.overview",
+    "groups_of": "store.pages.overview",
+    "ComponentData": "store.pages.component_data",
+    "component_data": "store.pages.component_data",
+    "data_text": "store.pages.component_data",
+    "existing_ids": "store.db.existing",
+    # values as JATOS shows them
+    "human_size": "store.formats.jatos_values",
+    "component_duration_display": "store.formats.jatos_values",
+    "local_short": "store.formats.jatos_values",
+    "local_time": "store.formats.jatos_values",
+    "parse_id": "store.formats.jatos_values",
+    # import, export, delete, the trash, a JATOS server
+    "import_paths": "store.importing.importer",
+    "export": "store.exporting.export",
+    "default_filename": "store.exporting.export",
+    "EXPORT_KINDS": ("store.exporting.export", "KINDS"),
+    "DeleteResult": "store.removal.delete",
+    "delete_ids": "store.removal.delete",
+    "describe": "store.removal.delete",
+    "trash": ("store.removal.trash", None),
+    "erase": "store.removal.erase",
+    "erase_plan": ("store.removal.erase", "plan"),
+    "ensure_demo": "store.demo",
+    "JatosClient": "store.sync.jatos_api",
+    "load_token": "store.sync.jatos_api",
+    "pull": "store.sync.pull",
+    "check_remote_agrees": "store.sync.pull",
+    "remote_body": "store.sync.pull",
+}
+
+__all__ = [
+    "Store", "open_store", "demo_db_path", "Selection", "component_ids_of", "parse_id_list",
+    "StoreError", "BadInput", "Cancelled", "DatabaseLocked", "NothingSelected", *_LAZY,
+]
+
+
+def __getattr__(name: str):
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module 'store' has no attribute {name!r}")
+    module, attr = where if isinstance(where, tuple) else (where, name)
+    value = importlib.import_module(module)
+    if attr is not None:
+        value = getattr(value, attr)
+    globals()[name] = value  # once
+    return value

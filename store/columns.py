@@ -1,7 +1,15 @@
-"""The columns of JATOS 3.10's results pages (jatos.md §3.2, §5), with their renderings.
+"""The column registry: every fact about a column of JATOS 3.10's results pages (jatos.md
+§3.2, §5) in one entry, and the row fields the columns read.
 
-One list per page kind. Each column renders a row (store/rows.py) to the text the page
-shows, which is also what the metadata CSV writes and what the filter searches.
+A column says its title, how it renders a row (the text the page shows, the metadata CSV
+writes and the stored search text holds, store/search/text.py), what it sorts by
+(store/pages/order.py), its width and its cell in the results table where that differs
+from the text (tui/widgets/display.py). A row field says what a page's row carries, the
+SQL that fetches it (store/pages/rows.py) and, for a result's own columns, the column an
+import writes it to (store/formats/archive_rows.py, store/importing/writes.py).
+
+Adding a column is one `Column(...)` below; a column over data the rows do not carry yet
+adds its `RowField` here too.
 """
 
 from __future__ import annotations
@@ -9,13 +17,97 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from peewee import fn
+
+from store.db.models import Batch, Component, ComponentResult, ResultFile, Study, StudyResult, Worker
 from store.formats.jatos_values import (
     component_duration_display,
     human_size,
+    local_short,
     local_time,
     study_duration_display,
     worker_type_name,
 )
+
+# -- row fields ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowField:
+    name: str
+    sql: object  # what the page's query selects (None: filled in apart, as a row's files)
+    imported_as: str | None = None  # the result's own column an import writes the value to
+    flag: bool = False  # a boolean: drivers hand back 0/1
+
+
+def _has_files():
+    return fn.EXISTS(
+        ResultFile.select(ResultFile.id).join(ComponentResult).where(ComponentResult.study_result == StudyResult.id)
+    )
+
+
+def _files_size():
+    return fn.COALESCE(
+        ResultFile.select(fn.SUM(ResultFile.size)).where(ResultFile.component_result == ComponentResult.id), 0
+    )
+
+
+STUDY_ROW_FIELDS: tuple[RowField, ...] = (
+    RowField("id", StudyResult.id, "id"),
+    RowField("uuid", StudyResult.uuid, "uuid"),
+    RowField("study_code", StudyResult.study_code, "study_code"),
+    RowField("start_date", StudyResult.start_date, "start_date"),
+    RowField("end_date", StudyResult.end_date, "end_date"),
+    RowField("last_seen_date", StudyResult.last_seen_date, "last_seen_date"),
+    RowField("state", StudyResult.state, "state"),
+    RowField("message", StudyResult.message, "message"),
+    RowField("url_query_parameters", StudyResult.url_query_parameters, "url_query_parameters"),
+    RowField("confirmation_code", StudyResult.confirmation_code, "confirmation_code"),
+    RowField("quota_reached", StudyResult.quota_reached, "quota_reached", flag=True),
+    RowField("study_id", Study.id, "study"),
+    RowField("study_uuid", Study.uuid),
+    RowField("study_title", Study.title),
+    RowField("batch_id", Batch.id, "batch"),
+    RowField("batch_uuid", Batch.uuid),
+    RowField("batch_title", Batch.title),
+    RowField("worker_id", Worker.id, "worker"),
+    RowField("worker_type", Worker.worker_type),
+    RowField("mt_worker_id", Worker.mt_worker_id),
+    RowField("worker_comment", Worker.comment),
+    RowField("group_id", StudyResult.group, "group"),
+    RowField("has_files", _has_files(), flag=True),
+)
+
+COMPONENT_ROW_FIELDS: tuple[RowField, ...] = (
+    RowField("id", ComponentResult.id, "id"),
+    RowField("component_id", Component.id, "component"),
+    RowField("component_uuid", Component.uuid),
+    RowField("component_title", Component.title),
+    RowField("study_result_id", ComponentResult.study_result, "study_result"),
+    RowField("start_date", ComponentResult.start_date, "start_date"),
+    RowField("end_date", ComponentResult.end_date, "end_date"),
+    RowField("state", ComponentResult.state, "state"),
+    RowField("message", ComponentResult.message),  # not in JATOS's exports: an import leaves it
+    RowField("data_size", ComponentResult.data_size, "data_size"),
+    RowField("data_is_null", ComponentResult.data.is_null(), flag=True),
+    RowField("quota_reached", ComponentResult.quota_reached, "quota_reached", flag=True),
+    RowField("study_result_uuid", StudyResult.uuid),
+    RowField("study_code", StudyResult.study_code),
+    RowField("study_id", StudyResult.study),
+    RowField("batch_title", Batch.title),
+    RowField("worker_id", Worker.id),
+    RowField("worker_type", Worker.worker_type),
+    RowField("group_id", StudyResult.group),
+    RowField("files", None),  # ((file name, size), ...), read apart: the last field (store/pages/rows.py)
+)
+
+
+def imported(row_fields: tuple[RowField, ...]) -> tuple[tuple[str, str], ...]:
+    """(row field, result column) of the fields an import writes, in the registry's order."""
+    return tuple((f.name, f.imported_as) for f in row_fields if f.imported_as)
+
+
+# -- columns ----------------------------------------------------------------------------------
 
 
 def _none(value) -> str:
@@ -26,70 +118,97 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
+def _files_listed(r) -> str:
+    return "".join(f"{name} ({human_size(size)})" for name, size in r.files)
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
     title: str
-    render: Callable
+    render: Callable  # row -> JATOS's text (page, CSV, search text)
     default_visible: bool = False
+    sort: object = None  # the SQL the page sorts by; a joined table's field joins it
+    width: int = 12  # cells in the results table (at least the title and a sort arrow)
+    cell: Callable | None = None  # row -> the table's cell, where it is not the text
+    header: str | None = None  # the table's header, where it is not the title (no arrow room)
+    searched: bool = True  # part of the stored search text
+
+
+_QUOTA_CELL = dict(width=2, header="⚠", cell=lambda r: "⚠" if r.quota_reached else "")
+
+
+def _time(key: str, title: str, field: str, sort, visible: bool = False) -> Column:
+    """A time: ISO 8601 with offset as JATOS writes it; the table shows it to the second."""
+    return Column(
+        key, title, lambda r: local_time(getattr(r, field)), visible, sort, 19,
+        cell=lambda r: local_short(getattr(r, field)),
+    )
 
 
 STUDY_COLUMNS: tuple[Column, ...] = (
-    Column("quota", "Quota reached", lambda r: _flag(r.quota_reached), True),
-    Column("id", "Result ID", lambda r: str(r.id), True),
-    Column("uuid", "UUID", lambda r: _none(r.uuid)),
-    Column("study_code", "Study code", lambda r: _none(r.study_code)),
-    Column("start", "Start time", lambda r: local_time(r.start_date), True),
-    Column("end", "End time", lambda r: local_time(r.end_date)),
-    Column("last_seen", "Last seen", lambda r: local_time(r.last_seen_date), True),
+    Column("quota", "Quota reached", lambda r: _flag(r.quota_reached), True, StudyResult.quota_reached, **_QUOTA_CELL),
+    Column("id", "Result ID", lambda r: str(r.id), True, StudyResult.id, 10),
+    Column("uuid", "UUID", lambda r: _none(r.uuid), False, StudyResult.uuid, 36),
+    Column("study_code", "Study code", lambda r: _none(r.study_code), False, StudyResult.study_code, 11),
+    _time("start", "Start time", "start_date", StudyResult.start_date, True),
+    _time("end", "End time", "end_date", StudyResult.end_date),
+    _time("last_seen", "Last seen", "last_seen_date", StudyResult.last_seen_date, True),
     Column(
-        "duration", "Duration", lambda r: study_duration_display(r.start_date, r.end_date, r.last_seen_date), True
+        "duration", "Duration", lambda r: study_duration_display(r.start_date, r.end_date, r.last_seen_date), True,
+        fn.COALESCE(StudyResult.end_date, StudyResult.last_seen_date) - StudyResult.start_date, 28,
     ),
-    Column("batch", "Batch", lambda r: _none(r.batch_title), True),
-    Column("batch_id", "Batch ID", lambda r: _none(r.batch_id)),
-    Column("worker_id", "Worker ID", lambda r: str(r.worker_id), True),
-    Column("type", "Type", lambda r: worker_type_name(r.worker_type), True),
-    Column("mt_worker_id", "MTurk worker ID", lambda r: _none(r.mt_worker_id)),
-    Column("confirmation_code", "MTurk confirmation code", lambda r: _none(r.confirmation_code)),
-    Column("group_id", "Group ID", lambda r: _none(r.group_id)),
-    Column("files", "Files", lambda r: ""),  # an icon in JATOS: contributes no text
-    Column("state", "State", lambda r: r.state, True),
-    Column("message", "Message", lambda r: _none(r.message), True),
+    Column("batch", "Batch", lambda r: _none(r.batch_title), True, Batch.title, 14),
+    Column("batch_id", "Batch ID", lambda r: _none(r.batch_id), False, StudyResult.batch, 8),
+    Column("worker_id", "Worker ID", lambda r: str(r.worker_id), True, StudyResult.worker, 9),
+    Column("type", "Type", lambda r: worker_type_name(r.worker_type), True, Worker.worker_type, 17),
+    Column("mt_worker_id", "MTurk worker ID", lambda r: _none(r.mt_worker_id), False, Worker.mt_worker_id, 14),
+    Column(
+        "confirmation_code", "MTurk confirmation code", lambda r: _none(r.confirmation_code), False,
+        StudyResult.confirmation_code, 36,
+    ),
+    Column("group_id", "Group ID", lambda r: _none(r.group_id), False, StudyResult.group, 8),
+    # An icon in JATOS: contributes no text.
+    Column("files", "Files", lambda r: "", False, _has_files(), 5, cell=lambda r: " ●" if r.has_files else ""),
+    Column("state", "State", lambda r: r.state, True, StudyResult.state, 14),
+    Column("message", "Message", lambda r: _none(r.message), True, StudyResult.message, 40),
 )
 
 # The worker page shows the study instead of the worker (§5).
 WORKER_PAGE_COLUMNS: tuple[Column, ...] = (
     STUDY_COLUMNS[:10]
     + (
-        Column("study_id", "Study ID", lambda r: str(r.study_id), True),
-        Column("study", "Study", lambda r: r.study_title, True),
+        Column("study_id", "Study ID", lambda r: str(r.study_id), True, StudyResult.study, 8),
+        Column("study", "Study", lambda r: r.study_title, True, Study.title, 24),
     )
     + STUDY_COLUMNS[12:]
 )
 
-
-def _files_size(r) -> str:
-    return "".join(f"{name} ({human_size(size)})" for name, size in r.files)
-
-
 COMPONENT_COLUMNS: tuple[Column, ...] = (
-    Column("quota", "Quota reached", lambda r: _flag(r.quota_reached), True),
-    Column("id", "Comp. result ID", lambda r: str(r.id), True),
-    Column("component_id", "Comp. ID", lambda r: str(r.component_id)),
-    Column("study_result_id", "Study result ID", lambda r: str(r.study_result_id)),
-    Column("study_result_uuid", "Study result UUID", lambda r: _none(r.study_result_uuid)),
-    Column("study_code", "Study code", lambda r: _none(r.study_code)),
-    Column("start", "Start time", lambda r: local_time(r.start_date), True),
-    Column("end", "End time", lambda r: local_time(r.end_date)),
-    Column("duration", "Duration", lambda r: component_duration_display(r.start_date, r.end_date), True),
-    Column("batch", "Batch", lambda r: _none(r.batch_title), True),
-    Column("worker_id", "Worker ID", lambda r: str(r.worker_id), True),
-    Column("type", "Type", lambda r: worker_type_name(r.worker_type), True),
-    Column("group_id", "Group ID", lambda r: _none(r.group_id)),
-    Column("state", "State", lambda r: r.state, True),
-    Column("data_size", "Data size", lambda r: human_size(r.data_size), True),
-    Column("files_size", "Files (size)", _files_size, True),
-    Column("message", "Message", lambda r: _none(r.message), True),
+    Column(
+        "quota", "Quota reached", lambda r: _flag(r.quota_reached), True, ComponentResult.quota_reached, **_QUOTA_CELL
+    ),
+    Column("id", "Comp. result ID", lambda r: str(r.id), True, ComponentResult.id, 10),
+    Column("component_id", "Comp. ID", lambda r: str(r.component_id), False, ComponentResult.component, 8),
+    Column(
+        "study_result_id", "Study result ID", lambda r: str(r.study_result_id), False, ComponentResult.study_result, 15
+    ),
+    Column("study_result_uuid", "Study result UUID", lambda r: _none(r.study_result_uuid), False, StudyResult.uuid, 36),
+    Column("study_code", "Study code", lambda r: _none(r.study_code), False, StudyResult.study_code, 11),
+    _time("start", "Start time", "start_date", ComponentResult.start_date, True),
+    _time("end", "End time", "end_date", ComponentResult.end_date),
+    Column(
+        "duration", "Duration", lambda r: component_duration_display(r.start_date, r.end_date), True,
+        ComponentResult.end_date - ComponentResult.start_date, 28,
+    ),
+    Column("batch", "Batch", lambda r: _none(r.batch_title), True, Batch.title, 14),
+    Column("worker_id", "Worker ID", lambda r: str(r.worker_id), True, StudyResult.worker, 9),
+    Column("type", "Type", lambda r: worker_type_name(r.worker_type), True, Worker.worker_type, 17),
+    Column("group_id", "Group ID", lambda r: _none(r.group_id), False, StudyResult.group, 8),
+    Column("state", "State", lambda r: r.state, True, ComponentResult.state, 14),
+    Column("data_size", "Data size", lambda r: human_size(r.data_size), True, ComponentResult.data_size, 9),
+    Column("files_size", "Files (size)", _files_listed, True, _files_size(), 28),
+    Column("message", "Message", lambda r: _none(r.message), True, ComponentResult.message, 40),
 )
 
 
@@ -97,6 +216,18 @@ def columns_for(level: str, page: str = "study") -> tuple[Column, ...]:
     if level == "component":
         return COMPONENT_COLUMNS
     return WORKER_PAGE_COLUMNS if page == "worker" else STUDY_COLUMNS
+
+
+def sortable(level: str) -> dict[str, Column]:
+    """Every column a page of this level can sort by, by key (the worker page's too)."""
+    if level == "component":
+        return {c.key: c for c in COMPONENT_COLUMNS}
+    return {c.key: c for c in STUDY_COLUMNS + WORKER_PAGE_COLUMNS}
+
+
+def searched(level: str) -> tuple[Column, ...]:
+    """The columns whose text the stored search text holds (the study page's, for study results)."""
+    return tuple(c for c in (COMPONENT_COLUMNS if level == "component" else STUDY_COLUMNS) if c.searched)
 
 
 def default_columns(level: str, page: str = "study") -> list[Column]:

@@ -15,7 +15,7 @@ import uuid as _uuid
 from pathlib import Path
 
 from store.db.database import Store
-from store.db.models import Study, Worker
+from store.db.models import Study
 from store.formats.archive_read import Entry, Source
 from store.importing.importer import import_sources
 
@@ -105,6 +105,7 @@ def build_demo(now_ms: int | None = None, seed: int = 7) -> tuple[list[dict], li
                 worker = worker_id
             if wtype in ("MT", "MTSandbox"):
                 mt_ids[worker] = "A" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(13))
+            mt_worker = {"mt_worker_id": mt_ids[worker]} if worker in mt_ids else {}
             batch = batch_rows[0] if wtype == "Jatos" else batch_rows[i % len(batch_rows)]
             running = state in ("STARTED", "DATA_RETRIEVED", "PRE")
             if i >= n - 3:
@@ -138,6 +139,8 @@ def build_demo(now_ms: int | None = None, seed: int = 7) -> tuple[list[dict], li
                 "confirmation_code": None,
                 "quota_reached": i == 5 and si == 0,
                 "components": [],
+                # Not in JATOS's metadata: the import writes it with the worker and the run's row.
+                **mt_worker,
             }
             t = start
             n_comps = len(comp_ids) if not running else rng.randint(1, len(comp_ids))
@@ -196,7 +199,7 @@ def build_demo(now_ms: int | None = None, seed: int = 7) -> tuple[list[dict], li
         s["id"]: {"uuid": s["uuid"], "title": s["title"], "components": [{"uuid": u, "title": t, "position": p} for p, (_, u, t) in enumerate(s.pop("components"))]}
         for s in metadata
     }
-    return metadata, entries, {"titles": titles, "mt_ids": mt_ids}
+    return metadata, entries, {"titles": titles}
 
 
 def _files(rng: random.Random, i: int) -> list[tuple[str, bytes]]:
@@ -225,7 +228,4 @@ def ensure_demo(store: Store, now_ms: int | None = None) -> bool:
     for t in extra["titles"].values():
         sources.append(Source(Path("demo.jzip"), "study-archive", study_archive=t))
     import_sources(store, sources)
-    with store.write():
-        for wid, mt in extra["mt_ids"].items():
-            Worker.update(mt_worker_id=mt).where(Worker.id == wid).execute()
     return True

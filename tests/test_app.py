@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from store.db.models import ComponentResult, StudyResult
@@ -9,11 +11,13 @@ from store.pages.view import Page
 from tui.app import ResultsApp
 from tui.dialogs import ColumnsScreen, DeleteScreen, ExportScreen
 from tui.screens.data_viewer import DataViewer
+from tui.screens.home import HomeScreen
 from tui.screens.results import ResultsScreen
+from tui.widgets.filter_bar import FilterBar
 
 import jatos_fixtures as fx
 from conftest import run_cli
-from ui_helpers import settle, status, table_lines
+from ui_helpers import hold_filter, settle, status, table_lines
 
 SIZE = (170, 40)
 
@@ -45,8 +49,9 @@ async def test_home_lists_studies_and_opens_results(scenario):
         assert "102" in lines[1] and "DATA_RETRIEVED" in lines[1] and "(not finished yet)" in lines[1]
         assert "101" in lines[2] and "Personal Single" in lines[2]
         assert status(app).startswith("2 of 2 shown · 0 selected")
-        await pilot.press("escape")
-        assert app.screen.id is None or not isinstance(app.screen, ResultsScreen)
+        await pilot.press("escape")  # back: the home screen again, the only screen on it
+        assert isinstance(app.screen, HomeScreen)
+        assert [type(screen) for screen in app.screen_stack[1:]] == [HomeScreen]
 
 
 async def test_page_opened_directly_and_component_page(scenario):
@@ -108,14 +113,35 @@ async def test_selection_survives_filter_and_sort(scenario):
         assert "2 selected" in status(app)
 
 
-async def test_filter_runs_in_worker_and_newest_keystroke_wins(scenario):
+async def test_filter_runs_in_worker_and_newest_keystroke_wins(scenario, monkeypatch):
+    # The rows for "p" (both results match) are held until "personal" (one matches) is on
+    # screen: they arrive last, and must not replace the newest keystroke's.
+    release = hold_filter(monkeypatch, "p")
+    changes: dict[int, FilterBar.Changed] = {}  # each once, as it bubbles up (kept: ids stay unique)
+
+    def seen(message) -> None:
+        if isinstance(message, FilterBar.Changed):
+            changes.setdefault(id(message), message)
+
     app = ResultsApp(scenario, Page("study", 12))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"personal")
+        await pilot.press("slash", "p")
+        held = [w for w in app.screen.workers if w.group == "compute" and not w.is_finished]
+        await pilot.press(*"ersonal")
+        for worker in app.screen.workers:
+            if worker not in held:
+                await worker.wait()
+        await pilot.pause()
+        filters = [change.filter.text for change in changes.values()]
+        assert filters == list(itertools.accumulate("personal"))  # one request each keystroke
+        assert len(held) == 1 and not held[0].is_finished  # "p" still on its way
+        assert status(app).startswith("1 of 2 shown") and "filter: personal" in status(app)
+        release.set()
         await settle(pilot)
-        assert status(app).startswith("1 of 2 shown")
-        assert "101" in table_lines(app)[1]
+        assert held[0].is_finished
+        assert status(app).startswith("1 of 2 shown") and "filter: personal" in status(app)
+        assert "101" in table_lines(app)[1] and "102" not in "".join(table_lines(app))
 
 
 async def test_invalid_regex_shows_inline_error_and_keeps_table(scenario):

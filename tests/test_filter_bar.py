@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from textual import events
 
-from store.pages.view import Page, ResultsView
+from store.pages.view import Page
 from tui.app import ResultsApp
 
-from ui_helpers import settle, status, table_lines
+from ui_helpers import hold_filter, settle, status, table_lines
 
 SIZE = (170, 40)
 
@@ -72,21 +71,6 @@ async def test_case_sensitive_switched_off_stays_off_while_typing(scenario):
         await pilot.click("#case")
         await settle(pilot)
         assert toggle_on(app, "#case") and shown_ids(app) == [] and "(Aa)" in status(app)
-
-
-def hold_filter(monkeypatch, text: str) -> threading.Event:
-    """The page's worker for this filter text waits for the returned event: the rows of a valid
-    filter arrive after whatever the test does next (as on a big study)."""
-    release = threading.Event()
-    results = ResultsView.results
-
-    def held(self, filter_=None, *args, **kw):
-        if filter_ is not None and filter_.text == text:
-            assert release.wait(10)
-        yield from results(self, filter_, *args, **kw)
-
-    monkeypatch.setattr(ResultsView, "results", held)
-    return release
 
 
 def error_line(app) -> str:

@@ -194,11 +194,11 @@ def test_archive_rows_written_once_equal_the_general_path(tmp_path, monkeypatch,
     column, file, search text and index entry must be what the general path makes of it,
     with studies and workers written after their results (SQLite) or before (others)."""
     from store import open_store
-    from store.importing import archive as import_archive
+    from store.importing import source as import_source
 
     from conftest import REALDATA, index_is_consistent
 
-    monkeypatch.setattr(import_archive, "writes_tables_first", lambda store: tables_first)
+    monkeypatch.setattr(import_source, "writes_tables_first", lambda store: tables_first)
     for n, archive in enumerate(_archives(tmp_path / "fx", REALDATA)):
         one, general, again = (tmp_path / f"{kind}{n}" / "r.sqlite3" for kind in ("one", "general", "again"))
         with open_store(one) as s:

@@ -35,6 +35,33 @@ def pull(server, env, *extra):
     return run_cli("pull", "--url", server.url, "--study", "12", "-q", *extra, env=env)
 
 
+# The real command line, whose third wait between rounds of --watch ends it (as an
+# interrupt would, but with exit status 0): the product has no option to stop itself.
+ROUNDS = """
+import sys, time
+from tui.cli.commands import main
+rounds, wait, sleep = int(sys.argv[1]), float(sys.argv[2]), time.sleep
+def counted(seconds):
+    if seconds == wait:
+        counted.waits += 1
+        if counted.waits == rounds:
+            sys.exit(0)
+    sleep(seconds)
+counted.waits = 0
+time.sleep = counted
+sys.exit(main(sys.argv[3:]))
+"""
+
+
+def pull_rounds(rounds: int, server, env, *extra):
+    wait = extra[extra.index("--watch") + 1]
+    args = ["pull", "--url", server.url, "--study", "12", "-q", *extra]
+    return subprocess.run(
+        [sys.executable, "-c", ROUNDS, str(rounds), wait, *args],
+        capture_output=True, text=True, env={**os.environ, **env}, cwd=ROOT, timeout=120,
+    )
+
+
 def _contents(db_path):
     with open_store(db_path) as store:
         return (
@@ -99,7 +126,7 @@ def test_watch_shows_runs_arriving(server, db_path, env):
             fake.add_run(105, 305, b"new")
 
     server.on_metadata = arrive
-    r = pull(server, env, "--watch", "0.05", "--rounds", "3")
+    r = pull_rounds(3, server, env, "--watch", "0.05")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.strip().splitlines()
     assert len(lines) == 3

@@ -23,7 +23,7 @@ def app_factory(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(
-        "tui.screens.result_actions.default_filename", lambda kind, now=None: fx_name(kind)
+        "tui.flows.export.default_filename", lambda kind, now=None: fx_name(kind)
     )
     store = open_store("results.sqlite3")  # a relative path, so the screen shows the same text every run
     import_paths(store, [fx.results_archive(tmp_path), fx.study_archive(tmp_path)])
@@ -51,30 +51,30 @@ def test_home(snap_compare, app_factory):
     assert snap_compare(app_factory(), terminal_size=SIZE, run_before=_settled)
 
 
+def _pressed_then_settled(*keys):
+    """Keys pressed once the page's rows are in, and the picture taken once the workers they
+    start (rows, an expanded row's lines, a dialog's counts) have finished."""
+
+    async def run_before(pilot):
+        await _settled(pilot)
+        await pilot.press(*keys)
+        await _settled(pilot)
+
+    return run_before
+
+
 def test_study_results_expanded(snap_compare, app_factory):
-    assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, press=["j", "enter", "space"])
+    run_before = _pressed_then_settled("j", "enter", "space")
+    assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, run_before=run_before)
 
 
 def test_filter_with_regex(snap_compare, app_factory):
-    async def run_before(pilot):
-        await pilot.press("ctrl+r", "slash", *"Personal|PROLIFIC")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
+    run_before = _pressed_then_settled("ctrl+r", "slash", *"Personal|PROLIFIC")
     assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, run_before=run_before)
 
 
 def test_columns_menu(snap_compare, app_factory):
-    assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, press=["c"])
-
-
-def _pressed_then_settled(*keys):
-    async def run_before(pilot):
-        await _settled(pilot)
-        await pilot.press(*keys)
-        await _settled(pilot)  # the dialog counts in a worker
-
-    return run_before
+    assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, run_before=_pressed_then_settled("c"))
 
 
 def test_export_dialog(snap_compare, app_factory):
@@ -88,4 +88,5 @@ def test_delete_confirmation(snap_compare, app_factory):
 
 
 def test_data_viewer(snap_compare, app_factory):
-    assert snap_compare(app_factory(Page("component", 41)), terminal_size=SIZE, press=["enter"])
+    run_before = _pressed_then_settled("enter")
+    assert snap_compare(app_factory(Page("component", 41)), terminal_size=SIZE, run_before=run_before)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from store.importing.importer import import_paths
+from store.pages.component_data import component_data
 from store.pages.view import Page
 from store.pages.visible import visible
 from tui.app import ResultsApp
@@ -44,7 +45,7 @@ async def test_the_app_shows_placeholders(store, tmp_path):
         await settle(pilot)
         shown = "\n".join(table_lines(app))
         assert "␛]0;PWNED␇" in shown and "\x1b" not in shown and "\x07" not in shown
-        await app.push_screen(DataViewer(301))
+        await app.push_screen(DataViewer(component_data(301)))
         await settle(pilot)
         text = app.screen.query_one("#data").text
         assert "␛]0;PWNED␇" in text and "\x1b" not in text

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 from textual.worker import WorkerCancelled
 
+from store import ResultsView
 from tui.widgets.results_table import ResultsTable
 
 
@@ -41,3 +44,18 @@ async def type_at_once(pilot, *keys: str) -> None:
     for key in keys:
         pilot.app.post_message(events.Key(key, CHARACTERS.get(key, key if len(key) == 1 else None)))
     await settle(pilot)
+
+
+def hold_filter(monkeypatch, text: str) -> threading.Event:
+    """The page's worker for this filter text waits for the returned event: the rows of a valid
+    filter arrive after whatever the test does next (as on a big study)."""
+    release = threading.Event()
+    results = ResultsView.results
+
+    def held(self, filter_=None, *args, **kw):
+        if filter_ is not None and filter_.text == text:
+            assert release.wait(10)
+        yield from results(self, filter_, *args, **kw)
+
+    monkeypatch.setattr(ResultsView, "results", held)
+    return release

@@ -7,8 +7,7 @@ import gc
 from textual.app import App
 from textual.binding import Binding
 
-from store import Store, open_store
-from store.pages.view import Page
+from store import Page, Store, open_store
 from tui.screens.home import HomeScreen
 from tui.screens.results import ResultsScreen
 

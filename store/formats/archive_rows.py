@@ -1,44 +1,52 @@
-"""The rows a results archive with its metadata.json writes, made in a thread, batch by
-batch, complete (data and search text included) so that each row is written once.
+"""The rows a source with metadata writes (a results archive, an unpacked one, a metadata
+file alone), made in a thread, batch by batch, complete (data and search text included)
+so that each row is written once. Rows are named records: the result's columns that the
+column registry (store/columns.py) says an import writes, built from page rows by name.
 
-The importer (store/importer.py) writes and indexes one `RowBatch` while this module
-normalises the metadata, reads and inflates the data and renders the search text of
-the next (store/prefetch.py). `Tables` (studies, batches, workers, groups, components)
-come last on SQLite, which checks foreign keys at commit, so that nothing waits for a
-pass over all of the metadata; first on other databases.
+The import (store/importing/source.py) writes and indexes one `RowBatch` while this
+module normalises the metadata, reads and inflates the data and renders the search text
+of the next (store/importing/prefetch.py). `Tables` (studies, batches, workers, groups,
+components) come last on SQLite, which checks foreign keys at commit, so that nothing
+waits for a pass over all of the metadata; first on other databases.
 
 Rendering uses each study result's own say about its worker and batch. In one export
 these are the same wherever a worker or batch appears; if a file says otherwise,
-`Tables.conflicting` is set and the importer renders every row again from the store.
+`Tables.conflicting` is set and the import renders its rows again from the store.
 Rows the store held before are rendered again from the store too (their files and
-titles may come from earlier imports).
+data may come from earlier imports).
 """
 
 from __future__ import annotations
 
 import sys
+from collections import namedtuple
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 from typing import Callable, Iterator
 
+from store.columns import COMPONENT_ROW_FIELDS, STUDY_ROW_FIELDS, imported
 from store.errors import BadInput
 from store.formats.archive_read import Entry, Source
 from store.pages.rows import ComponentRow, StudyRow
 from store.search.text import component_row_text, study_row_text
 
-# Column order of the tuples below, as the importer's upserts name them.
-STUDY_KEYS = (
-    "id", "uuid", "study_code", "study", "batch", "worker", "group", "start_date", "end_date",
-    "last_seen_date", "state", "message", "url_query_parameters", "confirmation_code",
-    "quota_reached", "search_text",
-)
-DATA_KEYS = (
-    "id", "study_result", "component", "start_date", "end_date", "state", "quota_reached",
-    "data", "data_size", "search_text",
-)
-NO_DATA_KEYS = (
-    "id", "study_result", "component", "start_date", "end_date", "state", "quota_reached",
-    "data_size", "search_text",
-)
+# The rows an import writes, by the result's column names: the fields the column registry
+# (store/columns.py) says an import writes, then the search text (and the data).
+_STUDY_IMPORTED = imported(STUDY_ROW_FIELDS)
+_COMPONENT_IMPORTED = imported(COMPONENT_ROW_FIELDS)
+STUDY_KEYS = tuple(column for _, column in _STUDY_IMPORTED) + ("search_text",)
+DATA_KEYS = tuple(column for _, column in _COMPONENT_IMPORTED) + ("data", "search_text")
+NO_DATA_KEYS = tuple(column for _, column in _COMPONENT_IMPORTED) + ("search_text",)
+StudyRecord = namedtuple("StudyRecord", STUDY_KEYS)
+DataRecord = namedtuple("DataRecord", DATA_KEYS)
+NoDataRecord = namedtuple("NoDataRecord", NO_DATA_KEYS)
+StagedFile = namedtuple("StagedFile", "component_result filename size")
+# C-speed getters, by name: a page row's values as the import writes them, and a page row
+# from the metadata's (normalised) study or component result and what the import adds.
+_study_values = attrgetter(*[name for name, _ in _STUDY_IMPORTED])
+_component_values = attrgetter(*[name for name, _ in _COMPONENT_IMPORTED])
+_study_row_of = itemgetter(*StudyRow._fields)
+_component_row_of = itemgetter(*ComponentRow._fields)
 
 BATCH = 2500  # study results a batch
 FIRST_BATCH = 250  # smaller: the writing starts sooner
@@ -58,10 +66,11 @@ class Lookups:
 
 @dataclass
 class RowBatch:
-    study_results: list[tuple] = field(default_factory=list)  # STUDY_KEYS
-    with_data: list[tuple] = field(default_factory=list)  # DATA_KEYS
-    without_data: list[tuple] = field(default_factory=list)  # NO_DATA_KEYS
-    files: list[tuple] = field(default_factory=list)  # (component result, file name, size), staged
+    study_results: list[StudyRecord] = field(default_factory=list)
+    with_data: list[DataRecord] = field(default_factory=list)
+    without_data: list[NoDataRecord] = field(default_factory=list)
+    files: list[StagedFile] = field(default_factory=list)  # staged
+    listed: list[StagedFile] = field(default_factory=list)  # files metadata alone says exist (not staged)
     bytes: int = 0
 
 
@@ -82,7 +91,10 @@ class Tables:
         if sr["batch_id"] is not None:
             self._say(self.batches, {"id": sr["batch_id"], "uuid": sr["batch_uuid"], "study": st["id"],
                                      "title": sr["batch_title"]})
-        self._say(self.workers, {"id": sr["worker_id"], "worker_type": sr["worker_type"], "comment": sr["comment"]})
+        worker = {"id": sr["worker_id"], "worker_type": sr["worker_type"], "comment": sr["comment"]}
+        if "mt_worker_id" in sr:  # not in JATOS's metadata: where a source knows it (the demo)
+            worker["mt_worker_id"] = sr["mt_worker_id"]
+        self._say(self.workers, worker)
         self.study_results.add(sr["id"])
         if sr["group_id"] is not None:
             self.groups[sr["group_id"]] = {"id": sr["group_id"], "batch": sr["batch_id"]}
@@ -106,7 +118,9 @@ def work(
     read_data: Callable[[Entry], tuple[str, int, int]],
     stage_file: Callable[[Entry, int], int],
     tables_first: bool,
+    listed_files: bool = False,
 ) -> Iterator[RowBatch | Tables]:
+    """`listed_files`: note the files the metadata lists (metadata alone brings none)."""
     data: dict[int, Entry] = {}
     files: dict[int, list[Entry]] = {}
     for entry in source.entries:
@@ -128,6 +142,10 @@ def work(
         if not tables_first:
             tables.add(source, st, sr)
         held += _add(batch, source, st, sr, tables, lookups, data, files, read_data, stage_file)
+        if listed_files:
+            batch.listed.extend(
+                StagedFile(cr["id"], f["filename"], f["size"] or 0) for cr in sr["components"] for f in cr["files"]
+            )
         if len(batch.study_results) >= (BATCH if yielded else FIRST_BATCH) or held >= BATCH_BYTES:
             yield batch
             yielded = True
@@ -150,6 +168,13 @@ def _add(
 ) -> int:
     """Add one study result's rows; returns the bytes of result data they hold."""
     sr_id = sr["id"]
+    in_batch = sr["batch_id"] is not None
+    # What every component result of this run shows of it, by the page row's field names.
+    shared = {
+        "study_result_id": sr_id, "study_result_uuid": sr["uuid"], "study_code": sr["study_code"],
+        "study_id": st["id"], "batch_title": sr["batch_title"] if in_batch else None, "worker_id": sr["worker_id"],
+        "worker_type": sr["worker_type"], "group_id": sr["group_id"], "message": None,
+    }
     has_files = False
     held = 0
     for cr in sr["components"]:
@@ -163,7 +188,7 @@ def _add(
                 )
         for e in files.get(cr_id, ()):
             mine[e.name] = stage_file(e, sr_id)
-            batch.files.append((cr_id, e.name, mine[e.name]))
+            batch.files.append(StagedFile(cr_id, e.name, mine[e.name]))
             batch.bytes += e.size
         has_files = has_files or bool(mine)
         if entry is not None:
@@ -174,30 +199,28 @@ def _add(
         else:
             text, size = None, cr["data_size"]
         title = lookups.titles.get(cr["component_uuid"], lookups.components.get(cr["component_id"]))
-        row = ComponentRow(
-            cr_id, cr["component_id"], cr["component_uuid"], title, sr_id, cr["start_date"], cr["end_date"],
-            cr["state"], None, size, text is None, cr["quota_reached"], sr["uuid"], sr["study_code"], st["id"],
-            sr["batch_title"] if sr["batch_id"] is not None else None, sr["worker_id"], sr["worker_type"],
-            sr["group_id"], tuple(mine.items()),
-        )
-        head = (cr_id, sr_id, cr["component_id"], cr["start_date"], cr["end_date"], cr["state"], cr["quota_reached"])
+        row = ComponentRow._make(_component_row_of({
+            **cr, **shared, "component_title": title, "data_size": size, "data_is_null": text is None,
+            "files": tuple(mine.items()),
+        }))
         if entry is not None:
-            batch.with_data.append(head + (text, size, component_row_text(row)))
+            batch.with_data.append(component_record(row, text))
         else:
-            batch.without_data.append(head + (size, component_row_text(row)))
-    in_batch = sr["batch_id"] is not None
-    row = StudyRow(
-        sr_id, sr["uuid"], sr["study_code"], sr["start_date"], sr["end_date"], sr["last_seen_date"], sr["state"],
-        sr["message"], sr["url_query_parameters"], sr["confirmation_code"], sr["quota_reached"], st["id"],
-        st["uuid"], st["title"], sr["batch_id"], sr["batch_uuid"] if in_batch else None,
-        sr["batch_title"] if in_batch else None, sr["worker_id"], sr["worker_type"],
-        lookups.mt_worker_ids.get(sr["worker_id"]), sr["comment"], sr["group_id"], has_files,
-    )
-    batch.study_results.append(
-        (
-            sr_id, sr["uuid"], sr["study_code"], st["id"], sr["batch_id"], sr["worker_id"], sr["group_id"],
-            sr["start_date"], sr["end_date"], sr["last_seen_date"], sr["state"], sr["message"],
-            sr["url_query_parameters"], sr["confirmation_code"], sr["quota_reached"], study_row_text(row),
-        )
-    )
+            batch.without_data.append(component_record(row))
+    row = StudyRow._make(_study_row_of({
+        "mt_worker_id": lookups.mt_worker_ids.get(sr["worker_id"]),  # unless the source says (the demo)
+        **sr, "study_id": st["id"], "study_uuid": st["uuid"], "study_title": st["title"],
+        "batch_uuid": sr["batch_uuid"] if in_batch else None, "batch_title": shared["batch_title"],
+        "worker_comment": sr["comment"],
+        "has_files": has_files,
+    }))
+    batch.study_results.append(StudyRecord._make(_study_values(row) + (study_row_text(row),)))
     return held
+
+
+def component_record(row: ComponentRow, data: str | None = None) -> DataRecord | NoDataRecord:
+    """What an import writes of a component result's row (the data too, when it brings
+    some), with the row's search text."""
+    if data is None:
+        return NoDataRecord._make(_component_values(row) + (component_row_text(row),))
+    return DataRecord._make(_component_values(row) + (data, component_row_text(row)))

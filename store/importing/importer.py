@@ -3,10 +3,12 @@
 Every file named in one call is read and checked first; then one write transaction
 applies them all, in an order that does not depend on the order they were named in:
 study archives (titles), results archives, metadata files, then data and files without
-metadata. Result files go to a staging folder and are moved into place only after the
-commit (store/files.py), so a failure at any point leaves the database and the files
-root as they were. What each result becomes is decided by the merge rules
-(store/merge.py): new, updated, unchanged, kept because older, withdrawn, conflict.
+metadata. Every results source takes one path (store/importing/source.py): read, rows
+by name, merge rules (store/importing/merge.py: new, updated, unchanged, kept because
+older, withdrawn, conflict), written with their search text (store/importing/writes.py).
+Result files go to a staging folder and are moved into place only after the commit,
+under the journal (store/disk/), so a failure at any point leaves the database and the
+files root as they were.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from store.errors import BadInput
 from store.formats import archive_rows
 from store.formats import limits as import_limits
 from store.formats.archive_read import Source, read_source
-from store.importing.archive import import_archive
-from store.importing.general import attach_titles, import_entries, title_targets, touched
 from store.importing.merge import Outcomes
+from store.importing.source import import_source
+from store.importing.titles import attach_titles, title_targets
 from store.search import text as search_text
 
 Progress = Callable[[int, int], None]
@@ -148,19 +150,13 @@ def _import_sources(store: Store, sources: list[Source], ctx: _Import) -> None:
                         attach_titles(source.study_archive, ctx.summary)
                         search_text.refresh(srs, crs)
                     continue
-                archive = source.has_metadata and source.path.suffix.lower() != ".json"
-                # An archive's path finds the rows it touches as it goes (they are not known yet).
-                crs, srs = ((), ()) if archive else touched(source)
                 # Each source stages its files apart: what a later source leaves out (an
                 # older or conflicting copy) must not remove what an earlier one brought.
                 own = files.SourceStaging(staging, n)
-                with store.bulk_change(crs, srs) as index:
-                    if archive:
-                        done, staged = import_archive(ctx, store, source, own, index, done, total)
-                    else:
-                        done, staged = import_entries(ctx, source, own, index, set(crs), done, total)
-                        search_text.refresh(srs, crs)
-                    staged_any = staged_any or staged
+                # The source's path finds the rows it touches as it goes (they are not known yet).
+                with store.bulk_change((), ()) as index:
+                    done, staged = import_source(ctx, store, source, own, index, done, total)
+                staged_any = staged_any or staged
                 own.merge()
                 _count_studies(ctx.summary)
             if staged_any or ctx.remove_folders:

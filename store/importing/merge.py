@@ -18,7 +18,7 @@ import peewee
 
 from store.db.idlists import chunks, id_in
 from store.db.models import ComponentResult, ResultFile, StudyResult, Tombstone
-from store.formats.archive_rows import DATA_KEYS, NO_DATA_KEYS, STUDY_KEYS, RowBatch
+from store.formats.archive_rows import RowBatch
 
 NEW, UPDATED, UNCHANGED, OLDER, WITHDRAWN, CONFLICT, DELETED = (
     "new", "updated", "unchanged", "older", "withdrawn", "conflict", "deleted"
@@ -249,38 +249,32 @@ class BatchDecision:
     def apply(self, item: RowBatch) -> RowBatch:
         """The batch without the rows the store keeps as they are."""
         def wanted(row):
-            return row[1] in self.keep and row[0] not in self.dropped_components
+            return row.study_result in self.keep and row.id not in self.dropped_components
 
         out = RowBatch(bytes=item.bytes)
-        out.study_results = [r for r in item.study_results if r[0] in self.keep]
+        out.study_results = [r for r in item.study_results if r.id in self.keep]
         out.with_data = [r for r in item.with_data if wanted(r)]
         out.without_data = [r for r in item.without_data if wanted(r)]
-        owner = {r[0]: r[1] for r in out.with_data + out.without_data}
-        out.files = [f for f in item.files if f[0] in owner and owner[f[0]] not in self.withdrawn]
+        owner = {r.id: r.study_result for r in out.with_data + out.without_data}
+        def brought(f):
+            return f.component_result in owner and owner[f.component_result] not in self.withdrawn
+
+        out.files = [f for f in item.files if brought(f)]
+        out.listed = [f for f in item.listed if brought(f)]
         return out
 
 
-def _index(keys: tuple[str, ...], names: tuple[str, ...]) -> list[int]:
-    return [keys.index(k) for k in names]
-
-
-_S = _index(STUDY_KEYS, STUDY_FIELDS)
-_C = _index(DATA_KEYS, COMPONENT_FIELDS)
-_CN = _index(NO_DATA_KEYS, COMPONENT_FIELDS)
-_DATA, _SIZE = DATA_KEYS.index("data"), NO_DATA_KEYS.index("data_size")
-
-
 def incoming_runs(item: RowBatch) -> dict[int, Run]:
-    runs = {r[0]: Run({k: r[i] for k, i in zip(STUDY_FIELDS, _S)}) for r in item.study_results}
+    runs = {r.id: Run({k: getattr(r, k) for k in STUDY_FIELDS}) for r in item.study_results}
     for r in item.with_data:
-        runs[r[1]].components[r[0]] = ({k: r[i] for k, i in zip(COMPONENT_FIELDS, _C)}, r[_DATA])
+        runs[r.study_result].components[r.id] = ({k: getattr(r, k) for k in COMPONENT_FIELDS}, r.data)
     for r in item.without_data:
-        fields = {k: r[i] for k, i in zip(COMPONENT_FIELDS, _CN)}
-        fields["data_size"] = r[_SIZE]
-        runs[r[1]].components[r[0]] = (fields, NO_DATA)
-    owner = {r[0]: r[1] for r in item.with_data + item.without_data}
-    for cr_id, name, size in item.files:
-        runs[owner[cr_id]].files[(cr_id, name)] = size
+        fields = {k: getattr(r, k) for k in COMPONENT_FIELDS}
+        fields["data_size"] = r.data_size
+        runs[r.study_result].components[r.id] = (fields, NO_DATA)
+    owner = {r.id: r.study_result for r in item.with_data + item.without_data}
+    for f in item.files:
+        runs[owner[f.component_result]].files[(f.component_result, f.filename)] = f.size
     return runs
 
 
@@ -290,13 +284,19 @@ def decide_batch(
     """`decide` for an archive's batch. Into a store that holds none of the batch's results
     and deleted none of them (a first import), every result is new: no Run is built."""
     if not held and not include_deleted:
-        srs = [r[0] for r in item.study_results]
-        crs = [r[0] for r in item.with_data + item.without_data]
+        srs = [r.id for r in item.study_results]
+        crs = [r.id for r in item.with_data + item.without_data]
         if not tombstoned("study", srs) and not tombstoned("component", crs):
             for sr_id in srs:
                 outcomes.note(sr_id, NEW)
             return BatchDecision(set(srs), set(), set())
     return decide(incoming_runs(item), held, outcomes, replace, include_deleted)
+
+
+def as_decided(item: RowBatch, held: set[int], outcomes: Outcomes, replace: bool, include_deleted: bool) -> BatchDecision:
+    """`decide_batch` for a source without metadata, whose entries the rules let in or not
+    one by one as they were read (store/importing/entries.py): the whole batch."""
+    return BatchDecision({r.study_result for r in item.with_data + item.without_data}, set(), set())
 
 
 def decide(

@@ -1,6 +1,11 @@
 """Writing an import's rows and files: upserts, data, staged result files.
 
-Shared by both import paths (store/import_archive.py, store/import_general.py).
+Every write of a study or component result row goes through here, and writes the row's
+search text with it (store/search/text.py): `write_results` writes records that carry
+their text, rendered from the incoming rows, and renders from the store the rows whose
+record cannot say all they show (held before the import); `change_components` (data
+sizes, an abort's purge) renders the rows it changes; `write_tables` renders the rows
+that show a worker, batch, study or component it changes.
 """
 
 from __future__ import annotations
@@ -8,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+from itertools import chain
 
 import peewee
 
@@ -22,12 +28,14 @@ from store.db.models import (
     ListedFile,
     ResultFile,
     Study,
+    StudyResult,
     Worker,
 )
 from store.disk import files
 from store.errors import BadInput, StoreError
 from store.formats import archive_rows
 from store.formats.archive_read import Entry, Source
+from store.search import text as search_text
 
 
 def existing(model, ids) -> set[int]:
@@ -44,19 +52,85 @@ def existing(model, ids) -> set[int]:
     return found
 
 
-def write_tables(tables: archive_rows.Tables) -> None:
+def write_tables(tables: archive_rows.Tables, index) -> None:
+    """Studies, batches, workers, groups and components; rows of results that show one that
+    changes are taken out of `index` and rendered again."""
+    # Rows the store held before are the ones whose change other results show.
+    before = {model: _stored(model, rows) for model, rows in (
+        (Study, tables.studies), (Batch, tables.batches), (Worker, tables.workers), (Component, tables.components)
+    )}
     upsert(Study, list(tables.studies.values()))
     upsert(Batch, list(tables.batches.values()))
     upsert(Worker, list(tables.workers.values()))
-    upsert(GroupResult, list(tables.groups.values()))
+    upsert(GroupResult, list(tables.groups.values()))  # a result shows its group's id only
     upsert(Component, list(tables.components.values()))
     _attach_known_titles(list(tables.components))
+    changed = {}
+    for model, held in before.items():
+        after = _stored(model, held)
+        changed[model] = [i for i, values in held.items() if after[i] != values]
+    srs, crs = _results_showing(changed)
+    if srs or crs:
+        index.unindex(crs, srs)
+        search_text.refresh(srs, crs)
+
+
+def _stored(model, rows) -> dict[int, tuple]:
+    """The store's values of these rows that it holds (a fresh import: one probe)."""
+    held = existing(model, rows)
+    out: dict[int, tuple] = {}
+    for chunk in chunks(model.id, sorted(held)):
+        out.update((r[0], r) for r in model.select().where(id_in(model.id, chunk)).tuples())
+    return out
+
+
+def _results_showing(changed: dict) -> tuple[list[int], list[int]]:
+    srs: set[int] = set()
+    crs: set[int] = set()
+    for model, column in ((Study, StudyResult.study), (Batch, StudyResult.batch), (Worker, StudyResult.worker)):
+        for chunk in chunks(column, changed[model]):
+            q = StudyResult.select(StudyResult.id, ComponentResult.id).join(ComponentResult, peewee.JOIN.LEFT_OUTER)
+            for sr_id, cr_id in q.where(id_in(column, chunk)).tuples():
+                srs.add(sr_id)
+                if cr_id is not None and model is not Study:  # a component result does not show its study
+                    crs.add(cr_id)
+    for chunk in chunks(ComponentResult.component, changed[Component]):
+        q = ComponentResult.select(ComponentResult.id).where(id_in(ComponentResult.component, chunk))
+        crs.update(r[0] for r in q.tuples())
+    return sorted(srs), sorted(crs)
 
 
 def upsert(model, rows: list[dict], keep: tuple[str, ...] = ()) -> None:
-    if rows:
-        keys = tuple(rows[0])
-        upsert_rows(model, keys, [tuple(r[k] for k in keys) for r in rows], keep)
+    by_keys: dict[tuple, list[tuple]] = {}  # rows that name the same columns (a source may say more of some)
+    for r in rows:
+        by_keys.setdefault(tuple(r), []).append(tuple(r.values()))
+    for keys, values in by_keys.items():
+        upsert_rows(model, keys, values, keep)
+
+
+def write_results(batch: archive_rows.RowBatch, held_srs=(), held_crs=()) -> None:
+    """Write an import's study and component results (new, or updated by the merge rules)
+    with their files, each row with its search text. A record carries the text rendered
+    from the incoming rows; a row the store held before (`held_*`) may show more than its
+    record (files and data of earlier imports): its text is rendered from the store."""
+    upsert_rows(StudyResult, archive_rows.STUDY_KEYS, batch.study_results)
+    upsert_rows(ComponentResult, archive_rows.DATA_KEYS, batch.with_data)
+    upsert_rows(ComponentResult, archive_rows.NO_DATA_KEYS, batch.without_data, keep=("data_size",))
+    for f in batch.files:
+        _add_file(f.component_result, f.filename, f.size)
+    _list_files(batch.listed)
+    search_text.refresh(held_srs, held_crs)
+
+
+def change_components(ids, only_without_data: bool = False, **values) -> None:
+    """Change stored component results (data, data size); their search text follows."""
+    ids = sorted(set(ids))
+    for chunk in chunks(ComponentResult.id, ids):
+        where = id_in(ComponentResult.id, chunk)
+        if only_without_data:
+            where &= ComponentResult.data.is_null()
+        ComponentResult.update(**values).where(where).execute()
+    search_text.refresh((), ids)
 
 
 def upsert_rows(model, keys: tuple[str, ...], rows: list[tuple], keep: tuple[str, ...] = ()) -> None:
@@ -91,7 +165,7 @@ def upsert_rows(model, keys: tuple[str, ...], rows: list[tuple], keep: tuple[str
     cursor = db.cursor()
     for at in range(0, len(rows), per):
         chunk = rows[at : at + per]
-        cursor.execute(head + ", ".join([group] * len(chunk)) + tail, [v for r in chunk for v in r])
+        cursor.execute(head + ", ".join([group] * len(chunk)) + tail, list(chain.from_iterable(chunk)))
 
 
 def sizes_from_metadata(cr_ids: list[int], listed: dict[int, tuple[int, int]]) -> None:
@@ -100,10 +174,7 @@ def sizes_from_metadata(cr_ids: list[int], listed: dict[int, tuple[int, int]]) -
     for cr_id in cr_ids:
         by_size.setdefault(listed[cr_id][1], []).append(cr_id)
     for size, ids in by_size.items():
-        for chunk in peewee.chunked(ids, 500):
-            ComponentResult.update(data_size=size).where(
-                ComponentResult.id.in_(chunk) & ComponentResult.data.is_null()
-            ).execute()
+        change_components(ids, only_without_data=True, data_size=size)
 
 
 def component_results_of(study_result_ids) -> list[int]:
@@ -122,7 +193,7 @@ def purge_runs(study_result_ids: list[int]) -> tuple[list[int], list[str]]:
     for chunk in peewee.chunked(crs, 500):
         ResultFile.delete().where(ResultFile.component_result.in_(chunk)).execute()
         ListedFile.delete().where(ListedFile.component_result.in_(chunk)).execute()
-        ComponentResult.update(data=None, data_size=0).where(ComponentResult.id.in_(chunk)).execute()
+    change_components(crs, data=None, data_size=0)
     return crs, [f"study-result_{i}" for i in sorted(study_result_ids)]
 
 
@@ -160,17 +231,6 @@ def read_data(source: Source, entry: Entry) -> tuple[str, int, int]:
     return text, len(raw), entry.component_result_id
 
 
-def write_data(batch: list[tuple]) -> None:
-    """Write a batch of (data, size, id) at once; empties the batch."""
-    if batch:
-        db = ComponentResult._meta.database
-        p = db.param
-        db.cursor().executemany(
-            f'UPDATE "{ComponentResult._meta.table_name}" SET data = {p}, data_size = {p} WHERE id = {p}', batch
-        )
-        batch.clear()
-
-
 def stage_file(staging: files.Staging, source: Source, entry: Entry, sr_id: int) -> int:
     target_dir = files.private_mkdir(
         staging.path / f"study-result_{sr_id}" / f"comp-result_{entry.component_result_id}"
@@ -204,12 +264,29 @@ def unstage(staging: files.Staging, sr_id: int, cr_id: int | None = None) -> Non
     shutil.rmtree(files.result_dir(staging.path, sr_id, cr_id), ignore_errors=True)
 
 
-def add_file(cr_id: int, name: str, size: int) -> None:
+def _add_file(cr_id: int, name: str, size: int) -> None:
     ResultFile.insert(component_result=cr_id, filename=name, size=size).on_conflict(
         conflict_target=[ResultFile.component_result, ResultFile.filename], preserve=[ResultFile.size]
     ).execute()
     # Known from metadata until now: here at last.
     ListedFile.delete().where((ListedFile.component_result == cr_id) & (ListedFile.filename == name)).execute()
+
+
+def _list_files(listed: list) -> None:
+    """Files metadata alone says a component result has, where the store has not got them:
+    kept so that an export of files can say it lacks them."""
+    have = set()
+    for chunk in peewee.chunked(sorted({f.component_result for f in listed}), 500):
+        q = ResultFile.select(ResultFile.component_result, ResultFile.filename).where(ResultFile.component_result.in_(chunk))
+        have.update(q.tuples())
+    absent = [
+        {"component_result": f.component_result, "filename": f.filename, "size": f.size}
+        for f in listed if (f.component_result, f.filename) not in have
+    ]
+    for chunk in peewee.chunked(absent, 200):
+        ListedFile.insert_many(chunk).on_conflict(
+            conflict_target=[ListedFile.component_result, ListedFile.filename], preserve=[ListedFile.size]
+        ).execute()
 
 
 def _private_opener(path, flags):

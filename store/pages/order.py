@@ -8,66 +8,12 @@ from array import array
 from operator import itemgetter
 from typing import Iterable
 
-from peewee import JOIN, fn
+from peewee import JOIN
 
+from store.columns import sortable
 from store.db.idlists import id_in
-from store.db.models import Batch, ComponentResult, ResultFile, Study, StudyResult, Worker
+from store.db.models import Batch, ComponentResult, Study, StudyResult, Worker
 from store.pages.selection import Selection
-
-
-def _sort_expressions(level: str) -> dict:
-    if level == "component":
-        return {
-            "quota": ComponentResult.quota_reached,
-            "id": ComponentResult.id,
-            "component_id": ComponentResult.component,
-            "study_result_id": ComponentResult.study_result,
-            "study_result_uuid": StudyResult.uuid,
-            "study_code": StudyResult.study_code,
-            "start": ComponentResult.start_date,
-            "end": ComponentResult.end_date,
-            "duration": ComponentResult.end_date - ComponentResult.start_date,
-            "batch": Batch.title,
-            "worker_id": StudyResult.worker,
-            "type": Worker.worker_type,
-            "group_id": StudyResult.group,
-            "state": ComponentResult.state,
-            "data_size": ComponentResult.data_size,
-            "files_size": fn.COALESCE(
-                ResultFile.select(fn.SUM(ResultFile.size)).where(ResultFile.component_result == ComponentResult.id), 0
-            ),
-            "message": ComponentResult.message,
-        }
-    return {
-        "quota": StudyResult.quota_reached,
-        "id": StudyResult.id,
-        "uuid": StudyResult.uuid,
-        "study_code": StudyResult.study_code,
-        "start": StudyResult.start_date,
-        "end": StudyResult.end_date,
-        "last_seen": StudyResult.last_seen_date,
-        "duration": fn.COALESCE(StudyResult.end_date, StudyResult.last_seen_date) - StudyResult.start_date,
-        "batch": Batch.title,
-        "batch_id": StudyResult.batch,
-        "worker_id": StudyResult.worker,
-        "type": Worker.worker_type,
-        "mt_worker_id": Worker.mt_worker_id,
-        "confirmation_code": StudyResult.confirmation_code,
-        "group_id": StudyResult.group,
-        "files": fn.EXISTS(
-            ResultFile.select(ResultFile.id)
-            .join(ComponentResult)
-            .where(ComponentResult.study_result == StudyResult.id)
-        ),
-        "state": StudyResult.state,
-        "message": StudyResult.message,
-        "study_id": StudyResult.study,
-        "study": Study.title,
-    }
-
-
-# Sort keys that need a table joined to the page's rows (the rest are columns of them).
-_SORT_JOINS = {"batch": Batch, "type": Worker, "mt_worker_id": Worker, "study": Study}
 
 
 def ordered_ids(
@@ -78,10 +24,9 @@ def ordered_ids(
     narrows them afterwards: store/search/engine.py).
     `among` restricts them to these ids (a few: they are put in order)."""
     level = selection.level
-    exprs = _sort_expressions(level)
-    key = sort_key if sort_key in exprs else "id"
-    expr = exprs[key]
-    joined = _SORT_JOINS.get(key)
+    columns = sortable(level)  # the column registry (store/columns.py) says what each sorts by
+    expr = columns[sort_key if sort_key in columns else "id"].sort
+    joined = getattr(expr, "model", None)  # a field of Batch, Worker or Study joins its table
     if level == "component":
         base = ComponentResult.id
         q = ComponentResult.select(ComponentResult.id).join(StudyResult, on=(ComponentResult.study_result == StudyResult.id))

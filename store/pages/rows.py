@@ -6,95 +6,34 @@ the filter needs, as plain tuples with named access (no model object per row).
 
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple
+from collections import namedtuple
+from typing import Iterable
 
-from peewee import JOIN, fn
+from peewee import JOIN
 
+from store.columns import COMPONENT_ROW_FIELDS, STUDY_ROW_FIELDS, RowField
 from store.db.idlists import chunks, id_in
 from store.db.models import Batch, Component, ComponentResult, ResultFile, Study, StudyResult, Worker
 
 
-class StudyRow(NamedTuple):
-    id: int
-    uuid: str | None
-    study_code: str | None
-    start_date: int | None
-    end_date: int | None
-    last_seen_date: int | None
-    state: str
-    message: str | None
-    url_query_parameters: str | None
-    confirmation_code: str | None
-    quota_reached: bool
-    study_id: int
-    study_uuid: str | None
-    study_title: str
-    batch_id: int | None
-    batch_uuid: str | None
-    batch_title: str | None
-    worker_id: int
-    worker_type: str
-    mt_worker_id: str | None
-    worker_comment: str | None
-    group_id: int | None
-    has_files: bool
+def _row_type(name: str, row_fields: tuple[RowField, ...]):
+    return namedtuple(name, [f.name for f in row_fields])
 
 
-class ComponentRow(NamedTuple):
-    id: int
-    component_id: int
-    component_uuid: str | None
-    component_title: str | None
-    study_result_id: int
-    start_date: int | None
-    end_date: int | None
-    state: str
-    message: str | None
-    data_size: int
-    data_is_null: bool
-    quota_reached: bool
-    study_result_uuid: str | None
-    study_code: str | None
-    study_id: int
-    batch_title: str | None
-    worker_id: int
-    worker_type: str
-    group_id: int | None
-    files: tuple  # ((filename, size), ...)
+# Their fields, and the SQL of each, are the column registry's (store/columns.py).
+StudyRow = _row_type("StudyRow", STUDY_ROW_FIELDS)
+ComponentRow = _row_type("ComponentRow", COMPONENT_ROW_FIELDS)
+_STUDY_FLAGS = [f.name for f in STUDY_ROW_FIELDS if f.flag]
+_COMPONENT_FLAGS = [f.name for f in COMPONENT_ROW_FIELDS if f.flag]
+
+
+def _flags_as_bools(row, flags: list[str]):
+    return row._replace(**{name: bool(getattr(row, name)) for name in flags})
 
 
 def _study_query():
-    has_files = fn.EXISTS(
-        ResultFile.select(ResultFile.id)
-        .join(ComponentResult)
-        .where(ComponentResult.study_result == StudyResult.id)
-    )
     return (
-        StudyResult.select(
-            StudyResult.id,
-            StudyResult.uuid,
-            StudyResult.study_code,
-            StudyResult.start_date,
-            StudyResult.end_date,
-            StudyResult.last_seen_date,
-            StudyResult.state,
-            StudyResult.message,
-            StudyResult.url_query_parameters,
-            StudyResult.confirmation_code,
-            StudyResult.quota_reached,
-            Study.id,
-            Study.uuid,
-            Study.title,
-            Batch.id,
-            Batch.uuid,
-            Batch.title,
-            Worker.id,
-            Worker.worker_type,
-            Worker.mt_worker_id,
-            Worker.comment,
-            StudyResult.group,
-            has_files,
-        )
+        StudyResult.select(*[f.sql for f in STUDY_ROW_FIELDS])
         .join(Study, on=(StudyResult.study == Study.id))
         .switch(StudyResult)
         .join(Worker, on=(StudyResult.worker == Worker.id))
@@ -109,34 +48,14 @@ def study_rows(ids: Iterable[int]) -> list[StudyRow]:
     found: dict[int, StudyRow] = {}
     for chunk in chunks(StudyResult.id, ids):
         for t in _raw(_study_query().where(id_in(StudyResult.id, chunk))):
-            row = StudyRow(*t[:-1], bool(t[-1]))
-            found[row.id] = row._replace(quota_reached=bool(row.quota_reached))
+            row = _flags_as_bools(StudyRow._make(t), _STUDY_FLAGS)
+            found[row.id] = row
     return [found[i] for i in ids if i in found]
 
 
 def _component_query():
     return (
-        ComponentResult.select(
-            ComponentResult.id,
-            Component.id,
-            Component.uuid,
-            Component.title,
-            ComponentResult.study_result,
-            ComponentResult.start_date,
-            ComponentResult.end_date,
-            ComponentResult.state,
-            ComponentResult.message,
-            ComponentResult.data_size,
-            ComponentResult.data.is_null(),
-            ComponentResult.quota_reached,
-            StudyResult.uuid,
-            StudyResult.study_code,
-            StudyResult.study,
-            Batch.title,
-            Worker.id,
-            Worker.worker_type,
-            StudyResult.group,
-        )
+        ComponentResult.select(*[f.sql for f in COMPONENT_ROW_FIELDS if f.sql is not None])
         .join(Component, on=(ComponentResult.component == Component.id))
         .switch(ComponentResult)
         .join(StudyResult, on=(ComponentResult.study_result == StudyResult.id))
@@ -177,7 +96,8 @@ def component_rows(ids: Iterable[int]) -> list[ComponentRow]:
     files = files_of(ids)
     for chunk in chunks(ComponentResult.id, ids):
         for t in _raw(_component_query().where(id_in(ComponentResult.id, chunk))):
-            row = ComponentRow(*t, tuple(files.get(t[0], ())))
-            found[row.id] = row._replace(data_is_null=bool(row.data_is_null), quota_reached=bool(row.quota_reached))
+            # A row's files are its last field, read apart.
+            row = _flags_as_bools(ComponentRow._make(t + (tuple(files.get(t[0], ())),)), _COMPONENT_FLAGS)
+            found[row.id] = row
     return [found[i] for i in ids if i in found]
 

@@ -64,20 +64,25 @@ class Page:
     def selection(self) -> Selection:
         return Selection(**{self.kind: self.id})
 
-    def title(self, count: int | None = None) -> str:
-        n = f" ({count})" if count is not None else ""
+    def heading(self) -> str:
+        """What the page shows (SQL: ask in a worker, once; the count is added by title())."""
         if self.kind == "study":
             st = Study.get_or_none(Study.id == self.id)
-            return f"Study results: {st.title if st else self.id}{n}"
+            return f"Study results: {st.title if st else self.id}"
         if self.kind == "component":
             c = Component.get_or_none(Component.id == self.id)
-            return f"Component results: {c.display_title if c else self.id}{n}"
+            return f"Component results: {c.display_title if c else self.id}"
         if self.kind == "batch":
             b = Batch.get_or_none(Batch.id == self.id)
-            return f"Batch results: {b.title if b else self.id}{n}"
+            return f"Batch results: {b.title if b else self.id}"
         if self.kind == "group":
-            return f"Group {self.id}{n}"
-        return f"Worker {self.id}{n}"
+            return f"Group {self.id}"
+        return f"Worker {self.id}"
+
+    def title(self, count: int | None = None, heading: str | None = None) -> str:
+        """The heading (looked up unless given) with the number of results."""
+        n = f" ({count})" if count is not None else ""
+        return (self.heading() if heading is None else heading) + n
 
 
 class ResultsView:
@@ -102,6 +107,7 @@ class ResultsView:
         self._bases: dict[tuple, array] = {}
         # Rows by id, the most recently used last: a new filter mostly shows rows seen before.
         self._cache: OrderedDict[int, StudyRow | ComponentRow] = OrderedDict()
+        self._gone: set[int] = set()  # fetched and not found
 
     # -- computing ----------------------------------------------------------------------
 
@@ -167,33 +173,54 @@ class ResultsView:
         self.apply(self.compute())
 
     def reload_rows(self) -> None:
-        """Forget cached rows (after another process changed the database)."""
+        """Forget fetched rows (after another process changed the database). The expanded
+        rows' lines stay until child_lines() fetched anew are set with set_expanded()."""
         self._cache.clear()
+        self._gone.clear()
         self._version += 1
         self._bases = {}
-        for rid in list(self.expanded):
-            self.expanded[rid] = self._child_lines(rid)
         self._relayout()
 
-    # -- rows ---------------------------------------------------------------------------
+    # -- rows: fetched in a worker, drawn from what was fetched ---------------------------
+
+    @property
+    def version(self) -> int:
+        """Hand it back with rows fetched in a worker: add_rows drops rows older than a reload."""
+        return self._version
 
     def row(self, index: int) -> StudyRow | ComponentRow | None:
+        """The row at `index` if fetched, else None (no SQL: the table draws from this)."""
         if not 0 <= index < len(self.ids):
             return None
-        row_id = self.ids[index]
-        row = self._cache.get(row_id)
-        if row is None:
-            # Fetch the rest of this row's page of the table in one query.
-            page_no = index // PAGE
-            missing = [i for i in self.ids[page_no * PAGE : (page_no + 1) * PAGE] if i not in self._cache]
-            for r in study_rows(missing) if self.level == "study" else component_rows(missing):
-                self._cache[r.id] = r
-            while len(self._cache) > ROW_CACHE:
-                self._cache.popitem(last=False)
-            row = self._cache.get(row_id)
-        else:
-            self._cache.move_to_end(row_id)
+        row = self._cache.get(self.ids[index])
+        if row is not None:
+            self._cache.move_to_end(row.id)
         return row
+
+    def is_gone(self, row_id: int) -> bool:
+        """Fetched and not found: another process deleted it."""
+        return row_id in self._gone
+
+    def missing(self, first: int, last: int, ids: array | None = None) -> list[int]:
+        """The ids at indexes first..last (of `ids`, or the shown ones) not fetched yet,
+        widened to whole pages of PAGE rows: one query fetches each page."""
+        ids = self.ids if ids is None else ids
+        lo, hi = max(0, first) // PAGE * PAGE, (max(0, last) // PAGE + 1) * PAGE
+        return [i for i in ids[lo:hi] if i not in self._cache and i not in self._gone]
+
+    def fetch(self, ids: list[int]) -> list[StudyRow | ComponentRow]:
+        """The rows of these ids (SQL: in a worker; pure)."""
+        return study_rows(ids) if self.level == "study" else component_rows(ids)
+
+    def add_rows(self, ids: list[int], rows: list, version: int) -> None:
+        """Rows fetch(ids) found, on the UI thread; those of ids not found are gone."""
+        if version != self._version:
+            return  # fetched before the data changed
+        for r in rows:
+            self._cache[r.id] = r
+        self._gone.update(set(ids).difference(r.id for r in rows))
+        while len(self._cache) > ROW_CACHE:
+            self._cache.popitem(last=False)
 
     def index_of(self, row_id: int) -> int | None:
         try:
@@ -234,17 +261,16 @@ class ResultsView:
         extra = sum(n for idx, _, n in getattr(self, "_spots", []) if idx < index)
         return index + extra
 
-    def toggle_expanded(self, row_id: int) -> bool:
-        if self.level != "study":
-            return False
-        if row_id in self.expanded:
-            del self.expanded[row_id]
-        else:
-            self.expanded[row_id] = self._child_lines(row_id)
+    def set_expanded(self, row_id: int, lines: list[Line] | None) -> None:
+        """Show a row's child_lines() under it, or (None) fold it."""
+        if lines is None:
+            self.expanded.pop(row_id, None)
+        elif self.level == "study":
+            self.expanded[row_id] = lines
         self._relayout()
-        return row_id in self.expanded
 
-    def _child_lines(self, row_id: int) -> list[Line]:
+    def child_lines(self, row_id: int) -> list[Line]:
+        """A row's component results and the start of their data (SQL: in a worker)."""
         index = self.index_of(row_id) or 0
         children = component_rows(component_ids_of([row_id]))
         previews = _previews([c.id for c in children])
@@ -262,9 +288,9 @@ class ResultsView:
     def toggle(self, row_id: int) -> None:
         self.selected.symmetric_difference_update({row_id})
 
-    def select_all(self) -> None:
-        """Every row of the page, whatever the filter (JATOS's "All")."""
-        self.selected.update(ordered_ids(self.page.selection(), None, True))
+    def all_ids(self) -> array:
+        """Every row of the page, whatever the filter (JATOS's "All"; SQL: in a worker)."""
+        return ordered_ids(self.page.selection(), None, True)
 
     def select_filtered(self) -> None:
         self.selected.update(self.ids)

@@ -12,14 +12,18 @@ from typing import Iterable
 
 import peewee
 
-from store.columns import COMPONENT_COLUMNS, STUDY_COLUMNS
+from store.columns import searched
 from store.db.models import ComponentResult, StudyResult
 from store.formats.jatos_values import local_short, utc_iso
 from store.pages.rows import ComponentRow, StudyRow, component_rows, study_rows
 
+# The columns' part of the text: every column the registry (store/columns.py) marks searched.
+_STUDY_SEARCHED = searched("study")
+_COMPONENT_SEARCHED = searched("component")
+
 
 def study_row_text(row: StudyRow) -> str:
-    parts = [c.render(row) for c in STUDY_COLUMNS]
+    parts = [c.render(row) for c in _STUDY_SEARCHED]
     dates = (row.start_date, row.end_date, row.last_seen_date)
     parts += [local_short(d) for d in dates if d is not None] + [utc_iso(d) for d in dates]
     parts += [row.study_title, row.url_query_parameters or "", row.worker_comment or ""]
@@ -27,7 +31,7 @@ def study_row_text(row: StudyRow) -> str:
 
 
 def component_row_text(row: ComponentRow) -> str:
-    parts = [c.render(row) for c in COMPONENT_COLUMNS]
+    parts = [c.render(row) for c in _COMPONENT_SEARCHED]
     dates = (row.start_date, row.end_date)
     parts += [local_short(d) for d in dates if d is not None] + [utc_iso(d) for d in dates]
     parts += [row.component_title or f"Component {row.component_id}"]

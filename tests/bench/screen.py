@@ -38,8 +38,7 @@ def peak_rss_mb() -> float:
 
 
 async def main(db: str, t0: float) -> dict:
-    from store import open_store
-    from store.pages.view import Page
+    from store import Page, open_store
     from tui.app import ResultsApp
     from tui.screens.results import ResultsScreen
 
@@ -47,11 +46,12 @@ async def main(db: str, t0: float) -> dict:
     app = ResultsApp(store, Page("study", 77))
     out: dict = {}
     async with app.run_test(size=(160, 40)) as pilot:
-        while not (isinstance(app.screen, ResultsScreen) and app.screen.applied_generation >= 0):
+        while not (isinstance(app.screen, ResultsScreen) and app.screen.probe.applied >= 0):
             await asyncio.sleep(0.0005)
         screen = app.screen
+        probe = screen.probe  # the moments the page records (tui/probe.py)
         table = screen.query_one("#results")
-        while table.painted_at < screen.applied_at:
+        while probe.complete_paint_at < probe.applied_at:
             await asyncio.sleep(0.0005)
         out["first rows"] = time.time() - t0
         filt = screen.query_one("#filter")
@@ -72,14 +72,14 @@ async def main(db: str, t0: float) -> dict:
             """When the newest request's rows were first drawn: the rows found so far, or
             (settled) the first screenful as final, or (need_count) all rows and the count."""
             while (
-                screen.applied_generation != screen._generation
+                probe.applied != probe.requested
                 or (need_count and screen.view.partial)
-                or (settled and screen.settled_generation != screen._generation)
+                or (settled and probe.settled != probe.requested)
             ):
                 await asyncio.sleep(0.0002)
-            while table.painted_at < screen.applied_at:
+            while probe.complete_paint_at < probe.applied_at:
                 await asyncio.sleep(0.0002)
-            return table.painted_at
+            return probe.complete_paint_at
 
         bar = screen.filter_bar
 
@@ -100,13 +100,13 @@ async def main(db: str, t0: float) -> dict:
             lat, settled = [], []
             stall["max"], stall["on"] = 0.0, True
             for ch in term:
-                before = screen._generation
-                edits = screen.filter_edits
+                before = probe.requested
+                edits = probe.filter_edits
                 t = time.perf_counter()
                 filt.insert_text_at_cursor(ch)  # what a keystroke in the filter does
-                while screen.filter_edits == edits:
+                while probe.filter_edits == edits:
                     await asyncio.sleep(0.0002)
-                if screen._generation == before:  # not a valid regex yet: nothing to redraw
+                if probe.requested == before:  # not a valid regex yet: nothing to redraw
                     continue
                 lat.append(await painted() - t)
                 settled.append(await painted(settled=True) - t)
@@ -140,11 +140,13 @@ async def main(db: str, t0: float) -> dict:
                 table.action_first()
                 screen.view.reload_rows()
                 await pilot.pause()
+                while probe.complete_paint_at == 0:  # the top rows, fetched again
+                    await asyncio.sleep(0.0002)
                 t = time.perf_counter()
                 action()
-                while table.painted_at < t:
+                while probe.complete_paint_at < t:  # drawn with the rows, fetched in a worker
                     await asyncio.sleep(0.0002)
-                samples.append(table.painted_at - t)
+                samples.append(probe.complete_paint_at - t)
             out[key] = statistics.median(samples)
             out[key + " worst of 7"] = max(samples)
     out["peak RSS MB"] = peak_rss_mb()

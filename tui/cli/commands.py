@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_merge_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
-    from store.exporting.export import KINDS
+    from store import EXPORT_KINDS as KINDS
 
     p = sub.add_parser("export", help="export selected results in a JATOS format")
     add_db(p)
@@ -84,7 +84,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--study-uuid", action="append", default=[], metavar="UUID", help="a study UUID (repeatable)")
     p.add_argument("--prune", action="store_true", help="also remove results that were deleted on the server")
     p.add_argument("--watch", type=float, metavar="SECONDS", help="keep pulling at this interval until interrupted")
-    p.add_argument("--rounds", type=int, metavar="N", help=argparse.SUPPRESS)  # bound --watch (tests)
     p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per read (default 30)")
     p.add_argument(
         "--deadline", type=float, default=1800.0, metavar="SECONDS", help="per request, start to end (default 1800)"
@@ -102,8 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_import(args) -> int:
-    from store import open_store
-    from store.importing.importer import import_paths
+    from store import import_paths, open_store
 
     with open_store(args.db) as store:
         bar = ProgressBar("importing", not args.quiet, min_total=5_000_000)
@@ -118,8 +116,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from store import open_store
-    from store.exporting.export import default_filename, export
+    from store import default_filename, export, open_store
 
     sel = selection_of(args)
     if args.kind == "file" and not args.output:
@@ -159,9 +156,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_delete(args) -> int:
-    from store import StoreError, open_store
-    from store.errors import NothingSelected
-    from store.removal.delete import delete_ids, describe
+    from store import NothingSelected, StoreError, delete_ids, describe, open_store
 
     sel = selection_of(args)
     if args.remote and not args.url:
@@ -174,8 +169,7 @@ def cmd_delete(args) -> int:
         api_version = None
         where = ""
         if args.remote:
-            from store.sync.jatos_api import JatosClient, load_token
-            from store.sync.pull import check_remote_agrees
+            from store import JatosClient, check_remote_agrees, load_token
 
             client = JatosClient(args.url, load_token())
             api_version = check_remote_agrees(client, sel.level, ids)
@@ -203,7 +197,7 @@ def cmd_delete(args) -> int:
                     show("nothing deleted")
                     return 1
             if client is not None:
-                from store.sync.pull import remote_body
+                from store import remote_body
 
                 deleted = client.delete(remote_body(sel.level, ids), api_version)
                 n = f"{len(deleted)} component results" if deleted is not None else "the results"
@@ -217,12 +211,9 @@ def cmd_delete(args) -> int:
 
 
 def cmd_pull(args) -> int:
-    from store import open_store
-    from store.sync.jatos_api import JatosClient, load_token
-    from store.sync.pull import pull
+    from store import JatosClient, load_token, open_store, pull
 
     token = load_token()
-    rounds = 0
     with open_store(args.db) as store, JatosClient(args.url, token, timeout=args.timeout, deadline=args.deadline) as client:
         while True:
             bar = ProgressBar("downloading", not args.quiet, min_total=2)
@@ -241,16 +232,13 @@ def cmd_pull(args) -> int:
                 bar.finish()
             stamp = time.strftime("%H:%M:%S ") if args.watch else ""
             show(stamp + summary.line(), flush=True)
-            rounds += 1
-            if not args.watch or (args.rounds and rounds >= args.rounds):
+            if not args.watch:
                 return 0
             time.sleep(args.watch)
 
 
 def cmd_studies(args) -> int:
-    from store import open_store
-    from store.formats.jatos_values import local_time
-    from store.pages.overview import studies
+    from store import local_time, open_store, studies
 
     with open_store(args.db) as store:
         rows = studies()
@@ -264,9 +252,7 @@ def cmd_studies(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from store import open_store
-    from store.db.database import demo_db_path
-    from store.demo import ensure_demo
+    from store import demo_db_path, ensure_demo, open_store
 
     target = args.db or str(demo_db_path())
     with open_store(target) as store:

@@ -14,7 +14,7 @@ PROG = "jatos-results"
 def show(*parts, file=None, flush: bool = False, end: str = "\n") -> None:
     """print(), with control characters made visible: titles, messages and file names come
     from participants and servers, and an escape sequence must not reach the terminal."""
-    from store.pages.visible import visible
+    from store import visible
 
     print(visible(" ".join(str(p) for p in parts)), file=file or sys.stdout, flush=flush, end=end)
 
@@ -66,7 +66,7 @@ class Parser(argparse.ArgumentParser):
 
 def jatos_id(text: str) -> int:
     """A JATOS id on the command line (argparse says the message in its one line)."""
-    from store.formats.jatos_values import parse_id
+    from store import parse_id
 
     try:
         return parse_id(text)

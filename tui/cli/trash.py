@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from store.formats.jatos_values import local_time
+from store import local_time
 from tui.cli.common import ProgressBar, add_db, add_selection, selection_of, show
 
 
@@ -35,8 +35,7 @@ def add_parsers(sub) -> None:
 
 
 def cmd_trash(args) -> int:
-    from store import open_store
-    from store.removal import trash
+    from store import open_store, trash
 
     with open_store(args.db) as store:
         trash.expire(store)
@@ -64,9 +63,7 @@ def cmd_trash(args) -> int:
 
 
 def _restore(store, args) -> int:
-    from store import StoreError
-    from store.pages.selection import parse_id_list
-    from store.removal import trash
+    from store import StoreError, parse_id_list, trash
 
     chosen = [x for x in (args.op is not None, args.ids, args.component_result_ids, args.all) if x]
     if len(chosen) != 1:
@@ -100,15 +97,13 @@ def _confirm(args, question: str, prompt: str) -> None:
 
 
 def cmd_erase(args) -> int:
-    from store import StoreError, open_store
-    from store.errors import NothingSelected
-    from store.removal.erase import erase, plan
+    from store import NothingSelected, StoreError, erase, erase_plan, open_store
 
     sel = selection_of(args)
     if args.remote and not args.url:
         raise StoreError("--remote needs --url, the JATOS server to delete the results on")
     with open_store(args.db) as store:
-        what = plan(sel)
+        what = erase_plan(sel)
         if what.empty:
             raise NothingSelected()
         if args.remote:
@@ -135,8 +130,7 @@ def cmd_erase(args) -> int:
 
 
 def _delete_on_server(args, level: str, ids: list[int], really: bool = False) -> str:
-    from store.sync.jatos_api import JatosClient, load_token
-    from store.sync.pull import check_remote_agrees, remote_body
+    from store import JatosClient, check_remote_agrees, load_token, remote_body
 
     with JatosClient(args.url, load_token()) as client:
         version = check_remote_agrees(client, level, ids)

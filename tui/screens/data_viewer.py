@@ -12,11 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
-from store import Selection, StoreError
-from store.db.models import ComponentResult, ResultFile
-from store.exporting.export import export
-from store.formats.jatos_values import human_size
-from store.pages.visible import visible
+from store import ComponentData, Selection, StoreError, export, human_size, visible
 from tui import clipboard
 from tui.dialogs import ConfirmScreen, PromptScreen
 
@@ -40,16 +36,13 @@ class DataViewer(Screen):
         Binding("tab", "focus_next", "Files/data", show=False, priority=True, id="data.next"),
     ]
 
-    def __init__(self, component_result_id: int) -> None:
+    def __init__(self, shown: ComponentData) -> None:
+        """`shown` is read in a worker (store.component_data) before the viewer opens."""
         super().__init__()
-        self.cr_id = component_result_id
-        cr = ComponentResult.get_by_id(component_result_id)
-        self.data = cr.data
-        self.title_text = (
-            f"Component result {cr.id} · {cr.component.display_title} · study result {cr.study_result_id} · "
-            f"{cr.state} · {human_size(cr.data_size)}"
-        )
-        self.files = [(f.filename, f.size) for f in ResultFile.select().where(ResultFile.component_result == cr.id).order_by(ResultFile.id)]
+        self.cr_id = shown.id
+        self.data = shown.data
+        self.title_text = shown.title
+        self.files = shown.files
 
     def compose(self) -> ComposeResult:
         yield Label(visible(self.title_text), id="page-title")

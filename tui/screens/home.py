@@ -8,12 +8,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from store.db.models import Batch, Component, GroupResult, StudyResult
-from store.pages.overview import studies
-from store.pages.view import Page
-from store.pages.visible import visible
+from store import ChangeWatch, Page, batches_of, components_of, groups_of, studies, visible
 from tui.dialogs import HelpScreen, PickScreen
 from tui.screens.results import ResultsScreen
+from tui.threads import closing, off_thread
 from tui.widgets.display import short_time, time_zone_name
 
 
@@ -49,9 +47,13 @@ class HomeScreen(Screen):
         table.add_column("Results", key="results")
         table.add_column(f"Last activity ({time_zone_name()})", key="last")
         self.reload()
-        self._token = self.app.store.change_token()
+        self._watch = ChangeWatch(self.app.store)
+        self.poll_changes()  # the first look: later changes are told from this one
         self.set_interval(2.0, self.poll_changes)
         self.set_focus(table)
+
+    def on_unmount(self) -> None:
+        self._watch.close()
 
     def reload(self) -> None:
         self._load()
@@ -59,7 +61,7 @@ class HomeScreen(Screen):
     @work(thread=True, exclusive=True, group="studies")
     def _load(self) -> None:
         """Counting every study's results scans them all: not on the screen's thread."""
-        rows = studies()
+        rows = closing(self.app.store, studies)()
         self.app.call_from_thread(self._show, rows)
 
     def _show(self, rows) -> None:
@@ -76,10 +78,12 @@ class HomeScreen(Screen):
         self.query_one("#status", Static).update(status)
 
     def poll_changes(self) -> None:
-        token = self.app.store.change_token()
-        if token != self._token:
-            self._token = token
-            self.reload()
+        self._poll()
+
+    @work(thread=True, exclusive=True, group="poll")
+    def _poll(self) -> None:
+        if self._watch.changed():
+            self.app.call_from_thread(self.reload)
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -99,36 +103,21 @@ class HomeScreen(Screen):
         if sid is not None:
             await self.app.push_screen(ResultsScreen(Page("study", sid)))
 
-    async def _pick(self, kind: str, title: str, items: list[tuple[int, str]]) -> None:
-        items = [(i, visible(text)) for i, text in items]
+    async def _pick(self, kind: str, title: str, choices) -> None:
+        sid = self._study_id()
+        if sid is None:
+            return
+        items = [(i, visible(text)) for i, text in await off_thread(self, lambda: choices(sid))]
         await self.app.push_screen(PickScreen(title, items, lambda chosen: ResultsScreen(Page(kind, chosen))))
 
     async def action_components(self) -> None:
-        sid = self._study_id()
-        if sid is None:
-            return
-        comps = Component.select().where(Component.study == sid).order_by(Component.position, Component.id)
-        await self._pick("component", "Component results of", [(c.id, f"{c.display_title} ({c.id})") for c in comps])
+        await self._pick("component", "Component results of", components_of)
 
     async def action_batches(self) -> None:
-        sid = self._study_id()
-        if sid is None:
-            return
-        batches = Batch.select().where(Batch.study == sid).order_by(Batch.id)
-        await self._pick("batch", "Batch results of", [(b.id, f"{b.title} ({b.id})") for b in batches])
+        await self._pick("batch", "Batch results of", batches_of)
 
     async def action_groups(self) -> None:
-        sid = self._study_id()
-        if sid is None:
-            return
-        groups = (
-            GroupResult.select(GroupResult.id)
-            .join(StudyResult, on=(StudyResult.group == GroupResult.id))
-            .where(StudyResult.study == sid)
-            .distinct()
-            .order_by(GroupResult.id)
-        )
-        await self._pick("group", "Group results of", [(g.id, f"Group {g.id}") for g in groups])
+        await self._pick("group", "Group results of", groups_of)
 
     def action_down(self) -> None:
         self.query_one(DataTable).action_cursor_down()

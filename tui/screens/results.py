@@ -1,42 +1,44 @@
-"""A results page: study, component, batch, group or worker results (jatos.md §5)."""
+"""A results page: study, component, batch, group or worker results (jatos.md §5).
+
+The screen composes its parts and connects them: the filter bar (posts the filter), the
+toolbar (posts the action of a clicked button), the table (draws what the view holds and
+asks for rows it lacks), the progress of long work, and the export, delete and copy flows.
+Every query runs in a worker (tui/screens/page_loader.py); the newest request wins.
+"""
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-import time
-from typing import ClassVar
-
-import peewee
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Label, ProgressBar, Static
+from textual.widgets import Footer, Label, Static
 
-from store import StoreError
-from store.pages.order import position
-from store.pages.view import Computed, Page, ResultsView
-from store.pages.visible import visible
-from store.search.filter import Filter
+from store import Page, ResultsView, visible
 from tui import settings
 from tui.dialogs import ColumnsScreen, HelpScreen
-from tui.screens.result_actions import ResultActions
+from tui.flows.copy import CopyFlow
+from tui.flows.delete import DeleteFlow
+from tui.flows.export import ExportFlow
+from tui.probe import Probe
+from tui.screens.page_loader import PageLoader
+from tui.threads import off_thread
 from tui.widgets.display import time_zone_name
-from tui.widgets.filter_bar import ClickButton, FilterBar
+from tui.widgets.filter_bar import FilterBar, FilterError
+from tui.widgets.progress import Progress
 from tui.widgets.results_table import ResultsTable
+from tui.widgets.toolbar import Toolbar
 
 
-class ResultsScreen(ResultActions, Screen):
+class ResultsScreen(Screen):
     # Every key of the page is a priority binding: the app acts on it when the key arrives,
     # before it routes the next one. A plain binding acts only once the key has travelled to
     # the focused widget and back, by when the keys typed after it have already been routed:
     # "/word" typed at once sent "word" to the table ("w" opened a worker's page, "e" the
     # export dialog). Actions that move the keys elsewhere do it before they return: focus
-    # with set_focus, a new screen awaited until it is mounted. Keys the filter types
-    # (printable ones) are left to it by Textual; check_action leaves it delete, and gives
-    # enter there its own meaning.
+    # with set_focus, a new screen awaited until it is mounted, a query awaited in a worker.
+    # Keys the filter types (printable ones) are left to it by Textual; check_action leaves
+    # it delete, and gives enter there its own meaning.
     BINDINGS = [
         Binding("escape", "back", "Back", priority=True, id="results.back"),
         Binding("slash", "focus_filter", "Filter", priority=True, id="results.filter"),
@@ -74,44 +76,28 @@ class ResultsScreen(ResultActions, Screen):
             cols = [by_key[k] for k in saved if k in by_key]
             if cols:
                 self.view.columns = cols
-        self._generation = 0
-        self.applied_generation = -1  # the newest request whose rows are on screen
-        self.applied_at = 0.0
-        self.settled_generation = -1
-        self._shown_title = self._shown_status = self._shown_error = None
-        self._invalid = ""  # why the filter as set cannot be applied
-        self._failed = ""  # why the newest request failed in the store
-        self.filter_edits = 0  # filter changes handled so far (benchmarks wait on it)
-        self._cancel = threading.Event()
-        self._token = None
+        self.probe = Probe()
+        self.exports, self.deletes, self.copies = ExportFlow(self), DeleteFlow(self), CopyFlow(self)
+        self.loader: PageLoader | None = None  # made when mounted: it needs the app's store
+        self._shown_title = self._shown_status = None
 
     def compose(self) -> ComposeResult:
-        yield Label(visible(self.page.title()), id="page-title")
+        yield Label("", id="page-title")
         yield FilterBar(id="filter-bar")
-        yield Static("", id="filter-error", classes="error")
-        with Horizontal(id="toolbar"):
-            yield Label("Select:", classes="toolbar-label")
-            yield ClickButton("All", id="sel-all", classes="tool")
-            yield ClickButton("Visible", id="sel-visible", classes="tool")
-            yield ClickButton("Filtered", id="sel-filtered", classes="tool")
-            yield ClickButton("Deselect", id="sel-none", classes="tool")
-            yield Label(" ", classes="toolbar-gap")
-            yield ClickButton("Columns", id="columns", classes="tool")
-            yield ClickButton("Export", id="export", classes="tool")
-            yield ClickButton("Delete", id="delete", classes="tool -danger")
-        yield ResultsTable(self.view, id="results")
-        with Horizontal(id="progress-bar", classes="hidden"):
-            yield Label("", id="progress-label")
-            yield ProgressBar(id="progress", show_eta=False)
+        yield FilterError(id="filter-error", classes="error")
+        yield Toolbar(id="toolbar")
+        yield ResultsTable(self.view, self.probe, id="results")
+        yield Progress(id="progress-bar")
         yield Static("", id="status")
         yield Footer()
 
     def on_mount(self) -> None:
-        self._show_error()
         self.set_focus(self.table)  # now, not later: the next key is the table's
-        self._token = self.app.store.change_token()
-        self.recompute()
-        self.set_interval(2.0, self.poll_changes)
+        self.loader = PageLoader(self)
+        self.loader.start()
+
+    def on_unmount(self) -> None:
+        self.loader.stop()
 
     @property
     def table(self) -> ResultsTable:
@@ -121,121 +107,33 @@ class ResultsScreen(ResultActions, Screen):
     def filter_bar(self) -> FilterBar:
         return self.query_one(FilterBar)
 
-    # -- computing in a worker: the newest request wins ------------------------------------------
+    @property
+    def filter_error(self) -> FilterError:
+        return self.query_one(FilterError)
 
-    def recompute(self, filter_: Filter | None = None, sort_key=..., descending=None, keep: int | None = None) -> None:
-        # The newest request wins: older workers see the generation move on and stop,
-        # even inside a running query (the connection's progress handler asks).
-        self._generation += 1
-        if keep is None:
-            line = self.table.current_line()
-            keep = line.row_id if line else None
-        self._compute(self._generation, filter_, sort_key, descending, keep)
-
-    @work(thread=True, group="compute")
-    def _compute(self, generation: int, filter_, sort_key, descending, keep) -> None:
-        stale = lambda: generation != self._generation  # noqa: E731
-        connection = self.app.store.db.connection()
-        if self.app.store.is_sqlite:
-            connection.set_progress_handler(lambda: 1 if stale() else 0, 20_000)
-        try:
-            # Stages: the rows found so far, the first screenful, then all rows and the count.
-            for computed in self.view.results(filter_, sort_key, descending, cancelled=stale):
-                if stale():
-                    return
-                # Where the cursor's row now is, found here rather than on the screen's thread.
-                at = position(computed.ids, keep) if keep is not None else None
-                self.app.call_from_thread(self._computed, generation, computed, at)
-        except StoreError as exc:
-            self.app.call_from_thread(self._compute_failed, generation, str(exc))
-        except (peewee.OperationalError, sqlite3.OperationalError) as exc:
-            if "interrupt" in str(exc) and stale():
-                return  # a newer request took over
-            raise
-        finally:
-            if self.app.store.is_sqlite:
-                connection.set_progress_handler(None, 0)
-            # Each worker is a thread with a connection (and its page cache) of its own:
-            # closed now, not whenever the garbage collector finds it.
-            self.app.store.db.close()
-
-    def _compute_failed(self, generation: int, message: str) -> None:
-        if generation == self._generation:
-            self._failed = message
-            self._show_error()
-
-    def _computed(self, generation: int, computed: Computed, keep_at: int | None) -> None:
-        if generation != self._generation:
-            return  # a newer keystroke already asked for something else
-        self.view.apply(computed)
-        self.applied_generation = generation
-        self.applied_at = time.perf_counter()
-        if not computed.looking:
-            self.settled_generation = generation  # the first screenful is final
-        self._failed = ""
-        self._show_error()
-        self.table.refresh_layout()
-        if keep_at is not None:
-            self.table.move_to(self.view.line_of_index(keep_at))
-        self.update_status()
-
-    def _show_error(self) -> None:
-        # A filter that cannot be applied says so until the user changes it: the rows of the
-        # last valid filter, still arriving, do not clear it.
-        message = self._invalid or self._failed
-        if message == self._shown_error:
-            return
-        self._shown_error = message
-        error = self.query_one("#filter-error", Static)
-        error.update(message)
-        error.display = bool(message)
-
-    def update_status(self) -> None:
-        # Each widget is touched only when its text changes, and the fixed-size ones without
-        # a layout pass: a keystroke then repaints a few lines instead of laying out the screen.
-        title = visible(self.page.title(self.view.total))
-        if title != self._shown_title:
-            self._shown_title = title
-            self.query_one("#page-title", Label).update(title)
-        sort = self.view.sort_label()
-        text = self.view.status() + (f" · sorted by {sort}" if sort else "") + f" · times in {time_zone_name()}"
-        if text != self._shown_status:
-            self._shown_status = text
-            self.query_one("#status", Static).update(text, layout=False)
-
-    def poll_changes(self) -> None:
-        """Another process (an import) changed the database: show it, keep cursor and selection."""
-        token = self.app.store.change_token()
-        if token == self._token:
-            return
-        self._token = token
-        self.view.reload_rows()
-        self.recompute()
-        self.prune_selection()
+    @property
+    def progress(self) -> Progress:
+        return self.query_one(Progress)
 
     # -- the filter ---------------------------------------------------------------------------------
 
     @on(FilterBar.Changed)
     def filter_changed(self, event: FilterBar.Changed) -> None:
-        self.filter_edits += 1
-        self._invalid = ""
-        self._show_error()
-        self.recompute(filter_=event.filter)
+        self.probe.filter_edits += 1
+        self.filter_error.invalid = ""
+        self.loader.recompute(filter_=event.filter)
 
     @on(FilterBar.Invalid)
     def filter_invalid(self, event: FilterBar.Invalid) -> None:
-        # Say so beside the filter and leave the table as it was.
-        self.filter_edits += 1
-        self._invalid = f"{event.error}; showing the last valid filter"
-        self._show_error()
+        # Said beside the filter; the table keeps the rows of the last valid filter.
+        self.probe.filter_edits += 1
+        self.filter_error.invalid = f"{event.error}; showing the last valid filter"
 
     def on_paste(self, event: events.Paste) -> None:
         """A paste outside the filter (the table has the keys) goes into the filter, the
         page's only text field, as it would be typed there."""
         event.stop()
-        field = self.filter_bar.input
-        self.set_focus(field)
-        field.post_message(events.Paste(event.text))
+        self.filter_bar.paste(event.text)
 
     def action_focus_filter(self) -> None:
         self.set_focus(self.filter_bar.input)
@@ -246,33 +144,8 @@ class ResultsScreen(ResultActions, Screen):
     def action_toggle_case(self) -> None:
         self.filter_bar.toggle_case()
 
-    # -- buttons --------------------------------------------------------------------------------------
-
-    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {
-        "sel-all": "select_all",
-        "sel-visible": "select_visible",
-        "sel-filtered": "select_filtered",
-        "sel-none": "deselect",
-        "columns": "columns",
-        "export": "export",
-        "delete": "delete_selected",
-    }
-
-    @on(Button.Pressed)
-    async def button(self, event: Button.Pressed) -> None:
-        action = self.BUTTON_ACTIONS.get(event.button.id or "")
-        if action:
-            await self.run_action(action)
-
-    # -- navigation -----------------------------------------------------------------------------------
-
-    def action_back(self) -> None:
-        if not self.query_one("#progress-bar").has_class("hidden"):
-            self._cancel.set()  # escape while an export runs cancels it; nothing is written
-        elif self.focused is self.filter_bar.input:
-            self.set_focus(self.table)
-        else:
-            self.app.pop_screen()
+    def action_end_filter(self) -> None:
+        self.set_focus(self.table)  # now: the keys typed after enter are the table's
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         in_filter = self.focused is not None and self.focused.id == "filter"
@@ -282,51 +155,58 @@ class ResultsScreen(ResultActions, Screen):
             return in_filter
         return True
 
-    def action_end_filter(self) -> None:
-        self.set_focus(self.table)  # now: the keys typed after enter are the table's
+    # -- buttons and navigation -----------------------------------------------------------------
+
+    @on(Toolbar.Pressed)
+    async def toolbar_pressed(self, event: Toolbar.Pressed) -> None:
+        await self.run_action(event.action)
+
+    def action_back(self) -> None:
+        if self.progress.running:
+            self.progress.cancel()  # escape while an export runs cancels it; nothing is written
+        elif self.focused is self.filter_bar.input:
+            self.set_focus(self.table)
+        else:
+            self.app.pop_screen()
 
     async def action_open(self) -> None:
         line = self.table.current_line()
         if line is None:
             return
         if line.kind == "row" and self.view.level == "study":
-            self.view.toggle_expanded(line.row_id)
-            self.table.refresh_layout()
+            await self.loader.toggle_expanded(line.row_id)
         elif line.kind in ("child", "preview") and line.child is not None:
             await self._open_data(line.child.id)
         elif line.kind == "row":
             await self._open_data(line.row_id)
 
     async def _open_data(self, component_result_id: int) -> None:
+        from store import component_data
         from tui.screens.data_viewer import DataViewer
 
-        await self.app.push_screen(DataViewer(component_result_id))
+        data = await off_thread(self, lambda: component_data(component_result_id))
+        await self.app.push_screen(DataViewer(data))
 
     async def action_worker(self) -> None:
-        line = self.table.current_line()
-        if line is None:
-            return
-        row = self.view.row(line.index)
+        row = await self.current_row()
         if row is not None:
             await self.app.push_screen(ResultsScreen(Page("worker", row.worker_id)))
 
     @on(ResultsTable.CellClicked)
-    def cell_clicked(self, event: ResultsTable.CellClicked) -> None:
+    async def cell_clicked(self, event: ResultsTable.CellClicked) -> None:
         if event.key == "worker_id":
-            row = self.view.row(event.line.index)
+            row = await self.loader.row_at(event.line.index)
             if row is not None:
-                self.app.push_screen(ResultsScreen(Page("worker", row.worker_id)))
+                await self.app.push_screen(ResultsScreen(Page("worker", row.worker_id)))
 
     @on(ResultsTable.CheckboxClicked)
     def checkbox_clicked(self, event: ResultsTable.CheckboxClicked) -> None:
         self.view.toggle(event.line.row_id)
-        self.table.refresh()
-        self.update_status()
+        self.selection_changed()
 
     @on(ResultsTable.ArrowClicked)
-    def arrow_clicked(self, event: ResultsTable.ArrowClicked) -> None:
-        self.view.toggle_expanded(event.line.row_id)
-        self.table.refresh_layout()
+    async def arrow_clicked(self, event: ResultsTable.ArrowClicked) -> None:
+        await self.loader.toggle_expanded(event.line.row_id)
 
     @on(ResultsTable.HeaderClicked)
     def header_clicked(self, event: ResultsTable.HeaderClicked) -> None:
@@ -339,7 +219,45 @@ class ResultsScreen(ResultActions, Screen):
 
     def _sort_by(self, key: str) -> None:
         sort_key, descending = self.view.cycle_sort(key)
-        self.recompute(sort_key=sort_key, descending=descending)
+        self.loader.recompute(sort_key=sort_key, descending=descending)
+
+    # -- what the page shows about itself, what other parts ask of it ---------------------------
+
+    def update_status(self) -> None:
+        # Each widget is touched only when its text changes, and the fixed-size ones without
+        # a layout pass: a keystroke then repaints a few lines instead of laying out the screen.
+        if self.loader.heading is not None:
+            title = visible(self.page.title(self.view.total, self.loader.heading))
+            if title != self._shown_title:
+                self._shown_title = title
+                self.query_one("#page-title", Label).update(title)
+        sort = self.view.sort_label()
+        text = self.view.status() + (f" · sorted by {sort}" if sort else "") + f" · times in {time_zone_name()}"
+        if text != self._shown_status:
+            self._shown_status = text
+            self.query_one("#status", Static).update(text, layout=False)
+
+    def selection_changed(self) -> None:
+        self.table.refresh()
+        self.update_status()
+
+    @on(ResultsTable.RowsWanted)
+    def rows_wanted(self, event: ResultsTable.RowsWanted) -> None:
+        self.loader.fetch_rows(event.ids)
+
+    async def current_row(self):
+        line = self.table.current_line()
+        return await self.loader.row_at(line.index) if line is not None else None
+
+    def reload(self) -> None:
+        self.loader.reload()
+
+    def prune_selection(self) -> None:
+        self.loader.prune_selection()
+
+    def poll_changes(self) -> None:
+        """What the 2-second timer does."""
+        self.loader.poll_changes()
 
     # -- selection ------------------------------------------------------------------------------------
 
@@ -348,36 +266,52 @@ class ResultsScreen(ResultActions, Screen):
         if line is not None and line.kind == "row":
             self.view.toggle(line.row_id)
             self.table.move_to(self.table.cursor + 1)
-            self.table.refresh()
-            self.update_status()
+            self.selection_changed()
 
-    def _selection_changed(self) -> None:
-        self.table.refresh()
-        self.update_status()
-
-    def action_select_all(self) -> None:
-        self.view.select_all()
-        self._selection_changed()
+    async def action_select_all(self) -> None:
+        self.view.select_ids(await off_thread(self, self.view.all_ids))
+        self.selection_changed()
 
     def action_select_filtered(self) -> None:
         self.view.select_filtered()
-        self._selection_changed()
+        self.selection_changed()
 
     def action_select_visible(self) -> None:
         top = int(self.table.scroll_offset.y)
-        rows = []
-        for y in range(top, top + self.table.body_height):
-            line = self.view.line(y)
-            if line is not None and line.kind == "row":
-                rows.append(line.row_id)
-        self.view.select_ids(rows)
-        self._selection_changed()
+        lines = [self.view.line(y) for y in range(top, top + self.table.body_height)]
+        self.view.select_ids(line.row_id for line in lines if line is not None and line.kind == "row")
+        self.selection_changed()
 
     def action_deselect(self) -> None:
         self.view.deselect_all()
-        self._selection_changed()
+        self.selection_changed()
 
-    # -- columns ----------------------------------------------------------------------------------------
+    # -- what the flows do ---------------------------------------------------------------------------
+
+    async def action_export(self) -> None:
+        await self.exports.start()
+
+    async def action_delete_selected(self) -> None:
+        await self.deletes.selected()
+
+    action_delete = action_delete_selected  # the key's action (check_action leaves delete to the filter)
+
+    async def action_delete_all(self) -> None:
+        await self.deletes.everything()
+
+    def action_undo(self) -> None:
+        self.deletes.undo()
+
+    async def action_copy_cell(self) -> None:
+        await self.copies.cell()
+
+    async def action_copy_row(self) -> None:
+        await self.copies.row()
+
+    async def action_copy_data(self) -> None:
+        await self.copies.data()
+
+    # -- columns and help --------------------------------------------------------------------------------
 
     async def action_columns(self) -> None:
         await self.app.push_screen(
@@ -390,11 +324,8 @@ class ResultsScreen(ResultActions, Screen):
         settings.save_columns(self.page.kind, keys)
         self.table.refresh_layout()
 
-    # -- help ---------------------------------------------------------------------------------------------------
-
     async def action_help(self) -> None:
         rows = []
         for b in list(ResultsTable.BINDINGS) + list(self.BINDINGS):
             rows.append((b.key.replace("question_mark", "?").replace("slash", "/"), b.description))
         await self.app.push_screen(HelpScreen(rows))
-

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from store.columns import Column
-from store.formats.jatos_values import local_short
-
-WIDTHS = {
-    "quota": 2, "id": 10, "uuid": 36, "study_code": 11, "start": 19, "end": 19, "last_seen": 19,
-    "duration": 28, "batch": 14, "batch_id": 8, "worker_id": 9, "type": 17, "mt_worker_id": 14,
-    "confirmation_code": 36, "group_id": 8, "files": 5, "state": 14, "message": 40, "study_id": 8,
-    "study": 24, "component_id": 8, "study_result_id": 15, "study_result_uuid": 36, "data_size": 9,
-    "files_size": 28,
-}
-TIME_KEYS = {"start", "end", "last_seen"}
+from store import Column, local_short
 
 
-def column_width(key: str, title: str) -> int:
-    # room for the title and a sort arrow
-    return max(WIDTHS.get(key, 12), len(header_text(key, title)) + (2 if key != "quota" else 0))
+def column_width(col: Column) -> int:
+    # room for the title and a sort arrow (a glyph header has none)
+    return max(col.width, len(header_text(col)) + (2 if col.header is None else 0))
 
 
-def header_text(key: str, title: str) -> str:
+def header_text(col: Column) -> str:
     """Quota reached is a narrow flag, as JATOS shows it (⚠ where a run hit the quota)."""
-    return "⚠" if key == "quota" else title
+    return col.header if col.header is not None else col.title
 
 
 def short_time(ms: int | None) -> str:
@@ -37,13 +27,8 @@ def time_zone_name() -> str:
 
 
 def cell_text(col: Column, row) -> str:
-    if col.key == "quota":
-        return "⚠" if row.quota_reached else ""
-    if col.key == "files":
-        return " ●" if row.has_files else ""
-    if col.key in TIME_KEYS:
-        return short_time(getattr(row, {"start": "start_date", "end": "end_date", "last_seen": "last_seen_date"}[col.key]))
-    return col.render(row)
+    """A cell as the table shows it: the column's own cell (an icon, a shorter time) or its text."""
+    return col.cell(row) if col.cell is not None else col.render(row)
 
 
 def id_list(level: str, ids: list[int], shown: int = 10) -> str:

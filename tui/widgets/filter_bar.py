@@ -8,15 +8,14 @@ with a filter to apply, or `Invalid` with the reason it cannot be applied.
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Static
 
-from store import StoreError
-from store.search.filter import Filter
+from store import Filter, StoreError
 
 PLACEHOLDER = 'Filter (/): words, "phrases", !exclude'
 
@@ -74,6 +73,11 @@ class FilterBar(Horizontal):
         """The filter exactly as the user set it (valid or not)."""
         return Filter(self.input.value, self.regex, self.case_sensitive)
 
+    def paste(self, text: str) -> None:
+        """Text pasted elsewhere on the page: into the filter, as if typed there."""
+        self.screen.set_focus(self.input)
+        self.input.post_message(events.Paste(text))
+
     def toggle_regex(self) -> None:
         self.regex = not self.regex
 
@@ -106,3 +110,27 @@ class FilterBar(Horizontal):
             self.post_message(self.Invalid(self, f, str(exc)))
         else:
             self.post_message(self.Changed(self, f))
+
+
+class FilterError(Static):
+    """The line under the filter: why the rows shown are not the filter's as set."""
+
+    invalid: reactive[str] = reactive("", init=False)  # the filter as set cannot be applied
+    failed: reactive[str] = reactive("", init=False)  # the store failed on the newest request
+
+    def on_mount(self) -> None:
+        self._show()
+
+    def watch_invalid(self) -> None:
+        self._show()
+
+    def watch_failed(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        # An invalid filter is said until the user changes it: the rows of the last valid
+        # filter, still arriving, do not clear it.
+        message = self.invalid or self.failed
+        self.update(message)
+        self.display = bool(message)
+

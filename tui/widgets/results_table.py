@@ -1,13 +1,13 @@
 """A virtual results table: renders only the lines on screen (Line API on ScrollView).
 
-The widget is dumb. It asks its ResultsView (store/view.py) for the number of lines and
-for what each line holds, draws a header, a checkbox column and the visible columns,
+The widget is dumb. It asks its ResultsView (store/pages/view.py) for the number of lines
+and for what each line holds, draws a header, a checkbox column and the visible columns,
 and keeps a cursor. Everything else (scope, filter, sort, selection) lives in the view.
+It never queries: a row not fetched yet is drawn as a placeholder, and the table asks its
+page for the rows on screen (RowsWanted), which fetches them in a worker.
 """
 
 from __future__ import annotations
-
-import time
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -19,13 +19,14 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
-from store.formats.jatos_values import component_duration_display, human_size
-from store.pages.view import Line, ResultsView
-from store.pages.visible import visible
+from store import Line, ResultsView, component_duration_display, human_size, visible
+from tui.probe import Probe
 from tui.widgets.display import cell_text, column_width, header_text, short_time
 
 CHECK_W = 4  # "[x] "
+WAIT_FOR_ROWS = 0.1  # seconds a cursor move waits for its rows before placeholders are drawn
 ARROW_W = 2  # "▶ "
 
 
@@ -53,7 +54,7 @@ class ResultsTable(ScrollView, can_focus=True):
         "results-table--odd",
     }
 
-    cursor = reactive(0, always_update=True)
+    cursor = reactive(0, always_update=True, repaint=False)  # drawn by watch_cursor, when its rows are in
     column = reactive(0)
 
     class CursorMoved(Message):
@@ -76,16 +77,25 @@ class ResultsTable(ScrollView, can_focus=True):
             super().__init__()
             self.line = line
 
+    class RowsWanted(Message):
+        """Rows on screen are not fetched yet: fetch them (in a worker), then refresh."""
+
+        def __init__(self, ids: list[int]) -> None:
+            super().__init__()
+            self.ids = ids
+
     class CellClicked(Message):
         def __init__(self, line: Line, key: str) -> None:
             super().__init__()
             self.line = line
             self.key = key
 
-    def __init__(self, view: ResultsView, **kw) -> None:
+    def __init__(self, view: ResultsView, probe: Probe | None = None, **kw) -> None:
         super().__init__(**kw)
         self.view = view
-        self.painted_at = 0.0
+        self.probe = probe or Probe()
+        self._asking = False  # a RowsWanted is due after this paint
+        self._waiting: Timer | None = None  # a cursor move waits for its rows until this fires
         # Drawn lines, reused while nothing that shapes them changes: a new filter mostly
         # shows rows already drawn, and drawing a line costs half a millisecond.
         self._strips: dict[tuple, tuple[object, Strip]] = {}
@@ -98,7 +108,7 @@ class ResultsTable(ScrollView, can_focus=True):
         return CHECK_W + (ARROW_W if self.view.level == "study" else 0)
 
     def _widths(self) -> list[int]:
-        return [column_width(c.key, c.title) for c in self.view.columns]
+        return [column_width(c) for c in self.view.columns]
 
     def total_width(self) -> int:
         return self._lead + sum(w + 1 for w in self._widths())
@@ -128,13 +138,42 @@ class ResultsTable(ScrollView, can_focus=True):
     # -- cursor -------------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
-        top = int(self.scroll_offset.y)
-        if new < top:
-            self.scroll_to(y=new, animate=False)
-        elif new >= top + self.body_height:
-            self.scroll_to(y=new - self.body_height + 1, animate=False)
-        self.refresh()
+        top = self._top_showing(new)
+        missing = self._missing(top)
+        if missing:
+            # The rows there are not fetched yet: asked for now, and the move drawn when they
+            # come (a moment later) rather than a screen of placeholders first; drawn anyway
+            # after WAIT_FOR_ROWS.
+            self.post_message(self.RowsWanted(missing))
+            if self._waiting is None:
+                self._waiting = self.set_timer(WAIT_FOR_ROWS, self._show_cursor)
+        elif self._waiting is None:
+            self._show_cursor()
         self.post_message(self.CursorMoved(self.current_line()))
+
+    def _top_showing(self, line: int) -> int:
+        """The first line shown once the view has scrolled to show this one."""
+        top = int(self.scroll_offset.y)
+        if line < top:
+            return line
+        if line >= top + self.body_height:
+            return line - self.body_height + 1
+        return top
+
+    def _show_cursor(self) -> None:
+        self._waiting = None
+        top = self._top_showing(self.cursor)
+        if top != int(self.scroll_offset.y):
+            self.scroll_to(y=top, animate=False)
+        self.refresh()
+
+    def rows_arrived(self) -> None:
+        """The page added rows this table asked for: draw them (and a move waiting for them)."""
+        if self._waiting is not None:
+            self._waiting.stop()
+            self._show_cursor()
+        else:
+            self.refresh()
 
     def watch_column(self) -> None:
         widths = self._widths()
@@ -223,7 +262,7 @@ class ResultsTable(ScrollView, can_focus=True):
         scroll_x = int(self.scroll_offset.x)
         base = self.rich_style
         if y == 0:
-            self.painted_at = time.perf_counter()  # when the table was last drawn (benchmarks read it)
+            self.probe.painted()
             strip = self._header()
         else:
             line_no = int(self.scroll_offset.y) + y - 1
@@ -235,6 +274,8 @@ class ResultsTable(ScrollView, can_focus=True):
                 self._strips_for = shape
                 self._strips.clear()
             row = self.view.row(line.index) if line.kind == "row" else line.child
+            if row is None and line.kind == "row" and not self.view.is_gone(line.row_id):
+                return self._placeholder(line, line_no, width, base)
             key = (
                 line.kind, line.row_id, line.index % 2, line.text, id(row), line_no == self.cursor and self.has_focus_within_screen(),
                 line.row_id in self.view.selected, line.row_id in self.view.expanded,
@@ -242,7 +283,7 @@ class ResultsTable(ScrollView, can_focus=True):
             cached = self._strips.get(key)
             if cached is not None and cached[0] is row:
                 return cached[1]
-            strip = self._line(line, line_no)
+            strip = self._line(line, line_no, row)
         # The checkbox (and arrow) stay put while the columns scroll sideways.
         lead = strip.crop(0, self._lead)
         rest = strip.crop(self._lead + scroll_x, self._lead + scroll_x + max(0, width - self._lead))
@@ -251,23 +292,43 @@ class ResultsTable(ScrollView, can_focus=True):
             self._strips[key] = (row, out)  # the row is kept so that its id() is not reused
         return out
 
+    def _placeholder(self, line: Line, line_no: int, width: int, base: Style) -> Strip:
+        """A row not fetched yet: its checkbox and "…" until the page hands the row over."""
+        self.probe.placeholder()
+        if not self._asking:
+            self._asking = True
+            self.call_later(self._ask_rows)
+        strip = self._line(line, line_no, None, "…")
+        return strip.crop(0, width).extend_cell_length(width, base).apply_style(base)
+
+    def _ask_rows(self) -> None:
+        self._asking = False
+        ids = self._missing(int(self.scroll_offset.y))
+        if ids:
+            self.post_message(self.RowsWanted(ids))
+
+    def _missing(self, top: int) -> list[int]:
+        """Ids of the rows on screen from line `top` not fetched yet."""
+        first = self.view.line(top)
+        last = self.view.line(top + self.body_height)
+        return self.view.missing(first.index if first else 0, last.index if last else len(self.view.ids) - 1)
+
     def _header(self) -> Strip:
         style = self._style("results-table--header")
         current = style + self._style("results-table--header-current")
         segs = [Segment(" " * self._lead, style)]
         sort_key = self.view.sort_key
         for i, (col, w) in enumerate(zip(self.view.columns, self._widths())):
-            title = header_text(col.key, col.title)
+            title = header_text(col)
             if col.key == sort_key:
                 title += " ▼" if self.view.descending else " ▲"
             segs.append(Segment(_fit(title, w), current if i == self.column else style))
             segs.append(Segment(" ", style))
         return Strip(segs)
 
-    def _line(self, line: Line, line_no: int) -> Strip:
+    def _line(self, line: Line, line_no: int, row, pending: str = "(gone)") -> Strip:
         is_cursor = line_no == self.cursor and self.has_focus_within_screen()
         if line.kind == "row":
-            row = self.view.row(line.index)
             selected = line.row_id in self.view.selected
             style = self._style("results-table--odd") if line.index % 2 else Style()
             if selected:
@@ -279,7 +340,7 @@ class ResultsTable(ScrollView, can_focus=True):
             if self.view.level == "study":
                 segs.append(Segment("▼ " if line.row_id in self.view.expanded else "▶ ", style))
             if row is None:
-                segs.append(Segment(f"{line.row_id} (gone)", style))
+                segs.append(Segment(f"{line.row_id} {pending}", style))
                 return Strip(segs)
             for col, w in zip(self.view.columns, self._widths()):
                 segs.append(Segment(_fit(cell_text(col, row), w) + " ", style))

@@ -1,0 +1,36 @@
+"""One component result's data and files, as the data viewer shows them, and the data a page copies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from store.db.models import ComponentResult, ResultFile
+from store.exporting.export import iter_data
+from store.formats.jatos_values import human_size
+from store.pages.selection import component_ids_of
+
+
+@dataclass(frozen=True)
+class ComponentData:
+    id: int
+    title: str  # the viewer's heading: ids, component, state and size
+    data: str | None
+    files: list[tuple[str, int]]  # (file name, size), in upload order
+
+
+def component_data(component_result_id: int) -> ComponentData:
+    """One component result's data and files (SQL: in a worker)."""
+    cr = ComponentResult.get_by_id(component_result_id)
+    title = (
+        f"Component result {cr.id} · {cr.component.display_title} · study result {cr.study_result_id} · "
+        f"{cr.state} · {human_size(cr.data_size)}"
+    )
+    files = ResultFile.select().where(ResultFile.component_result == cr.id).order_by(ResultFile.id)
+    return ComponentData(cr.id, title, cr.data, [(f.filename, f.size) for f in files])
+
+
+def data_text(component_result_ids: list[int] | None = None, study_result_ids: list[int] | None = None) -> str:
+    """The data of these component results (or of the study results' ones), each followed by
+    a line break, none for those without data: what a page copies (SQL: in a worker)."""
+    ids = list(component_result_ids or []) + (component_ids_of(study_result_ids) if study_result_ids else [])
+    return b"".join(d + b"\n" for _, d in iter_data(ids) if d is not None).decode("utf-8")
