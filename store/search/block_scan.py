@@ -119,7 +119,7 @@ class ColumnScan:
 
 def _block_matches(block_form, block: bytes, keys: str) -> list[int]:
     """The keys of the block's rows where the pattern is found: one search from each row
-    after a match, so a row is reported once however often it matches."""
+    after a match, so a key is reported once however often its rows match."""
     out: list[int] = []
     key_list = None
     # RE2's own Match (what the module's search() calls): a quarter of search()'s cost a
@@ -131,8 +131,13 @@ def _block_matches(block_form, block: bytes, keys: str) -> list[int]:
         row += count(b"\n", at, start)
         if key_list is None:
             key_list = keys.split(",")
-        out.append(int(key_list[row]))
+        key = key_list[row]
+        out.append(int(key))
         end = find(b"\n", start)
+        # The rows after it with the same key (a study result's next component results) are
+        # found already: not searched.
+        while end != -1 and row + 1 < len(key_list) and key_list[row + 1] == key:
+            end, row = find(b"\n", end + 1), row + 1
         if end == -1:
             break
         at, row = end + 1, row + 1
