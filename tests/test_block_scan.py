@@ -50,10 +50,16 @@ def scanned(db, pattern: str, case_sensitive: bool) -> list[int]:
     return sorted(set(k for keys, _ in scan.run() for k in keys))
 
 
+TWO_THREADS = 0  # DENSE: every first span counts as sparse, so the rest is read in two threads
+ONE_THREAD = 10**9  # every first span counts as dense
+
+
+@pytest.mark.parametrize("dense", [TWO_THREADS, ONE_THREAD])
 @pytest.mark.parametrize("span_rows", [1, 4, 7, 1000])
 @pytest.mark.parametrize("case_sensitive", [True, False])
-def test_the_scan_finds_what_each_row_alone_would(db, monkeypatch, span_rows, case_sensitive):
+def test_the_scan_finds_what_each_row_alone_would(db, monkeypatch, span_rows, case_sensitive, dense):
     monkeypatch.setattr(block_scan, "SPAN_ROWS", span_rows)
+    monkeypatch.setattr(block_scan, "DENSE", dense)
     for pattern in PATTERNS:
         assert scanned(db, pattern, case_sensitive) == expected(pattern, case_sensitive), pattern
 
@@ -61,6 +67,7 @@ def test_the_scan_finds_what_each_row_alone_would(db, monkeypatch, span_rows, ca
 def test_in_a_transaction_one_connection_reads_it_all(db, monkeypatch):
     """A second connection would not see the transaction's changes: the scan stays on this one."""
     monkeypatch.setattr(block_scan, "SPAN_ROWS", 4)
+    monkeypatch.setattr(block_scan, "DENSE", TWO_THREADS)
     with db.atomic():
         for changed in (10, 10 + len(TEXTS) * 3 - 1):  # in the first span and in the last
             db.execute_sql("UPDATE t SET txt = 'zebra' WHERE id = ?", (changed,))
@@ -85,7 +92,19 @@ def test_blocks_without_newlines_are_searched_whole(db, monkeypatch):
     assert searched == []
 
 
-def test_progress_reaches_the_end(db, monkeypatch):
+@pytest.mark.parametrize("dense", [TWO_THREADS, ONE_THREAD])
+def test_progress_reaches_the_end(db, monkeypatch, dense):
     monkeypatch.setattr(block_scan, "SPAN_ROWS", 5)
+    monkeypatch.setattr(block_scan, "DENSE", dense)
     shares = [share for _, share in ColumnScan(db, "t", "k", "txt", compile_pattern("a", True)).run()]
     assert shares == sorted(shares) and shares[-1] == 1.0 and len(shares) == -(-len(TEXTS) * 3 // 5)
+
+
+def test_a_dense_first_span_keeps_to_one_thread(db, monkeypatch):
+    monkeypatch.setattr(block_scan, "SPAN_ROWS", 3)  # the first span: "alpha", "", None
+    started = []
+    monkeypatch.setattr(ColumnScan, "_in_two", lambda self, spans, cancelled: started.append(spans) or iter(()))
+    list(ColumnScan(db, "t", "k", "txt", compile_pattern("a", False)).run())  # 1 row of 3 matches
+    assert started == []
+    list(ColumnScan(db, "t", "k", "txt", compile_pattern("^zebra$", False)).run())  # none of 3
+    assert len(started) == 1

@@ -8,8 +8,9 @@ match lies within one row and means what it means on that row alone. A span hold
 row with a newline of its own, or a pattern anchored to the whole text (`\\A`, `\\z`), is
 searched row by row instead, which is as exact and a few times slower.
 
-Two spans are searched at once, each on a connection of its own, when the caller's
-connection is in no transaction (a second connection would not see its changes).
+Two spans are searched at once, each on a connection of its own, when the first span had
+few matches and the caller's connection is in no transaction (a second connection would
+not see its changes).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from store.search.regex_engine import Pattern
 UNANCHORED = _re2.RE2.Anchor.UNANCHORED
 
 SPAN_ROWS = 4_096  # ids a block holds (about 4 MB of result data)
+DENSE = 16  # a first block with matches in more than 1/DENSE of its rows is dense
 
 
 def _rows(cursor) -> list:
@@ -66,13 +68,17 @@ class ColumnScan:
     def run(self, cancelled: Callable[[], bool] = lambda: False) -> Iterator[tuple[list[int], float]]:
         """Each span's matching keys with the share of spans done."""
         spans = self.spans()
-        if len(spans) > 1 and not self.db.in_transaction():
-            yield from self._in_two(spans, cancelled)
-            return
         for n, (lo, hi) in enumerate(spans):
             if cancelled():
                 return
-            yield self.span(self.db.execute_sql, lo, hi), (n + 1) / len(spans)
+            keys = self.span(self.db.execute_sql, lo, hi)
+            yield keys, (n + 1) / len(spans)
+            if n == 0 and len(spans) > 2 and len(keys) * DENSE < SPAN_ROWS and not self.db.in_transaction():
+                # Few matches: the rest in two threads. Many: one, as each match is a short
+                # search, and two threads would hand the interpreter lock to and fro at each.
+                for keys, share in self._in_two(spans[1:], cancelled):
+                    yield keys, (1 + share * (len(spans) - 1)) / len(spans)
+                return
 
     def _in_two(self, spans: list[tuple[int, int]], cancelled) -> Iterator[tuple[list[int], float]]:
         """The spans from the front here, from the back in a helper thread (its own
