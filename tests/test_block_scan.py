@@ -5,6 +5,8 @@ one thread or two."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from peewee import SqliteDatabase
 
@@ -54,12 +56,14 @@ TWO_THREADS = 0  # DENSE: every first span counts as sparse, so the rest is read
 ONE_THREAD = 10**9  # every first span counts as dense
 
 
+@pytest.mark.parametrize("native_after", [1, 10**9])  # matches in a block before Arrow matches the rest
 @pytest.mark.parametrize("dense", [TWO_THREADS, ONE_THREAD])
 @pytest.mark.parametrize("span_rows", [1, 4, 7, 1000])
 @pytest.mark.parametrize("case_sensitive", [True, False])
-def test_the_scan_finds_what_each_row_alone_would(db, monkeypatch, span_rows, case_sensitive, dense):
+def test_the_scan_finds_what_each_row_alone_would(db, monkeypatch, span_rows, case_sensitive, dense, native_after):
     monkeypatch.setattr(block_scan, "SPAN_ROWS", span_rows)
     monkeypatch.setattr(block_scan, "DENSE", dense)
+    monkeypatch.setattr(block_scan, "DENSE_AFTER", native_after)
     for pattern in PATTERNS:
         assert scanned(db, pattern, case_sensitive) == expected(pattern, case_sensitive), pattern
 
@@ -108,3 +112,23 @@ def test_a_dense_first_span_keeps_to_one_thread(db, monkeypatch):
     assert started == []
     list(ColumnScan(db, "t", "k", "txt", compile_pattern("^zebra$", False)).run())  # none of 3
     assert len(started) == 1
+
+
+def test_without_pyarrow_dense_blocks_are_searched_all_the_same(db, monkeypatch):
+    monkeypatch.setattr(block_scan, "DENSE_AFTER", 1)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow raises ImportError
+    assert block_scan._each_row(compile_pattern("a", True), b"a\nb", ["1", "2"]) is None
+    for pattern in PATTERNS:
+        assert scanned(db, pattern, False) == expected(pattern, False), pattern
+
+
+def test_arrow_matches_each_row_as_re2_does():
+    rows = ["alpha", "", "Straße", "x" * 300 + "y", "[1,2]", "ab", "tab\there"]
+    keys = [str(n) for n in range(len(rows))]
+    for pattern in PATTERNS:
+        if "\\A" in pattern or "\\z" in pattern or "\\n" in pattern:
+            continue
+        for case_sensitive in (True, False):
+            compiled = compile_pattern(pattern, case_sensitive)
+            found = block_scan._each_row(compiled, "\n".join(rows).encode(), keys)
+            assert found == [n for n, text in enumerate(rows) if compiled.search(text)], pattern

@@ -26,6 +26,7 @@ UNANCHORED = _re2.RE2.Anchor.UNANCHORED
 
 SPAN_ROWS = 4_096  # ids a block holds (about 4 MB of result data)
 DENSE = 16  # a first block with matches in more than 1/DENSE of its rows is dense
+DENSE_AFTER = 64  # matches in a block after which the rest of it is matched row by row natively
 
 
 def _rows(cursor) -> list:
@@ -61,7 +62,7 @@ class ColumnScan:
             if not count:
                 return []
             if block.count(b"\n") == count - 1:  # no row holds a newline of its own
-                return _block_matches(block_form, block, keys)
+                return _block_matches(self.pattern, block, keys)
         search = self.pattern.row.search
         return [key for key, text in _rows(execute(self.rows_sql, (lo, hi))) if search(text) is not None]
 
@@ -123,14 +124,15 @@ class ColumnScan:
             thread.join()
 
 
-def _block_matches(block_form, block: bytes, keys: str) -> list[int]:
+def _block_matches(pattern: Pattern, block: bytes, keys: str) -> list[int]:
     """The keys of the block's rows where the pattern is found: one search from each row
-    after a match, so a key is reported once however often its rows match."""
+    after a match, so a key is reported once however often its rows match. After DENSE_AFTER
+    matches the rest of the block is matched row by row natively, where that can be done."""
     out: list[int] = []
     key_list = None
     # RE2's own Match (what the module's search() calls): a quarter of search()'s cost a
     # call, which counts when every row matches.
-    match, unanchored, size = block_form._regexp.Match, UNANCHORED, len(block)
+    match, unanchored, size = pattern.block._regexp.Match, UNANCHORED, len(block)
     count, find = block.count, block.find
     row, at = 0, 0  # the row number of position `at`
     while (start := match(unanchored, block, at, size)[0][0]) >= 0:
@@ -147,4 +149,24 @@ def _block_matches(block_form, block: bytes, keys: str) -> list[int]:
         if end == -1:
             break
         at, row = end + 1, row + 1
+        if len(out) >= DENSE_AFTER and (rest := _each_row(pattern, block[at:], key_list[row:])) is not None:
+            return out + rest
     return out
+
+
+def _each_row(pattern: Pattern, rows: bytes, keys: list[str]) -> list[int] | None:
+    """The keys of the rows (joined by newlines, none in a row) where the pattern is found,
+    each row matched by RE2 inside Arrow's compute kernel: no Python a row, which counts
+    when most rows match. None without pyarrow (an optional dependency), or if its RE2
+    reads the pattern otherwise."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    try:
+        texts = pc.split_pattern(pa.scalar(rows, pa.binary()), "\n").values.cast(pa.string())
+        hits = pc.match_substring_regex(texts, pattern=pattern.re2_text, ignore_case=not pattern.case_sensitive)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return [int(keys[i]) for i in pc.indices_nonzero(hits).to_pylist()]

@@ -61,6 +61,8 @@ class Pattern:
     text: str
     row: object
     block: object | None
+    re2_text: str = ""  # the pattern in RE2's spelling
+    case_sensitive: bool = True
 
     def search(self, text) -> bool:
         return self.row.search(text) is not None
@@ -113,7 +115,7 @@ def compile_pattern(pattern: str, case_sensitive: bool) -> Pattern:
             block = re2.compile("(?m)" + rewritten, _options(case_sensitive, never_nl=True))
     except re2.error as exc:
         raise _refusal(pattern, exc) from None
-    return Pattern(pattern, row, block)
+    return Pattern(pattern, row, block, rewritten, case_sensitive)
 
 
 def search(compiled: Pattern, text) -> bool:
