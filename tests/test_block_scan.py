@@ -63,7 +63,8 @@ ONE_THREAD = 10**9  # every first span counts as dense
 def test_the_scan_finds_what_each_row_alone_would(db, monkeypatch, span_rows, case_sensitive, dense, native_after):
     monkeypatch.setattr(block_scan, "SPAN_ROWS", span_rows)
     monkeypatch.setattr(block_scan, "DENSE", dense)
-    monkeypatch.setattr(block_scan, "DENSE_AFTER", native_after)
+    monkeypatch.setattr(block_scan, "NATIVE_AFTER", native_after)
+    monkeypatch.setattr(block_scan, "NATIVE_SHARE", 10**9 if native_after == 1 else 2)
     for pattern in PATTERNS:
         assert scanned(db, pattern, case_sensitive) == expected(pattern, case_sensitive), pattern
 
@@ -115,7 +116,8 @@ def test_a_dense_first_span_keeps_to_one_thread(db, monkeypatch):
 
 
 def test_without_pyarrow_dense_blocks_are_searched_all_the_same(db, monkeypatch):
-    monkeypatch.setattr(block_scan, "DENSE_AFTER", 1)
+    monkeypatch.setattr(block_scan, "NATIVE_AFTER", 1)
+    monkeypatch.setattr(block_scan, "NATIVE_SHARE", 10**9)
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow raises ImportError
     assert block_scan._each_row(compile_pattern("a", True), b"a\nb", ["1", "2"]) is None
     for pattern in PATTERNS:

@@ -26,7 +26,9 @@ UNANCHORED = _re2.RE2.Anchor.UNANCHORED
 
 SPAN_ROWS = 4_096  # ids a block holds (about 4 MB of result data)
 DENSE = 16  # a first block with matches in more than 1/DENSE of its rows is dense
-DENSE_AFTER = 64  # matches in a block after which the rest of it is matched row by row natively
+# A block where NATIVE_AFTER rows matched, at least one row in NATIVE_SHARE, has the rest of its
+# rows matched natively (rows that share keys are skipped here, not there: rarely worth it).
+NATIVE_AFTER, NATIVE_SHARE = 64, 2
 
 
 def _rows(cursor) -> list:
@@ -126,8 +128,8 @@ class ColumnScan:
 
 def _block_matches(pattern: Pattern, block: bytes, keys: str) -> list[int]:
     """The keys of the block's rows where the pattern is found: one search from each row
-    after a match, so a key is reported once however often its rows match. After DENSE_AFTER
-    matches the rest of the block is matched row by row natively, where that can be done."""
+    after a match, so a key is reported once however often its rows match. Where most rows
+    match, the rest of the block is matched row by row natively, where that can be done."""
     out: list[int] = []
     key_list = None
     # RE2's own Match (what the module's search() calls): a quarter of search()'s cost a
@@ -149,7 +151,9 @@ def _block_matches(pattern: Pattern, block: bytes, keys: str) -> list[int]:
         if end == -1:
             break
         at, row = end + 1, row + 1
-        if len(out) >= DENSE_AFTER and (rest := _each_row(pattern, block[at:], key_list[row:])) is not None:
+        if len(out) >= NATIVE_AFTER and len(out) * NATIVE_SHARE >= row and (
+            (rest := _each_row(pattern, block[at:], key_list[row:])) is not None
+        ):
             return out + rest
     return out
 

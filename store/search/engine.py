@@ -93,7 +93,13 @@ def complete(f: Filter, level: str, scope: Callable[..., array]) -> array:
         # Much of the table in scope: block scans read it faster than a condition on each row.
         for t in scanned:
             _scan_sides(t, in_scope)
-        # The scanned terms are sets now: the answer is theirs, checked against the other terms.
+        known = [(t.known, t.negated) for t in terms]
+        if all(k is not None for k, _ in known) and not all(negated for _, negated in known):
+            # Every term is a set now: the answer is the scope's rows in all of them, no query.
+            keep = set.intersection(*(k for k, negated in known if not negated))
+            keep.difference_update(*(k for k, negated in known if negated))
+            return array("q", filter(keep.__contains__, in_scope))
+        # The scanned terms are sets: the answer is theirs, checked against the other terms.
         return scope(among=_rare_answer(terms, lambda t: False))
     return scope(condition=all_of(terms, level))
 
