@@ -36,8 +36,9 @@ FEW = 5_000  # index candidates up to which a term is answered as a set
 TICK = 0.0  # seconds to the first showing of the rows found so far (then every EVERY)
 EVERY = 0.1
 FIRST_CHUNK, LAST_CHUNK = 64, 32_768
-WALK_LIMIT = 0.3  # seconds of row-by-row search before whole tables are read instead
-SCAN_WALK_LIMIT = 0.03  # the same for a term with a block scan: reading everything is quick
+# Seconds of row-by-row search before whole tables are read instead: soon, as reading them
+# all takes less than half a second on 100k results, and the exact count comes with it.
+WALK_LIMIT = 0.05
 SCAN_SHARE = 8  # a scope of at least 1/8 of a table is answered by a block scan
 CHUNK_TIME = 0.008  # seconds a chunk of the ordered walk aims at
 SPANS = 16  # queries a whole-table read is split into, to show how far it has got
@@ -160,12 +161,11 @@ def _look(terms: list[TermRoute], level: str, base: array, first: int, cancelled
     # Checks in Python keep walking: a whole-table read of them would run for seconds
     # without showing progress, and hand the interpreter to the screen less evenly.
     may_switch = not any(t.in_python for t in terms)
-    walk_limit = min(WALK_LIMIT, SCAN_WALK_LIMIT) if any(s.scan for t in terms for s in t.sides) else WALK_LIMIT
     found, pos, size, shown = array("q"), 0, FIRST_CHUNK, start
     while pos < len(base) and len(found) < first:
         if cancelled():
             return
-        if may_switch and time.perf_counter() - start > walk_limit and (len(base) - pos) * 2 > rows:
+        if may_switch and time.perf_counter() - start > WALK_LIMIT and (len(base) - pos) * 2 > rows:
             break  # few matches, much left: reading whole tables is twice as fast a row
         chunk = base[pos : pos + size]
         began = time.perf_counter()
