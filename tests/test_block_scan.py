@@ -6,6 +6,7 @@ one thread or two."""
 from __future__ import annotations
 
 import sys
+from functools import lru_cache
 
 import pytest
 from peewee import SqliteDatabase
@@ -119,6 +120,8 @@ def test_without_pyarrow_dense_blocks_are_searched_all_the_same(db, monkeypatch)
     monkeypatch.setattr(block_scan, "NATIVE_AFTER", 1)
     monkeypatch.setattr(block_scan, "NATIVE_SHARE", 10**9)
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow raises ImportError
+    block_scan._arrow.cache_clear()
+    monkeypatch.setattr(block_scan, "_arrow", lru_cache(maxsize=1)(block_scan._arrow.__wrapped__))
     assert block_scan._each_row(compile_pattern("a", True), b"a\nb", ["1", "2"]) is None
     for pattern in PATTERNS:
         assert scanned(db, pattern, False) == expected(pattern, False), pattern
@@ -134,3 +137,15 @@ def test_arrow_matches_each_row_as_re2_does():
             compiled = compile_pattern(pattern, case_sensitive)
             found = block_scan._each_row(compiled, "\n".join(rows).encode(), keys)
             assert found == [n for n, text in enumerate(rows) if compiled.search(text)], pattern
+
+
+def test_without_arrow_a_block_asks_for_it_once(db, monkeypatch):
+    """Asking at each match would cost more than the matches (an import failing each time)."""
+    monkeypatch.setattr(block_scan, "NATIVE_AFTER", 1)
+    monkeypatch.setattr(block_scan, "NATIVE_SHARE", 10**9)
+    asked = []
+    monkeypatch.setattr(block_scan, "_each_row", lambda *args: asked.append(1))
+    db.execute_sql("DELETE FROM t WHERE txt LIKE '%' || char(10) || '%'")  # one block, searched whole
+    rows = db.execute_sql("SELECT k FROM t WHERE txt IS NOT NULL").fetchall()
+    assert scanned(db, "", True) == sorted({k for (k,) in rows})  # every row matches
+    assert len(asked) == 1

@@ -16,6 +16,7 @@ not see its changes).
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from typing import Callable, Iterator
 
 from re2 import _re2
@@ -137,6 +138,7 @@ def _block_matches(pattern: Pattern, block: bytes, keys: str) -> list[int]:
     match, unanchored, size = pattern.block._regexp.Match, UNANCHORED, len(block)
     count, find = block.count, block.find
     row, at = 0, 0  # the row number of position `at`
+    native = True
     while (start := match(unanchored, block, at, size)[0][0]) >= 0:
         row += count(b"\n", at, start)
         if key_list is None:
@@ -151,11 +153,23 @@ def _block_matches(pattern: Pattern, block: bytes, keys: str) -> list[int]:
         if end == -1:
             break
         at, row = end + 1, row + 1
-        if len(out) >= NATIVE_AFTER and len(out) * NATIVE_SHARE >= row and (
-            (rest := _each_row(pattern, block[at:], key_list[row:])) is not None
-        ):
-            return out + rest
+        if native and len(out) >= NATIVE_AFTER and len(out) * NATIVE_SHARE >= row:
+            rest = _each_row(pattern, block[at:], key_list[row:])
+            if rest is not None:
+                return out + rest
+            native = False  # not to be had: not asked again for this block
     return out
+
+
+@lru_cache(maxsize=1)
+def _arrow():
+    """pyarrow and its compute module, imported once (None: not installed)."""
+    try:
+        import pyarrow
+        import pyarrow.compute
+    except ImportError:
+        return None
+    return pyarrow, pyarrow.compute
 
 
 def _each_row(pattern: Pattern, rows: bytes, keys: list[str]) -> list[int] | None:
@@ -163,11 +177,10 @@ def _each_row(pattern: Pattern, rows: bytes, keys: list[str]) -> list[int] | Non
     each row matched by RE2 inside Arrow's compute kernel: no Python a row, which counts
     when most rows match. None without pyarrow (an optional dependency), or if its RE2
     reads the pattern otherwise."""
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-    except ImportError:
+    arrow = _arrow()
+    if arrow is None:
         return None
+    pa, pc = arrow
     try:
         texts = pc.split_pattern(pa.scalar(rows, pa.binary()), "\n").values.cast(pa.string())
         hits = pc.match_substring_regex(texts, pattern=pattern.re2_text, ignore_case=not pattern.case_sensitive)
