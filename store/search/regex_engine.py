@@ -93,7 +93,8 @@ def _refusal(pattern: str, exc: Exception) -> RegexError:
     return RegexError(f"invalid regular expression {visible(pattern)!r}: {said} ({DIALECT})")
 
 
-@lru_cache(maxsize=64)
+# A few patterns only: each holds its DFA's states, up to RE2's 8 MB, once it has read much text.
+@lru_cache(maxsize=8)
 def compile_pattern(pattern: str, case_sensitive: bool) -> Pattern:
     """Raises RegexError for a pattern it cannot take: a syntax error with its position, or
     what RE2 does not do."""
@@ -123,7 +124,7 @@ def search(compiled: Pattern, text) -> bool:
     return compiled.search(text)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=8)
 def _sql_pattern(pattern: str) -> Pattern:
     case_sensitive = not pattern.startswith("(?i)")
     return compile_pattern(pattern.removeprefix("(?i)"), case_sensitive)
