@@ -11,15 +11,21 @@ from tui.widgets.results_table import ResultsTable
 
 
 async def settle(pilot) -> None:
-    """Wait until every worker has finished and the screen has caught up (no sleeps)."""
-    for _ in range(2):
-        while True:
-            try:
-                await pilot.app.workers.wait_for_complete()
-                break
-            except WorkerCancelled:  # superseded by a newer request (exclusive workers): wait again
-                continue
+    """Wait until every worker has finished and the screen has caught up (no sleeps).
+
+    Done when two rounds in a row began with no worker running: a worker that hands rows to
+    a widget at the end of a round would otherwise leave its layout (a table's column
+    widths, worked out when the table next idles) for after the picture."""
+    quiet = 0
+    while quiet < 2:
+        busy = any(not w.is_finished for w in pilot.app.workers)
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:  # superseded by a newer request (exclusive workers): wait again
+            quiet = 0
+            continue
         await pilot.pause()
+        quiet = 0 if busy else quiet + 1
 
 
 def table_lines(app) -> list[str]:

@@ -104,13 +104,10 @@ def cmd_import(args) -> int:
     from store import import_paths, open_store
 
     with open_store(args.db) as store:
-        bar = ProgressBar("importing", not args.quiet, min_total=5_000_000)
-        try:
+        with ProgressBar("importing", not args.quiet, min_total=5_000_000) as bar:
             summary = import_paths(
                 store, args.files, progress=bar, replace=args.replace, include_deleted=args.include_deleted
             )
-        finally:
-            bar.finish()
     show(summary.line())
     return 0
 
@@ -129,8 +126,7 @@ def cmd_export(args) -> int:
     if to_stdout and args.kind in ZIP_KINDS and sys.stdout.isatty():
         raise StoreError(f"{args.kind} is a zip file: send it to a file or a pipe, not to the terminal")
     with open_store(args.db) as store:
-        bar = ProgressBar(f"exporting {args.kind}", not args.quiet, min_total=2000)
-        try:
+        with ProgressBar(f"exporting {args.kind}", not args.quiet, min_total=2000) as bar:
             result = export(
                 store,
                 args.kind,
@@ -143,8 +139,6 @@ def cmd_export(args) -> int:
                 allow_missing_data=args.allow_missing_data,
                 raw_csv=args.raw_csv,
             )
-        finally:
-            bar.finish()
     if result.without_components:
         show(
             f"note: {result.without_components} selected study results have no component results; "
@@ -216,8 +210,7 @@ def cmd_pull(args) -> int:
     token = load_token()
     with open_store(args.db) as store, JatosClient(args.url, token, timeout=args.timeout, deadline=args.deadline) as client:
         while True:
-            bar = ProgressBar("downloading", not args.quiet, min_total=2)
-            try:
+            with ProgressBar("downloading", not args.quiet, min_total=2) as bar:
                 summary = pull(
                     store,
                     client,
@@ -228,8 +221,6 @@ def cmd_pull(args) -> int:
                     replace=args.replace,
                     include_deleted=args.include_deleted,
                 )
-            finally:
-                bar.finish()
             stamp = time.strftime("%H:%M:%S ") if args.watch else ""
             show(stamp + summary.line(), flush=True)
             if not args.watch:

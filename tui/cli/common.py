@@ -103,6 +103,13 @@ class ProgressBar:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
 
+    # `with ProgressBar(...) as bar:` clears the line whatever the work ends with.
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.finish()
+
 
 def selection_of(args):
     from store import Selection

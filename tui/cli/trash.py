@@ -120,11 +120,8 @@ def cmd_erase(args) -> int:
         )
         if args.remote:
             _delete_on_server(args, sel.level, what.live, really=True)
-        bar = ProgressBar("erasing", True)
-        try:
+        with ProgressBar("erasing", True) as bar:
             result = erase(store, what, progress=bar)
-        finally:
-            bar.finish()
     show(result.line())
     return 0
 

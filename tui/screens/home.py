@@ -72,6 +72,10 @@ class HomeScreen(Screen):
             table.add_row(str(s.id), visible(s.title), str(s.study_results), short_time(s.last_activity), key=str(s.id))
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
+        # A table sizes its columns to new rows when it next idles; rows handed over from a
+        # worker leave it nothing to process, so without this prompt the titles stay cut to
+        # the header's width until the next key.
+        table.check_idle()
         status = f"{len(rows)} studies in {self.app.store.location}"
         if not rows:
             status = f"No studies yet: import a results archive with `jatos-results import FILE` ({self.app.store.location})"
