@@ -22,7 +22,6 @@ _LAZY = {
     "Line": "store.pages.view",
     "position": "store.pages.order",
     "Filter": "store.search.filter",
-    "regex_engine": ("store.search.regex_engine", None),
     "Column": "store.columns",
     "visible": "store.pages.visible",
     "ChangeWatch": "store.pages.changes",

@@ -17,7 +17,7 @@ from store.db.idlists import chunks, id_in
 from store.db.models import Batch, Component, ComponentResult, GroupResult, ResultLabel, Study, StudyResult, Worker
 from store.errors import StoreError
 from store.formats.jatos_values import parse_id_list
-from store.search import engine, regex_engine
+from store.search import engine
 from store.search import filter as search
 
 
@@ -151,8 +151,7 @@ class Selection:
         f = self.search_filter()
         if f is None:
             return list(scope())
-        with regex_engine.translated():
-            return list(engine.complete(f, self.level, scope))
+        return list(engine.complete(f, self.level, scope))
 
     def row_ids(self) -> list[int]:
         """The selected rows of this level (study or component results), ascending."""

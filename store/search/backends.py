@@ -15,6 +15,8 @@ from __future__ import annotations
 from peewee import SQL, NodeList, fn
 
 from store.db import sqlite
+from store.search import regex_engine
+from store.search.block_scan import ColumnScan
 from store.search.filter import Matcher
 
 
@@ -62,6 +64,10 @@ class Scan:
         """Whether the test calls back into Python for each row (slow, holds the interpreter)."""
         return False
 
+    def scan(self, db, column, key, m: Matcher) -> ColumnScan | None:
+        """A native scan of the whole column for the matcher (None: the SQL condition's)."""
+        return None
+
 
 class SqliteScan(Scan):
     """SQLite without the trigram index: the rows are scanned."""
@@ -74,7 +80,15 @@ class SqliteScan(Scan):
         return fn.folded_contains(column, text)
 
     def in_python(self, m: Matcher) -> bool:
-        return m.regex or (not m.case_sensitive and not m.text.isascii())
+        # A regex is checked in Python row by row only among given ids; whole tables are
+        # read by its block scan.
+        return not m.regex and not m.case_sensitive and not m.text.isascii()
+
+    def scan(self, db, column, key, m: Matcher) -> ColumnScan | None:
+        if not m.regex:
+            return None
+        pattern = regex_engine.compile_pattern(m.text, m.case_sensitive)
+        return ColumnScan(db, column.model._meta.table_name, key.column_name, column.column_name, pattern)
 
 
 class SqliteTrigrams(SqliteScan):

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 from store.db.sqlite import folded_contains
-from store.errors import StoreError
-from store.pages.visible import visible
 from store.search import regex_engine
 
 
@@ -49,12 +47,9 @@ class Filter:
     regex: bool = False
     case_sensitive: bool = False
 
-    def compiled(self):
-        try:
-            return regex_engine.compile_pattern(self.text, self.case_sensitive)
-        except (regex_engine.regex.error, OverflowError, RecursionError, ValueError) as exc:
-            # OverflowError: a repeat count like {4294967296}; RecursionError: deep nesting.
-            raise StoreError(f"invalid regular expression {visible(self.text)!r}: {exc}") from None
+    def compiled(self) -> regex_engine.Pattern:
+        """The pattern (a StoreError in one line for one that cannot be used)."""
+        return regex_engine.compile_pattern(self.text, self.case_sensitive)
 
     def validate(self) -> None:
         if self.regex:
@@ -92,8 +87,7 @@ class Matcher:
     def test(self) -> Callable[[str], bool]:
         """The matcher on one text, in Python (for rows that are no longer in the tables)."""
         if self.regex:
-            compiled = regex_engine.compile_pattern(self.text, self.case_sensitive)
-            return lambda text: regex_engine.search(compiled, text)
+            return regex_engine.compile_pattern(self.text, self.case_sensitive).search
         if self.case_sensitive:
             return lambda text: self.text in text
         return lambda text: folded_contains(text, self.text)  # character by character, as the index folds

@@ -1,82 +1,138 @@
-"""The filter's regular expressions: Python's dialect, through the `regex` module, with a
-time budget per row and the interpreter lock released while matching.
+"""The filter's regular expressions: RE2 (google-re2), which matches in time linear in the
+text whatever the pattern, without the interpreter lock.
 
-Python's `re` backtracks without limit: `(a+)+$` on one long row runs for minutes and,
-holding the interpreter lock, freezes the screen. `regex` takes a timeout per search and
-matches with the lock released (`concurrent`), so the screen keeps answering keys. A
-pattern that needs more than ROW_BUDGET seconds on one row is refused with one line
-instead of running on.
+Python's `re` and the `regex` module backtrack: `(a+)+$` on one long row runs for minutes.
+RE2 has no backtracking, so every pattern finishes like any other; the price is its
+dialect (README, "Regular expressions"): no backreferences and no lookaround, which are
+refused with one line saying so. A pattern is first read by the `regex` module (Python's
+syntax, which JavaScript's common syntax is), whose errors name their position in it.
+
+Each pattern is compiled twice: for one row's text, and for a block of rows joined by
+newlines (store/search/block_scan.py), where `^`/`$` mean a row's start and end and no
+match may cross a newline, so none crosses from one row into the next.
 """
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
-import threading
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 
-import peewee
+import re2
 import regex
 
 from store.errors import StoreError
 
-ROW_BUDGET = 0.25  # seconds a pattern may take on one row's text
+# JavaScript's and Python's spellings RE2 has under another name.
+_SPELLINGS = (
+    (re.compile(r"(?<!\\)((?:\\\\)*)\\Z"), r"\1\\z"),  # end of text
+    (re.compile(r"(?<!\\)((?:\\\\)*)\\u([0-9a-fA-F]{4})"), r"\1\\x{\2}"),  # \u00e9
+    (re.compile(r"(?<!\\)((?:\\\\)*)\\U([0-9a-fA-F]{8})"), r"\1\\x{\2}"),
+)
+# A whole-text anchor cannot be told from a row's in a block of rows.
+_TEXT_ANCHOR = re.compile(r"(?<!\\)(?:\\\\)*\\[Az]")
 
-_slow = threading.local()  # the pattern that ran out of time, per thread (SQLite calls back)
+UNSUPPORTED = (
+    # (RE2's words, what the user is told)
+    ("invalid perl operator: (?=", "lookahead (?=…) is not supported"),
+    ("invalid perl operator: (?!", "lookahead (?!…) is not supported"),
+    ("invalid perl operator: (?<=", "lookbehind (?<=…) is not supported"),
+    ("invalid perl operator: (?<!", "lookbehind (?<!…) is not supported"),
+    ("invalid escape sequence: \\1", "backreferences (\\1 … \\9) are not supported"),
+    ("invalid named capture group", "named groups are spelt (?<name>…) or (?P<name>…)"),
+    ("bad repetition operator: ++", "possessive repeats (a++) are not supported"),
+    ("bad repetition operator: *+", "possessive repeats (a*+) are not supported"),
+    ("bad repetition operator: ?+", "possessive repeats (a?+) are not supported"),
+    ("invalid repetition size", "a repeat count is at most 1000 (a{1,1000})"),
+    ("pattern too large", "the pattern is too large (nested repeat counts multiply)"),
+)
+DIALECT = "the filter's regular expressions are RE2's: linear time, no backreferences, no lookaround"
 
 
-class RegexTooSlow(StoreError):
-    def __init__(self, pattern: str):
-        from store.pages.visible import visible
-
-        super().__init__(
-            f"the regular expression {visible(pattern)!r} takes too long on the results' data "
-            "(it backtracks without end, as (a+)+$ does); write it without nested repeats"
-        )
+class RegexError(StoreError):
+    """A pattern that cannot be used, in one line."""
 
 
-@lru_cache(maxsize=64)
-def _compiled(pattern: str, flags: int = 0):
-    return regex.compile(pattern, regex.VERSION0 | flags)
+@dataclass(frozen=True)
+class Pattern:
+    """A compiled filter pattern: `row` searches one text (str or UTF-8 bytes); `block`
+    searches rows joined by newlines, or is None when the pattern must see each row alone."""
+
+    text: str
+    row: object
+    block: object | None
+    re2_text: str = ""  # the pattern in RE2's spelling
+    case_sensitive: bool = True
+
+    def search(self, text) -> bool:
+        return self.row.search(text) is not None
 
 
-def compile_pattern(pattern: str, case_sensitive: bool):
-    """Raises regex.error (or OverflowError, RecursionError) for a pattern it cannot take;
-    its message counts positions in the pattern as the user wrote it."""
-    return _compiled(pattern, 0 if case_sensitive else regex.IGNORECASE)
+def _options(case_sensitive: bool, never_nl: bool = False) -> re2.Options:
+    options = re2.Options()
+    options.case_sensitive = case_sensitive
+    options.never_nl = never_nl  # no match includes a newline: none spans two rows of a block
+    options.never_capture = never_nl  # a block search asks only where a match starts
+    options.log_errors = False  # RE2 would print each refused pattern on stderr
+    return options
 
 
-def search(compiled, text: str) -> bool:
-    """Whether the pattern is found in the text, within the budget."""
+def _rewritten(pattern: str) -> str:
+    for spelling, re2_spelling in _SPELLINGS:
+        pattern = spelling.sub(re2_spelling, pattern)
+    return pattern
+
+
+def _refusal(pattern: str, exc: Exception) -> RegexError:
+    """RE2 refused a pattern of valid syntax: say what it does not do."""
+    from store.pages.visible import visible
+
+    words = exc.args[0] if exc.args else ""
+    words = words.decode("utf-8", "replace") if isinstance(words, bytes) else str(words)
+    said = next((told for re2_words, told in UNSUPPORTED if words.startswith(re2_words)), words)
+    return RegexError(f"invalid regular expression {visible(pattern)!r}: {said} ({DIALECT})")
+
+
+# A few patterns only: each holds its DFA's states, up to RE2's 8 MB, once it has read much text.
+@lru_cache(maxsize=8)
+def compile_pattern(pattern: str, case_sensitive: bool) -> Pattern:
+    """Raises RegexError for a pattern it cannot take: a syntax error with its position, or
+    what RE2 does not do."""
+    from store.pages.visible import visible
+
     try:
-        return compiled.search(text, timeout=ROW_BUDGET, concurrent=True) is not None
-    except TimeoutError:
-        _slow.pattern = compiled.pattern
-        raise RegexTooSlow(compiled.pattern) from None
+        # The common syntax of Python's and JavaScript's regexes, read first: its errors name
+        # their position in the pattern, and what RE2 reads in its own way (a{4294967296}
+        # as plain text) is refused.
+        regex.compile(pattern, regex.VERSION0)
+    except (regex.error, OverflowError, RecursionError, ValueError) as syntax:
+        # OverflowError: a repeat count like {4294967296}; RecursionError: deep nesting.
+        raise RegexError(f"invalid regular expression {visible(pattern)!r}: {syntax}") from None
+    rewritten = _rewritten(pattern)
+    try:
+        row = re2.compile(rewritten, _options(case_sensitive))
+        block = None
+        if not _TEXT_ANCHOR.search(rewritten):
+            block = re2.compile("(?m)" + rewritten, _options(case_sensitive, never_nl=True))
+    except re2.error as exc:
+        raise _refusal(pattern, exc) from None
+    return Pattern(pattern, row, block, rewritten, case_sensitive)
+
+
+def search(compiled: Pattern, text) -> bool:
+    """Whether the pattern is found in the text."""
+    return compiled.search(text)
+
+
+@lru_cache(maxsize=8)
+def _sql_pattern(pattern: str) -> Pattern:
+    case_sensitive = not pattern.startswith("(?i)")
+    return compile_pattern(pattern.removeprefix("(?i)"), case_sensitive)
 
 
 def sqlite_regexp(pattern: str, value) -> bool:
-    """SQLite's `value REGEXP pattern` (a user function: SQLite passes the pattern first)."""
+    """SQLite's `value REGEXP pattern` (a user function: SQLite passes the pattern first,
+    with "(?i)" in front when case does not matter, as PostgreSQL takes it)."""
     if value is None:
         return False
-    return search(_compiled(pattern), value)
-
-
-def raise_if_too_slow(exc: BaseException) -> None:
-    """After an SQLite error from a query: if a regex ran out of time in it, say that."""
-    pattern = getattr(_slow, "pattern", None)
-    if pattern is not None:
-        _slow.pattern = None
-        raise RegexTooSlow(pattern.removeprefix("(?i)")) from None
-
-
-@contextlib.contextmanager
-def translated():
-    """Around a query that may run the filter's regex: a search out of time becomes
-    RegexTooSlow (SQLite reports only that its callback raised)."""
-    _slow.pattern = None
-    try:
-        yield
-    except (sqlite3.OperationalError, peewee.OperationalError) as exc:
-        raise_if_too_slow(exc)
-        raise
+    return _sql_pattern(pattern).search(value)

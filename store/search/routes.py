@@ -12,7 +12,8 @@ term's literal. A side is then answered in one of four ways, each below:
 
 store/search/engine.py decides which to use when. Issue #13's field terms (`state:FINISHED`)
 would get a route of their own in `_route` (one side, a condition on an ordinary index);
-issue #15's native regex scan would be a side whose `among` and `mark` scan natively.
+A regex on SQLite is a side with a block scan (store/search/block_scan.py): its `mark`, and
+an answer run to the end over much of a table, read the whole column natively.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from peewee import NodeList
 from store.db.idlists import id_in
 from store.db.models import ComponentResult, StudyResult
 from store.search.backends import Index, Scan, backend_for
+from store.search.block_scan import ColumnScan
 from store.search.filter import Filter, Matcher, plan
 
 
@@ -47,10 +49,22 @@ def rows(query) -> list:
 class Side:
     """One side of a term: a table's text column, keyed by this level's row id."""
 
-    def __init__(self, model, key, condition, index: Index | None, literal: str | None, own: bool = False):
+    def __init__(
+        self, model, key, condition, index: Index | None, literal: str | None, own: bool = False,
+        scan: ColumnScan | None = None,
+    ):
         self.model, self.key, self.condition, self.own = model, key, condition, own
         self.index, self.literal = index, literal
+        self.scan = scan  # reads the whole column in blocks, natively (a regex on SQLite)
         self.known: set[int] | None = None  # the matching rows, once worked out
+
+    def scanned(self, cancelled: Callable[[], bool] = lambda: False) -> Iterator[float]:
+        """Work out `known` by the block scan; yields the share done."""
+        known: set[int] = set()
+        for keys, share in self.scan.run(cancelled):
+            known.update(keys)
+            yield share
+        self.known = known
 
     def probe(self, few: int) -> None:
         """Ask the index: up to `few` candidates make the answer a set at once."""
@@ -79,6 +93,8 @@ class Side:
     def mark(self, bits: "IdBits", spans: int) -> Iterator[float]:
         """Mark the matching rows in `bits`, reading the whole table in storage order; yields
         the share of the table read, `spans` times (a span is one query)."""
+        if self.known is None and self.scan is not None:
+            yield from self.scanned()
         if self.known is not None:
             for i in self.known:
                 bits.add(i)
@@ -173,7 +189,8 @@ def _route(m: Matcher, level: str, backend: Scan) -> TermRoute:
     literal = m.literal
 
     def side(model, key, column, is_own=False) -> Side:
-        return Side(model, key, backend.condition(column, m), backend.index(column, literal), literal, is_own)
+        index, scan = backend.index(column, literal), backend.scan(db(), column, key, m)
+        return Side(model, key, backend.condition(column, m), index, literal, is_own, scan)
 
     sides = [side(own, own.id, own.search_text, is_own=True), side(ComponentResult, data_key, ComponentResult.data)]
     return TermRoute(sides, m.negated, backend.in_python(m))

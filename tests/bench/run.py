@@ -3,6 +3,7 @@
     .venv/bin/python tests/bench/run.py            # S and M (about 20 minutes, ~3 GB of disk)
     .venv/bin/python tests/bench/run.py --sets S   # one set
     .venv/bin/python tests/bench/run.py --sets tiny --no-results   # a quick smoke run
+    .venv/bin/python tests/bench/run.py --parts filters            # the filter's final answers beside grep
 
 Data sets are built once into tests/bench/out/ (ignored by git) and reused.
 """
@@ -15,6 +16,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -42,6 +44,34 @@ TARGETS = {
     },
 }
 TARGETS["tiny"] = TARGETS["S"]
+
+# The filter's query classes (issue #15): (query, regex, case-sensitive). Those named as in
+# screen.py's QUERIES are the same queries, and the screen's final answer is shown beside them.
+FILTER_CLASSES = {
+    "rare term": ("zebrafinch", False, False),
+    "term in every row": ("correct", False, False),
+    "absent term": ("qqxqqz", False, False),
+    "2-character term": ("q7", False, False),
+    "2-character term, common": ("ok", False, False),
+    "case-sensitive term": ("GREEN", False, True),
+    "regex with literal": (r'"rt":19\d\d', True, False),
+    "regex without literal": (r"\d{4}x", True, False),
+    "regex without literal, z.b.a": ("z.b.a", True, False),
+    "regex without literal, [0-9]{9}": ("[0-9]{9}", True, False),
+    "pathological regex": ("(a+)+$", True, False),
+}
+FINAL_ANSWER = {"S": 0.5, "M": 2.0, "tiny": 0.5}  # seconds, every query class
+GREP_TIMES = 3.0  # the final answer within this many times grep -ciE on the same data
+
+
+FILTERS_NOTE = (
+    "From the query to the final answer (every matching row and the count) on the study's page: in the app\n"
+    "(screen.py: from the last keystroke to the count on screen), by the page's engine without the screen, and\n"
+    "on the command line (`Selection.row_ids()`); beside `grep -ciE` over the plain-text export of the same data\n"
+    "(grep counts lines of result data; the filter also reads each row's displayed columns, so grep is also\n"
+    "timed on a file of everything a study page's filter reads). The target's ratio is to grep on the export.\n"
+    "Medians of three.\n\n"
+)
 
 
 def timed(fn, *args, **kw):
@@ -142,6 +172,102 @@ def screen(db: Path) -> dict:
     return res
 
 
+def plain_text(name: str, db: Path, out: Path) -> Path:
+    """The plain-text export of the set's data, for grep (made once; the files part makes S's)."""
+    from store import Selection, open_store
+    from store.exporting.export import export
+
+    path = out / f"{name}-work" / "all.txt"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        with open_store(db) as store:
+            export(store, "data", Selection(), path, force=True)
+    return path
+
+
+def filter_text(name: str, db: Path, out: Path) -> Path:
+    """Everything a study page's filter reads, one text a line: each study result's displayed
+    text, then each component result's data (M's data is small, its displayed text is not)."""
+    import sqlite3
+
+    path = out / f"{name}-work" / "filter-text.txt"
+    if not path.exists():
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            with open(path, "wb") as fh:
+                for sql in ("SELECT CAST(search_text AS BLOB) FROM study_result WHERE search_text IS NOT NULL",
+                            "SELECT CAST(data AS BLOB) FROM component_result WHERE data IS NOT NULL"):
+                    for (text,) in con.execute(sql):
+                        fh.write(text + b"\n")
+        finally:
+            con.close()
+    return path
+
+
+def grep_form(query: str, regex: bool) -> str:
+    """The query as grep -E takes it: a term escaped, a regex's \\d spelt [0-9]."""
+    if not regex:
+        return "".join("\\" + c if c in ".[]()*+?{}|^$\\" else c for c in query)
+    return query.replace("\\d", "[0-9]")
+
+
+def grep_seconds(query: str, regex: bool, case_sensitive: bool, text: Path) -> tuple[float, int]:
+    """grep -ciE (-cE with Aa on) over the plain-text export: the median of three, and its count."""
+    args = ["grep", "-cE" if case_sensitive else "-ciE", "--", grep_form(query, regex), str(text)]
+    runs = [timed(subprocess.run, args, capture_output=True, text=True) for _ in range(3)]
+    return statistics.median(t for t, _ in runs), int(runs[0][1].stdout.strip() or 0)
+
+
+def filters(name: str, db: Path, out: Path) -> dict:
+    """Each query class's final answer (the engine's, run to the end and as the page runs it)
+    beside grep -ciE on the plain-text export of the same data, one timing at a time."""
+    text, everything = plain_text(name, db, out), filter_text(name, db, out)
+    r = subprocess.run(
+        [sys.executable, str(HERE / "filters.py"), str(db), json.dumps(FILTER_CLASSES)],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    if r.returncode != 0:
+        raise SystemExit(r.stderr)
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    for q, spec in FILTER_CLASSES.items():
+        res[q]["grep"], res[q]["grep lines"] = grep_seconds(*spec, text)
+        res[q]["grep all"], _ = grep_seconds(*spec, everything)
+    return {"filters": res}
+
+
+def filter_table(results: dict) -> str:
+    lines = [
+        "| set | query class | query | final answer: app (keystroke to count) / page engine / command line "
+        "| first partial answer (page engine) | grep -ciE: export (lines) / all the filter reads "
+        "| worst / grep: export / all | target |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, res in results.items():
+        screen_counts = {q: v["count"] for q, v in res.get("queries", {}).items()}
+        for q, v in res.get("filters", {}).items():
+            app = screen_counts.get(q) if FILTER_CLASSES.get(q, (None,))[0] == screen_query(q) else None
+            worst = max([v["page"], v["complete"]] + ([app] if app is not None else []))
+            ratio = worst / v["grep"] if v["grep"] else float("inf")
+            ratio_all = worst / v["grep all"] if v.get("grep all") else float("inf")
+            bound = FINAL_ANSWER.get(name, 2.0)
+            ok = worst <= bound and ratio <= GREP_TIMES
+            shown = f"{app:.2f} s" if app is not None else "—"
+            lines.append(
+                f"| {name} | {q} | `{v['query']}`{' (Aa)' if v['case sensitive'] else ''} | "
+                f"{shown} / {v['page']:.2f} s / {v['complete']:.2f} s ({v['rows']} rows) | {v['first'] * 1000:.1f} ms | "
+                f"{v['grep']:.2f} s ({v['grep lines']}) / {v.get('grep all', 0):.2f} s | {ratio:.1f} / {ratio_all:.1f} x | "
+                f"≤ {bound:g} s, ≤ {GREP_TIMES:g} x grep {'✓' if ok else '✗'} |"
+            )
+    return "\n".join(lines)
+
+
+def screen_query(q: str) -> str | None:
+    """The query screen.py types for this class, if it has the class."""
+    import screen as screen_bench
+
+    return getattr(screen_bench, "QUERIES", {}).get(q)
+
+
 def verdict(name: str, key: str, value: float) -> str:
     target = TARGETS[name].get(key)
     if target is None:
@@ -165,7 +291,7 @@ def table(results: dict) -> str:
     lines = ["| set | measure | figure | target |", "|---|---|---|---|"]
     for name, res in results.items():
         for key, value in res.items():
-            if key == "queries":
+            if key in ("queries", "filters"):
                 continue
             lines.append(f"| {name} | {key} | {fmt(key, value)} | {verdict(name, key, value)} |")
         for q, v in res.get("queries", {}).items():
@@ -184,7 +310,10 @@ def main() -> None:
     ap.add_argument("--out", default=str(HERE / "out"))
     ap.add_argument("--no-results", action="store_true", help="do not rewrite RESULTS.md")
     ap.add_argument("--report-only", action="store_true", help="rewrite RESULTS.md from the saved figures")
-    ap.add_argument("--parts", default="screen,files", help="screen (the app), files (exports, import, delete)")
+    ap.add_argument(
+        "--parts", default="screen,files,filters",
+        help="screen (the app), files (exports, import, delete), filters (final answers beside grep)",
+    )
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -195,15 +324,17 @@ def main() -> None:
         res = screen(db) if "screen" in parts else {}
         if name != "M" and "files" in parts:
             res.update(files_and_exports(name, db, out))
+        if "filters" in parts:
+            res.update(filters(name, db, out))
         results[name] = res
-        print(table({name: res}), flush=True)
+        print(table({name: res}), filter_table({name: res}), sep="\n\n", flush=True)
     # Keep the figures of sets not run this time (each set's latest run is reported).
     saved = out / "results.json"
     merged = json.loads(saved.read_text()) if saved.exists() else {}
     for name, res in results.items():  # a part not run keeps its last figures
         merged[name] = {**merged.get(name, {}), **res}
     results = {k: merged[k] for k in sorted(merged, key=lambda k: ("S", "M", "tiny").index(k) if k in ("S", "M", "tiny") else 9)}
-    text = table(results)
+    text = table(results) + "\n\n## Filters: the final answer beside grep\n\n" + FILTERS_NOTE + filter_table(results)
     saved.write_text(json.dumps(results, indent=2))
     print(text)
     if not args.no_results:

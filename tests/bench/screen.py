@@ -23,8 +23,15 @@ QUERIES = {
     "case-sensitive term": "GREEN",  # with Aa on
     "regex with literal": r'"rt":19\d\d',
     "regex without literal": r"\d{4}x",
+    # Issue #15's classes: a common two-character term, regexes without a literal, and one
+    # that a backtracking engine would never finish on long runs (here it is like any other).
+    "2-character term, common": "ok",
+    "regex without literal, z.b.a": "z.b.a",
+    "regex without literal, [0-9]{9}": "[0-9]{9}",
+    "pathological regex": "(a+)+$",
 }
-REGEX = {"regex with literal", "regex without literal"}
+REGEX = {"regex with literal", "regex without literal", "regex without literal, z.b.a",
+         "regex without literal, [0-9]{9}", "pathological regex"}
 
 
 def peak_rss_mb() -> float:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import peewee
 
-from store import ChangeWatch, Computed, Filter, StoreError, existing_ids, position, regex_engine
+from store import ChangeWatch, Computed, Filter, StoreError, existing_ids, position
 from tui.threads import closing, off_thread
 
 if TYPE_CHECKING:
@@ -68,17 +68,16 @@ class PageLoader:
         fetched: set[int] = set()
         try:
             # Stages: the rows found so far, the first screenful, then all rows and the count.
-            with regex_engine.translated():
-                for computed in self.view.results(filter_, sort_key, descending, cancelled=stale):
-                    if stale():
-                        return
-                    # Where the cursor's row now is, and the rows to draw there, found here
-                    # rather than on the screen's thread.
-                    at = position(computed.ids, keep) if keep is not None else None
-                    ids = [i for i in self.view.missing(at or 0, (at or 0) + SCREENFUL, computed.ids) if i not in fetched]
-                    rows = self.view.fetch(ids) if ids else []
-                    fetched.update(ids)
-                    self._answer(self._computed, generation, computed, at, (ids, rows, version))
+            for computed in self.view.results(filter_, sort_key, descending, cancelled=stale):
+                if stale():
+                    return
+                # Where the cursor's row now is, and the rows to draw there, found here
+                # rather than on the screen's thread.
+                at = position(computed.ids, keep) if keep is not None else None
+                ids = [i for i in self.view.missing(at or 0, (at or 0) + SCREENFUL, computed.ids) if i not in fetched]
+                rows = self.view.fetch(ids) if ids else []
+                fetched.update(ids)
+                self._answer(self._computed, generation, computed, at, (ids, rows, version))
         except StoreError as exc:
             self._answer(self._compute_failed, generation, str(exc))
         except (peewee.OperationalError, sqlite3.OperationalError) as exc:
