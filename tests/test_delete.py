@@ -117,19 +117,20 @@ def test_killed_before_commit_changes_nothing(scenario, db_path, tmp_path):
     assert visible(store_state(db_path)) == visible(before)
 
 
-def test_import_killed_after_commit_moves_files_on_next_open(db_path, tmp_path):
+def _import_killed(db_path, tmp_path, kill: str) -> None:
+    """An import of the fixture archive in a child process that `kill` ends with exit 9."""
     archive = fx.results_archive(tmp_path)
     open_store(db_path).close()
-    rc = _child(
-        db_path,
-        tmp_path,
-        f"""
+    code = f"""
         from store.importing.importer import import_paths
-        files.apply_import = lambda *a, **k: os._exit(9)
+        {kill} = lambda *a, **k: os._exit(9)
         import_paths(store, [{str(archive)!r}])
-        """,
-    )
-    assert rc == 9
+        """
+    assert _child(db_path, tmp_path, code) == 9
+
+
+def test_import_killed_after_commit_moves_files_on_next_open(db_path, tmp_path):
+    _import_killed(db_path, tmp_path, "files.apply_import")
     with open_store(db_path) as store:
         assert StudyResult.select().count() == 2
         f = store.files_root / "study-result_101" / "comp-result_302" / "audio.webm"
@@ -138,18 +139,7 @@ def test_import_killed_after_commit_moves_files_on_next_open(db_path, tmp_path):
 
 
 def test_import_killed_before_commit_leaves_nothing(db_path, tmp_path):
-    archive = fx.results_archive(tmp_path)
-    open_store(db_path).close()
-    rc = _child(
-        db_path,
-        tmp_path,
-        f"""
-        from store.importing.importer import import_paths
-        PendingFileOp.create = lambda **k: os._exit(9)
-        import_paths(store, [{str(archive)!r}])
-        """,
-    )
-    assert rc == 9
+    _import_killed(db_path, tmp_path, "PendingFileOp.create")
     with open_store(db_path) as store:
         assert StudyResult.select().count() == 0
         assert not [p for p in store.files_root.rglob("study-result_*")]
