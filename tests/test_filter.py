@@ -10,7 +10,7 @@ from store.importing.importer import import_paths
 from store.search.filter import Term, parse_smart
 
 import jatos_fixtures as fx
-from conftest import run_cli
+from conftest import run_cli, sqlite_only
 
 
 @pytest.fixture
@@ -132,6 +132,7 @@ def test_required_literal_for_the_index_prefilter(pattern, literal):
     assert required_literal(pattern) == literal
 
 
+@sqlite_only("SQLite's FTS5 search index and its merge settings")
 def test_search_index_stays_consistent(scenario, db_path, tmp_path):
     from store.removal.delete import delete
 

@@ -3,7 +3,9 @@ regex, and which columns have an index that names candidate rows for a literal.
 
 - SQLite with FTS5's trigram tokenizer (store/db/sqlite.py): data and the study results'
   search text are indexed; a literal of three or more characters is looked up.
-- SQLite without it, and every other database: no index, the rows are scanned.
+- SQLite without it: no index, the rows are scanned.
+- PostgreSQL: the rows are scanned; what SQL cannot decide as SQLite does (a regex, case
+  folding beyond ASCII) is narrowed in SQL and confirmed in Python (`confirm`).
 
 A new way to find text is one class here: a PostgreSQL pg_trgm index (issue #16) is an
 `Index` whose `condition` and `count` use its GIN index; a bigram side table for
@@ -42,7 +44,7 @@ class Index:
 
 
 class Scan:
-    """No index: every test reads the rows (PostgreSQL, MySQL). Their LIKE/ILIKE folds case."""
+    """No index: every test reads the rows."""
 
     def index(self, column, literal: str | None) -> Index | None:
         return None
@@ -56,11 +58,37 @@ class Scan:
         return self.folded(column, m.text)
 
     def folded(self, column, text: str):
-        return column.contains(text)  # ILIKE on PostgreSQL, case-insensitive collations on MySQL
+        return column.contains(text)  # ILIKE on PostgreSQL
 
     def in_python(self, m: Matcher) -> bool:
         """Whether the test calls back into Python for each row (slow, holds the interpreter)."""
         return False
+
+    def confirm(self, m: Matcher):
+        """A test in Python of each row `condition` keeps (None: the SQL decides alone)."""
+        return None
+
+
+class PostgresScan(Scan):
+    """PostgreSQL: its regexes are another dialect (\\b is a backspace there) and its ILIKE
+    folds by the server's locale, so those rows are only narrowed in SQL (by the literal every
+    match contains, where folding it is plain ASCII) and confirmed in Python, as on SQLite."""
+
+    def condition(self, column, m: Matcher):
+        if not self.confirm(m):
+            return fn.strpos(column, m.text) > 0 if m.case_sensitive else self.folded(column, m.text)
+        literal = m.literal if m.regex else None
+        if literal is None or not (m.case_sensitive or literal.isascii()):
+            return column.is_null(False)
+        return fn.strpos(column, literal) > 0 if m.case_sensitive else self.folded(column, literal)
+
+    def confirm(self, m: Matcher):
+        if m.regex or (not m.case_sensitive and not m.text.isascii()):
+            return m.test()
+        return None
+
+    def in_python(self, m: Matcher) -> bool:
+        return self.confirm(m) is not None
 
 
 class SqliteScan(Scan):
@@ -90,5 +118,5 @@ class SqliteTrigrams(SqliteScan):
 
 def backend_for(db) -> Scan:
     if not sqlite.is_sqlite(db):
-        return Scan()
+        return PostgresScan()
     return SqliteTrigrams() if sqlite.has_search_index(sqlite.unwrap(db)) else SqliteScan()

@@ -24,7 +24,7 @@ from itertools import repeat
 from operator import or_, sub
 from typing import Callable, Iterator, Sequence
 
-from peewee import NodeList
+from peewee import SQL, NodeList
 
 from store.db.idlists import id_in
 from store.db.models import ComponentResult, StudyResult
@@ -47,10 +47,22 @@ def rows(query) -> list:
 class Side:
     """One side of a term: a table's text column, keyed by this level's row id."""
 
-    def __init__(self, model, key, condition, index: Index | None, literal: str | None, own: bool = False):
+    def __init__(self, model, key, condition, index: Index | None, literal: str | None, own: bool = False,
+                 column=None, confirm: Callable[[str], bool] | None = None):
         self.model, self.key, self.condition, self.own = model, key, condition, own
         self.index, self.literal = index, literal
+        # The backend's test in Python of the rows `condition` keeps (backends.py), on `column`.
+        self.column, self.confirm = column, confirm
         self.known: set[int] | None = None  # the matching rows, once worked out
+
+    def _keys(self, where) -> set[int]:
+        if self.confirm is None:
+            return set(rows(self.model.select(self.key).where(where)))
+        cursor = db().execute(self.model.select(self.key, self.column).where(where))
+        try:
+            return {i for i, text in cursor if text is not None and self.confirm(text)}
+        finally:
+            cursor.close()
 
     def probe(self, few: int) -> None:
         """Ask the index: up to `few` candidates make the answer a set at once."""
@@ -60,11 +72,13 @@ class Side:
         if candidates > few:
             return
         narrowed = self.index.condition(self.model.id, self.literal)
-        self.known = set(rows(self.model.select(self.key).where(narrowed & self.condition))) if candidates else set()
+        self.known = self._keys(narrowed & self.condition) if candidates else set()
 
     def rows_where(self, level_id):
         """The side as one condition on a query of this level's rows (`level_id` its key)."""
         cond = self.condition if self.index is None else self.index.condition(self.model.id, self.literal) & self.condition
+        if self.confirm is not None:  # confirmed in Python: the rows that pass, as one array
+            return NodeList((level_id, SQL("= ANY(%s)", [sorted(self._keys(cond))])))
         if self.own:
             return cond
         # Data through IN, never a bare condition, even on its own row: NULL data must count
@@ -74,7 +88,7 @@ class Side:
     def among(self, ids: Sequence[int]) -> set[int]:
         if self.known is not None:
             return {i for i in ids if i in self.known}
-        return set(rows(self.model.select(self.key).where(id_in(self.key, ids) & self.condition)))
+        return self._keys(id_in(self.key, ids) & self.condition)
 
     def mark(self, bits: "IdBits", spans: int) -> Iterator[float]:
         """Mark the matching rows in `bits`, reading the whole table in storage order; yields
@@ -94,16 +108,18 @@ class Side:
             return
         step = (hi - lo) // spans + 1
         # One statement for every span: the span's bounds are its first two parameters.
-        sql, params = self.model.select(self.key).where(
+        columns = (self.key,) if self.confirm is None else (self.key, self.column)
+        sql, params = self.model.select(*columns).where(
             (self.model.id >= lo) & (self.model.id < lo + step) & self.condition
         ).sql()
-        add = bits.add
+        add, confirm = bits.add, self.confirm
         for start in range(lo, hi + 1, step):
             params[0], params[1] = start, start + step
             cursor = db().execute_sql(sql, params)
             try:
-                for (i,) in cursor:  # row by row: SQLite lets go of the interpreter between rows
-                    add(i)
+                for row in cursor:  # row by row: SQLite lets go of the interpreter between rows
+                    if confirm is None or (row[1] is not None and confirm(row[1])):
+                        add(row[0])
             finally:
                 cursor.close()
             yield min(1.0, (start + step - lo) / (hi - lo + 1))
@@ -173,7 +189,8 @@ def _route(m: Matcher, level: str, backend: Scan) -> TermRoute:
     literal = m.literal
 
     def side(model, key, column, is_own=False) -> Side:
-        return Side(model, key, backend.condition(column, m), backend.index(column, literal), literal, is_own)
+        index = backend.index(column, literal)
+        return Side(model, key, backend.condition(column, m), index, literal, is_own, column, backend.confirm(m))
 
     sides = [side(own, own.id, own.search_text, is_own=True), side(ComponentResult, data_key, ComponentResult.data)]
     return TermRoute(sides, m.negated, backend.in_python(m))
