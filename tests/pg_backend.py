@@ -44,7 +44,9 @@ def _admin():
 
 
 @contextlib.contextmanager
-def fresh_database(path, monkeypatch):
+def fresh_database(path, monkeypatch=None):
+    """A new, empty database for a store at `path`: it names the folder beside `path` as
+    its files root (as an SQLite store's is), the only table made before the store opens."""
     name = f"jr_test_{os.getpid()}_{next(_names)}"
     con = _admin()
     try:
@@ -54,8 +56,15 @@ def fresh_database(path, monkeypatch):
         con.close()
     address = StoreAddress(path)
     address.url = _url_for(name)
-    monkeypatch.setenv("JATOS_RESULTS_DB", address.url)
-    monkeypatch.setenv("JATOS_RESULTS_FILES", str(path.with_name(path.stem + "-files")))
+    con = psycopg2.connect(address.url)
+    try:
+        with con, con.cursor() as cur:
+            cur.execute('CREATE TABLE "store_setting" ("key" VARCHAR(255) PRIMARY KEY, "value" TEXT NOT NULL)')
+            cur.execute("INSERT INTO store_setting VALUES ('files_root', %s)", (str(path.with_name(path.stem + "-files")),))
+    finally:
+        con.close()
+    if monkeypatch is not None:
+        monkeypatch.setenv("JATOS_RESULTS_DB", address.url)
     try:
         yield address
     finally:
@@ -92,6 +101,8 @@ def tables(address) -> dict:
         with con.cursor() as cur:
             cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
             for (name,) in cur.fetchall():
+                if name == "store_setting":
+                    continue  # where the store's files are: its location, as an SQLite file's path
                 cur.execute(
                     "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position",
                     (name,),

@@ -17,7 +17,7 @@ import peewee
 from platformdirs import user_data_path
 
 from store.db import sqlite
-from store.db.models import ALL_MODELS, PendingFileOp, database
+from store.db.models import ALL_MODELS, PendingFileOp, StoreSetting, database
 from store.disk import files, journal
 from store.errors import DatabaseLocked, StoreError
 
@@ -167,6 +167,32 @@ def _files_root_for(path: Path) -> Path:
     return path.with_name(path.stem + "-files")
 
 
+FILES_ROOT = "files_root"
+
+
+def _server_files_root(db) -> Path:
+    """A server database's files root: the one it names (all its users share it); else
+    JATOS_RESULTS_FILES (recorded as the database's when its schema is made); else a folder
+    of this user's own."""
+    try:
+        if db.table_exists(StoreSetting._meta.table_name):
+            cursor = db.execute_sql('SELECT value FROM "store_setting" WHERE key = %s', (FILES_ROOT,))
+            row = cursor.fetchone()
+            if row:
+                return Path(row[0])
+    except peewee.DatabaseError:
+        pass  # a role that may not read it: the fallbacks below
+    root_env = os.environ.get("JATOS_RESULTS_FILES")
+    return Path(root_env) if root_env else user_data_path("jatos-results") / "result-files"
+
+
+def _name_files_root(store: Store) -> None:
+    """Inside the schema's write: record JATOS_RESULTS_FILES as the database's files root."""
+    root_env = os.environ.get("JATOS_RESULTS_FILES")
+    if root_env and not StoreSetting.select().where(StoreSetting.key == FILES_ROOT).exists():
+        StoreSetting.insert(key=FILES_ROOT, value=str(Path(root_env).resolve())).execute()
+
+
 def open_store(target: str | os.PathLike | None = None, *, recover: bool = True) -> Store:
     """Open (creating if needed) the store named by a path or URL, the environment, or the default."""
     if target is None:
@@ -185,9 +211,7 @@ def open_store(target: str | os.PathLike | None = None, *, recover: bool = True)
             db.connect()
         except Exception as exc:  # driver missing, server down, bad credentials
             raise StoreError(f"cannot open database {_mask_url(text)}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-        root_env = os.environ.get("JATOS_RESULTS_FILES")
-        files_root = Path(root_env) if root_env else user_data_path("jatos-results") / "result-files"
-        store = Store(db, files_root, _mask_url(text), is_sqlite=False)
+        store = Store(db, _server_files_root(db), _mask_url(text), is_sqlite=False)
     else:
         path = Path(text[len("sqlite:///"):] if text.startswith("sqlite:///") else text).expanduser()
         if path.is_dir():
@@ -226,15 +250,15 @@ def _schema_is_current(store: Store) -> bool:
     for model in (StudyResult, ComponentResult):
         if "search_text" not in {c.name for c in store.db.get_columns(model._meta.table_name)}:
             return False
-    if store.is_sqlite:
-        cursor = store.db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'component_result_missing_data'")
-        if cursor.fetchone() is None:
-            return False
-        store.has_index = sqlite.has_search_index(store.db)
-        # Without the index: either this SQLite lacks FTS5 (nothing to do), or it was
-        # never made (a write makes it).
-        return store.has_index or not sqlite.can_index(store.db)
-    return True
+    if not store.is_sqlite:
+        return StoreSetting._meta.table_name in tables
+    cursor = store.db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'component_result_missing_data'")
+    if cursor.fetchone() is None:
+        return False
+    store.has_index = sqlite.has_search_index(store.db)
+    # Without the index: either this SQLite lacks FTS5 (nothing to do), or it was
+    # never made (a write makes it).
+    return store.has_index or not sqlite.can_index(store.db)
 
 
 def _create_schema(store: Store) -> None:
@@ -252,6 +276,9 @@ def _create_schema(store: Store) -> None:
                 if store.is_sqlite:
                     store.db.execute_sql(MISSING_DATA_INDEX)
                     store.has_index = sqlite.install_search_index(store.db)
+                else:
+                    store.db.create_tables([StoreSetting], safe=True)
+                    _name_files_root(store)
             return
         except DatabaseLocked:
             if time.monotonic() > deadline:
