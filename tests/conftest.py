@@ -24,11 +24,6 @@ if ON_POSTGRES and not os.environ.get("JATOS_RESULTS_TEST_PG"):
 
 
 
-# What PostgreSQL cannot do yet (issue #16's pg_trgm index): expected to fail there, and
-# strict, so that the day it passes the mark must go.
-no_index_yet = pytest.mark.xfail(ON_POSTGRES, reason="no search index on PostgreSQL yet (pg_trgm)", strict=True)
-
-
 def sqlite_only(why: str):
     """A test about SQLite itself (its file, its locks, its index): not run on PostgreSQL."""
     return pytest.mark.skipif(ON_POSTGRES, reason=f"SQLite only: {why}")

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 
+from store import init_store
+
 SERVER = os.environ.get("JATOS_RESULTS_TEST_PG", "")
 _names = itertools.count()
 
@@ -45,8 +47,8 @@ def _admin():
 
 @contextlib.contextmanager
 def fresh_database(path, monkeypatch=None):
-    """A new, empty database for a store at `path`: it names the folder beside `path` as
-    its files root (as an SQLite store's is), the only table made before the store opens."""
+    """A new database for a store at `path`, its tables made (`init-db`), naming the folder
+    beside `path` as its files root (as an SQLite store's is)."""
     name = f"jr_test_{os.getpid()}_{next(_names)}"
     con = _admin()
     try:
@@ -56,13 +58,7 @@ def fresh_database(path, monkeypatch=None):
         con.close()
     address = StoreAddress(path)
     address.url = _url_for(name)
-    con = psycopg2.connect(address.url)
-    try:
-        with con, con.cursor() as cur:
-            cur.execute('CREATE TABLE "store_setting" ("key" VARCHAR(255) PRIMARY KEY, "value" TEXT NOT NULL)')
-            cur.execute("INSERT INTO store_setting VALUES ('files_root', %s)", (str(path.with_name(path.stem + "-files")),))
-    finally:
-        con.close()
+    init_store(address.url, path.with_name(path.stem + "-files")).close()  # the administrator's step
     if monkeypatch is not None:
         monkeypatch.setenv("JATOS_RESULTS_DB", address.url)
     try:
@@ -79,7 +75,7 @@ def fresh_database(path, monkeypatch=None):
 @contextlib.contextmanager
 def holding_write_lock(address):
     """Another connection inside a write transaction (store/db/database.py's WRITE_LOCK)."""
-    from store.db.database import WRITE_LOCK
+    from store.db.postgres import WRITE_LOCK
 
     con = psycopg2.connect(str(address))
     try:

@@ -170,3 +170,12 @@ def _patch_declared_size(path, name, size):
             break
         cd = raw.find(b"PK\x01\x02", cd + 4)
     path.write_bytes(bytes(raw))
+
+
+def test_a_mysql_url_is_refused_in_one_line():
+    r = run_cli("studies", "--db", "mysql://me:secret@db.example.org/lab")
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [
+        "jatos-results: mysql://me:***@db.example.org/lab: MySQL/MariaDB is not supported; "
+        "use an SQLite file or a postgresql:// URL"
+    ]

@@ -18,7 +18,7 @@ from store.search.backends import PostgresScan, SqliteScan
 from store.search.filter import Filter, plan
 
 import jatos_fixtures as fx
-from conftest import ON_POSTGRES, no_index_yet
+from conftest import ON_POSTGRES
 
 FILTERS = [
     Filter("trial"), Filter("FINISHED"), Filter("finished", case_sensitive=True), Filter('"rt"'),
@@ -112,7 +112,7 @@ def test_the_complete_answer_is_the_plan_on_each_rows_texts(many, monkeypatch, l
     """Whatever route the engine takes (an index set, one query), with the index or without
     it (a database that has none), its answer is the plan decided in Python on every row's texts."""
     if backend == "scan":
-        # PostgreSQL has only its scan (no index yet): both backends are that one there.
+        # Without the index: SQLite's scan, or PostgreSQL's.
         scan = PostgresScan() if ON_POSTGRES else SqliteScan()
         monkeypatch.setattr(routes, "backend_for", lambda db: scan)
     rows = _texts(level)
@@ -147,14 +147,12 @@ def test_stages_show_rows_found_so_far_then_the_first_screenful(many, walk_in_sm
     assert stages[-1].complete and len(stages[-1].ids) > 25
 
 
-@no_index_yet
 def test_a_rare_term_is_answered_from_the_index_at_once(many):
     view = ResultsView(Page("study", 12))
     stages = list(view.results(Filter('"run": 1234'), first=25))
     assert len(stages) == 1 and list(stages[0].ids) == [1234]
 
 
-@no_index_yet
 def test_run_to_the_end_a_rare_term_is_its_index_set(many, monkeypatch):
     """The command line's answer for a rare term is its index set, as the page's is: only
     when no term is rare do the terms become one condition on the scope's query."""

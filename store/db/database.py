@@ -16,7 +16,7 @@ from pathlib import Path
 import peewee
 from platformdirs import user_data_path
 
-from store.db import sqlite
+from store.db import postgres, sqlite
 from store.db.models import ALL_MODELS, PendingFileOp, StoreSetting, database
 from store.disk import files, journal
 from store.errors import DatabaseLocked, StoreError
@@ -64,10 +64,10 @@ class Store:
             outermost = not self.db.in_transaction()
             with ctx:
                 if outermost and not self.is_sqlite:
-                    _queue_for_writing(self.db)
+                    postgres.queue_for_writing(self.db, lock_timeout())
                 yield
         except (peewee.OperationalError, sqlite3.OperationalError) as exc:  # raw cursors raise the latter
-            if sqlite.is_lock_error(exc) or _is_lock_timeout(exc):
+            if sqlite.is_lock_error(exc) or postgres.is_lock_timeout(exc):
                 raise DatabaseLocked(
                     f"{self.location}: the database is locked by another process "
                     f"(waited {lock_timeout():g} s); try again when it has finished"
@@ -75,6 +75,10 @@ class Store:
             if sqlite.is_full_error(exc):
                 # SQLite rolled the transaction back itself (then "cannot rollback" follows).
                 raise StoreError(f"no space left on the device of {self.location}; nothing was changed") from None
+            raise
+        except Exception as exc:  # peewee's error or, from a raw cursor, psycopg2's
+            if not self.is_sqlite and postgres.is_not_allowed(exc):
+                raise StoreError(f"{self.location}: this database user may read the store but not change it") from None
             raise
 
     def bulk_change(self, component_result_ids, study_result_ids, defer_merging: bool = False):
@@ -99,6 +103,12 @@ class Store:
             StudyResult.select(fn.COUNT(StudyResult.id), fn.MAX(StudyResult.last_seen_date)).tuples().first(),
             ComponentResult.select(fn.COUNT(ComponentResult.id), fn.SUM(ComponentResult.data_size)).tuples().first(),
         )
+
+    def analyze(self) -> None:
+        """After a bulk import: PostgreSQL's row estimates for the results tables, made afresh
+        (SQLite plans without them). A role that does not own the tables is skipped with a notice."""
+        if not self.is_sqlite:
+            self.db.execute_sql('ANALYZE "study_result", "component_result"').close()
 
     def own_paths(self) -> list[Path]:
         """The files that are the store: nothing may be written over them."""
@@ -134,22 +144,6 @@ class Store:
         files.recover(self.files_root, pending, done, lambda row_id: journal.clear_paths(self, row_id))
 
 
-# Every write transaction takes this one transaction-level lock first, as SQLite's
-# BEGIN IMMEDIATE does: writers queue instead of taking row locks in different orders
-# (two imports in opposite file order deadlocked), and a waiting writer gives up after the
-# lock timeout. Readers never take it.
-WRITE_LOCK = 0x4A415453  # "JATS": any constant of this application's own
-
-
-def _queue_for_writing(db) -> None:
-    db.execute_sql(f"SET LOCAL lock_timeout = {max(1, int(lock_timeout() * 1000))}").close()
-    db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,)).close()
-
-
-def _is_lock_timeout(exc: BaseException) -> bool:
-    return getattr(getattr(exc, "orig", exc), "pgcode", None) == "55P03" or "lock timeout" in str(exc)
-
-
 class _NoIndex(contextlib.nullcontext):
     """A store without a search index: nothing to suspend or to index."""
 
@@ -167,34 +161,18 @@ def _files_root_for(path: Path) -> Path:
     return path.with_name(path.stem + "-files")
 
 
-FILES_ROOT = "files_root"
+def init_store(target: str | os.PathLike, files_root: str | os.PathLike | None = None) -> Store:
+    """Make the store's tables (`jatos-results init-db`): for a server database, an
+    administrator's step, once; `files_root` is then recorded as its files root."""
+    return open_store(target, create=True, named_root=files_root)
 
 
-def _server_files_root(db) -> Path:
-    """A server database's files root: the one it names (all its users share it); else
-    JATOS_RESULTS_FILES (recorded as the database's when its schema is made); else a folder
-    of this user's own."""
-    try:
-        if db.table_exists(StoreSetting._meta.table_name):
-            cursor = db.execute_sql('SELECT value FROM "store_setting" WHERE key = %s', (FILES_ROOT,))
-            row = cursor.fetchone()
-            if row:
-                return Path(row[0])
-    except peewee.DatabaseError:
-        pass  # a role that may not read it: the fallbacks below
-    root_env = os.environ.get("JATOS_RESULTS_FILES")
-    return Path(root_env) if root_env else user_data_path("jatos-results") / "result-files"
-
-
-def _name_files_root(store: Store) -> None:
-    """Inside the schema's write: record JATOS_RESULTS_FILES as the database's files root."""
-    root_env = os.environ.get("JATOS_RESULTS_FILES")
-    if root_env and not StoreSetting.select().where(StoreSetting.key == FILES_ROOT).exists():
-        StoreSetting.insert(key=FILES_ROOT, value=str(Path(root_env).resolve())).execute()
-
-
-def open_store(target: str | os.PathLike | None = None, *, recover: bool = True) -> Store:
-    """Open (creating if needed) the store named by a path or URL, the environment, or the default."""
+def open_store(
+    target: str | os.PathLike | None = None, *, recover: bool = True, create: bool = False, named_root=None
+) -> Store:
+    """Open the store named by a path or URL, the environment, or the default. An SQLite
+    file is made (or brought up to date) as it opens; a server database's tables only by
+    `create` (init_store): an everyday user needs no right to create tables."""
     if target is None:
         target = os.environ.get("JATOS_RESULTS_DB") or default_db_path()
     text = str(target)
@@ -207,11 +185,12 @@ def open_store(target: str | os.PathLike | None = None, *, recover: bool = True)
         from playhouse.db_url import connect
 
         try:
-            db = connect(text)
+            db = postgres.reconnecting(connect(text))
             db.connect()
         except Exception as exc:  # driver missing, server down, bad credentials
             raise StoreError(f"cannot open database {_mask_url(text)}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-        store = Store(db, _server_files_root(db), _mask_url(text), is_sqlite=False)
+        root = Path(named_root).expanduser().resolve() if named_root else postgres.files_root(db)
+        store = Store(db, root, _mask_url(text), is_sqlite=False)
     else:
         path = Path(text[len("sqlite:///"):] if text.startswith("sqlite:///") else text).expanduser()
         if path.is_dir():
@@ -223,9 +202,15 @@ def open_store(target: str | os.PathLike | None = None, *, recover: bool = True)
             raise StoreError(f"cannot open database {path}: {exc}") from None
         store = Store(db, _files_root_for(path), str(path), is_sqlite=True)
     database.initialize(store.db)
+    if not (store.is_sqlite or create or _current(store)):
+        store.close()
+        raise StoreError(
+            f"{store.location}: has no jatos-results tables, or older ones; an administrator makes them "
+            f"once with `jatos-results init-db URL`"
+        )
     files.private_mkdir(store.files_root)
     files.tighten_once(store.files_root)
-    _create_schema(store)
+    _create_schema(store, named_root)
     if recover:
         store.recover()
     return store
@@ -251,7 +236,7 @@ def _schema_is_current(store: Store) -> bool:
         if "search_text" not in {c.name for c in store.db.get_columns(model._meta.table_name)}:
             return False
     if not store.is_sqlite:
-        return StoreSetting._meta.table_name in tables
+        return StoreSetting._meta.table_name in tables and postgres.has_trigram_indexes(store.db)
     cursor = store.db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'component_result_missing_data'")
     if cursor.fetchone() is None:
         return False
@@ -261,12 +246,17 @@ def _schema_is_current(store: Store) -> bool:
     return store.has_index or not sqlite.can_index(store.db)
 
 
-def _create_schema(store: Store) -> None:
+def _current(store: Store) -> bool:
     try:
-        if _schema_is_current(store):
-            return
+        return _schema_is_current(store)
     except peewee.DatabaseError as exc:
+        store.close()
         raise StoreError(f"cannot use database {store.location}: {exc}") from None
+
+
+def _create_schema(store: Store, named_root=None) -> None:
+    if _current(store) and named_root is None:
+        return
     deadline = time.monotonic() + lock_timeout()
     while True:
         try:
@@ -278,7 +268,8 @@ def _create_schema(store: Store) -> None:
                     store.has_index = sqlite.install_search_index(store.db)
                 else:
                     store.db.create_tables([StoreSetting], safe=True)
-                    _name_files_root(store)
+                    postgres.name_files_root(named_root)
+                    postgres.make_trigram_indexes(store.db)
             return
         except DatabaseLocked:
             if time.monotonic() > deadline:

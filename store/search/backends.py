@@ -4,19 +4,19 @@ regex, and which columns have an index that names candidate rows for a literal.
 - SQLite with FTS5's trigram tokenizer (store/db/sqlite.py): data and the study results'
   search text are indexed; a literal of three or more characters is looked up.
 - SQLite without it: no index, the rows are scanned.
-- PostgreSQL: the rows are scanned; what SQL cannot decide as SQLite does (a regex, case
-  folding beyond ASCII) is narrowed in SQL and confirmed in Python (`confirm`).
+- PostgreSQL: pg_trgm GIN indexes on the same two columns look up a literal of three or
+  more ASCII characters; what SQL cannot decide as SQLite does (a regex, case folding
+  beyond ASCII) is narrowed in SQL and confirmed in Python (`confirm`).
 
-A new way to find text is one class here: a PostgreSQL pg_trgm index (issue #16) is an
-`Index` whose `condition` and `count` use its GIN index; a bigram side table for
-two-character terms (issue #15) is an `Index` that takes literals of two.
+A new way to find text is one class here: a bigram side table for two-character terms
+(issue #15) is an `Index` that takes literals of two.
 """
 
 from __future__ import annotations
 
 from peewee import SQL, NodeList, fn
 
-from store.db import sqlite
+from store.db import postgres, sqlite
 from store.search.filter import Matcher
 
 
@@ -91,6 +91,33 @@ class PostgresScan(Scan):
         return self.confirm(m) is not None
 
 
+class PgTrigramIndex(Index):
+    """PostgreSQL's pg_trgm GIN index on a column (store/db/postgres.py): ILIKE looks the
+    literal up in it (a superset of the rows holding it, whatever the case)."""
+
+    def __init__(self, column):
+        self.column = column
+
+    def condition(self, id_field, literal: str):
+        return self.column.contains(literal)  # on the column's own table: id_field is its key
+
+    def count(self, db, literal: str, limit: int) -> int:
+        model = self.column.model
+        return model.select(SQL("1")).where(self.column.contains(literal)).limit(limit).count()
+
+
+class PostgresTrigrams(PostgresScan):
+    """PostgreSQL with pg_trgm indexes on data and on the study results' search text."""
+
+    def index(self, column, literal: str | None) -> Index | None:
+        # ASCII only: ILIKE folds other letters by the server's locale, not as Python does.
+        if literal is None or len(literal) < 3 or not literal.isascii():
+            return None
+        if (column.model._meta.table_name, column.column_name) in postgres.TRIGRAM_INDEXED:
+            return PgTrigramIndex(column)
+        return None
+
+
 class SqliteScan(Scan):
     """SQLite without the trigram index: the rows are scanned."""
 
@@ -118,5 +145,5 @@ class SqliteTrigrams(SqliteScan):
 
 def backend_for(db) -> Scan:
     if not sqlite.is_sqlite(db):
-        return PostgresScan()
+        return PostgresTrigrams() if postgres.has_trigram_indexes(sqlite.unwrap(db)) else PostgresScan()
     return SqliteTrigrams() if sqlite.has_search_index(sqlite.unwrap(db)) else SqliteScan()
