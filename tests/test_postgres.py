@@ -187,3 +187,24 @@ def test_a_dropped_connection_is_opened_again(tmp_path):
                 con.close()
             assert Selection(filter="personal").row_ids() == [101]
             assert store.db.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != pid
+
+
+def test_a_connection_lost_in_a_write_is_one_line_and_changes_nothing(tmp_path):
+    from store import StoreError
+
+    import pg_backend
+
+    with pg_backend.fresh_database(tmp_path / "x" / "results.sqlite3") as address:
+        with open_store(address) as store:
+            with pytest.raises(StoreError, match=r": the connection to the server was lost; nothing was changed$"):
+                with store.write():
+                    StudyResult.select().count()
+                    pid = store.db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+                    con = pg_backend._admin()
+                    try:
+                        with con.cursor() as cur:
+                            cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                    finally:
+                        con.close()
+                    import_paths(store, [fx.results_archive(tmp_path)])
+            assert StudyResult.select().count() == 0  # and the store carries on

@@ -75,11 +75,21 @@ class Store:
             if sqlite.is_full_error(exc):
                 # SQLite rolled the transaction back itself (then "cannot rollback" follows).
                 raise StoreError(f"no space left on the device of {self.location}; nothing was changed") from None
+            self._server_error(exc)
             raise
         except Exception as exc:  # peewee's error or, from a raw cursor, psycopg2's
-            if not self.is_sqlite and postgres.is_not_allowed(exc):
-                raise StoreError(f"{self.location}: this database user may read the store but not change it") from None
+            self._server_error(exc)
             raise
+
+    def _server_error(self, exc: BaseException) -> None:
+        """A server's refusal or a lost connection in a write, as one line (the server rolled back)."""
+        if self.is_sqlite:
+            return
+        if postgres.is_not_allowed(exc):
+            raise StoreError(f"{self.location}: this database user may read the store but not change it") from None
+        if postgres.is_connection_lost(exc):
+            self.db.close()  # the next statement connects afresh
+            raise StoreError(f"{self.location}: the connection to the server was lost; nothing was changed") from None
 
     def bulk_change(self, component_result_ids, study_result_ids, defer_merging: bool = False):
         """Wrap a bulk write of these rows so the search index is updated once, not per row."""

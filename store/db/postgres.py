@@ -47,6 +47,12 @@ def is_lock_timeout(exc: BaseException) -> bool:
     return getattr(getattr(exc, "orig", exc), "pgcode", None) == "55P03" or "lock timeout" in str(exc)
 
 
+def is_connection_lost(exc: BaseException) -> bool:
+    """The server went away mid-transaction (a restart): the transaction is rolled back."""
+    text = str(exc).lower()
+    return any(fragment in text for _, fragment in ReconnectingPostgres.reconnect_errors)
+
+
 def is_not_allowed(exc: BaseException) -> bool:
     """A role without the right to write (a read-only one browses and exports)."""
     return getattr(getattr(exc, "orig", exc), "pgcode", None) == "42501"
