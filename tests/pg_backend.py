@@ -39,10 +39,22 @@ def _url_for(name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
-def _admin():
+def on_server(sql: str, params=()) -> None:
+    """One statement on the server's own database, outside any transaction."""
     con = psycopg2.connect(SERVER)
     con.autocommit = True
-    return con
+    try:
+        with con.cursor() as cur:
+            cur.execute(sql, params)
+    finally:
+        con.close()
+
+
+def cut_off(store) -> int:
+    """End the store's connection from the server's side, as a restart does; its old pid."""
+    pid = store.db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    on_server("SELECT pg_terminate_backend(%s)", (pid,))
+    return pid
 
 
 @contextlib.contextmanager
@@ -50,12 +62,7 @@ def fresh_database(path, monkeypatch=None):
     """A new database for a store at `path`, its tables made (`init-db`), naming the folder
     beside `path` as its files root (as an SQLite store's is)."""
     name = f"jr_test_{os.getpid()}_{next(_names)}"
-    con = _admin()
-    try:
-        with con.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        con.close()
+    on_server(f'CREATE DATABASE "{name}"')
     address = StoreAddress(path)
     address.url = _url_for(name)
     init_store(address.url, path.with_name(path.stem + "-files")).close()  # the administrator's step
@@ -64,12 +71,7 @@ def fresh_database(path, monkeypatch=None):
     try:
         yield address
     finally:
-        con = _admin()
-        try:
-            with con.cursor() as cur:
-                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            con.close()
+        on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextlib.contextmanager

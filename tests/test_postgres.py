@@ -145,12 +145,7 @@ def test_a_read_only_role_browses_and_exports(tmp_path):
                     cur.execute(f'DROP OWNED BY "{role}"')
             finally:
                 con.close()
-    con = pg_backend._admin()
-    try:
-        with con.cursor() as cur:
-            cur.execute(f'DROP ROLE IF EXISTS "{role}"')
-    finally:
-        con.close()
+    pg_backend.on_server(f'DROP ROLE IF EXISTS "{role}"')
 
 
 def test_a_bulk_import_refreshes_the_planners_statistics(tmp_path, monkeypatch):
@@ -178,13 +173,7 @@ def test_a_dropped_connection_is_opened_again(tmp_path):
     with pg_backend.fresh_database(tmp_path / "x" / "results.sqlite3") as address:
         with open_store(address) as store:
             import_paths(store, [fx.results_archive(tmp_path)])
-            pid = store.db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
-            con = pg_backend._admin()
-            try:
-                with con.cursor() as cur:
-                    cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
-            finally:
-                con.close()
+            pid = pg_backend.cut_off(store)
             assert Selection(filter="personal").row_ids() == [101]
             assert store.db.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != pid
 
@@ -199,12 +188,6 @@ def test_a_connection_lost_in_a_write_is_one_line_and_changes_nothing(tmp_path):
             with pytest.raises(StoreError, match=r": the connection to the server was lost; nothing was changed$"):
                 with store.write():
                     StudyResult.select().count()
-                    pid = store.db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
-                    con = pg_backend._admin()
-                    try:
-                        with con.cursor() as cur:
-                            cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
-                    finally:
-                        con.close()
+                    pg_backend.cut_off(store)
                     import_paths(store, [fx.results_archive(tmp_path)])
             assert StudyResult.select().count() == 0  # and the store carries on
