@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-from store.db.database import Store, demo_db_path, open_store
+from store.db.database import Store, demo_db_path, init_store, open_store
 from store.errors import BadInput, Cancelled, DatabaseLocked, NothingSelected, StoreError
 from store.pages.selection import Selection, component_ids_of, parse_id_list
 
@@ -66,7 +66,7 @@ _LAZY = {
 }
 
 __all__ = [
-    "Store", "open_store", "demo_db_path", "Selection", "component_ids_of", "parse_id_list",
+    "Store", "init_store", "open_store", "demo_db_path", "Selection", "component_ids_of", "parse_id_list",
     "StoreError", "BadInput", "Cancelled", "DatabaseLocked", "NothingSelected", *_LAZY,
 ]
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import struct
 import zipfile
 
 import pytest
 
 import jatos_fixtures as fx
-from conftest import run_cli, store_state
+from conftest import another_writer, run_cli, store_state
 
 
 @pytest.fixture
@@ -110,13 +109,8 @@ def test_entry_over_the_size_cap(populated, tmp_path):
 
 def test_locked_database(populated, tmp_path):
     before = store_state(populated)
-    con = sqlite3.connect(populated, timeout=0)
-    con.execute("BEGIN EXCLUSIVE")
-    try:
+    with another_writer(populated, exclusive=True):
         r = run_cli("import", str(fx.data_zip(tmp_path)), env={"JATOS_RESULTS_LOCK_TIMEOUT": "0.5"})
-    finally:
-        con.rollback()
-        con.close()
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1
     assert "locked by another process" in r.stderr
@@ -176,3 +170,12 @@ def _patch_declared_size(path, name, size):
             break
         cd = raw.find(b"PK\x01\x02", cd + 4)
     path.write_bytes(bytes(raw))
+
+
+def test_a_mysql_url_is_refused_in_one_line():
+    r = run_cli("studies", "--db", "mysql://me:secret@db.example.org/lab")
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [
+        "jatos-results: mysql://me:***@db.example.org/lab: MySQL/MariaDB is not supported; "
+        "use an SQLite file or a postgresql:// URL"
+    ]

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from store import ChangeWatch, import_paths, open_store
+from store import ChangeWatch, import_paths, init_store, open_store
 
 import jatos_fixtures as fx
 
@@ -52,7 +52,7 @@ def test_postgres_watch_sees_another_connections_commit(tmp_path, monkeypatch):
     from store.db.models import ALL_MODELS
 
     monkeypatch.setenv("JATOS_RESULTS_FILES", str(tmp_path / "files"))
-    store = open_store(URL)
+    store = init_store(URL, tmp_path / "files")
     try:
         store.db.drop_tables(ALL_MODELS, cascade=True)
         store.db.create_tables(ALL_MODELS)

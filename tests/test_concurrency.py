@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 
 from store import open_store
 
 import jatos_fixtures as fx
-from conftest import ROOT
+from conftest import ROOT, reader
 
 
 def test_reader_sees_old_or_new_state_during_import(db_path, tmp_path):
@@ -27,21 +26,18 @@ def test_reader_sees_old_or_new_state_during_import(db_path, tmp_path):
     )
     seen = set()
     reads_while_running = 0
-    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
-    try:
+    with reader(db_path) as fetchone:
         while True:
             running = proc.poll() is None
-            counts = con.execute(
+            counts = fetchone(
                 "SELECT (SELECT COUNT(*) FROM study_result), (SELECT COUNT(*) FROM component_result),"
                 " (SELECT COUNT(*) FROM component_result WHERE data IS NOT NULL)"
-            ).fetchone()
-            seen.add(counts)
+            )
+            seen.add(tuple(counts))
             if running:
                 reads_while_running += 1
             else:
                 break
-    finally:
-        con.close()
     out, err = proc.communicate()
     assert proc.returncode == 0, err
     assert reads_while_running > 0

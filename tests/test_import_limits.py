@@ -16,7 +16,7 @@ from store.importing import writes as import_rows
 from store.importing.importer import import_paths
 
 import jatos_fixtures as fx
-from conftest import run_cli, store_state
+from conftest import run_cli, sqlite_only, store_state
 from hostile import craft, member, populate, refused, write
 
 META = fx.METADATA_310.encode()
@@ -68,6 +68,7 @@ def test_data_entry_beyond_what_sqlite_stores_is_refused(store, db_path, tmp_pat
     assert import_limits.max_data_size() < 1023 << 20 < import_limits.max_entry_size()
 
 
+@sqlite_only("SQLite's length limit, lowered on its connection")
 def test_data_at_the_stores_limit_is_a_clear_refusal(store, db_path, tmp_path, monkeypatch):
     """With SQLite's limit lowered to 250 kB (on the store's connection and where the limit
     is read), data of 300 kB is refused by name: before, SQLite's own error was a traceback."""
@@ -113,6 +114,7 @@ def test_a_bad_limit_falls_back_to_the_default(monkeypatch, limit):
     assert import_limits.max_import_size() == import_limits.DEFAULT_MAX_IMPORT
 
 
+@sqlite_only("SQLite's page limit stands in for a full disk")
 def test_a_full_disk_is_one_line_and_changes_nothing(store, db_path, tmp_path):
     """SQLite says "database or disk is full" (here: a page limit), then "cannot rollback"."""
     from store import StoreError

@@ -14,10 +14,11 @@ from store.pages.order import ordered_ids
 from store.pages.selection import Selection
 from store.pages.view import Page, ResultsView
 from store.search import engine, routes
-from store.search.backends import SqliteScan
+from store.search.backends import PostgresScan, SqliteScan
 from store.search.filter import Filter, plan
 
 import jatos_fixtures as fx
+from conftest import ON_POSTGRES
 
 FILTERS = [
     Filter("trial"), Filter("FINISHED"), Filter("finished", case_sensitive=True), Filter('"rt"'),
@@ -111,7 +112,9 @@ def test_the_complete_answer_is_the_plan_on_each_rows_texts(many, monkeypatch, l
     """Whatever route the engine takes (an index set, one query), with the index or without
     it (a database that has none), its answer is the plan decided in Python on every row's texts."""
     if backend == "scan":
-        monkeypatch.setattr(routes, "backend_for", lambda db: SqliteScan())
+        # Without the index: SQLite's scan, or PostgreSQL's.
+        scan = PostgresScan() if ON_POSTGRES else SqliteScan()
+        monkeypatch.setattr(routes, "backend_for", lambda db: scan)
     rows = _texts(level)
     kind = "study_result_ids" if level == "study" else "component_result_ids"
     found = 0

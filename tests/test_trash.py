@@ -16,7 +16,7 @@ from store.removal.delete import delete, delete_ids
 from store.removal.erase import erase, plan
 
 import jatos_fixtures as fx
-from conftest import index_is_consistent, run_cli, store_state
+from conftest import index_is_consistent, run_cli, sqlite_only, store_state
 
 MARKER = "QZXJVWKPMARKERYBFG"
 
@@ -116,6 +116,7 @@ def _trigrams_in_index(db_path) -> set[str]:
         con.close()
 
 
+@sqlite_only("bytes of the SQLite file and its FTS5 index (secure_delete, VACUUM)")
 def test_erase_leaves_no_recoverable_byte(store, db_path, tmp_path):
     import_paths(store, [_marked_archive(tmp_path)])
     assert MARKER.encode() in _store_bytes(db_path)

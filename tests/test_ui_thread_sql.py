@@ -20,7 +20,7 @@ from tui.screens.home import HomeScreen
 from tui.screens.results import ResultsScreen
 
 import jatos_fixtures as fx
-from conftest import run_cli
+from conftest import ON_POSTGRES, run_cli
 from ui_helpers import settle, status, table_lines, type_at_once
 
 pytestmark = pytest.mark.usefixtures("ui_env")
@@ -42,6 +42,29 @@ class StatementsOnThread:
 @pytest.fixture
 def ui_thread_sql(scenario, monkeypatch) -> StatementsOnThread:
     seen = StatementsOnThread()
+    if ON_POSTGRES:
+        import psycopg2
+        import psycopg2.extensions
+
+        class Traced(psycopg2.extensions.cursor):
+            def execute(self, query, vars=None):
+                seen(query if isinstance(query, str) else query.decode())
+                return super().execute(query, vars)
+
+            def executemany(self, query, vars_list):
+                seen(query)
+                return super().executemany(query, vars_list)
+
+        pg_connect = psycopg2.connect
+
+        def pg_traced(*args, **kwargs):
+            connection = pg_connect(*args, **kwargs)
+            connection.cursor_factory = Traced
+            return connection
+
+        monkeypatch.setattr(psycopg2, "connect", pg_traced)  # every connection opened from now on
+        scenario.db.connection().cursor_factory = Traced  # and this thread's, opened before
+        return seen
     connect = sqlite3.connect
 
     def traced(*args, **kwargs):

@@ -1,8 +1,8 @@
 """Opening a store: which database, where its files root is, and the write transaction.
 
 `--db PATH_OR_URL` or `JATOS_RESULTS_DB` choose the database; without either it is one
-SQLite file in the user's data directory. A PostgreSQL or MySQL URL opens through
-Peewee's URL support (the driver must be installed).
+SQLite file in the user's data directory. A PostgreSQL URL opens through Peewee's URL
+support (the driver must be installed). MySQL is refused: it failed most of the suite.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from pathlib import Path
 import peewee
 from platformdirs import user_data_path
 
-from store.db import sqlite
-from store.db.models import ALL_MODELS, PendingFileOp, database
+from store.db import postgres, sqlite
+from store.db.models import ALL_MODELS, PendingFileOp, StoreSetting, database
 from store.disk import files, journal
 from store.errors import DatabaseLocked, StoreError
 
 DEFAULT_LOCK_TIMEOUT = 10.0
-URL_SCHEMES = ("sqlite://", "postgres://", "postgresql://", "mysql://", "mysql+pool://", "postgresql+pool://")
+URL_SCHEMES = ("sqlite://", "postgres://", "postgresql://", "postgresql+pool://")
+UNSUPPORTED_SCHEMES = ("mysql://", "mysql+pool://", "mariadb://")
 
 
 def default_db_path() -> Path:
@@ -60,10 +61,13 @@ class Store:
                 ctx = self.db.atomic("IMMEDIATE")
             else:
                 ctx = self.db.atomic()
+            outermost = not self.db.in_transaction()
             with ctx:
+                if outermost and not self.is_sqlite:
+                    postgres.queue_for_writing(self.db, lock_timeout())
                 yield
         except (peewee.OperationalError, sqlite3.OperationalError) as exc:  # raw cursors raise the latter
-            if sqlite.is_lock_error(exc):
+            if sqlite.is_lock_error(exc) or postgres.is_lock_timeout(exc):
                 raise DatabaseLocked(
                     f"{self.location}: the database is locked by another process "
                     f"(waited {lock_timeout():g} s); try again when it has finished"
@@ -71,7 +75,21 @@ class Store:
             if sqlite.is_full_error(exc):
                 # SQLite rolled the transaction back itself (then "cannot rollback" follows).
                 raise StoreError(f"no space left on the device of {self.location}; nothing was changed") from None
+            self._server_error(exc)
             raise
+        except Exception as exc:  # peewee's error or, from a raw cursor, psycopg2's
+            self._server_error(exc)
+            raise
+
+    def _server_error(self, exc: BaseException) -> None:
+        """A server's refusal or a lost connection in a write, as one line (the server rolled back)."""
+        if self.is_sqlite:
+            return
+        if postgres.is_not_allowed(exc):
+            raise StoreError(f"{self.location}: this database user may read the store but not change it") from None
+        if postgres.is_connection_lost(exc):
+            self.db.close()  # the next statement connects afresh
+            raise StoreError(f"{self.location}: the connection to the server was lost; nothing was changed") from None
 
     def bulk_change(self, component_result_ids, study_result_ids, defer_merging: bool = False):
         """Wrap a bulk write of these rows so the search index is updated once, not per row."""
@@ -95,6 +113,12 @@ class Store:
             StudyResult.select(fn.COUNT(StudyResult.id), fn.MAX(StudyResult.last_seen_date)).tuples().first(),
             ComponentResult.select(fn.COUNT(ComponentResult.id), fn.SUM(ComponentResult.data_size)).tuples().first(),
         )
+
+    def analyze(self) -> None:
+        """After a bulk import: PostgreSQL's row estimates for the results tables, made afresh
+        (SQLite plans without them). A role that does not own the tables is skipped with a notice."""
+        if not self.is_sqlite:
+            self.db.execute_sql('ANALYZE "study_result", "component_result"').close()
 
     def own_paths(self) -> list[Path]:
         """The files that are the store: nothing may be written over them."""
@@ -147,23 +171,36 @@ def _files_root_for(path: Path) -> Path:
     return path.with_name(path.stem + "-files")
 
 
-def open_store(target: str | os.PathLike | None = None, *, recover: bool = True) -> Store:
-    """Open (creating if needed) the store named by a path or URL, the environment, or the default."""
+def init_store(target: str | os.PathLike, files_root: str | os.PathLike | None = None) -> Store:
+    """Make the store's tables (`jatos-results init-db`): for a server database, an
+    administrator's step, once; `files_root` is then recorded as its files root."""
+    return open_store(target, create=True, named_root=files_root)
+
+
+def open_store(
+    target: str | os.PathLike | None = None, *, recover: bool = True, create: bool = False, named_root=None
+) -> Store:
+    """Open the store named by a path or URL, the environment, or the default. An SQLite
+    file is made (or brought up to date) as it opens; a server database's tables only by
+    `create` (init_store): an everyday user needs no right to create tables."""
     if target is None:
         target = os.environ.get("JATOS_RESULTS_DB") or default_db_path()
     text = str(target)
     timeout = lock_timeout()
+    if text.startswith(UNSUPPORTED_SCHEMES):
+        raise StoreError(
+            f"{_mask_url(text)}: MySQL/MariaDB is not supported; use an SQLite file or a postgresql:// URL"
+        )
     if text.startswith(URL_SCHEMES) and not text.startswith("sqlite://"):
         from playhouse.db_url import connect
 
         try:
-            db = connect(text)
+            db = postgres.reconnecting(connect(text))
             db.connect()
         except Exception as exc:  # driver missing, server down, bad credentials
             raise StoreError(f"cannot open database {_mask_url(text)}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-        root_env = os.environ.get("JATOS_RESULTS_FILES")
-        files_root = Path(root_env) if root_env else user_data_path("jatos-results") / "result-files"
-        store = Store(db, files_root, _mask_url(text), is_sqlite=False)
+        root = Path(named_root).expanduser().resolve() if named_root else postgres.files_root(db)
+        store = Store(db, root, _mask_url(text), is_sqlite=False)
     else:
         path = Path(text[len("sqlite:///"):] if text.startswith("sqlite:///") else text).expanduser()
         if path.is_dir():
@@ -175,9 +212,15 @@ def open_store(target: str | os.PathLike | None = None, *, recover: bool = True)
             raise StoreError(f"cannot open database {path}: {exc}") from None
         store = Store(db, _files_root_for(path), str(path), is_sqlite=True)
     database.initialize(store.db)
+    if not (store.is_sqlite or create or _current(store)):
+        store.close()
+        raise StoreError(
+            f"{store.location}: has no jatos-results tables, or older ones; an administrator makes them "
+            f"once with `jatos-results init-db URL`"
+        )
     files.private_mkdir(store.files_root)
     files.tighten_once(store.files_root)
-    _create_schema(store)
+    _create_schema(store, named_root)
     if recover:
         store.recover()
     return store
@@ -202,23 +245,28 @@ def _schema_is_current(store: Store) -> bool:
     for model in (StudyResult, ComponentResult):
         if "search_text" not in {c.name for c in store.db.get_columns(model._meta.table_name)}:
             return False
-    if store.is_sqlite:
-        cursor = store.db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'component_result_missing_data'")
-        if cursor.fetchone() is None:
-            return False
-        store.has_index = sqlite.has_search_index(store.db)
-        # Without the index: either this SQLite lacks FTS5 (nothing to do), or it was
-        # never made (a write makes it).
-        return store.has_index or not sqlite.can_index(store.db)
-    return True
+    if not store.is_sqlite:
+        return StoreSetting._meta.table_name in tables and postgres.has_trigram_indexes(store.db)
+    cursor = store.db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'component_result_missing_data'")
+    if cursor.fetchone() is None:
+        return False
+    store.has_index = sqlite.has_search_index(store.db)
+    # Without the index: either this SQLite lacks FTS5 (nothing to do), or it was
+    # never made (a write makes it).
+    return store.has_index or not sqlite.can_index(store.db)
 
 
-def _create_schema(store: Store) -> None:
+def _current(store: Store) -> bool:
     try:
-        if _schema_is_current(store):
-            return
+        return _schema_is_current(store)
     except peewee.DatabaseError as exc:
+        store.close()
         raise StoreError(f"cannot use database {store.location}: {exc}") from None
+
+
+def _create_schema(store: Store, named_root=None) -> None:
+    if _current(store) and named_root is None:
+        return
     deadline = time.monotonic() + lock_timeout()
     while True:
         try:
@@ -228,6 +276,10 @@ def _create_schema(store: Store) -> None:
                 if store.is_sqlite:
                     store.db.execute_sql(MISSING_DATA_INDEX)
                     store.has_index = sqlite.install_search_index(store.db)
+                else:
+                    store.db.create_tables([StoreSetting], safe=True)
+                    postgres.name_files_root(named_root)
+                    postgres.make_trigram_indexes(store.db)
             return
         except DatabaseLocked:
             if time.monotonic() > deadline:

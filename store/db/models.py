@@ -183,6 +183,14 @@ class Tombstone(BaseModel):
         primary_key = CompositeKey("level", "result_id")
 
 
+class StoreSetting(BaseModel):
+    """A server database's own settings (PostgreSQL only): `files_root`, the folder of its
+    uploaded files, which every user of the database reads and writes."""
+
+    key = CharField(primary_key=True)
+    value = TextField()
+
+
 ALL_MODELS = [
     Study,
     Component,

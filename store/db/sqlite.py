@@ -1,6 +1,6 @@
 """Everything specific to SQLite: the file, its pragmas, its lock errors.
 
-Another backend (PostgreSQL, MySQL) replaces this module's role through
+Another backend (PostgreSQL) replaces this module's role through
 `store.database`; nothing outside these two modules knows which one is in use.
 """
 

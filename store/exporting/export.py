@@ -233,7 +233,7 @@ def write_data_text(fh, cr_ids: list[int] | None, progress=None, cancelled=None,
         if data is not None:
             buf.append(data)
             buf.append(sep)
-        if n % 2000 == 0:
+        if n % DATA_CHUNK == 0:  # a chunk of iter_data a write (and a progress call)
             fh.write(b"".join(buf))
             buf.clear()
             _check(cancelled)

@@ -13,8 +13,6 @@ import contextlib
 from collections.abc import Callable
 from typing import TypeVar
 
-import peewee
-
 from store.db import sqlite
 from store.db.database import Store
 from store.errors import StoreError
@@ -41,10 +39,8 @@ def snapshot(store: Store):
             yield
         return
     with db.atomic():
-        if isinstance(sqlite.unwrap(db), peewee.PostgresqlDatabase):
-            # PostgreSQL's default (read committed) takes a new snapshot per statement.
-            db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        # MySQL's InnoDB reads are repeatable by default: one snapshot from the first read.
+        # PostgreSQL's default (read committed) takes a new snapshot per statement.
+        db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         yield
 
 

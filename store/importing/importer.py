@@ -167,6 +167,13 @@ def _import_sources(store: Store, sources: list[Source], ctx: _Import) -> None:
     if file_op is None:
         staging.discard()
     journal.finish(store, file_op)
+    if len(ctx.summary.study_results) >= ANALYZE_AFTER:
+        store.analyze()
+
+
+# Study results an import must bring for the server's planner statistics to be made afresh
+# (PostgreSQL's autovacuum comes later, and plans meanwhile assume the tables as they were).
+ANALYZE_AFTER = 10_000
 
 
 def _count_studies(summary: ImportSummary) -> None:

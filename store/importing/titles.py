@@ -23,9 +23,13 @@ def title_targets(study: dict) -> tuple[list[int], list[int]]:
 
 
 def attach_titles(study: dict, summary) -> None:
-    rows = [{"uuid": c["uuid"], "title": c["title"], "position": c["position"]} for c in study["components"]]
+    # One row a UUID (the last, as a replace would leave it): an upsert may not meet its row twice.
+    rows = list({c["uuid"]: {"uuid": c["uuid"], "title": c["title"], "position": c["position"]}
+                 for c in study["components"]}.values())
     for chunk in peewee.chunked(rows, 200):
-        ComponentTitle.insert_many(chunk).on_conflict_replace().execute()
+        ComponentTitle.insert_many(chunk).on_conflict(
+            conflict_target=[ComponentTitle.uuid], preserve=[ComponentTitle.title, ComponentTitle.position]
+        ).execute()
     for c in study["components"]:
         n = Component.update(title=c["title"], position=c["position"]).where(Component.uuid == c["uuid"]).execute()
         if n:

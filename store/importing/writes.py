@@ -18,7 +18,6 @@ from itertools import chain
 
 import peewee
 
-from store.db import sqlite
 from store.db.idlists import chunks, id_in
 from store.db.models import (
     Batch,
@@ -173,18 +172,12 @@ def upsert_rows(model, keys: tuple[str, ...], rows: list[tuple], keep: tuple[str
     names = ", ".join(f'"{c}"' for c in cols)
     group = "(" + ", ".join([p] * len(cols)) + ")"
     rest = [c for k, c in zip(keys, cols) if c != "id" and k not in keep]
-    if isinstance(sqlite.unwrap(db), peewee.MySQLDatabase):
-        # "id = id" keeps the row as it is where there is nothing to update.
-        updates = [f"`{c}` = VALUES(`{c}`)" for c in rest] or ["`id` = `id`"]
-        head = f"INSERT INTO `{table}` ({names.replace(chr(34), '`')}) VALUES "
-        tail = f" ON DUPLICATE KEY UPDATE {', '.join(updates)}"
+    head = f'INSERT INTO "{table}" ({names}) VALUES '
+    if rest:
+        tail = ' ON CONFLICT ("id") DO UPDATE SET ' + ", ".join(f'"{c}" = excluded."{c}"' for c in rest)
     else:
-        head = f'INSERT INTO "{table}" ({names}) VALUES '
-        if rest:
-            tail = ' ON CONFLICT ("id") DO UPDATE SET ' + ", ".join(f'"{c}" = excluded."{c}"' for c in rest)
-        else:
-            tail = ' ON CONFLICT ("id") DO NOTHING'
-    # SQLite takes 32,766 parameters a statement, PostgreSQL and MySQL 65,535.
+        tail = ' ON CONFLICT ("id") DO NOTHING'
+    # SQLite takes 32,766 parameters a statement, PostgreSQL 65,535.
     per = max(1, 30_000 // len(cols))
     cursor = db.cursor()
     for at in range(0, len(rows), per):

@@ -3,18 +3,20 @@ regex, and which columns have an index that names candidate rows for a literal.
 
 - SQLite with FTS5's trigram tokenizer (store/db/sqlite.py): data and the study results'
   search text are indexed; a literal of three or more characters is looked up.
-- SQLite without it, and every other database: no index, the rows are scanned.
+- SQLite without it: no index, the rows are scanned.
+- PostgreSQL: pg_trgm GIN indexes on the same two columns look up a literal of three or
+  more ASCII characters; what SQL cannot decide as SQLite does (a regex, case folding
+  beyond ASCII) is narrowed in SQL and confirmed in Python (`confirm`).
 
-A new way to find text is one class here: a PostgreSQL pg_trgm index (issue #16) is an
-`Index` whose `condition` and `count` use its GIN index; a bigram side table for
-two-character terms (issue #15) is an `Index` that takes literals of two.
+A new way to find text is one class here: a bigram side table for two-character terms
+(issue #15) is an `Index` that takes literals of two.
 """
 
 from __future__ import annotations
 
 from peewee import SQL, NodeList, fn
 
-from store.db import sqlite
+from store.db import postgres, sqlite
 from store.search import regex_engine
 from store.search.block_scan import ColumnScan
 from store.search.filter import Matcher
@@ -44,7 +46,7 @@ class Index:
 
 
 class Scan:
-    """No index: every test reads the rows (PostgreSQL, MySQL). Their LIKE/ILIKE folds case."""
+    """No index: every test reads the rows."""
 
     def index(self, column, literal: str | None) -> Index | None:
         return None
@@ -58,7 +60,7 @@ class Scan:
         return self.folded(column, m.text)
 
     def folded(self, column, text: str):
-        return column.contains(text)  # ILIKE on PostgreSQL, case-insensitive collations on MySQL
+        return column.contains(text)  # ILIKE on PostgreSQL
 
     def in_python(self, m: Matcher) -> bool:
         """Whether the test calls back into Python for each row (slow, holds the interpreter)."""
@@ -66,6 +68,59 @@ class Scan:
 
     def scan(self, db, column, key, m: Matcher) -> ColumnScan | None:
         """A native scan of the whole column for the matcher (None: the SQL condition's)."""
+        return None
+
+    def confirm(self, m: Matcher):
+        """A test in Python of each row `condition` keeps (None: the SQL decides alone)."""
+        return None
+
+
+class PostgresScan(Scan):
+    """PostgreSQL: its regexes are another dialect (\\b is a backspace there) and its ILIKE
+    folds by the server's locale, so those rows are only narrowed in SQL (by the literal every
+    match contains, where folding it is plain ASCII) and confirmed in Python, as on SQLite."""
+
+    def condition(self, column, m: Matcher):
+        if not self.confirm(m):
+            return fn.strpos(column, m.text) > 0 if m.case_sensitive else self.folded(column, m.text)
+        literal = m.literal if m.regex else None
+        if literal is None or not (m.case_sensitive or literal.isascii()):
+            return column.is_null(False)
+        return fn.strpos(column, literal) > 0 if m.case_sensitive else self.folded(column, literal)
+
+    def confirm(self, m: Matcher):
+        if m.regex or (not m.case_sensitive and not m.text.isascii()):
+            return m.test()
+        return None
+
+    def in_python(self, m: Matcher) -> bool:
+        return self.confirm(m) is not None
+
+
+class PgTrigramIndex(Index):
+    """PostgreSQL's pg_trgm GIN index on a column (store/db/postgres.py): ILIKE looks the
+    literal up in it (a superset of the rows holding it, whatever the case)."""
+
+    def __init__(self, column):
+        self.column = column
+
+    def condition(self, id_field, literal: str):
+        return self.column.contains(literal)  # on the column's own table: id_field is its key
+
+    def count(self, db, literal: str, limit: int) -> int:
+        model = self.column.model
+        return model.select(SQL("1")).where(self.column.contains(literal)).limit(limit).count()
+
+
+class PostgresTrigrams(PostgresScan):
+    """PostgreSQL with pg_trgm indexes on data and on the study results' search text."""
+
+    def index(self, column, literal: str | None) -> Index | None:
+        # ASCII only: ILIKE folds other letters by the server's locale, not as Python does.
+        if literal is None or len(literal) < 3 or not literal.isascii():
+            return None
+        if (column.model._meta.table_name, column.column_name) in postgres.TRIGRAM_INDEXED:
+            return PgTrigramIndex(column)
         return None
 
 
@@ -104,5 +159,5 @@ class SqliteTrigrams(SqliteScan):
 
 def backend_for(db) -> Scan:
     if not sqlite.is_sqlite(db):
-        return Scan()
+        return PostgresTrigrams() if postgres.has_trigram_indexes(sqlite.unwrap(db)) else PostgresScan()
     return SqliteTrigrams() if sqlite.has_search_index(sqlite.unwrap(db)) else SqliteScan()

@@ -25,7 +25,7 @@ from itertools import repeat
 from operator import or_, sub
 from typing import Callable, Iterator, Sequence
 
-from peewee import NodeList
+from peewee import SQL, NodeList
 
 from store.db.idlists import id_in
 from store.db.models import ComponentResult, StudyResult
@@ -51,11 +51,13 @@ class Side:
 
     def __init__(
         self, model, key, condition, index: Index | None, literal: str | None, own: bool = False,
-        scan: ColumnScan | None = None,
+        scan: ColumnScan | None = None, column=None, confirm: Callable[[str], bool] | None = None,
     ):
         self.model, self.key, self.condition, self.own = model, key, condition, own
         self.index, self.literal = index, literal
         self.scan = scan  # reads the whole column in blocks, natively (a regex on SQLite)
+        # The backend's test in Python of the rows `condition` keeps (backends.py), on `column`.
+        self.column, self.confirm = column, confirm
         self.known: set[int] | None = None  # the matching rows, once worked out
 
     def scanned(self, cancelled: Callable[[], bool] = lambda: False) -> Iterator[float]:
@@ -66,6 +68,15 @@ class Side:
             yield share
         self.known = known
 
+    def _keys(self, where) -> set[int]:
+        if self.confirm is None:
+            return set(rows(self.model.select(self.key).where(where)))
+        cursor = db().execute(self.model.select(self.key, self.column).where(where))
+        try:
+            return {i for i, text in cursor if text is not None and self.confirm(text)}
+        finally:
+            cursor.close()
+
     def probe(self, few: int) -> None:
         """Ask the index: up to `few` candidates make the answer a set at once."""
         if self.index is None:
@@ -74,11 +85,13 @@ class Side:
         if candidates > few:
             return
         narrowed = self.index.condition(self.model.id, self.literal)
-        self.known = set(rows(self.model.select(self.key).where(narrowed & self.condition))) if candidates else set()
+        self.known = self._keys(narrowed & self.condition) if candidates else set()
 
     def rows_where(self, level_id):
         """The side as one condition on a query of this level's rows (`level_id` its key)."""
         cond = self.condition if self.index is None else self.index.condition(self.model.id, self.literal) & self.condition
+        if self.confirm is not None:  # confirmed in Python: the rows that pass, as one array
+            return NodeList((level_id, SQL("= ANY(%s)", [sorted(self._keys(cond))])))
         if self.own:
             return cond
         # Data through IN, never a bare condition, even on its own row: NULL data must count
@@ -88,7 +101,7 @@ class Side:
     def among(self, ids: Sequence[int]) -> set[int]:
         if self.known is not None:
             return {i for i in ids if i in self.known}
-        return set(rows(self.model.select(self.key).where(id_in(self.key, ids) & self.condition)))
+        return self._keys(id_in(self.key, ids) & self.condition)
 
     def mark(self, bits: "IdBits", spans: int) -> Iterator[float]:
         """Mark the matching rows in `bits`, reading the whole table in storage order; yields
@@ -110,16 +123,18 @@ class Side:
             return
         step = (hi - lo) // spans + 1
         # One statement for every span: the span's bounds are its first two parameters.
-        sql, params = self.model.select(self.key).where(
+        columns = (self.key,) if self.confirm is None else (self.key, self.column)
+        sql, params = self.model.select(*columns).where(
             (self.model.id >= lo) & (self.model.id < lo + step) & self.condition
         ).sql()
-        add = bits.add
+        add, confirm = bits.add, self.confirm
         for start in range(lo, hi + 1, step):
             params[0], params[1] = start, start + step
             cursor = db().execute_sql(sql, params)
             try:
-                for (i,) in cursor:  # row by row: SQLite lets go of the interpreter between rows
-                    add(i)
+                for row in cursor:  # row by row: SQLite lets go of the interpreter between rows
+                    if confirm is None or (row[1] is not None and confirm(row[1])):
+                        add(row[0])
             finally:
                 cursor.close()
             yield min(1.0, (start + step - lo) / (hi - lo + 1))
@@ -190,7 +205,8 @@ def _route(m: Matcher, level: str, backend: Scan) -> TermRoute:
 
     def side(model, key, column, is_own=False) -> Side:
         index, scan = backend.index(column, literal), backend.scan(db(), column, key, m)
-        return Side(model, key, backend.condition(column, m), index, literal, is_own, scan)
+        condition, confirm = backend.condition(column, m), backend.confirm(m)
+        return Side(model, key, condition, index, literal, is_own, scan, column, confirm)
 
     sides = [side(own, own.id, own.search_text, is_own=True), side(ComponentResult, data_key, ComponentResult.data)]
     return TermRoute(sides, m.negated, backend.in_python(m))

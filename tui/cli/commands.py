@@ -100,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("studies", help="list the studies in the store")
     add_db(p)
 
+    p = sub.add_parser("init-db", help="make the tables of a server database (an administrator's step, once)")
+    p.add_argument("target", metavar="URL", help="the database: a postgresql:// URL (an SQLite file is made as it opens)")
+    p.add_argument("--files", metavar="FOLDER", help="where its uploaded files live, recorded for every user of it")
+
     p = sub.add_parser("demo", help="create (once) a demo database and open it")
     add_db(p)
     p.add_argument("--no-open", action="store_true", help="only create the demo database")
@@ -252,6 +256,16 @@ def cmd_studies(args) -> int:
     return 0
 
 
+def cmd_init_db(args) -> int:
+    from store import StoreError, init_store
+
+    with init_store(args.target, args.files) as store:
+        if store.is_sqlite and args.files:
+            raise StoreError("--files is for a server database: an SQLite store's files are in the folder beside it")
+        show(f"{store.location}: ready; uploaded files in {store.files_root}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from store import demo_db_path, ensure_demo, open_store
 
@@ -287,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         "studies": cmd_studies,
         "pull": cmd_pull,
         "demo": cmd_demo,
+        "init-db": cmd_init_db,
     }
     from tui.cli.labels import COMMANDS as LABEL_COMMANDS
     from tui.cli.trash import COMMANDS

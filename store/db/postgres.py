@@ -1,0 +1,113 @@
+"""Everything specific to PostgreSQL: the writers' lock, the files root the database names,
+and its tables, made once by an administrator (`jatos-results init-db URL`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import peewee
+from platformdirs import user_data_path
+from playhouse.shortcuts import ReconnectMixin
+
+from store.db.models import StoreSetting
+
+
+class ReconnectingPostgres(ReconnectMixin, peewee.PostgresqlDatabase):
+    """A connection the server dropped (a restart, an administrator, an idle timeout) is
+    opened again for the next statement outside a transaction, so an open app carries on;
+    inside a transaction the error stands, as its work is lost."""
+
+    reconnect_errors = (
+        (peewee.OperationalError, "server closed the connection"),
+        (peewee.OperationalError, "terminating connection"),
+        (peewee.InterfaceError, "connection already closed"),
+    )
+
+
+def reconnecting(db):
+    """The database of a postgresql:// URL, made to reconnect (a pool reconnects itself)."""
+    if type(db) is peewee.PostgresqlDatabase:
+        return ReconnectingPostgres(db.database, **db.connect_params)
+    return db
+
+# Every write transaction takes this one transaction-level lock first, as SQLite's
+# BEGIN IMMEDIATE does: writers queue instead of taking row locks in different orders
+# (two imports in opposite file order deadlocked), and a waiting writer gives up after the
+# lock timeout. Readers never take it.
+WRITE_LOCK = 0x4A415453  # "JATS": any constant of this application's own
+
+
+def queue_for_writing(db, timeout: float) -> None:
+    db.execute_sql(f"SET LOCAL lock_timeout = {max(1, int(timeout * 1000))}").close()
+    db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,)).close()
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    return getattr(getattr(exc, "orig", exc), "pgcode", None) == "55P03" or "lock timeout" in str(exc)
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """The server went away mid-transaction (a restart): the transaction is rolled back."""
+    text = str(exc).lower()
+    return any(fragment in text for _, fragment in ReconnectingPostgres.reconnect_errors)
+
+
+def is_not_allowed(exc: BaseException) -> bool:
+    """A role without the right to write (a read-only one browses and exports)."""
+    return getattr(getattr(exc, "orig", exc), "pgcode", None) == "42501"
+
+
+# The filter's index (store/search/backends.py): pg_trgm's GIN index on the columns that
+# SQLite's FTS5 index covers. Made by init-db (the extension is trusted: a database owner
+# may create it).
+TRIGRAM_INDEXED = {("component_result", "data"), ("study_result", "search_text")}
+
+
+def make_trigram_indexes(db) -> None:
+    db.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm").close()
+    for table, column in sorted(TRIGRAM_INDEXED):
+        db.execute_sql(
+            f'CREATE INDEX IF NOT EXISTS "{table}_{column}_trgm" ON "{table}" USING gin ("{column}" gin_trgm_ops)'
+        ).close()
+
+
+def has_trigram_indexes(db) -> bool:
+    names = [f"{table}_{column}_trgm" for table, column in TRIGRAM_INDEXED]
+    cursor = db.execute_sql("SELECT count(*) FROM pg_indexes WHERE indexname = ANY(%s)", (names,))
+    try:
+        return cursor.fetchone()[0] == len(names)
+    finally:
+        cursor.close()
+
+
+FILES_ROOT = "files_root"
+
+
+def files_root(db) -> Path:
+    """The database's files root: the one it names (every user of it shares it); else
+    JATOS_RESULTS_FILES; else a folder of this user's own."""
+    try:
+        if db.table_exists(StoreSetting._meta.table_name):
+            cursor = db.execute_sql('SELECT value FROM "store_setting" WHERE key = %s', (FILES_ROOT,))
+            row = cursor.fetchone()
+            if row:
+                return Path(row[0])
+    except peewee.DatabaseError:
+        pass  # a role that may not read it: the fallbacks below
+    root_env = os.environ.get("JATOS_RESULTS_FILES")
+    return Path(root_env) if root_env else user_data_path("jatos-results") / "result-files"
+
+
+def name_files_root(root: Path | None) -> None:
+    """Inside the schema's write: record the files root (`init-db --files`, else
+    JATOS_RESULTS_FILES where the database names none yet)."""
+    if root is not None:
+        value = str(Path(root).expanduser().resolve())
+        StoreSetting.insert(key=FILES_ROOT, value=value).on_conflict(
+            conflict_target=[StoreSetting.key], preserve=[StoreSetting.value]
+        ).execute()
+        return
+    root_env = os.environ.get("JATOS_RESULTS_FILES")
+    if root_env and not StoreSetting.select().where(StoreSetting.key == FILES_ROOT).exists():
+        StoreSetting.insert(key=FILES_ROOT, value=str(Path(root_env).resolve())).execute()
