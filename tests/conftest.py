@@ -198,3 +198,24 @@ def index_is_consistent(db: Path) -> bool:
         return False
     finally:
         con.close()
+
+
+@pytest.fixture
+def server_store(tmp_path, monkeypatch):
+    """A store in the database JATOS_RESULTS_TEST_PG names (not a fresh one: the tests that
+    use it are about that server), its tables made afresh and dropped after."""
+    url = os.environ.get("JATOS_RESULTS_TEST_PG")
+    if not url:
+        pytest.skip("no PostgreSQL server given (JATOS_RESULTS_TEST_PG)")
+    from store import init_store
+    from store.db.models import ALL_MODELS
+
+    monkeypatch.setenv("JATOS_RESULTS_FILES", str(tmp_path / "files"))
+    store = init_store(url, tmp_path / "files")
+    store.db.drop_tables(ALL_MODELS, cascade=True)
+    store.db.create_tables(ALL_MODELS)
+    try:
+        yield store
+    finally:
+        store.db.drop_tables(ALL_MODELS, cascade=True)
+        store.close()

@@ -3,12 +3,9 @@ connection, none of its own reads."""
 
 from __future__ import annotations
 
-import os
 import threading
 
-import pytest
-
-from store import ChangeWatch, import_paths, init_store, open_store
+from store import ChangeWatch, import_paths, open_store
 
 import jatos_fixtures as fx
 
@@ -44,19 +41,7 @@ def test_sqlite_watch_sees_another_connections_commit(store, db_path, tmp_path):
         other.close()
 
 
-URL = os.environ.get("JATOS_RESULTS_TEST_PG")
 
 
-@pytest.mark.skipif(not URL, reason="no PostgreSQL server given (JATOS_RESULTS_TEST_PG)")
-def test_postgres_watch_sees_another_connections_commit(tmp_path, monkeypatch):
-    from store.db.models import ALL_MODELS
-
-    monkeypatch.setenv("JATOS_RESULTS_FILES", str(tmp_path / "files"))
-    store = init_store(URL, tmp_path / "files")
-    try:
-        store.db.drop_tables(ALL_MODELS, cascade=True)
-        store.db.create_tables(ALL_MODELS)
-        _sees_writes(store, store, tmp_path)  # the import runs on this thread's connection
-    finally:
-        store.db.drop_tables(ALL_MODELS, cascade=True)
-        store.close()
+def test_postgres_watch_sees_another_connections_commit(server_store, tmp_path):
+    _sees_writes(server_store, server_store, tmp_path)  # the import runs on this thread's connection

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from store import Selection, init_store, open_store
+from store import Selection, open_store
 from store.db.models import ALL_MODELS, StoreSetting, StudyResult
 from store.exporting.export import export
 from store.importing.importer import import_paths
@@ -20,25 +20,18 @@ URL = os.environ.get("JATOS_RESULTS_TEST_PG")
 pytestmark = pytest.mark.skipif(not URL, reason="no PostgreSQL server given (JATOS_RESULTS_TEST_PG)")
 
 
-def test_import_filter_export_delete_on_postgres(tmp_path, monkeypatch):
-    monkeypatch.setenv("JATOS_RESULTS_FILES", str(tmp_path / "files"))
-    store = init_store(URL, tmp_path / "files")
-    try:
-        store.db.drop_tables(ALL_MODELS, cascade=True)
-        store.db.create_tables(ALL_MODELS)
-        import_paths(store, [fx.results_archive(tmp_path)])
-        assert Selection(filter="personal").row_ids() == [101]
-        assert Selection(filter='"rt":611').row_ids() == [101]
-        export(store, "archive", Selection(), tmp_path / "a.zip")
-        import zipfile
+def test_import_filter_export_delete_on_postgres(server_store, tmp_path):
+    store = server_store
+    import_paths(store, [fx.results_archive(tmp_path)])
+    assert Selection(filter="personal").row_ids() == [101]
+    assert Selection(filter='"rt":611').row_ids() == [101]
+    export(store, "archive", Selection(), tmp_path / "a.zip")
+    import zipfile
 
-        with zipfile.ZipFile(tmp_path / "a.zip") as zf:
-            assert zf.read("metadata.json") == fx.METADATA_310.encode()
-        delete(store, Selection(study_result_ids=[101]))
-        assert [r.id for r in StudyResult.select()] == [102]
-    finally:
-        store.db.drop_tables(ALL_MODELS, cascade=True)
-        store.close()
+    with zipfile.ZipFile(tmp_path / "a.zip") as zf:
+        assert zf.read("metadata.json") == fx.METADATA_310.encode()
+    delete(store, Selection(study_result_ids=[101]))
+    assert [r.id for r in StudyResult.select()] == [102]
 
 
 def test_every_export_is_byte_identical_to_sqlites(tmp_path, monkeypatch):
