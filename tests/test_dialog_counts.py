@@ -124,3 +124,24 @@ async def test_nothing_left_to_delete_says_so(scenario, db_path):
             "None of these results is in the store any more: another process deleted them."
         )
         assert app.screen.query_one("#yes").disabled
+
+
+@pytest.mark.parametrize("keys, dialog, answer", [
+    (("space", "x"), DeleteScreen, lambda d: d._resolved([101], "Delete 1 study result")),
+    (("e",), ExportScreen, lambda d: d._counted([101], 2)),
+])
+async def test_a_count_that_comes_while_the_dialog_closes_is_dropped(scenario, keys, dialog, answer):
+    """The count's worker can answer after enter or escape has dismissed the dialog, while
+    Textual is removing its widgets (the delete dialog crashed the app so, once in CI)."""
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, dialog)
+        await screen.query("Static, RadioButton").remove()  # part way through the removal
+        answer(screen)  # the late answer: dropped, not a crash
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ResultsScreen)

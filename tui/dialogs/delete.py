@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -54,8 +55,12 @@ class DeleteScreen(ModalScreen[list[int] | None]):
         self.app.call_from_thread(self._resolved, ids, statement)
 
     def _resolved(self, ids: list[int], statement: str) -> None:
-        if not self.is_attached:
-            return  # closed meanwhile
+        try:
+            self._show(ids, statement)
+        except NoMatches:  # dismissed meanwhile (enter typed at once): its widgets are going
+            pass
+
+    def _show(self, ids: list[int], statement: str) -> None:
         self.ids = ids
         self.query_one("#delete-statement", Static).update(statement)
         self.query_one("#delete-ids", Static).update(id_list(self.level, ids))

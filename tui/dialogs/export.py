@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
@@ -76,8 +77,12 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
         self.app.call_from_thread(self._counted, selected, total)
 
     def _counted(self, selected: list[int], total: int) -> None:
-        if not self.is_attached:
-            return  # closed meanwhile
+        try:
+            self._show_counts(selected, total)
+        except NoMatches:  # dismissed meanwhile: its widgets are going
+            pass
+
+    def _show_counts(self, selected: list[int], total: int) -> None:
         self.selected = selected
         self.query_one("#scope-selected", RadioButton).label = f"Selected ({len(selected)} {self.what})"
         self.query_one("#scope-all", RadioButton).label = f"All ({total} {self.what} of this page)"
