@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from store.db.database import Store
+from store.db.existing import existing_ids
 from store.db.idlists import chunks, id_in
 from store.db.models import ResultLabel, StudyResult
 from store.errors import NothingSelected, StoreError
@@ -79,7 +80,7 @@ def set_labels(store: Store, ids: list[int], label: str | None, note: str | None
         raise StoreError("nothing to change: give a label, a note, or --clear")
     result = LabelResult()
     with store.write():
-        present = _present(ids)
+        present = existing_ids("study", ids)
         if not present:
             raise StoreError("none of these study results is in the store")
         held = labels_of(present)
@@ -136,10 +137,3 @@ def unknown(labels) -> list[str]:
     wanted = [" ".join(x.split()).lower() for x in labels]
     held = {r[0] for r in ResultLabel.select(ResultLabel.label).where(ResultLabel.label.in_(wanted)).distinct().tuples()}
     return [x for x in wanted if x not in held]
-
-
-def _present(ids) -> list[int]:
-    found: set[int] = set()
-    for chunk in chunks(StudyResult.id, sorted(set(ids))):
-        found.update(r[0] for r in StudyResult.select(StudyResult.id).where(id_in(StudyResult.id, chunk)).tuples())
-    return sorted(found)

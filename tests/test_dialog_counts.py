@@ -145,3 +145,12 @@ async def test_a_count_that_comes_while_the_dialog_closes_is_dropped(scenario, k
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ResultsScreen)
+
+
+def test_data_of_a_component_result_deleted_elsewhere_is_one_line(scenario):
+    """The page may still show a row another process deleted: opening its data says so in
+    one line (a notification in the app), not a traceback."""
+    from store import StoreError, component_data
+
+    with pytest.raises(StoreError, match="component result 99999 is no longer in the store"):
+        component_data(99999)

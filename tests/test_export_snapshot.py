@@ -41,7 +41,7 @@ def _archive(path, ids, files_on=(), version=1):
             blob = f"file of run {sr['id']}".encode() * 50
             entries.append((f"{base}/files/upload.bin", blob))
             cr["files"] = [{"filename": "upload.bin", "size": len(blob), "sizeHumanReadable": ""}]
-        if version != 1:  # a later state of the run: the import takes it (store/merge.py)
+        if version != 1:  # a later state of the run: the import takes it (store/importing/merge.py)
             sr["lastSeenDate"] += 1000
         payload = data[f"{base}/data.txt"]
         entries.append((f"{base}/data.txt", payload if version == 1 else payload.replace(b'"rt"', b'"RT"')))

@@ -194,7 +194,7 @@ def _archives(folder, realdata_dir):
     True,
 ])
 def test_archive_rows_written_once_equal_the_general_path(tmp_path, monkeypatch, tables_first, store_at):
-    """An archive with metadata.json is written in one pass (store/archive_rows.py): every
+    """An archive with metadata.json is written in one pass (store/formats/archive_rows.py): every
     column, file, search text and index entry must be what the general path makes of it,
     with studies and workers written after their results (SQLite) or before (others)."""
     from store import open_store

@@ -1,4 +1,4 @@
-"""Imports and pulls never move a result backwards (store/merge.py), built from the spec's
+"""Imports and pulls never move a result backwards (store/importing/merge.py), built from the spec's
 fixture (jatos.md §3.6): SR 102 is still running there; a later export has it finished."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Escape sequences in participants' data, messages and titles never reach the terminal
-from the app: they show as visible placeholders (store/visible.py)."""
+from the app: they show as visible placeholders (store/pages/visible.py)."""
 
 from __future__ import annotations
 

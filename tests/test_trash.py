@@ -1,4 +1,4 @@
-"""Undo for deletes (store/trash.py) and an erasure that erases (store/erase.py)."""
+"""Undo for deletes (store/removal/trash.py) and an erasure that erases (store/removal/erase.py)."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ class Store:
         self.files_root = files_root
         self.location = location
         self.is_sqlite = is_sqlite
-        self.has_index = False  # SQLite's FTS5 search index (store/sqlite.py)
+        self.has_index = False  # SQLite's FTS5 search index (store/db/sqlite.py)
 
     # -- transactions -------------------------------------------------------------------
 
@@ -141,7 +141,7 @@ class Store:
     # -- recovery -----------------------------------------------------------------------
 
     def recover(self) -> None:
-        """Finish file work that a killed process left half-way (store/files.py)."""
+        """Finish file work that a killed process left half-way (store/disk/files.py)."""
         pending = list(
             PendingFileOp.select(PendingFileOp.id, PendingFileOp.kind, PendingFileOp.staging, PendingFileOp.paths)
             .tuples()
@@ -226,7 +226,7 @@ def open_store(
     return store
 
 
-# The rows whose data is known from metadata only (store/export_check.py): normally none
+# The rows whose data is known from metadata only (store/exporting/check.py): normally none
 # or few, so an export finds them without reading the table.
 MISSING_DATA_INDEX = (
     "CREATE INDEX IF NOT EXISTS component_result_missing_data ON component_result (study_result_id) "

@@ -88,7 +88,7 @@ class StudyResult(BaseModel):
     url_query_parameters = TextField(null=True)  # compact JSON object text
     confirmation_code = CharField(null=True)
     quota_reached = BooleanField(default=False)
-    # The row as the results page shows it, for the filter (store/search_text.py).
+    # The row as the results page shows it, for the filter (store/search/text.py).
     search_text = TextField(null=True)
 
 
@@ -119,7 +119,7 @@ class ResultFile(BaseModel):
 
 class ListedFile(BaseModel):
     """An uploaded file that metadata alone (a metadata JSON import) says a component result
-    has: kept so that an export of files can say it lacks them (store/export_check.py)."""
+    has: kept so that an export of files can say it lacks them (store/exporting/check.py)."""
 
     component_result = ForeignKeyField(ComponentResult, backref="listed_files", on_delete="CASCADE")
     filename = TextField()
@@ -130,7 +130,7 @@ class ListedFile(BaseModel):
 
 
 class PendingFileOp(BaseModel):
-    """Journal of file-system work decided by a committed transaction (see store/files.py)."""
+    """Journal of file-system work decided by a committed transaction (see store/disk/files.py)."""
 
     kind = CharField()  # "import" or "delete"
     staging = TextField()  # staging directory name under the files root
@@ -139,7 +139,7 @@ class PendingFileOp(BaseModel):
 
 
 class TrashEntry(BaseModel):
-    """A deleted result kept for undo (store/trash.py): its rows as JSON, its files under
+    """A deleted result kept for undo (store/removal/trash.py): its rows as JSON, its files under
     the files root's `.deleted/<op>/` folder. One row a deleted study result (or component
     result, for a component-level delete); one `op` a delete."""
 
@@ -155,7 +155,7 @@ class TrashEntry(BaseModel):
     deleted_at = BigIntegerField()
     deleted_by = TextField(default="")
     folders = TextField(default="[]")  # result folders moved into the trash, as JSON
-    rows = TextField()  # the rows as JSON (store/trash.py)
+    rows = TextField()  # the rows as JSON (store/removal/trash.py)
 
 
 class ResultLabel(BaseModel):

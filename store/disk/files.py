@@ -23,7 +23,7 @@ from store.errors import StoreError
 
 STAGING = ".staging"
 TRASH = ".trash"  # folders on their way out: renamed here, then removed
-DELETED = ".deleted"  # the trash that undo restores from (store/trash.py)
+DELETED = ".deleted"  # the trash that undo restores from (store/removal/trash.py)
 PRIVATE_MARK = ".private"  # the folders were checked to be owner-only
 
 # Characters JATOS never lets into an uploaded file's name that would also let a name

@@ -1,7 +1,7 @@
 """Journalled file work: a write transaction records what the file system must do
 (a PendingFileOp row), commits, then the work is done and the row removed. A process
 killed in between leaves the row, and the next open of the store finishes it
-(store/files.py `recover`)."""
+(store/disk/files.py `recover`)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,6 @@ def finish(store, op: FileOp | None) -> None:
 
 def clear_paths(store, row_id: int) -> None:
     """The folders an import removes are gone: a second recovery must not remove them again
-    once the import's files have moved in (store/files.py `apply`)."""
+    once the import's files have moved in (store/disk/files.py `apply`)."""
     with store.write():
         PendingFileOp.update(paths="[]").where(PendingFileOp.id == row_id).execute()

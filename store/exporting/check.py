@@ -38,7 +38,7 @@ class Missing:
 
 def missing_data(cr_ids: list[int] | None) -> Missing:
     """The component results among cr_ids (None: all) whose data has a size but is not here."""
-    # A partial index holds exactly these rows (store/database.py): no scan of the data.
+    # A partial index holds exactly these rows (store/db/database.py): no scan of the data.
     q = (
         ComponentResult.select(ComponentResult.id, StudyResult.study)
         .join(StudyResult)
@@ -78,7 +78,7 @@ def missing_files(cr_ids: list[int] | None) -> tuple[int, set[int]]:
 
 def check_missing(kind: str, cr_ids: list[int] | None, allow: bool) -> Missing:
     """Raise MissingData unless allowed; what the export leaves out otherwise."""
-    missing = missing_data(cr_ids) if kind in DATA_KINDS and kind != "files" else Missing()
+    missing = missing_data(cr_ids) if kind in DATA_KINDS else Missing()
     if kind in FILE_KINDS:
         n, studies = missing_files(cr_ids)
         missing = Missing(missing.component_results, tuple(sorted(set(missing.studies) | studies)), n)

@@ -1,10 +1,10 @@
 """Every export format, byte-faithful to JATOS 3.10 (jatos.md §3).
 
 Each export resolves its selection as JATOS does (§3.0) inside one read transaction
-(export_snapshot), refuses an empty selection and, unless allowed, data the store knows of
-but does not hold (export_check), and writes to a file through `files.AtomicOutput` (a
+(exporting/snapshot.py), refuses an empty selection and, unless allowed, data the store knows of
+but does not hold (exporting/check.py), and writes to a file through `files.AtomicOutput` (a
 temporary file beside the target, renamed into place, readable by its owner only, never
-replacing an existing file without `force`) or to a stream (export_output).
+replacing an existing file without `force`) or to a stream (exporting/output.py).
 """
 
 from __future__ import annotations
@@ -322,7 +322,7 @@ def _write_zip(store: Store, fh, kind: str, plan: Plan, progress, cancelled) -> 
                         with open(src, "rb") as inp:
                             zf.add_stream(f"{base}/files/{name}", iter(lambda: inp.read(1 << 20), b""), size)
                     except FileNotFoundError:
-                        # Deleted since this export's snapshot: start again (export_snapshot).
+                        # Deleted since this export's snapshot: start again (exporting/snapshot.py).
                         raise ResultFileVanished(src) from None
             if data_iter is not None:
                 _, data = next(data_iter)

@@ -2,7 +2,7 @@
 
 A results archive is checked against these from the sizes its entries declare, before
 anything is inflated; the readers then never inflate an entry past its declared size
-(store/import_rows.py), so the declared sizes bound what an import writes and holds.
+(store/importing/writes.py), so the declared sizes bound what an import writes and holds.
 """
 
 from __future__ import annotations

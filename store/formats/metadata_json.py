@@ -193,7 +193,7 @@ def parse_metadata(raw: bytes, label: str) -> list[dict]:
 def metadata_studies(raw: bytes, label: str) -> Iterator[dict]:
     """The studies of metadata JSON, each a study dict whose "results" are JATOS's raw
     objects (`normalise_result` turns one into ours), decoded one by one as they are
-    reached where the file has JATOS's key order (store/json_stream.py): take each
+    reached where the file has JATOS's key order (store/formats/json_stream.py): take each
     study's results before the next study. Bad JSON is found where it is reached."""
     try:
         text = raw.decode("utf-8-sig")

@@ -236,7 +236,7 @@ class Outcomes:
 _WEIGHT = {UNCHANGED: 0, DELETED: 1, OLDER: 2, CONFLICT: 3, UPDATED: 4, NEW: 5, WITHDRAWN: 6}
 
 
-# -- a results archive's batches (store/archive_rows.py) ----------------------------------------
+# -- a results archive's batches (store/formats/archive_rows.py) ----------------------------------------
 
 
 @dataclass

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store.db.models import ComponentResult, ResultFile
+from store.db.models import ComponentResult
+from store.errors import StoreError
 from store.exporting.export import iter_data
 from store.formats.jatos_values import human_size
+from store.pages.rows import files_of
 from store.pages.selection import component_ids_of
 
 
@@ -20,13 +22,14 @@ class ComponentData:
 
 def component_data(component_result_id: int) -> ComponentData:
     """One component result's data and files (SQL: in a worker)."""
-    cr = ComponentResult.get_by_id(component_result_id)
+    cr = ComponentResult.get_or_none(ComponentResult.id == component_result_id)
+    if cr is None:  # deleted by another process since the page last looked
+        raise StoreError(f"component result {component_result_id} is no longer in the store")
     title = (
         f"Component result {cr.id} · {cr.component.display_title} · study result {cr.study_result_id} · "
         f"{cr.state} · {human_size(cr.data_size)}"
     )
-    files = ResultFile.select().where(ResultFile.component_result == cr.id).order_by(ResultFile.id)
-    return ComponentData(cr.id, title, cr.data, [(f.filename, f.size) for f in files])
+    return ComponentData(cr.id, title, cr.data, files_of([cr.id]).get(cr.id, []))
 
 
 def data_text(component_result_ids: list[int] | None = None, study_result_ids: list[int] | None = None) -> str:

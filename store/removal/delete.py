@@ -2,9 +2,9 @@
 
 A study-level selection removes whole study results; a component-level one removes
 component results only and leaves their study results, as JATOS's component page does.
-Rows go in one transaction that copies them into the trash (store/trash.py) and records
+Rows go in one transaction that copies them into the trash (store/removal/trash.py) and records
 which result folders must move there; the folders move after the commit
-(store/journal.py), so no row ever points at a missing file. `purge` skips the trash.
+(store/disk/journal.py), so no row ever points at a missing file. `purge` skips the trash.
 """
 
 from __future__ import annotations

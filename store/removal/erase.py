@@ -143,7 +143,7 @@ def _component_paths(cr_ids: list[int]) -> list[str]:
 
 
 def _secure(store: Store) -> None:
-    # Every connection deletes securely (store/sqlite.py); this one must, whatever it was told.
+    # Every connection deletes securely (store/db/sqlite.py); this one must, whatever it was told.
     if store.is_sqlite:
         store.db.execute_sql("PRAGMA secure_delete = 1").close()
 

@@ -1,6 +1,6 @@
 """The trash: deleted results kept for undo until emptied, expired or erased.
 
-A delete (store/delete.py) copies each deleted result's rows, exactly as stored (ids,
+A delete (store/removal/delete.py) copies each deleted result's rows, exactly as stored (ids,
 data bytes, search text), into a TrashEntry, and its result folders move under the files
 root's `.deleted/<op>/`. Restoring puts the rows and folders back. Entries older than
 JATOS_RESULTS_TRASH_DAYS (30 by default) are removed by the next delete or trash command.

@@ -1,5 +1,5 @@
 """The command line's trash and erase commands (`trash`, `trash restore`, `trash empty`,
-`erase`); `delete` itself is in tui/cli.py."""
+`erase`); `delete` itself is in tui/cli/commands.py."""
 
 from __future__ import annotations
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from store import DeleteResult, StoreError, delete_ids, describe, existing_ids, trash, visible
+from store import DeleteResult, delete_ids, describe, existing_ids, trash, visible
 from tui.dialogs import DeleteScreen
-from tui.flows.store_work import change_in_worker
+from tui.flows.store_work import change_in_worker, sentence
 from tui.threads import closing
 
 if TYPE_CHECKING:
@@ -49,23 +49,15 @@ class DeleteFlow:
 
     def _run(self, ids: list[int]) -> None:
         screen, level = self.screen, self.screen.view.level
-        screen.progress.start(f"Deleting {len(ids)} results")
-
-        def work() -> None:
-            try:
-                result = delete_ids(screen.app.store, level, ids)
-            except (StoreError, OSError) as exc:
-                screen.app.call_from_thread(screen.progress.failed, str(exc))
-                return
-            screen.app.call_from_thread(self._deleted, ids, result)
-
-        screen.run_worker(closing(screen.app.store, work), thread=True, exclusive=True, group="delete")
+        change_in_worker(
+            screen, f"Deleting {len(ids)} results", lambda: delete_ids(screen.app.store, level, ids), "delete",
+            done=lambda result: self._deleted(ids, result),
+        )
 
     def _deleted(self, ids: list[int], result: DeleteResult) -> None:
         self.screen.view.selected.difference_update(ids)
         self.last_delete = result.op
-        line = result.what()
-        self.screen.progress.done(line[0].upper() + line[1:] + ". Press u to undo.")
+        self.screen.progress.done(sentence(result.what()) + " Press u to undo.")
         self.screen.reload()
         self.screen.prune_selection()  # and whatever another process deleted meanwhile
 

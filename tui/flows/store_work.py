@@ -13,9 +13,22 @@ if TYPE_CHECKING:
     from tui.screens.results import ResultsScreen
 
 
-def change_in_worker(screen: ResultsScreen, doing: str, change: Callable[[], object], group: str) -> None:
-    """Run `change()` (it returns something with a `line()`) in a worker of the screen."""
+def sentence(line: str) -> str:
+    """A summary line as the status shows it: a capital letter and a full stop."""
+    return line[0].upper() + line[1:] + "."
+
+
+def change_in_worker(
+    screen: ResultsScreen, doing: str, change: Callable[[], object], group: str,
+    done: Callable[[object], None] | None = None,
+) -> None:
+    """Run `change()` in a worker of the screen; `done(result)` runs on the screen's thread
+    after it (by default: the result's `line()` in the status, and the page reloaded)."""
     screen.progress.start(doing)
+
+    def summarised(result) -> None:
+        screen.progress.done(sentence(result.line()))
+        screen.reload()
 
     def work() -> None:
         try:
@@ -23,8 +36,6 @@ def change_in_worker(screen: ResultsScreen, doing: str, change: Callable[[], obj
         except (StoreError, OSError) as exc:
             screen.app.call_from_thread(screen.progress.failed, str(exc))
             return
-        line = result.line()
-        screen.app.call_from_thread(screen.progress.done, line[0].upper() + line[1:] + ".")
-        screen.app.call_from_thread(screen.reload)
+        screen.app.call_from_thread(done or summarised, result)
 
     screen.run_worker(closing(screen.app.store, work), thread=True, exclusive=True, group=group)

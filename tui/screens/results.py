@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from store import Page, ResultsView, visible
+from store import Page, ResultsView, StoreError, visible
 from tui import settings
 from tui.dialogs import ColumnsScreen, HelpScreen
 from tui.flows.copy import CopyFlow
@@ -187,7 +187,11 @@ class ResultsScreen(Screen):
         from store import component_data
         from tui.screens.data_viewer import DataViewer
 
-        data = await off_thread(self, lambda: component_data(component_result_id))
+        try:
+            data = await off_thread(self, lambda: component_data(component_result_id))
+        except StoreError as exc:
+            self.app.notify(str(exc), severity="warning")
+            return
         await self.app.push_screen(DataViewer(data))
 
     async def action_worker(self) -> None:

@@ -57,11 +57,6 @@ class ResultsTable(ScrollView, can_focus=True):
     cursor = reactive(0, always_update=True, repaint=False)  # drawn by watch_cursor, when its rows are in
     column = reactive(0)
 
-    class CursorMoved(Message):
-        def __init__(self, line: Line | None) -> None:
-            super().__init__()
-            self.line = line
-
     class HeaderClicked(Message):
         def __init__(self, key: str) -> None:
             super().__init__()
@@ -149,7 +144,6 @@ class ResultsTable(ScrollView, can_focus=True):
                 self._waiting = self.set_timer(WAIT_FOR_ROWS, self._show_cursor)
         elif self._waiting is None:
             self._show_cursor()
-        self.post_message(self.CursorMoved(self.current_line()))
 
     def _top_showing(self, line: int) -> int:
         """The first line shown once the view has scrolled to show this one."""
