@@ -46,6 +46,12 @@ _LAZY = {
     "label_listing": ("store.labels", "listing"),
     "unknown_labels": ("store.labels", "unknown"),
     "SUGGESTED_LABELS": ("store.labels", "SUGGESTED"),
+    # participants: who took part, from the URL query parameters
+    "participant_summary": ("store.participants", "summary"),
+    "parse_participant_names": ("store.participants", "parse_names"),
+    "set_participant_parameters": ("store.participants", "set_parameters"),
+    "runs_of_participant": ("store.participants", "runs_of"),
+    "result_detail": ("store.pages.detail", "detail"),
     # import, export, delete, the trash, a JATOS server
     "import_paths": "store.importing.importer",
     "export": "store.exporting.export",

@@ -19,6 +19,7 @@ from typing import Callable
 
 from peewee import fn
 
+from store import participants
 from store.db.models import Batch, Component, ComponentResult, ResultFile, ResultLabel, Study, StudyResult, Worker
 from store.formats.jatos_values import (
     component_duration_display,
@@ -84,6 +85,10 @@ STUDY_ROW_FIELDS: tuple[RowField, ...] = (
     RowField("has_files", _has_files(), flag=True),
     RowField("label", _labelled(ResultLabel.label), local=True),
     RowField("note", _labelled(ResultLabel.note), local=True),
+    # Written by the import from the URL query parameters (store/participants.py); the count
+    # of the participant's runs in the study is the store's to say (an incoming row has none).
+    RowField("participant", StudyResult.participant, "participant"),
+    RowField("participant_runs", participants.runs_in_study(), local=True),
 )
 
 COMPONENT_ROW_FIELDS: tuple[RowField, ...] = (
@@ -124,6 +129,13 @@ def _none(value) -> str:
 
 def _flag(value: bool) -> str:
     return "true" if value else "false"
+
+
+def _participant_cell(r) -> str:
+    """The id, and how often this participant took part in the study where more than once."""
+    if not r.participant:
+        return ""
+    return f"{r.participant} ×{r.participant_runs}" if (r.participant_runs or 0) > 1 else r.participant
 
 
 def _files_listed(r) -> str:
@@ -184,6 +196,12 @@ STUDY_COLUMNS: tuple[Column, ...] = (
     # columns fill the page already. No text without one.
     Column("label", "Label", lambda r: r.label or "", False, fn.COALESCE(_labelled(ResultLabel.label), ""), 9),
     Column("note", "Note", lambda r: r.note or "", False, fn.COALESCE(_labelled(ResultLabel.note), ""), 30),
+    # From the URL query parameters (store/participants.py): hidden until chosen, so that a
+    # metadata CSV's default columns stay JATOS's; the search text holds the parameters already.
+    Column(
+        "participant", "Participant", lambda r: r.participant or "", False,
+        fn.COALESCE(StudyResult.participant, ""), 14, cell=_participant_cell, searched=False,
+    ),
 )
 
 # The worker page shows the study instead of the worker (§5).
