@@ -23,6 +23,7 @@ _LAZY = {
     "position": "store.pages.order",
     "Filter": "store.search.filter",
     "Column": "store.columns",
+    "columns_for": "store.columns",
     "visible": "store.pages.visible",
     "ChangeWatch": "store.pages.changes",
     "studies": "store.pages.overview",
@@ -51,6 +52,8 @@ _LAZY = {
     "parse_participant_names": ("store.participants", "parse_names"),
     "set_participant_parameters": ("store.participants", "set_parameters"),
     "runs_of_participant": ("store.participants", "runs_of"),
+    "participant_of_result": "store.participants",
+    "participant_parameters": ("store.participants", "parameters"),
     "result_detail": ("store.pages.detail", "detail"),
     # import, export, delete, the trash, a JATOS server
     "import_paths": "store.importing.importer",

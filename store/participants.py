@@ -176,3 +176,9 @@ def runs_of(participant: str) -> list:
         .order_by(StudyResult.start_date, StudyResult.id)
     )
     return study_rows([r[0] for r in q.tuples()])
+
+
+def participant_of_result(study_result_id: int) -> str | None:
+    """The participant id of one study result (None: none, or the result is gone)."""
+    row = StudyResult.select(StudyResult.participant).where(StudyResult.id == study_result_id).tuples().first()
+    return row[0] if row else None

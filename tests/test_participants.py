@@ -5,7 +5,6 @@ open, and the command line."""
 from __future__ import annotations
 
 import pytest
-from people_fixtures import people_archive
 
 from store.db.models import StudyResult
 from store.importing.importer import import_paths
@@ -21,6 +20,7 @@ from store.participants import (
 )
 
 from conftest import ON_POSTGRES, run_cli
+from people_fixtures import people_archive
 
 
 @pytest.fixture

@@ -60,6 +60,8 @@ class ResultsScreen(Screen):
         Binding("X", "delete_all", "Delete all", show=False, priority=True, id="results.delete-all"),
         Binding("u", "undo", "Undo", show=False, priority=True, id="results.undo"),
         Binding("w", "worker", "Worker", show=False, priority=True, id="results.worker"),
+        Binding("i", "detail", "Details", priority=True, id="results.detail"),
+        Binding("P", "participant", "Participant", show=False, priority=True, id="results.participant"),
         Binding("y", "copy_cell", "Copy cell", show=False, priority=True, id="results.copy-cell"),
         Binding("Y", "copy_row", "Copy row", show=False, priority=True, id="results.copy-row"),
         Binding("ctrl+y", "copy_data", "Copy data", show=False, priority=True, id="results.copy-data"),
@@ -198,6 +200,32 @@ class ResultsScreen(Screen):
         row = await self.current_row()
         if row is not None:
             await self.app.push_screen(ResultsScreen(Page("worker", row.worker_id)))
+
+    async def action_detail(self) -> None:
+        from tui.screens.detail import DetailScreen
+
+        sr_id = await self._study_result_id()
+        if sr_id is not None:
+            await self.app.push_screen(DetailScreen(sr_id))
+
+    async def action_participant(self) -> None:
+        from tui.screens.participant import open_participant
+
+        sr_id = await self._study_result_id()
+        if sr_id is not None:
+            await open_participant(self, sr_id)
+
+    async def _study_result_id(self) -> int | None:
+        """The study result of the line under the cursor (a component result's own)."""
+        line = self.table.current_line()
+        if line is None:
+            return None
+        if line.child is not None:
+            return line.child.study_result_id
+        if self.view.level == "study":
+            return line.row_id
+        row = await self.current_row()
+        return row.study_result_id if row is not None else None
 
     @on(ResultsTable.CellClicked)
     async def cell_clicked(self, event: ResultsTable.CellClicked) -> None:

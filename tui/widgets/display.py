@@ -26,8 +26,11 @@ def time_zone_name() -> str:
     return _dt.datetime.now().astimezone().tzname() or "local time"
 
 
-def cell_text(col: Column, row) -> str:
-    """A cell as the table shows it: the column's own cell (an icon, a shorter time) or its text."""
+def cell_text(col: Column, row, width: int | None = None) -> str:
+    """A cell as the table shows it: the column's own cell (an icon, a shorter time) or its
+    text; in a column squeezed below its natural width, its narrow form where it has one."""
+    if col.narrow is not None and width is not None and width < column_width(col):
+        return col.narrow(row)
     return col.cell(row) if col.cell is not None else col.render(row)
 
 
