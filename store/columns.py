@@ -214,9 +214,10 @@ def _component_duration_cell(r) -> str:
 
 
 _TYPE_CELL = dict(cell=lambda r: SHORT_TYPES.get(r.worker_type, r.worker_type), min_width=6, squeeze=6)
-# Ranks (lower gives up room first): the extra times and codes, the batch, the long texts,
-# then the extra times leave; then the start, type, worker and duration squeeze.
-_LONG_TEXT = dict(min_width=8, squeeze=3)
+# Ranks (lower gives up room first): the long texts (mostly short in fact: "none"), the
+# extra times and codes, the batch; then the extra times leave; then the start, type,
+# worker and duration squeeze.
+_LONG_TEXT = dict(min_width=8, squeeze=0)
 _EXTRA_TIME = dict(squeeze=1, drop=4)
 _CODE = dict(min_width=8, squeeze=1, drop=3)
 _SMALL_ID = dict(drop=5)
@@ -258,7 +259,7 @@ STUDY_COLUMNS: tuple[Column, ...] = (
     # columns fill the page already. No text without one.
     Column(
         "label", "Label", lambda r: r.label or "", False, fn.COALESCE(_labelled(ResultLabel.label), ""), 9,
-        min_width=6, squeeze=3,
+        min_width=6, squeeze=0,
     ),
     Column(
         "note", "Note", lambda r: r.note or "", False, fn.COALESCE(_labelled(ResultLabel.note), ""), 30, **_LONG_TEXT

@@ -41,6 +41,8 @@ def detail(study_result_id: int) -> ResultDetail:
     row = rows[0]
     fields = [("Study", f"{row.study_title} (ID {row.study_id})")]
     for c in STUDY_COLUMNS:
+        if c.key in ("label", "note"):
+            continue  # a section of their own, with who and when
         text = c.render(row)
         if c.key == "files":  # an icon in JATOS, no text: said in words here
             text = "yes" if row.has_files else "no"
