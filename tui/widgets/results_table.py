@@ -9,7 +9,6 @@ page for the rows on screen (RowsWanted), which fetches them in a worker.
 
 from __future__ import annotations
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -23,7 +22,7 @@ from textual.timer import Timer
 
 from store import Line, ResultsView, component_duration_display, human_size, visible
 from tui.probe import Probe
-from tui.widgets.display import cell_text, header_text, short_time
+from tui.widgets.display import cell_text, fit_cell, header_text, short_time
 from tui.widgets.fit import fit_widths
 
 CHECK_W = 4  # "[x] "
@@ -355,7 +354,7 @@ class ResultsTable(ScrollView, can_focus=True):
             title = header_text(col)
             if col.key == sort_key:
                 title += " ▼" if self.view.descending else " ▲"
-            segs.append(Segment(_fit(title, w), current if i == self.column else style))
+            segs.append(Segment(fit_cell(title, w), current if i == self.column else style))
             segs.append(Segment(" ", style))
         return Strip(segs)
 
@@ -377,7 +376,7 @@ class ResultsTable(ScrollView, can_focus=True):
                 return Strip(segs)
             for col, w in zip(self.view.columns, self._widths()):
                 if w:
-                    segs.append(Segment(_fit(cell_text(col, row, w), w) + " ", style))
+                    segs.append(Segment(fit_cell(cell_text(col, row, w), w) + " ", style))
             return Strip(segs)
         style = self._style("results-table--child" if line.kind == "child" else "results-table--preview")
         if is_cursor:
@@ -398,10 +397,3 @@ class ResultsTable(ScrollView, can_focus=True):
     def has_focus_within_screen(self) -> bool:
         return self.has_focus or self.screen.focused is None
 
-
-def _fit(text: str, width: int) -> str:
-    """Pad or cut to exactly `width` terminal cells (wide characters count double)."""
-    text = visible(text.replace("\n", " "))  # participants' text may hold escape sequences
-    if cell_len(text) > width:
-        return set_cell_size(text, max(0, width - 1)) + "…"
-    return set_cell_size(text, width)
