@@ -123,7 +123,8 @@ def export(
         _export, store, kind, selection, target, columns, filename, progress, cancelled, allow_missing_data, raw_csv,
         trials,
     )
-    return consistently(store, job)
+    # The trials' rows are a chunk at a time: their memory stays flat only with the file unmapped.
+    return consistently(store, job, mapped=kind != "trials")
 
 
 def _export(

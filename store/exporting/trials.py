@@ -111,9 +111,12 @@ def read_results(
             .join(Worker, on=(StudyResult.worker == Worker.id))
             .join(ResultLabel, peewee.JOIN.LEFT_OUTER, on=(ResultLabel.study_result == StudyResult.id))
             .where(id_in(ComponentResult.id, chunk))
-            .tuples()
         )
-        found = {t[0]: t for t in q}
+        cursor = ComponentResult._meta.database.execute(q)  # a raw cursor: no conversion a value
+        try:
+            found = {t[0]: t for t in cursor}
+        finally:
+            cursor.close()
         for i in chunk:
             t = found.get(i)
             if t is not None:  # each id comes from this export's snapshot: always there
