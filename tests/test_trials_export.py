@@ -174,3 +174,13 @@ def test_real_archives(realdata, store, tmp_path, db_path, name):
     assert [tuple(row[:2]) for row in rows[1:]] == expected_rows
     assert f"{len(expected_rows)} trial rows" in r.stdout
     assert (f"; {left_out} component result" in r.stdout) == bool(left_out)
+
+
+def test_start_times_in_utc_whatever_the_number():
+    from store.exporting.trials import iso_time
+
+    assert iso_time(0) == "1970-01-01T00:00:00.000Z" and iso_time(None) is None
+    assert iso_time(1714557297123) == "2024-05-01T09:54:57.123Z"
+    assert iso_time(1714607999999) == "2024-05-01T23:59:59.999Z" and iso_time(1714608000000) == "2024-05-02T00:00:00.000Z"
+    assert iso_time(-1) == "1969-12-31T23:59:59.999Z"
+    assert iso_time(10**17) == str(10**17)  # no such date: the number as stored

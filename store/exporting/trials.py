@@ -12,6 +12,7 @@ file in row groups (TrialParquetWriter); both spools are owner-only temporary fi
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -62,8 +63,20 @@ def iso_time(epoch_ms: int | None) -> str | None:
     """ISO 8601 in UTC with milliseconds: what R, pandas and spreadsheets read unambiguously."""
     if epoch_ms is None:
         return None
-    t = _dt.datetime.fromtimestamp(epoch_ms / 1000, _dt.UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+    day, ms = divmod(epoch_ms, 86_400_000)
+    seconds, ms = divmod(ms, 1000)
+    hours, seconds = divmod(seconds, 3600)
+    try:
+        date = _date(day)
+    except OverflowError:  # beyond the year 9999: no date to write, the number as JATOS gave it
+        return str(epoch_ms)
+    return f"{date}T{hours:02d}:{seconds // 60:02d}:{seconds % 60:02d}.{ms:03d}Z"
+
+
+@functools.lru_cache(maxsize=1024)
+def _date(day: int) -> str:
+    """The date of a day since 1970 (strftime a row is a fifth of the export's time a result)."""
+    return (_dt.date(1970, 1, 1) + _dt.timedelta(days=day)).isoformat()
 
 
 def _meta(t: tuple) -> dict:
