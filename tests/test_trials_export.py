@@ -184,3 +184,13 @@ def test_start_times_in_utc_whatever_the_number():
     assert iso_time(1714607999999) == "2024-05-01T23:59:59.999Z" and iso_time(1714608000000) == "2024-05-02T00:00:00.000Z"
     assert iso_time(-1) == "1969-12-31T23:59:59.999Z"
     assert iso_time(10**17) == str(10**17)  # no such date: the number as stored
+
+
+def test_trials_options_belong_to_trials(mixed, db_path):
+    r = run_cli("export", "data", "--study", "20", "--strict", "-o", str(mixed / "d.txt"))
+    assert (r.returncode, r.stderr.strip()) == (2, "jatos-results: --strict is for the trials export (export trials …)")
+    r = run_cli("export", "archive", "--format", "parquet", "-o", str(mixed / "a.zip"))
+    assert (r.returncode, r.stderr.strip()) == (2, "jatos-results: --format is for the trials export (export trials …)")
+    r = run_cli("export", "trials", "--format", "xlsx")
+    assert r.returncode == 2 and "invalid choice: 'xlsx'" in r.stderr and "Traceback" not in r.stderr
+    assert not (mixed / "d.txt").exists() and not (mixed / "a.zip").exists()

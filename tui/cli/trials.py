@@ -17,6 +17,8 @@ def add_trial_options(p) -> None:
 
 
 def check_trial_output(args, to_stdout: bool, isatty: bool) -> None:
-    """Parquet is binary: to a file or a pipe, never to the terminal."""
+    """The trials' options only with trials; Parquet is binary: to a file or a pipe, never to the terminal."""
+    if args.kind != "trials" and (args.trial_format or args.strict):
+        raise StoreError(f"--{'format' if args.trial_format else 'strict'} is for the trials export (export trials …)")
     if args.kind == "trials" and to_stdout and isatty and args.trial_format == "parquet":
         raise StoreError("Parquet is a binary file: send it to a file or a pipe, not to the terminal")
