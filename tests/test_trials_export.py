@@ -194,3 +194,17 @@ def test_trials_options_belong_to_trials(mixed, db_path):
     r = run_cli("export", "trials", "--format", "xlsx")
     assert r.returncode == 2 and "invalid choice: 'xlsx'" in r.stderr and "Traceback" not in r.stderr
     assert not (mixed / "d.txt").exists() and not (mixed / "a.zip").exists()
+
+
+def test_progress_a_chunk_at_a_time_and_cancel_writes_nothing(mixed, store, monkeypatch):
+    from store import Cancelled
+    from store.exporting import trials
+
+    monkeypatch.setattr(trials, "CHUNK", 2)
+    seen: list[tuple[int, int]] = []
+    result = export(store, "trials", Selection(study=20), mixed / "t.csv", progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(2, 6), (4, 6), (6, 6)] and result.trial_rows == 6
+    with pytest.raises(Cancelled):
+        export(store, "trials", Selection(study=20), mixed / "c.csv", cancelled=lambda: len(seen) > 3,
+               progress=lambda d, t: seen.append((d, t)))
+    assert not (mixed / "c.csv").exists() and not list(mixed.glob(".*part"))
