@@ -64,6 +64,13 @@ def _may_hold_formulas(text: str) -> bool:
     return "-" in text and (text[0] == "-" or ",-" in text or "\n-" in text or '"-' in text)
 
 
+def _spell_booleans(batch: list[list]) -> None:
+    for vals in batch:
+        for i, v in enumerate(vals):
+            if v.__class__ is bool:
+                vals[i] = "true" if v else "false"
+
+
 def _neutralise(batch: list[list]) -> None:
     for vals in batch:
         for i, v in enumerate(vals):
@@ -132,6 +139,7 @@ class TrialCsvWriter:
         self._clear_part()
         index = self.union.index
         plans = self._plans
+        plain = getattr(rows, "plain", False)  # (reading.Trials: booleans may be spelt in the text)
         batch: list[list] = []
         written = 0
         for row in rows:
@@ -139,7 +147,7 @@ class TrialCsvWriter:
             plan = plans.get(keys)
             if plan is None:
                 if not index.keys() >= row.keys():
-                    self._emit(prefix, head, batch)  # rows before a new column: its segment
+                    self._emit(prefix, head, batch, plain)  # rows before a new column: its segment
                     batch = []
                     for k in keys:
                         if k not in index:
@@ -148,7 +156,10 @@ class TrialCsvWriter:
                 plan = plans[keys] = () if positions == list(range(len(keys))) else positions
             width = len(index)
             if not plan:  # the row's columns are the first ones, in order
-                vals = [v if v.__class__ is not bool else ("true" if v else "false") for v in row.values()]
+                if plain:
+                    vals = [*row.values()]
+                else:
+                    vals = [v if v.__class__ is not bool else ("true" if v else "false") for v in row.values()]
                 if len(vals) < width:
                     vals.extend([None] * (width - len(vals)))
             else:
@@ -158,29 +169,32 @@ class TrialCsvWriter:
             batch.append(vals)
             written += 1
             if len(batch) >= _BATCH:
-                self._emit(prefix, head, batch)
+                self._emit(prefix, head, batch, plain)
                 batch = []
-        self._emit(prefix, head, batch)
+        self._emit(prefix, head, batch, plain)
         self.rows += written
         return written
 
-    def _emit(self, prefix: str, head: list, batch: list[list]) -> None:
-        """Writes rows whose booleans are spelt; cells that may run as formulas are
-        neutralised here, unless `raw` (looked for in the rows' text, a batch at a time)."""
+    def _emit(self, prefix: str, head: list, batch: list[list], plain: bool) -> None:
+        """Writes rows whose booleans are spelt, or (`plain`) are spelt in the text; cells
+        that may run as formulas are neutralised here, unless `raw` (looked for in the
+        rows' text, a batch at a time)."""
         if not batch:
             return
         neutral = self.raw
         if len(batch[0]) >= 2:  # (a row of one empty cell is written as "")
-            text = self._rows_text(batch)
+            text = self._rows_text(batch, plain)
             if not neutral and _may_hold_formulas(text):
                 _neutralise(batch)
                 neutral = True
-                text = self._rows_text(batch)
+                text = self._rows_text(batch, plain)
             # Each line break ends a row (no cell holds one): every line gets the prefix.
             n = len(batch)
             if text.count("\n") == n and text.count("\r") == n:
                 self._text.write(prefix + text[:-2].replace("\r\n", "\r\n" + prefix) + "\r\n")
                 batch = ()
+        if batch and plain:
+            _spell_booleans(batch)
         if batch and not neutral:
             _neutralise(batch)
         writerow = self._csv.writerow
@@ -189,10 +203,12 @@ class TrialCsvWriter:
         if self._text.tell() > _FLUSH_AT:
             self._flush()
 
-    def _rows_text(self, batch: list[list]) -> str:
+    def _rows_text(self, batch: list[list], plain: bool) -> str:
         self._part_csv.writerows(batch)
         text = self._part.getvalue()
         self._clear_part()
+        if plain:  # Python spelt the booleans: no other text holds these words (reading.Trials)
+            text = text.replace("True", "true").replace("False", "false")
         return text
 
     def _clear_part(self) -> None:

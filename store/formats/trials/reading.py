@@ -53,6 +53,9 @@ class Trials:
     reason: str | None
     count: int = 0  # rows, known from the check
     _rows: Callable[[], Iterator[dict[str, Any]]] = field(default=lambda: iter(()), repr=False)
+    # The JSON text holds no "True", "False" or \u escape: no text of its rows spells either,
+    # so a writer may let Python spell the booleans and lower their case in its output.
+    plain: bool = False
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return self._rows() if self.reason is None else iter(())
@@ -186,6 +189,7 @@ def _whole(text: str) -> Trials | None:
         value = json.loads(text)
     except (ValueError, RecursionError):
         return None
+    plain = "True" not in text and "False" not in text and "\\u" not in text
     if type(value) is list:
         if not value or not all(type(t) is dict for t in value):
             return None
@@ -193,7 +197,7 @@ def _whole(text: str) -> Trials | None:
         # makes this look nested, and then flatten finds nothing to do).
         flat = text.count("{") == len(value) and text.count("[") == 1
         rows = (lambda: iter(value)) if flat else (lambda: map(flatten, value))
-        return Trials("json array", guess_framework(value[0].keys()), None, len(value), rows)
+        return Trials("json array", guess_framework(value[0].keys()), None, len(value), rows, plain)
     if type(value) is not dict:
         return None
     kept = list(_object_trials(value))
@@ -201,7 +205,8 @@ def _whole(text: str) -> Trials | None:
         return None
     first = kept[0]
     framework = guess_framework(first[0].keys(), envelope=first[1] is not None)
-    return Trials("json object", framework, None, len(kept), lambda: (with_context(flatten(t), c) for t, c in kept))
+    rows = lambda: (with_context(flatten(t), c) for t, c in kept)  # noqa: E731
+    return Trials("json object", framework, None, len(kept), rows, plain)
 
 
 def _json_shape(kinds: list[str]) -> str:
