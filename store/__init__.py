@@ -34,6 +34,7 @@ _LAZY = {
     "component_data": "store.pages.component_data",
     "data_text": "store.pages.component_data",
     "existing_ids": "store.db.existing",
+    "trial_table": "store.formats.trials",
     # values as JATOS shows them
     "human_size": "store.formats.jatos_values",
     "component_duration_display": "store.formats.jatos_values",

@@ -23,7 +23,7 @@ def app_factory(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(
-        "tui.flows.export.default_filename", lambda kind, now=None: fx_name(kind)
+        "tui.flows.export.default_filename", lambda kind, now=None, fmt=None: fx_name(kind)
     )
     store = open_store("results.sqlite3")  # a relative path, so the screen shows the same text every run
     import_paths(store, [fx.results_archive(tmp_path), fx.study_archive(tmp_path)])

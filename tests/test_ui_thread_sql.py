@@ -127,7 +127,17 @@ async def test_no_sql_on_the_screens_thread(scenario, ui_thread_sql, db_path, tm
         await pilot.press("j", "enter")
         await settle(pilot)
         assert isinstance(app.screen, DataViewer)
-        await pilot.press("escape", "w")  # the worker's page
+        await pilot.press("t")  # its trials, read in a worker
+        await settle(pilot)
+        assert str(app.screen.query_one("#trials-summary").render()) != "Reading the trials…"
+        await pilot.press("escape", "e")  # the trials export, from the dialog
+        await settle(pilot)
+        app.screen.query_one("#kind-trials").value = True
+        app.screen.query_one("#path").value = str(tmp_path / "trials.csv")
+        await pilot.click("#go")
+        await settle(pilot)
+        assert (tmp_path / "trials.csv").exists()
+        await pilot.press("w")  # the worker's page
         await settle(pilot)
         assert str(app.screen.query_one("#page-title").render()).startswith("Worker ")
         await pilot.press("escape", "question_mark")
