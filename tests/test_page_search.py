@@ -7,10 +7,11 @@ each row's texts."""
 from __future__ import annotations
 
 import pytest
+from varied_runs import varied_archive
 
 from store.db.models import Batch, Component, ComponentResult, ResultFile, ResultLabel, Study, StudyResult, Worker
-from store.labels import set_labels
 from store.importing.importer import import_paths
+from store.labels import set_labels
 from store.pages.order import ordered_ids
 from store.pages.selection import Selection
 from store.pages.view import Page, ResultsView
@@ -21,7 +22,6 @@ from store.search.filter import Filter, plan
 
 import jatos_fixtures as fx
 from conftest import ON_POSTGRES
-from varied_runs import varied_archive
 
 FILTERS = [
     Filter("trial"), Filter("FINISHED"), Filter("finished", case_sensitive=True), Filter('"rt"'),
