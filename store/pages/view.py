@@ -114,18 +114,20 @@ class ResultsView:
 
     # -- computing ----------------------------------------------------------------------
 
-    def selection(self) -> Selection:
+    def selection(self, hide_test_runs: bool | None = None) -> Selection:
         """The page's scope, as every question about its rows asks it: the rows, their order
         and count, select-all, export and delete of all."""
-        return dataclasses.replace(self.page.selection(), exclude_test_runs=self.hide_test_runs)
+        hide = self.hide_test_runs if hide_test_runs is None else hide_test_runs
+        return dataclasses.replace(self.page.selection(), exclude_test_runs=hide)
 
     def base_ids(self, sort_key: str | None, descending: bool) -> array:
         """The page's rows in this order, unfiltered: held once per sort (8 bytes a row), so
         that a filter only has to say which of them match. Safe to call from a worker."""
-        version, key = self._version, (sort_key, descending, self.hide_test_runs)
+        version, hide = self._version, self.hide_test_runs  # read once: the screen's thread sets it
+        key = (sort_key, descending, hide)
         ids = self._bases.get(key)
         if ids is None:
-            ids = ordered_ids(self.selection(), sort_key, descending)
+            ids = ordered_ids(self.selection(hide), sort_key, descending)
             if version == self._version:  # not computed across a change of the data
                 self._bases = {k: v for k, v in self._bases.items() if k[0] == sort_key} | {key: ids}
         return ids

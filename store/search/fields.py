@@ -173,6 +173,16 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
 )}
 
 
+SYNTAX = (
+    'words and "phrases": all must be found in the row (its columns or data); !word: not found',
+    "field:value: a field term (below), any case; several values: state:FINISHED,ABORTED; !state:FAIL: not",
+    "a | b: either;  (state:FAIL | data:<10B) batch:Pilot: grouped;  !(a | b): neither",
+    "ranges: >=x  >x  <=x  <x  x..y  x..  ..y; a date alone is its whole day",
+    'quote text that holds a field-like word, ( ) or | to search for it: "url:x"',
+)
+
+
 def help_lines() -> list[str]:
-    """One line a field: name, value, meaning and an example."""
-    return [f"{f.name + ':':<11}{f.value:<19}{f.means}  e.g. {f.example}" for f in FIELDS.values()]
+    """The syntax, then one line a field: name, value, meaning and an example."""
+    fields = [f"{f.name + ':':<10}{f.value:<19}{f.means}  e.g. {f.example}" for f in FIELDS.values()]
+    return [*SYNTAX, "", *fields]

@@ -200,6 +200,16 @@ class PageLoader:
         if gone:
             self._answer(self._pruned, gone)
 
+    def keep_selection_on_page(self) -> None:
+        """Let go of selected rows the page's scope no longer holds (test runs just hidden)."""
+        if self.view.selected:
+            selected = set(self.view.selected)  # a copy: the screen's thread changes the selection
+            self._in_thread(lambda: self._on_page(selected), "prune-scope", exclusive=True)
+
+    def _on_page(self, selected: set[int]) -> None:
+        on_page = set(closing(self.screen.app.store, self.view.all_ids)())
+        self._answer(self._pruned, selected - on_page)
+
     def _pruned(self, gone: set[int]) -> None:
         # Only what was found gone: a row selected meanwhile stays selected.
         self.view.selected.difference_update(gone)

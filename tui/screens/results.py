@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from store import Page, ResultsView, StoreError, visible
+from store import Page, ResultsView, StoreError, filter_help, visible
 from tui import settings
 from tui.dialogs import ColumnsScreen, HelpScreen
 from tui.flows.copy import CopyFlow
@@ -60,6 +60,7 @@ class ResultsScreen(Screen):
         Binding("X", "delete_all", "Delete all", show=False, priority=True, id="results.delete-all"),
         Binding("u", "undo", "Undo", show=False, priority=True, id="results.undo"),
         Binding("w", "worker", "Worker", show=False, priority=True, id="results.worker"),
+        Binding("t", "toggle_test_runs", "Test runs", show=False, priority=True, id="results.test-runs"),
         Binding("y", "copy_cell", "Copy cell", show=False, priority=True, id="results.copy-cell"),
         Binding("Y", "copy_row", "Copy row", show=False, priority=True, id="results.copy-row"),
         Binding("ctrl+y", "copy_data", "Copy data", show=False, priority=True, id="results.copy-data"),
@@ -159,6 +160,18 @@ class ResultsScreen(Screen):
         return True
 
     # -- buttons and navigation -----------------------------------------------------------------
+
+    def action_toggle_test_runs(self) -> None:
+        self.query_one(Toolbar).toggle_test_runs()
+
+    @on(Toolbar.TestRunsChanged)
+    def test_runs_changed(self, event: Toolbar.TestRunsChanged) -> None:
+        # The page's scope (ResultsView.selection) changes: its rows, counts, select-all,
+        # export and delete of all; selected rows the page no longer shows are let go.
+        self.view.hide_test_runs = event.hidden
+        self.loader.recompute()
+        self.loader.keep_selection_on_page()
+        self.update_status()
 
     @on(Toolbar.Pressed)
     async def toolbar_pressed(self, event: Toolbar.Pressed) -> None:
@@ -338,4 +351,4 @@ class ResultsScreen(Screen):
         rows = []
         for b in list(ResultsTable.BINDINGS) + list(self.BINDINGS):
             rows.append((b.key.replace("question_mark", "?").replace("slash", "/"), b.description))
-        await self.app.push_screen(HelpScreen(rows))
+        await self.app.push_screen(HelpScreen(rows, filter_help()))
