@@ -65,12 +65,10 @@ class Toolbar(Horizontal):
         button.set_class(hidden, "-on")
         self.post_message(self.TestRunsChanged(hidden))
 
-    @on(Button.Pressed, "#test-runs")
-    def test_runs_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.toggle_test_runs()
-
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.post_message(self.Pressed(BUTTONS[event.button.id or ""][1]))
+        if event.button.id == "test-runs":
+            self.toggle_test_runs()
+        else:
+            self.post_message(self.Pressed(BUTTONS[event.button.id or ""][1]))
