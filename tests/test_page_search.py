@@ -61,7 +61,7 @@ def many(store, tmp_path):
 
 
 PAGES = (Page("study", 12), Page("component", 40), Page("batch", 15))
-SORTS = ((None, True), ("start", False), ("batch", True))
+SORTS = ((None, True), ("start", False), ("batch", True), ("id", False))
 
 
 def complete_answer(page: Page, f: Filter, sort_key, desc) -> list[int]:

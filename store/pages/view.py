@@ -171,7 +171,8 @@ class ResultsView:
             return base, None
         wanted = (p.tree, p.case_sensitive, key, desc, self.hide_test_runs, self._version)
         if self._narrowed[0] != wanted:
-            narrowed = engine.narrowed(f, self.level, base, selection.scope_ids)
+            by_id = ("desc" if desc else "asc") if key in (None, "id") else None  # ordered_ids's id order
+            narrowed = engine.narrowed(f, self.level, base, selection.scope_ids, by_id)
             self._narrowed = (wanted, *narrowed)
         return self._narrowed[1], self._narrowed[2]
 

@@ -132,26 +132,34 @@ def _within(scope: Callable[..., array], extra) -> Callable[..., array]:
 
 
 def narrowed(
-    f: Filter, level: str, base: array, scope: Callable[..., array],
+    f: Filter, level: str, base: array, scope: Callable[..., array], id_order: str | None = None,
 ) -> tuple[array, Callable[[Sequence[int]], array]] | None:
     """The page's rows (`base`, in order) that meet the plan's tree, and a function that keeps
     those of some ids (in their order); None when the plan has no tree. `scope(condition=...)`
-    gives the page's rows meeting a condition, ascending: one query on the tables' indexes."""
+    gives the page's rows meeting a condition, ascending: one query on the tables' indexes.
+    A page in id order ("asc", "desc": `id_order`) is that answer as it is, or reversed."""
     condition = tree_condition(plan(f), level)
     if condition is None:
         return None
     meeting = scope(condition=condition)
-    if not meeting:
-        return array("q"), lambda ids: array("q")
-    lo, hi = meeting[0], meeting[-1]
-    bits = IdBits(lo, hi)
-    for i in meeting:
-        bits.add(i)
-    flags = bits.bits  # one byte an id: a million-row page is kept without a set of a million ints
+    bits: list[IdBits] = []
 
     def keep(ids: Sequence[int]) -> array:
+        if not meeting:
+            return array("q")
+        lo, hi = meeting[0], meeting[-1]
+        if not bits:  # one byte an id, made when first asked (no set of a million ints), whole
+            made = IdBits(lo, hi)
+            for i in meeting:
+                made.add(i)
+            bits.append(made)
+        flags = bits[0].bits
         return array("q", [i for i in ids if lo <= i <= hi and flags[i - lo]])
 
+    if id_order == "asc":
+        return meeting, keep
+    if id_order == "desc":
+        return array("q", reversed(meeting)), keep
     kept = array("q")
     for piece in slices(base, keep):
         kept.extend(piece)
