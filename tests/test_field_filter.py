@@ -119,13 +119,28 @@ def test_field_terms_on_a_component_page(scenario, text, expected):
     ("a |", "nothing after |"),
     ("| a", "nothing before |"),
     ("()", "empty parentheses"),
+    ("(" * 33 + "a" + ")" * 33, "parentheses nested more than 32 deep (at character 33"),
+    (" | ".join(f"w{i}" for i in range(251)), "more than 250 terms and ranges"),
+    ("id:99999999999999999999", "id: '99999999999999999999' is too large"),
+    ("started:9999-12-31", "started: '9999-12-31' is not a date"),
+    ("data:<1e9GB", "data: '1e9GB' is not a size"),
 ])
 def test_bad_input_is_one_line_naming_where(scenario, text, said):
     with pytest.raises(StoreError) as caught:
         ids(text)
     message = str(caught.value)
     assert said in message and "\n" not in message and message.startswith("filter: ")
-    assert f"of {text!r})" in message  # the filter quoted, with the position in it
+    quoted = text if len(text) <= 80 else text[:79] + "…"
+    assert f"of {quoted!r})" in message  # the filter quoted (its start, if long), with the position in it
+
+
+def test_exact_values_are_one_list_however_many(scenario):
+    """An id list of thousands is one IN on the index, not thousands of ORs (SQLite refuses
+    expressions over 1000 deep)."""
+    many = ",".join(str(i) for i in range(3000))
+    assert ids(f"id:{many}") == [101, 102]
+    assert ids(f"worker:{many} | id:..5,7..9") == [101, 102]
+    assert ids(f"id:{many}", component=40) == [301, 303]
 
 
 def test_text_that_looks_like_a_field_is_found_when_quoted(scenario):

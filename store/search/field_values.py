@@ -27,6 +27,20 @@ class Interval:
     def holds(self, value: int | None) -> bool:
         return value is not None and (self.lo is None or value >= self.lo) and (self.hi is None or value < self.hi)
 
+    @property
+    def point(self) -> bool:
+        """One exact value."""
+        return self.lo is not None and self.hi == self.lo + 1
+
+
+LARGEST = 2**63 - 1  # what a database's integer holds
+
+
+def _bounded(lo: int, hi: int, text: str) -> tuple[int, int]:
+    if not -LARGEST <= lo < hi <= LARGEST:
+        raise ValueError(f"{text!r} is too large")
+    return lo, hi
+
 
 # -- points: the text of one value -> [lo, hi) ------------------------------------------------
 
@@ -34,7 +48,7 @@ class Interval:
 def integer_point(text: str) -> tuple[int, int]:
     if not text.isdigit():
         raise ValueError(f"{text!r} is not a whole number")
-    return int(text), int(text) + 1
+    return _bounded(int(text), int(text) + 1, text)
 
 
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:T(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
@@ -48,14 +62,11 @@ def time_point(text: str) -> tuple[int, int]:
     parts = [int(p) for p in m.groups() if p is not None]
     try:
         start = _dt.datetime(*parts)
-    except ValueError as exc:
+        end = start + {3: _dt.timedelta(days=1), 5: _dt.timedelta(minutes=1), 6: _dt.timedelta(seconds=1)}[len(parts)]
+        # Naive: this machine's zone.
+        return int(start.astimezone().timestamp() * 1000), int(end.astimezone().timestamp() * 1000)
+    except (ValueError, OverflowError, OSError) as exc:
         raise ValueError(f"{text!r} is not a date ({exc})") from None
-    end = start + {3: _dt.timedelta(days=1), 5: _dt.timedelta(minutes=1), 6: _dt.timedelta(seconds=1)}[len(parts)]
-
-    def ms(t: _dt.datetime) -> int:
-        return int(t.astimezone().timestamp() * 1000)  # naive: this machine's zone
-
-    return ms(start), ms(end)
 
 
 _UNITS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
@@ -70,11 +81,11 @@ def duration_point(text: str) -> tuple[int, int]:
     if clock:
         d, h, m, s = (int(x or 0) for x in clock.groups())
         value = ((d * 24 + h) * 60 + m) * 60_000 + s * 1000
-        return value, value + 1
+        return _bounded(value, value + 1, text)
     if not _DURATION.fullmatch(low):
         raise ValueError(f"{text!r} is not a duration: write 90s, 10m, 1h30m, 2d or 00:10:00")
     value = sum(float(n) * _UNITS[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ms|d|h|m|s)", low))
-    return int(value), int(value) + 1
+    return _bounded(int(value), int(value) + 1, text)
 
 
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?")
@@ -87,8 +98,10 @@ def size_point(text: str) -> tuple[int, int]:
     m = _SIZE.fullmatch(text.lower())
     if not m:
         raise ValueError(f"{text!r} is not a size: write 10B, 1.5KB, 2MB or 1GB")
-    value = int(float(m.group(1)) * _SIZE_UNITS[m.group(2)])
-    return value, value + 1
+    value = float(m.group(1)) * _SIZE_UNITS[m.group(2)]
+    if value > LARGEST:
+        raise ValueError(f"{text!r} is too large")
+    return int(value), int(value) + 1
 
 
 def ordered(point: Callable[[str], tuple[int, int]]) -> Callable[[str], Interval]:

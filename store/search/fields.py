@@ -23,10 +23,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import reduce
-from operator import or_
 from typing import Callable
 
-from peewee import fn
+from peewee import NodeList, fn
 
 from store.columns import sortable
 from store.db.models import Batch, Component, ComponentResult, ResultFile, ResultLabel, Study, StudyResult, Worker
@@ -68,7 +67,8 @@ class Field:
 
 
 def _any(conditions):
-    return reduce(or_, conditions)
+    # One flat "a OR b OR c": nested pairs would overflow SQLite's parser at some hundred values.
+    return NodeList(list(conditions), glue=" OR ", parens=True)
 
 
 def _column(key: str) -> Callable[[str], object]:
@@ -81,10 +81,16 @@ def _within(expr, iv: Interval):
     return reduce(lambda a, b: a & b, conds) if conds else expr.is_null(False)
 
 
+def _ordered_where(expr, ivs: list[Interval]):
+    # Exact values (an id list) are one IN, on the index, however many; ranges are ORed.
+    points = [iv.lo for iv in ivs if iv.point]
+    return _any(([expr.in_(points)] if points else []) + [_within(expr, iv) for iv in ivs if not iv.point])
+
+
 def _ordered(name, value, means, example, point, expr, fact) -> Field:
     return Field(
         name, value, means, example, values.ordered(point),
-        lambda level, ivs: _any(_within(expr(level), iv) for iv in ivs),
+        lambda level, ivs: _ordered_where(expr(level), ivs),
         lambda facts, ivs: any(iv.holds(getattr(facts, fact)) for iv in ivs),
     )
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from store.errors import StoreError
+from store.search.field_values import Interval
 from store.search.fields import FIELDS, Facts
 
 
@@ -95,7 +96,8 @@ class Token:
 
 
 def _error(text: str, at: int, message: str) -> FilterSyntaxError:
-    return FilterSyntaxError(f"filter: {message} (at character {at + 1} of {text.strip()!r})")
+    shown = text if len(text) <= 80 else text[:79] + "…"
+    return FilterSyntaxError(f"filter: {message} (at character {at + 1} of {shown!r})")
 
 
 def _field_token(text: str, at: int, m: re.Match) -> tuple[Token, int]:
@@ -156,9 +158,16 @@ def tokens(text: str) -> list[Token]:
 # -- the parser ----------------------------------------------------------------------------------
 
 
+MAX_DEPTH = 32  # parentheses inside parentheses: more is a mistake (and would overflow the SQL)
+# Terms inside | and parentheses, and ranges ORed in field terms: they become one SQL
+# expression, and SQLite refuses expressions over 1000 deep. (Exact values, an id list,
+# are one IN and count once.)
+MAX_TERMS = 250
+
+
 class _Parser:
     def __init__(self, text: str):
-        self.text, self.tokens, self.i = text, tokens(text), 0
+        self.text, self.tokens, self.i, self.depth = text, tokens(text), 0, 0
 
     @property
     def token(self) -> Token:
@@ -195,7 +204,11 @@ class _Parser:
         t = self.token
         self.i += 1
         if t.kind == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise _error(self.text, t.at, f"parentheses nested more than {MAX_DEPTH} deep")
             inner = self.either(t)
+            self.depth -= 1
             if self.token.kind != ")":
                 raise _error(self.text, t.at, "unbalanced parentheses: ( is never closed")
             self.i += 1
@@ -206,7 +219,19 @@ class _Parser:
         tree = self.either(None)
         if self.token.kind == ")":
             raise _error(self.text, self.token.at, "unbalanced parentheses: ) without (")
+        if _weight(tree) > MAX_TERMS:
+            raise _error(self.text, 0, f"more than {MAX_TERMS} terms and ranges: split the filter")
         return tree
+
+
+def _weight(node) -> int:
+    if isinstance(node, (All, Any)):
+        return sum(_weight(i) for i in node.items)
+    if isinstance(node, Not):
+        return _weight(node.item)
+    if isinstance(node, FieldTerm):
+        return 1 + sum(1 for v in node.values if isinstance(v, Interval) and not v.point)
+    return 1
 
 
 def parse(text: str):
