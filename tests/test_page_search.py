@@ -132,7 +132,7 @@ def _facts(level: str) -> dict[int, Facts]:
     crs_of: dict[int, list] = {}
     for cr in ComponentResult.select():
         crs_of.setdefault(cr.study_result_id, []).append(cr)
-    out = {}
+    out, own_columns = {}, {r["id"]: r for r in StudyResult.select().dicts()}
     for sr in StudyResult.select():
         crs = crs_of.get(sr.id, [])
         seen = sr.end_date if sr.end_date is not None else sr.last_seen_date
@@ -146,6 +146,7 @@ def _facts(level: str) -> dict[int, Facts]:
                 worker_type=types[sr.worker_id], state=own.state, start=start, end=end, duration=duration,
                 data_size=sum(c.data_size for c in mine), has_files=any(c.id in with_files for c in mine),
                 label=labels.get(sr.id), components=tuple((c.component_id, titles[Component].get(c.component_id)) for c in mine),
+                study_row=own_columns[sr.id],
             )
     return out
 

@@ -48,5 +48,5 @@ def trashed_facts(level: str, rows: dict) -> Facts | None:
         state=own["state"], start=start, end=end, duration=duration,
         data_size=sum(c["data_size"] or 0 for c in crs), has_files=any(c["id"] in files for c in crs),
         label=ResultLabel.select(ResultLabel.label).where(ResultLabel.study_result == sr["id"]).scalar(),
-        components=tuple((c["component"], _title(Component, c["component"])) for c in crs),
+        components=tuple((c["component"], _title(Component, c["component"])) for c in crs), study_row=dict(sr),
     )

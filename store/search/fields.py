@@ -15,13 +15,15 @@ component, has:files, has:data) are the component result's; the others are its s
 result's. Conditions use the tables' indexes (store/db/models.py) or a subquery on a
 small table (titles are looked up in Python, so every backend compares them alike).
 
-Adding a field is one `Field(...)` in FIELDS below (and, for the Python test, a `Facts`
-attribute if it reads one the row does not carry yet).
+Adding a field is one `Field(...)` in FIELDS below: its name, help, value parser (one of
+field_values.py's or a new function there), its SQL (`where(level, values)`) and its test
+(`test(facts, values)`, which may read any of the study result's own columns from
+`facts.study_row`). The parser, its errors and the help follow; the README's table wants a line.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import reduce
 from typing import Callable
 
@@ -53,6 +55,9 @@ class Facts:
     has_files: bool
     label: str | None
     components: tuple[tuple[int, str | None], ...]  # (id, title) of the row's component(s)
+    # The study result's own stored columns by field name (url_query_parameters, message, ...):
+    # a new field that reads one of them needs no attribute of its own here.
+    study_row: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
