@@ -157,3 +157,24 @@ async def test_help_explains_the_filter(varied):
         for name, field in FIELDS.items():
             assert f"{name}:" in text and field.example in text
         assert "Test runs" in str(app.screen.query_one("#help-text").render())
+
+
+async def test_pages_opened_after_the_toggle_start_with_it(varied):
+    """Hidden on one page, test runs stay hidden on the pages opened afterwards (the study's
+    page again from home, a worker's page), until a page shows them again."""
+    app = ResultsApp(varied)
+    others = study_results(Worker.worker_type != "Jatos")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_at_once(pilot, "enter")  # the study's page, from home
+        assert isinstance(app.screen, ResultsScreen) and set(app.screen.view.ids) == others | study_results(Worker.worker_type == "Jatos")
+        await type_at_once(pilot, "t", "escape", "enter")  # hidden, back home, the study's page anew
+        assert isinstance(app.screen, ResultsScreen) and set(app.screen.view.ids) == others
+        assert str(app.screen.query_one("#test-runs").label) == "Test runs: hidden"
+        assert "test runs hidden" in status(app)
+        await type_at_once(pilot, "w")  # a worker's page: the first row's worker, no test run
+        assert app.screen.page.kind == "worker" and app.screen.view.hide_test_runs
+        assert str(app.screen.query_one("#test-runs").label) == "Test runs: hidden"
+        await type_at_once(pilot, "t", "escape", "escape", "enter")  # shown on the worker's page: shown from then on
+        assert set(app.screen.view.ids) == others | study_results(Worker.worker_type == "Jatos")
+        assert str(app.screen.query_one("#test-runs").label) == "Test runs: shown"

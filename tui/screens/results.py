@@ -97,6 +97,9 @@ class ResultsScreen(Screen):
 
     def on_mount(self) -> None:
         self.set_focus(self.table)  # now, not later: the next key is the table's
+        # Test runs hidden on the last page that chose: this page's first rows already without them.
+        self.view.hide_test_runs = self.app.hide_test_runs
+        self.query_one(Toolbar).test_runs_hidden = self.view.hide_test_runs
         self.loader = PageLoader(self)
         self.loader.start()
 
@@ -168,6 +171,9 @@ class ResultsScreen(Screen):
     def test_runs_changed(self, event: Toolbar.TestRunsChanged) -> None:
         # The page's scope (ResultsView.selection) changes: its rows, counts, select-all,
         # export and delete of all; selected rows the page no longer shows are let go.
+        self.app.hide_test_runs = event.hidden
+        if event.hidden == self.view.hide_test_runs:
+            return  # the page opened so: its rows are on their way
         self.view.hide_test_runs = event.hidden
         self.loader.recompute()
         self.loader.keep_selection_on_page()
