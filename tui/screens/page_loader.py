@@ -31,6 +31,7 @@ class PageLoader:
         self._generation = 0  # the newest compute request
         self._fetching: set[int] = set()  # row ids asked for and not come yet
         self._watch = ChangeWatch(screen.app.store)
+        self._stopped = False  # the page has gone: answers still on their way are dropped
 
     def start(self) -> None:
         self._look_up_heading()
@@ -39,14 +40,21 @@ class PageLoader:
         self.screen.set_interval(2.0, self.poll_changes)
 
     def stop(self) -> None:
+        self._stopped = True
         self._watch.close()
 
     def _in_thread(self, work: Callable[[], None], group: str, exclusive: bool = False) -> None:
         self.screen.run_worker(work, thread=True, group=group, exclusive=exclusive)
 
     def _answer(self, callback, *args) -> None:
-        """From a worker: `callback(*args)` on the screen's thread."""
-        self.screen.app.call_from_thread(callback, *args)
+        """From a worker: `callback(*args)` on the screen's thread, unless the page has gone
+        meanwhile (escape while its rows were on their way: its widgets are no more)."""
+        self.screen.app.call_from_thread(self._if_shown, callback, *args)
+
+    def _if_shown(self, callback, *args) -> None:
+        # Off the screen stack the moment it is popped; its widgets go, then it is unmounted.
+        if not self._stopped and self.screen in self.screen.app.screen_stack:
+            callback(*args)
 
     # -- the page's rows: the newest request wins -----------------------------------------------
 
