@@ -169,7 +169,7 @@ class ResultsView:
         p = search.plan(f)
         if p.tree is None:
             return base, None
-        wanted = (p.tree, p.case_sensitive, key, desc, self.hide_test_runs, self._version)
+        wanted = (p.tree, p.case_sensitive, key, desc, selection.exclude_test_runs, self._version)
         if self._narrowed[0] != wanted:
             by_id = ("desc" if desc else "asc") if key in (None, "id") else None  # ordered_ids's id order
             narrowed = engine.narrowed(f, self.level, base, selection.scope_ids, by_id)
