@@ -22,6 +22,7 @@ _LAZY = {
     "Line": "store.pages.view",
     "position": "store.pages.order",
     "Filter": "store.search.filter",
+    "filter_help": ("store.search.fields", "help_lines"),
     "Column": "store.columns",
     "columns_for": "store.columns",
     "visible": "store.pages.visible",

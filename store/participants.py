@@ -134,6 +134,15 @@ def participant_duplicates():
     )
 
 
+def runs_elsewhere(participant: str, study: int, but: int) -> int:
+    """How many other runs of this participant the study holds (not counting run `but`)."""
+    return (
+        StudyResult.select()
+        .where((StudyResult.participant == participant) & (StudyResult.study == study) & (StudyResult.id != but))
+        .count()
+    )
+
+
 def runs_in_study():
     """The SQL of a row's count of its participant's runs in its study (0 without an id)."""
     other = _others_alias()

@@ -7,7 +7,7 @@ import pytest
 from store import Selection, StoreError
 from store.db.models import StudyResult
 from store.importing.importer import import_paths
-from store.search.filter import Term, parse_smart
+from store.search.syntax import All, Not, Text, parse
 
 import jatos_fixtures as fx
 from conftest import run_cli, sqlite_only
@@ -24,8 +24,8 @@ def ids(**kw):
 
 
 def test_parse_smart():
-    assert parse_smart('a  "b c" !d !"e f"') == [Term("a"), Term("b c"), Term("d", True), Term("e f", True)]
-    assert parse_smart("!") == [Term("!")]
+    assert parse('a  "b c" !d !"e f"') == All((Text("a"), Text("b c"), Not(Text("d")), Not(Text("e f"))))
+    assert parse("!") == Text("!")
 
 
 def test_terms_must_all_match_anywhere(scenario):

@@ -7,14 +7,17 @@ each row's texts."""
 from __future__ import annotations
 
 import pytest
+from varied_runs import varied_archive
 
-from store.db.models import ComponentResult, StudyResult
+from store.db.models import Batch, Component, ComponentResult, ResultFile, ResultLabel, Study, StudyResult, Worker
 from store.importing.importer import import_paths
+from store.labels import set_labels
 from store.pages.order import ordered_ids
 from store.pages.selection import Selection
 from store.pages.view import Page, ResultsView
 from store.search import engine, routes
 from store.search.backends import PostgresScan, SqliteScan
+from store.search.fields import Facts
 from store.search.filter import Filter, plan
 
 import jatos_fixtures as fx
@@ -29,6 +32,17 @@ FILTERS = [
     Filter("STRAßE"), Filter("STRASSE"), Filter("aße"), Filter("großbeeren"), Filter("oß"),
     Filter("SCHÖNE"), Filter("!zz"), Filter("!9 run"),  # negated, not in the index: a row without data is kept
 ]
+# Field terms (issue #13) on the varied runs, alone, with free terms, under ! | and parentheses.
+FIELD_FILTERS = [Filter(text) for text in (
+    "state:FINISHED", "state:finished,aborted", "!state:FINISHED", "type:Jatos", 'type:"Personal Single",mturk',
+    "batch:Pilot", "batch:14", "worker:57", "worker:1,2", "label:exclude", "has:files", "!has:data", "has:label",
+    "started:>=2024-05-01", "started:2024-05-01..2024-05-07", "started:<2024-05-02T12:00", "ended:2024-05-03",
+    "!ended:>2024-05-03", "duration:>10m", "duration:5m..1h", "data:<10B", "data:>=1KB", 'component:"Stroop trials"',
+    "component:40", "id:5010..5060", "id:>5100", 'study:"stroop task"', "(state:FAIL | data:<10B) batch:Pilot",
+    "run state:FINISHED", '(trial | "rt": 1) !type:Jatos', "!(state:FINISHED | state:ABORTED) Default",
+    "state:FINISHED | rt", '!(5001 | "run": 5002)', "!zz has:files", "STARTED state:PRE,STARTED,DATA_RETRIEVED",
+)] + [Filter("finished | state:FAIL", case_sensitive=True), Filter("(ÖN | oß) !type:jatos")]
+FILTERS += FIELD_FILTERS
 
 
 @pytest.fixture
@@ -39,12 +53,15 @@ def many(store, tmp_path):
         ("metadata.json", fx.METADATA_310.encode()),
     ])])
     import_paths(store, [fx.results_archive(tmp_path), fx.synthetic_archive(tmp_path / "s.zip", 300, 60, first_id=1000)])
+    import_paths(store, [varied_archive(tmp_path), fx.study_archive(tmp_path)])
+    set_labels(store, [101, 5001, 5002, 5010, 5077], "exclude", "test")
+    set_labels(store, [1001, 5003], "pending")
     assert ComponentResult.get_by_id(301).data.startswith('{"street":"Hauptstraße"')
     return store
 
 
-PAGES = (Page("study", 12), Page("component", 40))
-SORTS = ((None, True), ("start", False), ("batch", True))
+PAGES = (Page("study", 12), Page("component", 40), Page("batch", 15))
+SORTS = ((None, True), ("start", False), ("batch", True), ("id", False))
 
 
 def complete_answer(page: Page, f: Filter, sort_key, desc) -> list[int]:
@@ -106,6 +123,34 @@ def _texts(level: str) -> dict[int, list[str]]:
     return {k: [t for t in v if t is not None] for k, v in out.items()}  # NULL matches nothing
 
 
+def _facts(level: str) -> dict[int, Facts]:
+    """What each row's field terms read, worked out in Python row by row from the tables."""
+    titles = {model: dict(model.select(model.id, model.title).tuples()) for model in (Study, Batch, Component)}
+    types = dict(Worker.select(Worker.id, Worker.worker_type).tuples())
+    labels = dict(ResultLabel.select(ResultLabel.study_result, ResultLabel.label).tuples())
+    with_files = {f.component_result_id for f in ResultFile.select()}
+    crs_of: dict[int, list] = {}
+    for cr in ComponentResult.select():
+        crs_of.setdefault(cr.study_result_id, []).append(cr)
+    out, own_columns = {}, {r["id"]: r for r in StudyResult.select().dicts()}
+    for sr in StudyResult.select():
+        crs = crs_of.get(sr.id, [])
+        seen = sr.end_date if sr.end_date is not None else sr.last_seen_date
+        rows = [(sr, crs, sr.start_date, sr.end_date, None if seen is None or sr.start_date is None else seen - sr.start_date)]
+        if level == "component":
+            rows = [(cr, [cr], cr.start_date, cr.end_date, None if cr.end_date is None or cr.start_date is None else cr.end_date - cr.start_date) for cr in crs]
+        for own, mine, start, end, duration in rows:
+            out[own.id] = Facts(
+                id=own.id, study=sr.study_id, study_title=titles[Study].get(sr.study_id), batch=sr.batch_id,
+                batch_title=titles[Batch].get(sr.batch_id), group=sr.group_id, worker=sr.worker_id,
+                worker_type=types[sr.worker_id], state=own.state, start=start, end=end, duration=duration,
+                data_size=sum(c.data_size for c in mine), has_files=any(c.id in with_files for c in mine),
+                label=labels.get(sr.id), components=tuple((c.component_id, titles[Component].get(c.component_id)) for c in mine),
+                study_row=own_columns[sr.id],
+            )
+    return out
+
+
 @pytest.mark.parametrize("backend", ["trigram index", "scan"])
 @pytest.mark.parametrize("level", ["study", "component"])
 def test_the_complete_answer_is_the_plan_on_each_rows_texts(many, monkeypatch, level, backend):
@@ -115,11 +160,11 @@ def test_the_complete_answer_is_the_plan_on_each_rows_texts(many, monkeypatch, l
         # Without the index: SQLite's scan, or PostgreSQL's.
         scan = PostgresScan() if ON_POSTGRES else SqliteScan()
         monkeypatch.setattr(routes, "backend_for", lambda db: scan)
-    rows = _texts(level)
+    rows, facts = _texts(level), _facts(level)
     kind = "study_result_ids" if level == "study" else "component_result_ids"
     found = 0
     for f in FILTERS:
-        expected = [i for i in sorted(rows) if plan(f).matches(rows[i])]
+        expected = [i for i in sorted(rows) if plan(f).matches(rows[i], facts[i])]
         answer = Selection(**{kind: sorted(rows)}, filter=f.text, regex=f.regex, case_sensitive=f.case_sensitive)
         assert answer.row_ids() == expected, f
         found += len(expected)
@@ -186,9 +231,9 @@ def test_the_status_says_how_far_a_search_has_got(many, walk_in_small_steps):
     stages = list(view.results(Filter(r"run\": 1\d9\b", regex=True), first=25))
     view.apply(next(s for s in stages if s.looking))
     n, pct = len(view.ids), f"{view.scanned:.0%}"
-    assert view.status().startswith(f"{n} found so far, searching {pct} of 302 · 0 selected · filter: ")
+    assert view.status().startswith(f"{n} found so far, searching {pct} of 422 · 0 selected · filter: ")
     view.apply(stages[-1])
-    assert view.status().startswith(f"{len(stages[-1].ids)} of 302 shown · 0 selected")
+    assert view.status().startswith(f"{len(stages[-1].ids)} of 422 shown · 0 selected")
 
 
 def test_whole_table_reading_shows_how_far_it_has_got(many, monkeypatch):

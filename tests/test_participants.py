@@ -120,3 +120,27 @@ def test_the_command_line_shows_and_sets_the_names(people, db_path):
     assert "4 study results have a participant id" in set_.stdout
     bad = run_cli("participants", "--db", str(db_path), "--params", " , ")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_the_filter_finds_a_participant_and_the_duplicates(people, db_path):
+    from store import Selection
+
+    assert sorted(Selection(filter="participant:abc123").row_ids()) == [102, 103, 201]
+    assert sorted(Selection(filter="participant:dup").row_ids()) == [102, 103]
+    assert sorted(Selection(filter="!participant:dup").row_ids()) == [101, 104, 201]
+    assert sorted(Selection(filter="participant:dup,s77 | id:101").row_ids()) == [101, 102, 103]
+    r = run_cli("label", "dup-run", "--db", str(db_path), "--filter", "participant:dup")
+    assert r.returncode == 0, r.stderr
+    assert sorted(Selection(filter="label:dup-run").row_ids()) == [102, 103]
+
+
+def test_erase_decides_participant_terms_on_trashed_runs(people):
+    """A trashed run of a participant counts as a duplicate while the study holds another run."""
+    from store import Selection
+    from store.removal.delete import delete
+    from store.removal.erase import plan
+
+    delete(people, Selection(study_result_ids=[103]))
+    assert {rid for _, rid in plan(Selection(filter="participant:dup")).trashed_results} == {103}
+    assert {rid for _, rid in plan(Selection(filter="participant:abc123")).trashed_results} == {103}
+    assert not plan(Selection(filter="participant:nobody")).trashed_results

@@ -115,6 +115,19 @@ async def test_no_sql_on_the_screens_thread(scenario, ui_thread_sql, db_path, tm
         ui_thread_sql.recording = False  # the test's own look at the store
         assert isinstance(app.screen, ResultsScreen) and len(labels_of([101, 102])) == 2
         ui_thread_sql.recording = True
+        # Field terms: a bad one (checked on this thread: no SQL), then a group; the test-run
+        # toggle (the page's scope anew, the selection checked in a worker), and back.
+        await pilot.press("slash", "ctrl+a", "ctrl+k", *"(state:FINISHED | sate:x")
+        await settle(pilot)
+        assert "unknown field 'sate'" in str(app.screen.query_one("#filter-error").render())
+        await pilot.press("ctrl+a", "ctrl+k", *"(state:FINISHED | batch:Default) !type:Jatos", "enter")
+        await settle(pilot)
+        assert status(app).startswith("2 of 2 shown")
+        await pilot.press("t")
+        await settle(pilot)
+        assert "test runs hidden" in status(app) and "2 selected" in status(app)
+        await pilot.press("t")
+        await settle(pilot)
         await pilot.press("slash", "ctrl+a", "ctrl+k", "enter")  # the filter cleared
         await settle(pilot)
         await pilot.press("y", "Y", "ctrl+y")  # copy a cell, a row, the data

@@ -21,6 +21,8 @@ class ResultsApp(App):
         super().__init__()
         self.store = store
         self.start_page = page
+        # The last choice of a page's test-run toggle: each page opened afterwards starts with it.
+        self.hide_test_runs = False
 
     async def on_mount(self) -> None:
         # Each screen mounted, its table focused, before the first key is routed: keys typed

@@ -239,11 +239,15 @@ MISSING_DATA_INDEX = (
 def _schema_is_current(store: Store) -> bool:
     """Read-only: a store that has everything needs no write transaction to open, so a
     reader never waits for a writer (WAL lets it read while another process imports)."""
-    from store.db.models import ComponentResult, StudyResult
+    from store.db.models import FILTER_INDEXES, ComponentResult, StudyResult
 
     tables = set(store.db.get_tables())
     if any(m._meta.table_name not in tables for m in ALL_MODELS):
         return False
+    for table in {m._meta.table_name for m, _, _ in FILTER_INDEXES}:
+        made = {i.name for i in store.db.get_indexes(table)}
+        if any(name not in made for m, name, _ in FILTER_INDEXES if m._meta.table_name == table):
+            return False  # made by an older version: create_tables adds them
     for model in (StudyResult, ComponentResult):
         if "search_text" not in {c.name for c in store.db.get_columns(model._meta.table_name)}:
             return False

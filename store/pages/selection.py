@@ -19,6 +19,7 @@ from store.errors import StoreError
 from store.formats.jatos_values import parse_id_list
 from store.search import engine
 from store.search import filter as search
+from store.search.fields import test_runs_hidden
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Selection:
     case_sensitive: bool = False
     worker_type: str | None = None  # a batch page opened for one link type (§5)
     exclude_labels: tuple[str, ...] = ()  # results with one of these labels are left out (store/labels.py)
+    exclude_test_runs: bool = False  # leave out JATOS's own test runs (worker type Jatos), on any page
 
     def __post_init__(self) -> None:
         # As labels are stored (store/labels.py): "Exclude " is the label exclude.
@@ -65,6 +67,7 @@ class Selection:
             and self.component_result_ids is None
             and not (self.filter or "").strip()
             and not self.exclude_labels
+            and not self.exclude_test_runs
         )
 
     def search_filter(self) -> search.Filter | None:
@@ -108,6 +111,8 @@ class Selection:
             conds.append(StudyResult.group == self.group)
         if self.worker is not None:
             conds.append(StudyResult.worker == self.worker)
+        if self.exclude_test_runs:
+            conds.append(test_runs_hidden())
         if self.exclude_labels:
             labelled = ResultLabel.select(ResultLabel.study_result).where(ResultLabel.label.in_(list(self.exclude_labels)))
             conds.append(StudyResult.id.not_in(labelled))
@@ -132,34 +137,33 @@ class Selection:
             return wanted
         return set(self.study_result_ids) if self.study_result_ids is not None else None
 
-    def _ids(self, q, level_id) -> list[int]:
+    def scope_ids(self, condition=None, among=None) -> array:
+        """The scope's rows without the filter (meeting a condition, among some ids), ascending."""
+        if self.level == "component":
+            q, level_id = ComponentResult.select(ComponentResult.id).join(StudyResult), ComponentResult.id
+        else:
+            q, level_id = StudyResult.select(StudyResult.id), StudyResult.id
         for c in self.where():
             q = q.where(c)
+        if condition is not None:
+            q = q.where(condition)
+        if among is not None:
+            q = q.where(id_in(level_id, among))
+        cursor = StudyResult._meta.database.execute(q)  # a raw cursor: no object a row
+        try:
+            ids = sorted(map(itemgetter(0), cursor))
+        finally:
+            cursor.close()
         wanted = self.explicit_ids()
-
-        def scope(condition=None, among=None) -> array:
-            """The scope's ids (meeting the condition, among these ids), ascending."""
-            narrowed = q if condition is None else q.where(condition)
-            narrowed = narrowed if among is None else narrowed.where(id_in(level_id, among))
-            cursor = StudyResult._meta.database.execute(narrowed)  # a raw cursor: no object a row
-            try:
-                ids = sorted(map(itemgetter(0), cursor))
-            finally:
-                cursor.close()
-            return array("q", ids if wanted is None else (i for i in ids if i in wanted))
-
-        f = self.search_filter()
-        if f is None:
-            return list(scope())
-        return list(engine.complete(f, self.level, scope))
+        return array("q", ids if wanted is None else (i for i in ids if i in wanted))
 
     def row_ids(self) -> list[int]:
         """The selected rows of this level (study or component results), ascending."""
         self.check_scope()
-        if self.level == "component":
-            query = ComponentResult.select(ComponentResult.id).join(StudyResult)
-            return self._ids(query, ComponentResult.id)
-        return self._ids(StudyResult.select(StudyResult.id), StudyResult.id)
+        f = self.search_filter()
+        if f is None:
+            return list(self.scope_ids())
+        return list(engine.complete(f, self.level, self.scope_ids))
 
 
 def component_ids_of(study_result_ids: list[int]) -> list[int]:

@@ -7,6 +7,7 @@ cached, so a page stays small whatever the number of results.
 
 from __future__ import annotations
 
+import dataclasses
 from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -94,6 +95,7 @@ class ResultsView:
         self.all_columns = columns_for(self.level, "worker" if page.kind == "worker" else "study")
         self.columns = columns or [c for c in self.all_columns if c.default_visible]
         self.filter = search.Filter("")
+        self.hide_test_runs = False  # JATOS's own test runs (worker type Jatos) left out of the page
         self.sort_key: str | None = None  # None: JATOS's default, id descending
         self.descending = True
         self.ids = array("q")
@@ -105,19 +107,27 @@ class ResultsView:
         self.scanned = 1.0  # share of the page's rows the filter has looked at
         self._version = 0  # data version: bumped when another process changes the store
         self._bases: dict[tuple, array] = {}
+        self._narrowed: tuple = ((), array("q"), None)  # (key, rows, keep) of the last field terms
         # Rows by id, the most recently used last: a new filter mostly shows rows seen before.
         self._cache: OrderedDict[int, StudyRow | ComponentRow] = OrderedDict()
         self._gone: set[int] = set()  # fetched and not found
 
     # -- computing ----------------------------------------------------------------------
 
+    def selection(self, hide_test_runs: bool | None = None) -> Selection:
+        """The page's scope, as every question about its rows asks it: the rows, their order
+        and count, select-all, export and delete of all."""
+        hide = self.hide_test_runs if hide_test_runs is None else hide_test_runs
+        return dataclasses.replace(self.page.selection(), exclude_test_runs=hide)
+
     def base_ids(self, sort_key: str | None, descending: bool) -> array:
         """The page's rows in this order, unfiltered: held once per sort (8 bytes a row), so
         that a filter only has to say which of them match. Safe to call from a worker."""
-        version, key = self._version, (sort_key, descending)
+        version, hide = self._version, self.hide_test_runs  # read once: the screen's thread sets it
+        key = (sort_key, descending, hide)
         ids = self._bases.get(key)
         if ids is None:
-            ids = ordered_ids(self.page.selection(), sort_key, descending)
+            ids = ordered_ids(self.selection(hide), sort_key, descending)
             if version == self._version:  # not computed across a change of the data
                 self._bases = {k: v for k, v in self._bases.items() if k[0] == sort_key} | {key: ids}
         return ids
@@ -132,9 +142,9 @@ class ResultsView:
         f = self.filter if filter_ is None else filter_
         key = self.sort_key if sort_key is ... else sort_key
         desc = self.descending if descending is None else descending
-        if not f.active and (key, desc) not in self._bases:
+        if not f.active and (key, desc, self.hide_test_runs) not in self._bases:
             # The page's first rows at once; holding all of them takes a moment on a big page.
-            head = ordered_ids(self.page.selection(), key, desc, limit=first)
+            head = ordered_ids(self.selection(), key, desc, limit=first)
             if len(head) == first:
                 yield Computed(f, key, desc, head, None, False, 0.0, False)
         base = self.base_ids(key, desc)
@@ -142,14 +152,29 @@ class ResultsView:
             yield Computed(f, key, desc, base, len(base))
             return
         f.validate()
-        selection = self.page.selection()
+        selection, total = self.selection(), len(base)
+        base, keep = self._narrow(f, key, desc, base, selection)
 
         def order(ids):
-            return ordered_ids(selection, key, desc, among=ids)
+            ordered = ordered_ids(selection, key, desc, among=ids)
+            return ordered if keep is None else keep(ordered)
 
         for found in engine.stages(f, self.level, base, first, order, cancelled):
             looking = not found.complete and len(found.ids) < first
-            yield Computed(f, key, desc, found.ids, len(base), found.complete, found.scanned, looking)
+            yield Computed(f, key, desc, found.ids, total, found.complete, found.scanned, looking)
+
+    def _narrow(self, f: search.Filter, key, desc, base: array, selection: Selection) -> tuple[array, Callable | None]:
+        """The page's rows that meet the filter's field terms (engine.narrowed), kept for the
+        next keystroke: typing free terms after `state:FINISHED` narrows once."""
+        p = search.plan(f)
+        if p.tree is None:
+            return base, None
+        wanted = (p.tree, p.case_sensitive, key, desc, selection.exclude_test_runs, self._version)
+        if self._narrowed[0] != wanted:
+            by_id = ("desc" if desc else "asc") if key in (None, "id") else None  # ordered_ids's id order
+            narrowed = engine.narrowed(f, self.level, base, selection.scope_ids, by_id)
+            self._narrowed = (wanted, *narrowed)
+        return self._narrowed[1], self._narrowed[2]
 
     def compute(self, filter_: search.Filter | None = None, sort_key=..., descending=None) -> Computed:
         """The whole answer of results()."""
@@ -290,7 +315,7 @@ class ResultsView:
 
     def all_ids(self) -> array:
         """Every row of the page, whatever the filter (JATOS's "All"; SQL: in a worker)."""
-        return ordered_ids(self.page.selection(), None, True)
+        return ordered_ids(self.selection(), None, True)
 
     def select_filtered(self) -> None:
         self.selected.update(self.ids)
@@ -313,6 +338,8 @@ class ResultsView:
         else:
             shown = f"{len(self.ids)}{of} shown"
         text = f"{shown} · {len(self.selected)} selected"
+        if self.hide_test_runs:
+            text += " · test runs hidden"
         if self.filter.text.strip():
             mode = []
             if self.filter.regex:

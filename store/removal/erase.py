@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 
 from store.db.database import Store
 from store.db.idlists import chunks, id_in
-from store.db.models import ComponentResult, TrashEntry
+from store.db.models import ComponentResult, TrashEntry, Worker
 from store.disk import journal
 from store.errors import NothingSelected
 from store.pages.selection import Selection, component_ids_of
 from store.removal import trash
 from store.removal.delete import bury, remove_rows
+from store.removal.trashed_facts import trashed_facts
 from store.search import filter as search
 
 
@@ -72,7 +73,7 @@ def plan(selection: Selection) -> ErasePlan:
 def _trashed(selection: Selection, live: list[int]) -> list[tuple[int, str, int]]:
     """Trash entries (id, level, result id) the selection names: by scope, ids and filter."""
     level = selection.level
-    q = TrashEntry.select(TrashEntry.id, TrashEntry.level, TrashEntry.result_id, TrashEntry.rows)
+    q = TrashEntry.select(TrashEntry.id, TrashEntry.level, TrashEntry.result_id, TrashEntry.rows, TrashEntry.worker)
     if level == "study":
         # A component-level entry of a selected study result goes as well.
         q = q.where(TrashEntry.level.in_(["study", "component"]))
@@ -89,14 +90,17 @@ def _trashed(selection: Selection, live: list[int]) -> list[tuple[int, str, int]
             q = q.where(column == value)
     wanted = selection.explicit_ids()
     f = selection.search_filter()
+    test_runs = set(Worker.select(Worker.id).where(Worker.worker_type == "Jatos").tuples()) if selection.exclude_test_runs else set()
     out, later = [], []
-    for eid, entry_level, rid, rows_text in q.tuples():
+    for eid, entry_level, rid, rows_text, worker in q.tuples():
+        if (worker,) in test_runs:
+            continue
         rows = json.loads(rows_text)
         owner = rows["study_result"]["id"] if rows["study_result"] else rows["component_results"][0]["study_result"]
         key = rid if level == "component" else owner
         if wanted is not None and key not in wanted:
             continue
-        if f is not None and not matches(f, rows):
+        if f is not None and not matches(f, rows, level):
             later.append((eid, entry_level, rid, owner))  # its study result may be chosen yet
             continue
         out.append((eid, entry_level, rid))
@@ -108,11 +112,16 @@ def _trashed(selection: Selection, live: list[int]) -> list[tuple[int, str, int]
     return out
 
 
-def matches(f: search.Filter, rows: dict) -> bool:
-    """The filter on a trashed result's texts: its search text and its data."""
+def matches(f: search.Filter, rows: dict, level: str) -> bool:
+    """The filter on a trashed result's texts (its search text and its data) and, for field
+    terms, its facts (store/removal/trashed_facts.py: none known, no match)."""
     texts = [r.get("search_text") or "" for r in [rows["study_result"] or {}] + rows["component_results"]]
     texts += [r.get("data") or "" for r in rows["component_results"]]
-    return search.plan(f).matches(texts)
+    p = search.plan(f)
+    if p.tree is None:
+        return p.matches(texts)
+    facts = trashed_facts(level, rows)
+    return facts is not None and p.matches(texts, facts)
 
 
 def erase(store: Store, erase_plan: ErasePlan, progress=None) -> EraseResult:

@@ -15,6 +15,12 @@ regex) is looked up where it is cheapest:
   noting matches one byte an id. A search that finds little in a big page switches to
   whole tables after WALK_LIMIT seconds.
 
+Field terms, `|` and parentheses (the plan's tree) are one SQL condition on the rows
+(routes.py `tree_condition`): it narrows the scope first, on the tables' indexes, and the
+free terms at the top level are then looked for among what is left, as above. A page
+narrows its rows with `narrowed`; an answer run to the end puts the condition into every
+query of its scope.
+
 Run to the end (`complete`: the command line, exports, erase), there is no first
 screenful to hurry for: a rare term is its set, as on a page; otherwise the same routes
 become one condition on the selection's query, which the database answers in one pass.
@@ -28,9 +34,11 @@ from dataclasses import dataclass
 from itertools import compress
 from typing import Callable, Iterator, Sequence
 
+from peewee import NodeList
+
 from store.db.models import ComponentResult, StudyResult
-from store.search.filter import Filter
-from store.search.routes import IdBits, TermRoute, all_of, db, routes, scaled, slices
+from store.search.filter import Filter, plan
+from store.search.routes import IdBits, TermRoute, all_of, db, routes, scaled, slices, tree_condition
 
 FEW = 5_000  # index candidates up to which a term is answered as a set
 TICK = 0.0  # seconds to the first showing of the rows found so far (then every EVERY)
@@ -68,8 +76,13 @@ def stages(
 ) -> Iterator[Found]:
     """The filter's rows among `base` (the page's rows in order), in stages: rows found so
     far while the first `first` are looked for (every TICK, then EVERY seconds), then the
-    first `first` rows, then everything. `order` puts a small set of ids in the page's order."""
+    first `first` rows, then everything. `order` puts a small set of ids in the page's order.
+    Only the free terms at the top level are looked for: `base` and `order` keep only the
+    rows that meet the plan's tree already (`narrowed`)."""
     terms = routes(f, level)
+    if not terms:  # field terms only: `base` is narrowed to them already
+        yield Found(base, 1.0, True)
+        return
     start = time.perf_counter()
     few = _rare_answer(terms)
     if few is not None:
@@ -83,6 +96,9 @@ def complete(f: Filter, level: str, scope: Callable[..., array]) -> array:
     among=...)` gives the selection's rows, ascending, that meet a condition or are among
     some ids. A rare term is answered by its set, as on a page; otherwise every term goes into
     one query with the scope, so the database reads only the scope's rows, once."""
+    condition = tree_condition(plan(f), level)
+    if condition is not None:
+        scope = _within(scope, condition)
     terms = routes(f, level)
     # Only terms that can be a set are asked: the one query has no use for a side's set.
     few = _rare_answer(terms, lambda t: all(s.index is not None for s in t.sides))
@@ -103,6 +119,51 @@ def complete(f: Filter, level: str, scope: Callable[..., array]) -> array:
         # The scanned terms are sets: the answer is theirs, checked against the other terms.
         return scope(among=_rare_answer(terms, lambda t: False))
     return scope(condition=all_of(terms, level))
+
+
+def _within(scope: Callable[..., array], extra) -> Callable[..., array]:
+    """The scope narrowed by a condition in every query it makes."""
+
+    def narrowed(condition=None, among=None) -> array:
+        both = extra if condition is None else NodeList((extra, condition), glue=" AND ", parens=True)
+        return scope(condition=both, among=among)
+
+    return narrowed
+
+
+def narrowed(
+    f: Filter, level: str, base: array, scope: Callable[..., array], id_order: str | None = None,
+) -> tuple[array, Callable[[Sequence[int]], array]] | None:
+    """The page's rows (`base`, in order) that meet the plan's tree, and a function that keeps
+    those of some ids (in their order); None when the plan has no tree. `scope(condition=...)`
+    gives the page's rows meeting a condition, ascending: one query on the tables' indexes.
+    A page in id order ("asc", "desc": `id_order`) is that answer as it is, or reversed."""
+    condition = tree_condition(plan(f), level)
+    if condition is None:
+        return None
+    meeting = scope(condition=condition)
+    bits: list[IdBits] = []
+
+    def keep(ids: Sequence[int]) -> array:
+        if not meeting:
+            return array("q")
+        lo, hi = meeting[0], meeting[-1]
+        if not bits:  # one byte an id, made when first asked (no set of a million ints), whole
+            made = IdBits(lo, hi)
+            for i in meeting:
+                made.add(i)
+            bits.append(made)
+        flags = bits[0].bits
+        return array("q", [i for i in ids if lo <= i <= hi and flags[i - lo]])
+
+    if id_order == "asc":
+        return meeting, keep
+    if id_order == "desc":
+        return array("q", reversed(meeting)), keep
+    kept = array("q")
+    for piece in slices(base, keep):
+        kept.extend(piece)
+    return kept, keep
 
 
 def _scan_sides(term: TermRoute, in_scope: Sequence[int]) -> None:

@@ -4,8 +4,10 @@
 Plain mode is JATOS's (DataTables') smart search: whitespace-separated terms must all
 match somewhere in the row, "quoted phrases" stay together, !term excludes. A row is its
 columns as displayed (store/search/text.py) plus the result data of its component
-results. Regex mode applies one regular expression (store/search/regex_engine.py); Aa
-makes either mode case-sensitive.
+results. Plain mode also takes field terms (`state:FINISHED`), `|` and parentheses
+(store/search/syntax.py, store/search/fields.py). Regex mode applies one regular
+expression (store/search/regex_engine.py) and knows no fields; Aa makes either mode's
+text case-sensitive (field values ignore case).
 
 The plan says what must hold, not how to find it: store/search/routes.py decides, per
 term, how it is answered, and store/search/engine.py runs the plan, in stages for a
@@ -14,31 +16,13 @@ results page or to the end for the command line.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 from store.db.sqlite import folded_contains
-from store.search import regex_engine
-
-
-@dataclass(frozen=True)
-class Term:
-    text: str
-    negated: bool = False
-
-
-def parse_smart(text: str) -> list[Term]:
-    """Split a smart-search string into terms, as DataTables does."""
-    terms = []
-    for m in re.finditer(r'(!?)"([^"]*)"|(\S+)', text):
-        if m.group(3) is not None:
-            word = m.group(3)
-            negated = word.startswith("!") and len(word) > 1
-            terms.append(Term(word[1:] if negated else word, negated))
-        elif m.group(2):
-            terms.append(Term(m.group(2), bool(m.group(1))))
-    return [t for t in terms if t.text]
+from store.search import regex_engine, syntax
+from store.search.fields import Facts
 
 
 @dataclass(frozen=True)
@@ -52,8 +36,12 @@ class Filter:
         return regex_engine.compile_pattern(self.text, self.case_sensitive)
 
     def validate(self) -> None:
+        """A StoreError in one line if the filter cannot be applied (no SQL: the screen's
+        thread checks each keystroke)."""
         if self.regex:
             self.compiled()
+        elif self.active:
+            plan(self)
 
     @property
     def active(self) -> bool:
@@ -67,7 +55,7 @@ class Filter:
 class Matcher:
     """One condition of a plan: the row's text (its displayed columns, or the data of one of
     its component results) contains `text`, or, for a regex, the pattern is found in it;
-    negated, neither holds. Field terms (`state:FINISHED`) would be a kind of their own."""
+    negated, neither holds. Field terms (`state:FINISHED`) are the plan's `tree`."""
 
     text: str  # the term, or the pattern
     regex: bool = False
@@ -95,27 +83,50 @@ class Matcher:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a row must satisfy: every matcher (an AND of them)."""
+    """What a row must satisfy: every matcher (an AND of them), and the tree.
+
+    The matchers are the free terms at the top level: the staged engine answers them
+    (store/search/engine.py). The tree holds everything else, ANDed: field terms, `|`,
+    parentheses and the free terms inside them (store/search/syntax.py); it becomes one SQL
+    condition that narrows the page's rows (store/search/routes.py `tree_condition`)."""
 
     matchers: tuple[Matcher, ...]
+    tree: object | None = None
+    case_sensitive: bool = False  # for the free terms inside the tree
 
-    def matches(self, texts: list[str]) -> bool:
-        """Whether a row with these texts passes, decided in Python."""
+    def matches(self, texts: list[str], facts: Facts | None = None) -> bool:
+        """Whether a row with these texts (and, for field terms, these facts) passes,
+        decided in Python."""
         for m in self.matchers:
             test = m.test()
             if any(test(t) for t in texts) == m.negated:
                 return False
-        return True
+        if self.tree is None:
+            return True
+        if facts is None:
+            raise ValueError("field terms are decided on the row's facts")
+        return self.tree.test(texts, facts, lambda text: Matcher(text, False, self.case_sensitive).test())
 
 
+@lru_cache(maxsize=64)
 def plan(f: Filter) -> Plan:
-    """The filter's plan (an invalid regex is a StoreError; an empty filter has no matchers)."""
+    """The filter's plan (an invalid regex or a syntax error is a StoreError; an empty filter
+    has no matchers)."""
     if not f.active:
         return Plan(())
     if f.regex:
         f.validate()
         return Plan((Matcher(f.text, True, f.case_sensitive),))
-    return Plan(tuple(Matcher(t.text, False, f.case_sensitive, t.negated) for t in parse_smart(f.text)))
+    tree = syntax.parse(f.text)
+    matchers, rest = [], []
+    for item in tree.items if isinstance(tree, syntax.All) else (tree,):
+        inner, negated = (item.item, True) if isinstance(item, syntax.Not) else (item, False)
+        if isinstance(inner, syntax.Text):  # a free term on its own: the staged engine's
+            matchers.append(Matcher(inner.text, False, f.case_sensitive, negated))
+        else:
+            rest.append(item)
+    rest_tree = None if not rest else rest[0] if len(rest) == 1 else syntax.All(tuple(rest))
+    return Plan(tuple(matchers), rest_tree, f.case_sensitive)
 
 
 _META = "\\.^$*+?{}[]|()"

@@ -10,9 +10,9 @@ term's literal. A side is then answered in one of four ways, each below:
 - `mark`: marked while a whole table is read in storage order (the rest of a page's answer);
 - `rows_where`: one condition on the selection's query (an answer run to the end).
 
-store/search/engine.py decides which to use when. Issue #13's field terms (`state:FINISHED`)
-would get a route of their own in `_route` (one side, a condition on an ordinary index);
-A regex on SQLite is a side with a block scan (store/search/block_scan.py): its `mark`, and
+store/search/engine.py decides which to use when. The plan's tree (field terms such as
+`state:FINISHED`, `|`, parentheses, and the free terms inside them) is one SQL condition,
+`tree_condition`, that narrows the rows before the free terms are looked for. A regex on SQLite is a side with a block scan (store/search/block_scan.py): its `mark`, and
 an answer run to the end over much of a table, read the whole column natively.
 """
 
@@ -25,13 +25,15 @@ from itertools import repeat
 from operator import or_, sub
 from typing import Callable, Iterator, Sequence
 
-from peewee import SQL, NodeList
+from peewee import SQL, NodeList, fn
 
 from store.db.idlists import id_in
 from store.db.models import ComponentResult, StudyResult
+from store.search import syntax
 from store.search.backends import Index, Scan, backend_for
 from store.search.block_scan import ColumnScan
-from store.search.filter import Filter, Matcher, plan
+from store.search.fields import FIELDS
+from store.search.filter import Filter, Matcher, Plan, plan
 
 
 def db():
@@ -196,6 +198,30 @@ def routes(f: Filter, level: str) -> list[TermRoute]:
     """Each term of the filter's plan with the sides it is tested on, on this database."""
     backend = backend_for(db())
     return [_route(m, level, backend) for m in plan(f).matchers]
+
+
+def tree_condition(p: Plan, level: str):
+    """The plan's tree as one condition on a query of this level's rows (None: no tree).
+    Field terms are their fields' SQL (store/search/fields.py), on the tables' indexes; a
+    free term inside the tree is its route's one condition, as an answer run to the end
+    has it."""
+    if p.tree is None:
+        return None
+    backend = backend_for(db())
+
+    def sql(node):
+        if isinstance(node, syntax.FieldTerm):
+            return NodeList((FIELDS[node.field].where(level, list(node.values)),), parens=True)
+        if isinstance(node, syntax.Text):
+            return _route(Matcher(node.text, False, p.case_sensitive), level, backend).rows_where(level_id(level))
+        if isinstance(node, syntax.Not):
+            # NOT of NULL is NULL, which drops the row: a missing value (no end time) would
+            # then match neither `ended:…` nor `!ended:…`. COALESCE makes it plainly false.
+            return ~fn.COALESCE(sql(node.item), False)
+        glue = " AND " if isinstance(node, syntax.All) else " OR "
+        return NodeList([sql(i) for i in node.items], glue=glue, parens=True)
+
+    return sql(p.tree)
 
 
 def _route(m: Matcher, level: str, backend: Scan) -> TermRoute:

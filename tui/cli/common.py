@@ -42,9 +42,16 @@ def add_selection(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("ids and filter")
     g.add_argument("--ids", metavar="LIST", help='study result ids and ranges, as JATOS takes them: "1-10, 12"')
     g.add_argument("--component-result-ids", metavar="LIST", help="component result ids and ranges")
-    g.add_argument("--filter", metavar="TEXT", help='JATOS smart search: all terms, "phrases", !exclude')
+    g.add_argument(
+        "--filter", metavar="TEXT",
+        help='JATOS smart search (all terms, "phrases", !exclude) with field terms: state:FINISHED, '
+        'type:"Personal Single", started:2024-05-01..2024-05-07, (a | b), ... (see the README)',
+    )
     g.add_argument("--regex", action="store_true", help="the filter is one regular expression")
     g.add_argument("--case-sensitive", action="store_true", help="the filter is case-sensitive")
+    g.add_argument(
+        "--exclude-test-runs", action="store_true", help="leave out JATOS's own test runs (worker type Jatos)"
+    )
 
 
 def add_merge_options(p: argparse.ArgumentParser) -> None:
@@ -126,6 +133,7 @@ def selection_of(args):
         regex=getattr(args, "regex", False),
         case_sensitive=getattr(args, "case_sensitive", False),
         exclude_labels=tuple(getattr(args, "exclude_label", None) or ()),
+        exclude_test_runs=getattr(args, "exclude_test_runs", False),
     )
 
 

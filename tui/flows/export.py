@@ -42,7 +42,7 @@ class ExportFlow:
     def _selection(self, request: ExportRequest) -> Selection:
         view = self.screen.view
         if request.scope != "selected":
-            return dataclasses.replace(view.page.selection(), exclude_labels=request.exclude_labels)
+            return dataclasses.replace(view.selection(), exclude_labels=request.exclude_labels)
         ids = request.ids
         if request.kind == "metadata-csv":
             # JATOS's CSV takes the selected rows that also match the filter (§3.2).

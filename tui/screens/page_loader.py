@@ -31,6 +31,7 @@ class PageLoader:
         self._generation = 0  # the newest compute request
         self._fetching: set[int] = set()  # row ids asked for and not come yet
         self._watch = ChangeWatch(screen.app.store)
+        self._stopped = False  # the page has gone: answers still on their way are dropped
 
     def start(self) -> None:
         self._look_up_heading()
@@ -39,14 +40,21 @@ class PageLoader:
         self.screen.set_interval(2.0, self.poll_changes)
 
     def stop(self) -> None:
+        self._stopped = True
         self._watch.close()
 
     def _in_thread(self, work: Callable[[], None], group: str, exclusive: bool = False) -> None:
         self.screen.run_worker(work, thread=True, group=group, exclusive=exclusive)
 
     def _answer(self, callback, *args) -> None:
-        """From a worker: `callback(*args)` on the screen's thread."""
-        self.screen.app.call_from_thread(callback, *args)
+        """From a worker: `callback(*args)` on the screen's thread, unless the page has gone
+        meanwhile (escape while its rows were on their way: its widgets are no more)."""
+        self.screen.app.call_from_thread(self._if_shown, callback, *args)
+
+    def _if_shown(self, callback, *args) -> None:
+        # Off the screen stack the moment it is popped; its widgets go, then it is unmounted.
+        if not self._stopped and self.screen in self.screen.app.screen_stack:
+            callback(*args)
 
     # -- the page's rows: the newest request wins -----------------------------------------------
 
@@ -199,6 +207,16 @@ class PageLoader:
         gone = set(ids).difference(closing(self.screen.app.store, lambda: existing_ids(level, ids))())
         if gone:
             self._answer(self._pruned, gone)
+
+    def keep_selection_on_page(self) -> None:
+        """Let go of selected rows the page's scope no longer holds (test runs just hidden)."""
+        if self.view.selected:
+            selected = set(self.view.selected)  # a copy: the screen's thread changes the selection
+            self._in_thread(lambda: self._on_page(selected), "prune-scope", exclusive=True)
+
+    def _on_page(self, selected: set[int]) -> None:
+        on_page = set(closing(self.screen.app.store, self.view.all_ids)())
+        self._answer(self._pruned, selected - on_page)
 
     def _pruned(self, gone: set[int]) -> None:
         # Only what was found gone: a row selected meanwhile stays selected.

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from store import Page, ResultsView, StoreError, visible
+from store import Page, ResultsView, StoreError, filter_help, visible
 from tui import settings
 from tui.dialogs import ColumnsScreen, HelpScreen
 from tui.flows.copy import CopyFlow
@@ -66,6 +66,7 @@ class ResultsScreen(Screen):
         Binding("w", "worker", "Worker", show=False, priority=True, id="results.worker"),
         Binding("i", "detail", "Details", priority=True, id="results.detail"),
         Binding("P", "participant", "Participant", show=False, priority=True, id="results.participant"),
+        Binding("t", "toggle_test_runs", "Test runs", show=False, priority=True, id="results.test-runs"),
         Binding("y", "copy_cell", "Copy cell", show=False, priority=True, id="results.copy-cell"),
         Binding("Y", "copy_row", "Copy row", show=False, priority=True, id="results.copy-row"),
         Binding("ctrl+y", "copy_data", "Copy data", show=False, priority=True, id="results.copy-data"),
@@ -102,6 +103,9 @@ class ResultsScreen(Screen):
 
     def on_mount(self) -> None:
         self.set_focus(self.table)  # now, not later: the next key is the table's
+        # Test runs hidden on the last page that chose: this page's first rows already without them.
+        self.view.hide_test_runs = self.app.hide_test_runs
+        self.query_one(Toolbar).test_runs_hidden = self.view.hide_test_runs
         self.loader = PageLoader(self)
         self.loader.start()
 
@@ -167,6 +171,21 @@ class ResultsScreen(Screen):
         return True
 
     # -- buttons and navigation -----------------------------------------------------------------
+
+    def action_toggle_test_runs(self) -> None:
+        self.query_one(Toolbar).toggle_test_runs()
+
+    @on(Toolbar.TestRunsChanged)
+    def test_runs_changed(self, event: Toolbar.TestRunsChanged) -> None:
+        # The page's scope (ResultsView.selection) changes: its rows, counts, select-all,
+        # export and delete of all; selected rows the page no longer shows are let go.
+        self.app.hide_test_runs = event.hidden
+        if event.hidden == self.view.hide_test_runs:
+            return  # the page opened so: its rows are on their way
+        self.view.hide_test_runs = event.hidden
+        self.loader.recompute()
+        self.loader.keep_selection_on_page()
+        self.update_status()
 
     @on(Toolbar.Pressed)
     async def toolbar_pressed(self, event: Toolbar.Pressed) -> None:
@@ -374,4 +393,4 @@ class ResultsScreen(Screen):
             row = (b.key.replace("question_mark", "?").replace("slash", "/"), b.description)
             if row not in rows:  # a key bound twice (in the filter and out of it) is said once
                 rows.append(row)
-        await self.app.push_screen(HelpScreen(rows))
+        await self.app.push_screen(HelpScreen(rows, filter_help()))
