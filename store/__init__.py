@@ -46,6 +46,11 @@ _LAZY = {
     "label_listing": ("store.labels", "listing"),
     "unknown_labels": ("store.labels", "unknown"),
     "SUGGESTED_LABELS": ("store.labels", "SUGGESTED"),
+    # a study's health: counts, funnel, flagged runs, durations
+    "study_health": "store.health.report",
+    "Health": "store.health.report",
+    "HealthOptions": "store.health.report",
+    "health_text": ("store.health.text", None),
     # import, export, delete, the trash, a JATOS server
     "import_paths": "store.importing.importer",
     "export": "store.exporting.export",

@@ -1,0 +1,132 @@
+"""The report's counts: study results per state, and one pass over the component results
+that gives each component's funnel, its results per state and the shape of its data.
+
+A study of 100k runs has 300k component results of about 1 KB each: the table is read once
+here (one GROUP BY, a row of sums per component), and once more in flags.py only if one of
+these sums says that something is to be flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peewee import Case, fn
+
+from store.db.models import Component, ComponentResult, StudyResult
+from store.exporting.check import data_only_on_server as missing_data
+from store.formats.jatos_values import COMPONENT_STATES, STUDY_STATES
+from store.health.scope import Scope
+
+CR = ComponentResult
+# Data is classed by its first character that is not white space: "{" or "[" is JSON, anything
+# else is not (CSV, plain text). The head is cut before it is trimmed so that no row's whole
+# data is copied; JSON that starts after more white space than this counts as not JSON.
+HEAD = 64
+WHITE_SPACE = " \t\r\n"
+JSON_STARTS = ("{", "[")
+
+
+def first_character():
+    return fn.SUBSTR(fn.LTRIM(fn.SUBSTR(CR.data, 1, HEAD), WHITE_SPACE), 1, 1)
+
+
+def held_data():
+    """Data the store holds, of at least one byte."""
+    return CR.data.is_null(False) & (CR.data_size > 0)
+
+
+def looks_json():
+    return held_data() & first_character().in_(list(JSON_STARTS))
+
+
+def looks_other():
+    return held_data() & first_character().not_in(list(JSON_STARTS))
+
+
+def tiny_data(tiny_bytes: int):
+    """No data, empty data or data under tiny_bytes, of a finished run (not data still on the server)."""
+    return (StudyResult.state == "FINISHED") & (CR.data_size < tiny_bytes) & ~missing_data()
+
+
+@dataclass(frozen=True)
+class ComponentFigures:
+    """One component of the study, from one pass over its component results."""
+
+    id: int
+    title: str
+    position: int | None
+    reached: int  # runs with a component result of it
+    finished: int  # runs whose component result of it is FINISHED
+    with_data: int  # runs that left data in it (JATOS's data size above 0)
+    states: dict[str, int]  # its component results per state
+    json: int  # component results whose data looks like JSON
+    other: int  # ... whose data does not
+    tiny: int  # component results of finished runs with no, empty or tiny data
+    sized: int  # component results with data of tiny_bytes or more
+    missing: int  # component results with data only the server has
+
+
+def _count(condition):
+    return fn.SUM(Case(None, [(condition, 1)], 0))
+
+
+def _runs(condition=None):
+    """Runs (study results), each once: a reloaded component gives a run two component results."""
+    value = CR.study_result if condition is None else Case(None, [(condition, CR.study_result)], None)
+    return fn.COUNT(fn.DISTINCT(value))
+
+
+def study_states(scope: Scope) -> dict[str, int]:
+    """Study results per state, in JATOS's order; every state named, 0 where none."""
+    q = StudyResult.select(StudyResult.state, fn.COUNT(StudyResult.id)).where(*scope.conditions).group_by(StudyResult.state)
+    return ordered(dict(q.tuples()), STUDY_STATES)
+
+
+def ordered(counts: dict[str, int], states: tuple[str, ...]) -> dict[str, int]:
+    """JATOS's states first (0 where none), then any other the store holds."""
+    return {s: int(counts.get(s, 0)) for s in states} | {s: int(n) for s, n in counts.items() if s not in states}
+
+
+def components(scope: Scope, tiny_bytes: int) -> list[ComponentFigures]:
+    """Every component of the study, in study order, with its figures for the scope's runs
+    (0 for a component no run reached)."""
+    sums = [_runs(), _runs(CR.state == "FINISHED"), _runs(CR.data_size > 0)]
+    sums += [_count(CR.state == s) for s in COMPONENT_STATES]
+    sums += [
+        _count(looks_json()), _count(looks_other()), _count(tiny_data(tiny_bytes)),
+        _count(CR.data_size >= tiny_bytes), _count(missing_data()),
+    ]
+    q = (
+        CR.select(CR.component, *sums)
+        .join(StudyResult, on=(CR.study_result == StudyResult.id))
+        .where(*scope.conditions)
+        .group_by(CR.component)
+    )
+    found = {row[0]: row[1:] for row in q.tuples()}
+    listed = (
+        Component.select(Component.id, Component.title, Component.position)
+        .where(Component.study == scope.study)
+        .order_by(Component.position.asc(nulls="LAST"), Component.id)
+        .tuples()
+    )
+    out = []
+    n_states = len(COMPONENT_STATES)
+    for cid, title, position in listed:
+        # The import takes only JATOS's states (store/formats/metadata_json.py): these are all.
+        row = [int(v or 0) for v in found.get(cid, [0] * (3 + n_states + 5))]
+        states = dict(zip(COMPONENT_STATES, row[3 : 3 + n_states]))
+        json_, other, tiny, sized, missing = row[3 + n_states :]
+        out.append(ComponentFigures(
+            cid, title or f"Component {cid}", position, row[0], row[1], row[2], states, json_, other, tiny, sized, missing,
+        ))
+    return out
+
+
+def component_states(figures: list[ComponentFigures]) -> dict[str, int]:
+    """Component results per state over every component, in JATOS's order."""
+    total: dict[str, int] = {}
+    for c in figures:
+        for state, n in c.states.items():
+            total[state] = total.get(state, 0) + n
+    return ordered(total, COMPONENT_STATES)
+
