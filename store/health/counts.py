@@ -30,22 +30,24 @@ def first_character():
     return fn.SUBSTR(fn.LTRIM(fn.SUBSTR(CR.data, 1, HEAD), WHITE_SPACE), 1, 1)
 
 
-def held_data():
-    """Data the store holds, of at least one byte."""
-    return CR.data.is_null(False) & (CR.data_size > 0)
+def held_data(tiny_bytes: int):
+    """Data the store holds, not tiny (tiny data is a flag of its own, whatever its format)."""
+    return CR.data.is_null(False) & (CR.data_size >= tiny_bytes)
 
 
-def looks_json():
-    return held_data() & first_character().in_(list(JSON_STARTS))
+def looks_json(tiny_bytes: int):
+    return held_data(tiny_bytes) & first_character().in_(list(JSON_STARTS))
 
 
-def looks_other():
-    return held_data() & first_character().not_in(list(JSON_STARTS))
+def looks_other(tiny_bytes: int):
+    return held_data(tiny_bytes) & first_character().not_in(list(JSON_STARTS))
 
 
 def tiny_data(tiny_bytes: int):
-    """No data, empty data or data under tiny_bytes, of a finished run (not data still on the server)."""
-    return (StudyResult.state == "FINISHED") & (CR.data_size < tiny_bytes) & ~missing_data()
+    """No data, empty data or data under tiny_bytes, of a finished component of a finished run
+    (not data still on the server; not a reloaded page's, which a new component result follows)."""
+    finished = (StudyResult.state == "FINISHED") & (CR.state == "FINISHED")
+    return finished & (CR.data_size < tiny_bytes) & ~missing_data()
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def components(scope: Scope, tiny_bytes: int) -> list[ComponentFigures]:
     sums = [_runs(), _runs(CR.state == "FINISHED"), _runs(CR.data_size > 0)]
     sums += [_count(CR.state == s) for s in COMPONENT_STATES]
     sums += [
-        _count(looks_json()), _count(looks_other()), _count(tiny_data(tiny_bytes)),
+        _count(looks_json(tiny_bytes)), _count(looks_other(tiny_bytes)), _count(tiny_data(tiny_bytes)),
         _count(CR.data_size >= tiny_bytes), _count(missing_data()),
     ]
     q = (

@@ -43,7 +43,7 @@ def component_flags(scope: Scope, figures: list[ComponentFigures], tiny_bytes: i
             json_is_odd = c.json < c.other
             odd_ones.append(f"{c.title}: {min(c.json, c.other)} {'JSON' if json_is_odd else 'not JSON'} "
                             f"among {max(c.json, c.other)} {'not JSON' if json_is_odd else 'JSON'}")
-            odd = (CR.component == c.id) & (looks_json() if json_is_odd else looks_other())
+            odd = (CR.component == c.id) & (looks_json(tiny_bytes) if json_is_odd else looks_other(tiny_bytes))
             mixed = odd if mixed is None else mixed | odd
     found: dict[str, set[int]] = defaultdict(set)
     wanted = {k: v for k, v in (("tiny", tiny), ("mixed", mixed), ("reloaded", reloaded), ("missing", missing)) if v is not None}
@@ -63,7 +63,7 @@ def component_flags(scope: Scope, figures: list[ComponentFigures], tiny_bytes: i
     return [
         Flag(
             "finished-without-data", "Finished without data",
-            f"FINISHED runs with no, empty or tiny data (under {tiny_bytes} bytes) in a component where other runs left data",
+            f"FINISHED runs with no, empty or tiny data (under {tiny_bytes} bytes) in a finished component where other runs left data",
             tuple(sorted(found["tiny"])),
         ),
         Flag(

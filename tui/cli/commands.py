@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_trash.add_parsers(sub)
     cli_labels.add_parsers(sub)
+    __import__("tui.cli.health", fromlist=["add_parsers"]).add_parsers(sub)
 
     p = sub.add_parser("pull", help="fetch results from a JATOS server (3.8.1 or later) into the store")
     add_db(p)
@@ -308,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.update(COMMANDS)
     commands.update(LABEL_COMMANDS)
+    commands.update(__import__("tui.cli.health", fromlist=["COMMANDS"]).COMMANDS)
     try:
         if args.command is None:
             return open_app(args.db, args)
