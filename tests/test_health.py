@@ -21,16 +21,16 @@ def known(store, tmp_path):
     return store
 
 
-def report(**selection):
-    return study_health(Selection(**{"study": 70, **selection}), HealthOptions(now_ms=hf.NOW))
+def report(store, **selection):
+    return study_health(store, Selection(**{"study": 70, **selection}), HealthOptions(now_ms=hf.NOW))
 
 
 def flagged(h) -> dict[str, tuple[int, ...]]:
     return {f.key: f.ids for f in h.flags}
 
 
-def test_counts_per_state_and_the_funnel_of_a_known_study(known):
-    h = report()
+def test_counts_per_state_and_the_funnel_of_a_known_study(store, known):
+    h = report(store)
     assert (h.study, h.title, h.runs, h.narrowed) == (70, "Health check", 9, "")
     assert h.study_states == {"PRE": 0, "STARTED": 0, "DATA_RETRIEVED": 2, "FINISHED": 6, "ABORTED": 1, "FAIL": 0}
     assert h.component_states == {
@@ -43,12 +43,12 @@ def test_counts_per_state_and_the_funnel_of_a_known_study(known):
     ]
 
 
-def test_each_flag_names_the_runs_that_trigger_it_and_no_other(known):
+def test_each_flag_names_the_runs_that_trigger_it_and_no_other(store, known):
     # Beside each run that triggers a flag, KNOWN has one that nearly does (health_fixtures.py):
     # tiny: run 2's 1 byte, not run 8's 10 bytes nor Consent's no data (no run leaves any there);
     # format: run 3's CSV among JSON, not run 8's JSON after white space; stuck: run 4 (190 h),
     # not run 5 (1 h); duplicates: aaa111 twice (runs 1, 3), not bbb222 and bbb222x (2, 8).
-    assert flagged(report()) == {
+    assert flagged(report(store)) == {
         "finished-without-data": (2,),
         "mixed-formats": (3,),
         "reloaded": (6,),
@@ -59,13 +59,13 @@ def test_each_flag_names_the_runs_that_trigger_it_and_no_other(known):
     }
 
 
-def test_the_thresholds_are_options(known):
-    h = study_health(Selection(study=70), HealthOptions(tiny_bytes=11, stuck_hours=0.5, now_ms=hf.NOW))
+def test_the_thresholds_are_options(store, known):
+    h = study_health(store, Selection(study=70), HealthOptions(tiny_bytes=11, stuck_hours=0.5, now_ms=hf.NOW))
     assert flagged(h)["finished-without-data"] == (2, 8)  # 10 bytes is now tiny
     assert flagged(h)["stuck"] == (4, 5)  # an hour without a heartbeat is now too long
     assert "under 11 bytes" in h.flag("finished-without-data").explanation
     with pytest.raises(StoreError, match="tiny-data threshold"):
-        study_health(Selection(study=70), HealthOptions(tiny_bytes=0))
+        study_health(store, Selection(study=70), HealthOptions(tiny_bytes=0))
 
 
 def test_a_study_of_other_formats_flags_the_json_among_them(store, tmp_path):
@@ -75,7 +75,7 @@ def test_a_study_of_other_formats_flags_the_json_among_them(store, tmp_path):
     runs = [(i, "FINISHED", i * 1000, i * 1000 + 600, i * 1000 + 600, None, [(i * 10, 72, "FINISHED", csv)]) for i in range(1, 4)]
     runs.append((4, "FINISHED", 4000, 4600, 4600, None, [(40, 72, "FINISHED", hf.JSON)]))
     import_paths(store, hf.archive(tmp_path, runs))
-    h = report()
+    h = report(store)
     assert flagged(h)["mixed-formats"] == (4,)
     assert "Trials: 1 JSON among 3 not JSON" in h.flag("mixed-formats").explanation
 
@@ -85,16 +85,16 @@ def test_files_listed_by_metadata_and_not_here_flag_their_runs(store, tmp_path):
 
     # The spec's metadata, then its data: run 101's audio.webm is known only from metadata.
     import_paths(store, [fx.metadata_json(tmp_path)])
-    assert flagged(study_health(Selection(study=12), HealthOptions(now_ms=hf.NOW)))["not-in-store"] == (101,)
+    assert flagged(study_health(store, Selection(study=12), HealthOptions(now_ms=hf.NOW)))["not-in-store"] == (101,)
     import_paths(store, [fx.data_zip(tmp_path)])
-    assert flagged(study_health(Selection(study=12), HealthOptions(now_ms=hf.NOW)))["not-in-store"] == (101,)
+    assert flagged(study_health(store, Selection(study=12), HealthOptions(now_ms=hf.NOW)))["not-in-store"] == (101,)
     import_paths(store, [fx.files_zip(tmp_path)])
-    assert flagged(study_health(Selection(study=12), HealthOptions(now_ms=hf.NOW)))["not-in-store"] == ()
+    assert flagged(study_health(store, Selection(study=12), HealthOptions(now_ms=hf.NOW)))["not-in-store"] == ()
 
 
 def test_the_3_sd_rule_against_a_hand_computation(store, tmp_path):
     import_paths(store, hf.archive(tmp_path, hf.fast_runs()))
-    h = report()
+    h = report(store)
     d = h.durations
     # By hand (health_fixtures.fast_runs): mean 577 s, sample SD 80 s, cut-off 337 s.
     assert d.runs == 25 and d.mean == pytest.approx(577) and d.sd == pytest.approx(80)
@@ -112,13 +112,18 @@ def test_the_3_sd_rule_against_a_hand_computation(store, tmp_path):
     assert lines[-1].endswith("│ 23") and "█" * health_text.BAR in lines[-1]
 
 
-def test_a_scope_narrows_the_report(known):
-    h = report(study_result_ids=[1, 2, 3])
-    assert h.runs == 3 and h.narrowed == "3 ids"
-    assert flagged(h)["duplicate-participants"] == (1, 3) and flagged(h)["stuck"] == ()
-    h = report(filter="aaa111")
+def test_a_scope_narrows_the_report(store, known):
+    h = report(store, study_result_ids=[1, 2, 3, 4])
+    assert h.runs == 4 and h.narrowed == "4 ids"
+    # The runs left out leave their flags out: run 6's reload, run 7's data on the server.
+    assert flagged(h) | {"exceptionally-fast": ()} == {
+        "finished-without-data": (2,), "mixed-formats": (3,), "reloaded": (), "not-in-store": (), "stuck": (4,),
+        "duplicate-participants": (1, 3), "exceptionally-fast": (),
+    }
+    assert [(c.reached, c.finished, c.with_data) for c in h.funnel] == [(4, 4, 0), (4, 3, 3), (3, 3, 3)]
+    h = report(store, filter="aaa111")
     assert h.runs == 2 and h.narrowed == "filter 'aaa111'" and [c.reached for c in h.funnel] == [2, 2, 2]
-    assert study_health(Selection(batch=14), HealthOptions(now_ms=hf.NOW)).runs == 9  # the batch's study
+    assert study_health(store, Selection(batch=14), HealthOptions(now_ms=hf.NOW)).runs == 9  # the batch's study
 
 
 @pytest.mark.parametrize(
@@ -129,14 +134,14 @@ def test_a_scope_narrows_the_report(known):
         ({"study": 99}, "there is no study with id 99"),
     ],
 )
-def test_a_selection_that_is_not_one_study_is_one_line(known, selection, said):
+def test_a_selection_that_is_not_one_study_is_one_line(store, known, selection, said):
     with pytest.raises(StoreError, match=said):
-        study_health(Selection(**selection))
+        study_health(store, Selection(**selection))
 
 
 def test_an_empty_study_has_a_report(store, tmp_path):
     import_paths(store, hf.archive(tmp_path, [(1, "ABORTED", 0, 5, 5, None, [])]))
-    h = report()
+    h = report(store)
     assert h.runs == 1 and h.durations.runs == 0 and h.durations.bins == ()
     assert all(not f.ids for f in h.flags)
     assert "No finished runs" in "\n".join(health_text.report_lines(h))
@@ -156,7 +161,7 @@ def cli_env(known, db_path):
     return {"JATOS_RESULTS_DB": str(db_path)}
 
 
-def test_the_command_prints_the_report(cli_env):
+def test_the_command_prints_the_report(store, cli_env):
     out = run_cli("health", "--study", "70", "--stuck-hours", "100000", env=cli_env)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
@@ -165,7 +170,7 @@ def test_the_command_prints_the_report(cli_env):
     funnel = lines.index("Completion funnel (runs)")
     assert lines[funnel + 2].split() == ["Consent", "(71)", "9", "8", "0"]
     assert lines[funnel + 3].split() == ["Trials", "(72)", "8", "6", "6"]
-    at = lines.index("  Participated more than once (2): " + report().flag("duplicate-participants").explanation)
+    at = lines.index("  Participated more than once (2): " + report(store).flag("duplicate-participants").explanation)
     assert lines[at + 1] == "    ids: 1, 3"
     assert "  Stuck (0): STARTED or DATA_RETRIEVED runs not seen (no heartbeat) for 100000 hours or more" in lines
     assert lines[-1].startswith("  00:10:00 – 00:10:00 │") and lines[-1].endswith("│ 6")

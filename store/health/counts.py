@@ -1,16 +1,16 @@
 """The report's counts: study results per state, and one pass over the component results
 that gives each component's funnel, its results per state and the shape of its data.
 
-A study of 100k runs has 300k component results of about 1 KB each: the table is read once
-here (one GROUP BY, a row of sums per component), and once more in flags.py only if one of
-these sums says that something is to be flagged.
+A study of 100k runs has 300k component results of about 1 KB each: they are read once here
+(a row of sums per component), and once more in flags.py only if one of these sums says that
+something is to be flagged there.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peewee import Case, fn
+from peewee import JOIN, Case, fn
 
 from store.db.models import Component, ComponentResult, StudyResult
 from store.exporting.check import data_only_on_server as missing_data
@@ -43,11 +43,12 @@ def looks_other(tiny_bytes: int):
     return held_data(tiny_bytes) & first_character().not_in(list(JSON_STARTS))
 
 
-def tiny_data(tiny_bytes: int):
+def tiny_data(tiny_bytes: int, of_finished_runs: bool = True):
     """No data, empty data or data under tiny_bytes, of a finished component of a finished run
-    (not data still on the server; not a reloaded page's, which a new component result follows)."""
-    finished = (StudyResult.state == "FINISHED") & (CR.state == "FINISHED")
-    return finished & (CR.data_size < tiny_bytes) & ~missing_data()
+    (not data still on the server; not a reloaded page's, which a new component result follows).
+    Without of_finished_runs, the component results that may be: no run is looked up."""
+    tiny = (CR.state == "FINISHED") & (CR.data_size < tiny_bytes) & ~missing_data()
+    return tiny & (StudyResult.state == "FINISHED") if of_finished_runs else tiny
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,24 @@ class ComponentFigures:
     states: dict[str, int]  # its component results per state
     json: int  # component results whose data looks like JSON
     other: int  # ... whose data does not
-    tiny: int  # component results of finished runs with no, empty or tiny data
+    tiny: int  # finished component results with no, empty or tiny data (their runs not asked)
     sized: int  # component results with data of tiny_bytes or more
     missing: int  # component results with data only the server has
+
+
+def of_scope(query, scope: Scope, components: list[int], runs: bool = True):
+    """A query on these components' results, joined to the scope's study results (unless the
+    scope is the whole study and the query asks nothing of the `runs`: a component's results
+    are all the study's).
+
+    The component results are read through the component's index, in the order they are
+    stored, each looking up its run by id (SQLite takes the tables in the order a CROSS JOIN
+    names them): read the other way, each run looking up its component results, the data
+    pages are read out of order, and a study's 300k component results took twice as long."""
+    q = query.where(CR.component.in_(components))
+    if scope.whole and not runs:
+        return q
+    return q.join(StudyResult, JOIN.CROSS).where(CR.study_result == StudyResult.id, *scope.conditions)
 
 
 def _count(condition):
@@ -89,23 +105,19 @@ def ordered(counts: dict[str, int], states: tuple[str, ...]) -> dict[str, int]:
     return {s: int(counts.get(s, 0)) for s in states} | {s: int(n) for s, n in counts.items() if s not in states}
 
 
-def components(scope: Scope, tiny_bytes: int) -> list[ComponentFigures]:
+def components(scope: Scope, tiny_bytes: int, progress=lambda done, total: None) -> list[ComponentFigures]:
     """Every component of the study, in study order, with its figures for the scope's runs
-    (0 for a component no run reached)."""
+    (0 for a component no run reached): one query a component, `progress` after each.
+
+    One query a component, not one GROUP BY for all: SQLite sorts a GROUP BY's rows with
+    every value its sums read, here the data, and that sort took half the time."""
     sums = [_runs(), _runs(CR.state == "FINISHED"), _runs(CR.data_size > 0)]
     sums += [_count(CR.state == s) for s in COMPONENT_STATES]
     sums += [
-        _count(looks_json(tiny_bytes)), _count(looks_other(tiny_bytes)), _count(tiny_data(tiny_bytes)),
+        _count(held_data(tiny_bytes)), _count(looks_json(tiny_bytes)), _count(tiny_data(tiny_bytes, False)),
         _count(CR.data_size >= tiny_bytes), _count(missing_data()),
     ]
-    q = (
-        CR.select(CR.component, *sums)
-        .join(StudyResult, on=(CR.study_result == StudyResult.id))
-        .where(*scope.conditions)
-        .group_by(CR.component)
-    )
-    found = {row[0]: row[1:] for row in q.tuples()}
-    listed = (
+    listed = list(
         Component.select(Component.id, Component.title, Component.position)
         .where(Component.study == scope.study)
         .order_by(Component.position.asc(nulls="LAST"), Component.id)
@@ -113,14 +125,16 @@ def components(scope: Scope, tiny_bytes: int) -> list[ComponentFigures]:
     )
     out = []
     n_states = len(COMPONENT_STATES)
-    for cid, title, position in listed:
+    for done, (cid, title, position) in enumerate(listed, start=1):
+        row = [int(v or 0) for v in of_scope(CR.select(*sums), scope, [cid], runs=False).tuples()[0]]
         # The import takes only JATOS's states (store/formats/metadata_json.py): these are all.
-        row = [int(v or 0) for v in found.get(cid, [0] * (3 + n_states + 5))]
         states = dict(zip(COMPONENT_STATES, row[3 : 3 + n_states]))
-        json_, other, tiny, sized, missing = row[3 + n_states :]
+        held, json_, tiny, sized, missing = row[3 + n_states :]
         out.append(ComponentFigures(
-            cid, title or f"Component {cid}", position, row[0], row[1], row[2], states, json_, other, tiny, sized, missing,
+            cid, title or f"Component {cid}", position, row[0], row[1], row[2], states, json_, held - json_, tiny,
+            sized, missing,
         ))
+        progress(done, len(listed))
     return out
 
 

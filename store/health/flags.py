@@ -15,7 +15,7 @@ from peewee import Case, fn
 from store.db.models import ComponentResult, ListedFile, StudyResult, Worker
 from store.exporting.check import file_only_on_server
 from store.exporting.exclusions import PARTICIPANT_PARAMETERS, participant
-from store.health.counts import CR, ComponentFigures, looks_json, looks_other, missing_data, tiny_data
+from store.health.counts import CR, ComponentFigures, looks_json, looks_other, missing_data, of_scope, tiny_data
 from store.health.scope import Scope
 
 RUNNING = ("STARTED", "DATA_RETRIEVED")
@@ -48,13 +48,8 @@ def component_flags(scope: Scope, figures: list[ComponentFigures], tiny_bytes: i
     found: dict[str, set[int]] = defaultdict(set)
     wanted = {k: v for k, v in (("tiny", tiny), ("mixed", mixed), ("reloaded", reloaded), ("missing", missing)) if v is not None}
     if wanted:
-        q = (
-            CR.select(CR.study_result, *[Case(None, [(cond, 1)], 0) for cond in wanted.values()])
-            .join(StudyResult, on=(CR.study_result == StudyResult.id))
-            .where(*scope.conditions)
-            .where(functools.reduce(operator.or_, wanted.values()))
-            .tuples()
-        )
+        hits = CR.select(CR.study_result, *[Case(None, [(cond, 1)], 0) for cond in wanted.values()])
+        q = of_scope(hits, scope, [c.id for c in figures]).where(functools.reduce(operator.or_, wanted.values())).tuples()
         for sr, *hits in q:
             for key, hit in zip(wanted, hits):
                 if hit:

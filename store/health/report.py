@@ -8,7 +8,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from store.db.database import Store
+from store.db.models import Component
 from store.errors import StoreError
+from store.exporting.snapshot import snapshot
 from store.health import counts, durations, flags
 from store.health.counts import ComponentFigures
 from store.health.durations import Durations
@@ -46,32 +49,35 @@ class Health:
         return next(f for f in self.flags if f.key == key)
 
 
-STEPS = 6  # for progress: the queries (or groups of them) below
-
-
 def study_health(
-    selection: Selection, options: HealthOptions = HealthOptions(), progress: Callable[[int, int], None] | None = None,
+    store: Store, selection: Selection, options: HealthOptions = HealthOptions(),
+    progress: Callable[[int, int], None] | None = None,
 ) -> Health:
     """The health of the study a selection names (--study, or a batch's or group's study),
-    narrowed as the selection is. SQL: run it in a worker; `progress(done, STEPS)` after each step."""
+    narrowed as the selection is, read from one state of the store (an import meanwhile is in
+    every figure or in none). SQL: run it in a worker; `progress(done, total)` as it goes."""
     if options.tiny_bytes < 1 or options.stuck_hours <= 0:
         raise StoreError("the tiny-data threshold must be 1 byte or more, and the stuck time above 0 hours")
     now_ms = options.now_ms if options.now_ms is not None else int(time.time() * 1000)
     options = HealthOptions(options.tiny_bytes, options.stuck_hours, now_ms)
-    step = iter(range(1, STEPS + 1))
-    report = progress or (lambda done, total: None)
+    with snapshot(store):
+        return _report(selection, options, progress or (lambda done, total: None))
+
+
+def _report(selection: Selection, options: HealthOptions, progress: Callable[[int, int], None]) -> Health:
     scope = scope_of(selection)
-    report(next(step), STEPS)
-    study_states = counts.study_states(scope)
-    report(next(step), STEPS)
-    figures = counts.components(scope, options.tiny_bytes)
-    report(next(step), STEPS)
+    n_components = Component.select().where(Component.study == scope.study).count()
+    # Steps: the scope, each component's pass, the flags there, the runs' flags, the durations.
+    total = 1 + n_components + 3
+    progress(1, total)
+    figures = counts.components(scope, options.tiny_bytes, lambda done, _: progress(1 + done, total))
     found = flags.component_flags(scope, figures, options.tiny_bytes)
-    report(next(step), STEPS)
-    found += [flags.stuck(scope, now_ms, options.stuck_hours), flags.duplicate_participants(scope)]
-    report(next(step), STEPS)
+    progress(2 + n_components, total)
+    study_states = counts.study_states(scope)
+    found += [flags.stuck(scope, options.now_ms, options.stuck_hours), flags.duplicate_participants(scope)]
+    progress(3 + n_components, total)
     times, fast = durations.durations(scope)
-    report(next(step), STEPS)
+    progress(total, total)
     return Health(
         scope.study, scope.title, scope.narrowed, sum(study_states.values()), study_states,
         counts.component_states(figures), tuple(figures), tuple(found + [fast]), times, options,

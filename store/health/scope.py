@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from store.db.idlists import id_in
@@ -17,6 +18,7 @@ class Scope:
     title: str
     conditions: tuple  # on StudyResult, for every query of the report
     narrowed: str  # how the selection narrows the study ("" for all of its results)
+    whole: bool  # all of the study's results: its components' results need not look up their runs
 
 
 def scope_of(selection: Selection) -> Scope:
@@ -33,11 +35,12 @@ def scope_of(selection: Selection) -> Scope:
     title = Study.select(Study.title).where(Study.id == study).scalar()
     if title is None:
         raise StoreError(f"there is no study with id {study} in the store")
-    conditions = [StudyResult.study == study, *selection.where()]
+    narrowing = dataclasses.replace(selection, study=None).where()  # batch, group, worker, labels
     if selection.search_filter() is not None or selection.study_result_ids is not None:
         # The filter's engine answers them (as for every command); the report counts in SQL.
-        conditions.append(id_in(StudyResult.id, selection.row_ids()))
-    return Scope(study, title, tuple(conditions), _narrowed(selection))
+        narrowing.append(id_in(StudyResult.id, selection.row_ids()))
+    conditions = (StudyResult.study == study, *narrowing)
+    return Scope(study, title, conditions, _narrowed(selection), not narrowing)
 
 
 def _study_of(selection: Selection) -> int | None:

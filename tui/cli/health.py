@@ -65,8 +65,8 @@ def cmd_health(args) -> int:
     from store import HealthOptions, health_text, open_store, study_health
 
     sel = selection_of(args)
-    with open_store(args.db):
-        report = study_health(sel, HealthOptions(args.tiny_bytes, args.stuck_hours))
+    with open_store(args.db) as store:
+        report = study_health(store, sel, HealthOptions(args.tiny_bytes, args.stuck_hours))
     if args.json:
         print(json_text(health_text.as_json(report)))
     else:
