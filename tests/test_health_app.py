@@ -64,15 +64,20 @@ async def test_h_shows_the_figures_and_a_chosen_group_is_selected_and_labelled(k
         funnel = [line.split() for line in text(screen, "#health-funnel").splitlines()]
         assert funnel[1:] == [["Consent", "(71)", "9", "8", "0"], ["Trials", "(72)", "8", "6", "6"],
                               ["Survey", "(73)", "6", "6", "6"]]
-        shown = groups(screen)
-        assert [line.split(":")[0] for line in shown] == [
-            "1  Finished without data (1)", "2  Data in another format (1)", "3  Reloaded components (1)",
-            "4  Data not in the store (1)", "5  Stuck (2)", "6  Participated more than once (2)",
-            "7  Exceptionally fast (0)",
+        assert [" ".join(line.split()) for line in groups(screen)] == [
+            "1 Finished without data 1", "2 Data in another format 1", "3 Reloaded components 1",
+            "4 Data not in the store 1", "5 Stuck 2", "6 Participated more than once 2", "7 Exceptionally fast 0",
         ]
+        # The highlighted group says why, and which runs.
+        assert text(screen, "#health-why").splitlines() == [
+            "Finished without data: " + screen.report.flag("finished-without-data").explanation, "ids: 2",
+        ]
+        await pilot.press("down", "down", "down", "down")
+        assert text(screen, "#health-why").endswith("ids: 4-5")
         durations = text(screen, "#health-durations").splitlines()
-        assert durations[0].startswith("6 finished runs: mean 00:10:00")
-        assert durations[1].startswith("00:10:00 – 00:10:00 │████") and durations[1].endswith("│ 6")
+        assert durations[0].startswith("6 finished runs: mean 00:10:00, SD 00:00:00, median 00:10:00")
+        assert durations[1] == "Exceptionally fast (mean − 3 SD): under 00:10:00"
+        assert durations[2].startswith("00:10:00 – 00:10:00 │████") and durations[2].endswith("│ 6")
         assert not screen.query_one(Progress).display
         # One key: the group of participants who took part twice, selected on the page.
         await type_at_once(pilot, "6")

@@ -56,16 +56,18 @@ def flag_line(f: Flag) -> str:
     return f"{f.title} ({len(f.ids)}): {f.explanation}"
 
 
-def duration_line(d: Durations) -> str:
+def duration_lines(d: Durations) -> list[str]:
     if not d.runs:
-        return "No finished runs with a start and an end time."
-    cutoff = hms(d.cutoff) if d.cutoff is not None and d.cutoff > 0 else "none (the mean is within 3 SD of 0)"
+        return ["No finished runs with a start and an end time."]
     if d.sd is None:
         cutoff = "— (one run)"
-    return (
+    else:
+        cutoff = hms(d.cutoff) if d.cutoff > 0 else "none (the mean is within 3 SD of 0)"
+    return [
         f"{d.runs} finished runs: mean {hms(d.mean)}, SD {hms(d.sd)}, median {hms(d.median)}, "
-        f"shortest {hms(d.shortest)}, longest {hms(d.longest)}; exceptionally fast (mean − 3 SD): under {cutoff}"
-    )
+        f"shortest {hms(d.shortest)}, longest {hms(d.longest)}",
+        f"Exceptionally fast (mean − 3 SD): under {cutoff}",
+    ]
 
 
 def histogram_lines(d: Durations, width: int = BAR) -> list[str]:
@@ -88,7 +90,7 @@ def report_lines(h: Health) -> list[str]:
         lines.append("  " + flag_line(f))
         if f.ids:
             lines.append("    ids: " + ids_text(f.ids))
-    lines += ["", "Durations (log scale)", "  " + duration_line(h.durations)]
+    lines += ["", "Durations (log scale)", *["  " + line for line in duration_lines(h.durations)]]
     lines += ["  " + line for line in histogram_lines(h.durations)]
     return lines
 

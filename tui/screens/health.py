@@ -51,11 +51,12 @@ class HealthScreen(Screen[Group | None]):
         yield Static("", id="health-error", classes="error", markup=False)
         with VerticalScroll(id="health-body"):
             yield Static("", id="health-states", markup=False)
-            yield Label("Completion funnel (runs)", classes="health-heading")
-            yield Static("", id="health-funnel", markup=False)
             yield Label("Flagged runs: a group's number (or enter on it) selects its runs on the results page",
                         classes="health-heading")
             yield FlagGroups(id="health-flags")
+            yield Static("", id="health-why", markup=False)
+            yield Label("Completion funnel (runs)", classes="health-heading")
+            yield Static("", id="health-funnel", markup=False)
             yield Label("Durations of finished runs (log scale)", classes="health-heading")
             yield Static("", id="health-durations", markup=False)
         yield Footer()
@@ -113,7 +114,7 @@ class HealthScreen(Screen[Group | None]):
         self.query_one("#health-funnel", Static).update(visible("\n".join(health_text.funnel_lines(report)), keep_lines=True))
         self.query_one(FlagGroups).show([Group(f.key, f.title, f.explanation, f.ids) for f in report.flags])
         d = report.durations
-        lines = [health_text.duration_line(d), *health_text.histogram_lines(d)]
+        lines = [*health_text.duration_lines(d), *health_text.histogram_lines(d)]
         self.query_one("#health-durations", Static).update("\n".join(lines))
         if self._chosen_early is not None:
             self.action_choose(self._chosen_early)
@@ -132,6 +133,12 @@ class HealthScreen(Screen[Group | None]):
             return
         self._chosen_early = None
         self.query_one(FlagGroups).choose(index)
+
+    @on(FlagGroups.Highlighted)
+    def group_highlighted(self, event: FlagGroups.Highlighted) -> None:
+        group = event.group
+        ids = f"\nids: {health_text.ids_text(group.ids, shown=12)}" if group.ids else ""
+        self.query_one("#health-why", Static).update(visible(f"{group.title}: {group.explanation}", keep_lines=False) + ids)
 
     @on(FlagGroups.Chosen)
     def group_chosen(self, event: FlagGroups.Chosen) -> None:
