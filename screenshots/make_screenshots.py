@@ -52,6 +52,7 @@ async def main() -> None:
     await shoot(study(), "export_dialog", ["space", "j", "space", "e"])
     await shoot(study(), "delete_confirmation", ["space", "j", "space", "j", "space", "x"])
     await shoot(ResultsApp(store, Page("component", 63)), "data_viewer", ["j", "enter"])
+    await shoot(study(), "health", ["H"])
     store.close()
 
 
