@@ -37,8 +37,9 @@ class Missing:
 
 
 def data_only_on_server():
-    """A component result whose data metadata gave a size for, and no archive brought."""
-    return ComponentResult.data.is_null() & (ComponentResult.data_size > 0)
+    """A component result whose data metadata gave a size for, and no archive brought (the
+    size asked first: most rows' answer, without reading their data)."""
+    return (ComponentResult.data_size > 0) & ComponentResult.data.is_null()
 
 
 def file_only_on_server():

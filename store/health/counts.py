@@ -32,15 +32,18 @@ def first_character():
 
 def held_data(tiny_bytes: int):
     """Data the store holds, not tiny (tiny data is a flag of its own, whatever its format)."""
-    return CR.data.is_null(False) & (CR.data_size >= tiny_bytes)
+    return (CR.data_size >= tiny_bytes) & CR.data.is_null(False)
 
 
+# Each mention of the data in a row's sums reads it again (SQLite keeps no decoded column):
+# the sizes are asked first, so the data is read only where they leave the answer open, and
+# the JSON tests need no test for NULL (the first character of no data is NULL, in no list).
 def looks_json(tiny_bytes: int):
-    return held_data(tiny_bytes) & first_character().in_(list(JSON_STARTS))
+    return (CR.data_size >= tiny_bytes) & first_character().in_(list(JSON_STARTS))
 
 
 def looks_other(tiny_bytes: int):
-    return held_data(tiny_bytes) & first_character().not_in(list(JSON_STARTS))
+    return (CR.data_size >= tiny_bytes) & first_character().not_in(list(JSON_STARTS))
 
 
 def tiny_data(tiny_bytes: int, of_finished_runs: bool = True):

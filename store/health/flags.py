@@ -114,7 +114,9 @@ def duplicate_participants(scope: Scope) -> Flag:
 
     The id is the exclusion report's (store/exporting/exclusions.py): the first of the URL
     query parameters PARTICIPANT_PARAMETERS, else the MTurk worker id. Runs without either
-    are not read."""
+    are not read. The hook for issue #13's stored participant column: once the store keeps
+    each run's participant id (store/participants.py), this is its `participant_duplicates()`
+    condition within the scope, one query, and the parameters need not be parsed here."""
     q = (
         StudyResult.select(StudyResult.id, StudyResult.url_query_parameters, Worker.mt_worker_id)
         .join(Worker, on=(StudyResult.worker == Worker.id))
@@ -129,7 +131,7 @@ def duplicate_participants(scope: Scope) -> Flag:
     repeated = [ids for ids in runs.values() if len(ids) > 1]
     return Flag(
         "duplicate-participants", "Participated more than once",
-        f"runs of {len(repeated)} participant ids that ran this study more than once (the first of the URL "
-        f"parameters {', '.join(PARTICIPANT_PARAMETERS)}, else the MTurk worker id)",
+        f"runs of participants who ran this study more than once{f' ({len(repeated)} participants)' if repeated else ''}: "
+        f"the same first URL parameter of {', '.join(PARTICIPANT_PARAMETERS)}, else the same MTurk worker id",
         tuple(sorted(i for ids in repeated for i in ids)),
     )
