@@ -17,6 +17,8 @@ import time
 
 
 async def main(db: str) -> dict:
+    from stalls import Stalls
+
     from store import Page, Selection, open_store, study_health
     from tui.app import ResultsApp
     from tui.screens.health import HealthScreen
@@ -29,19 +31,10 @@ async def main(db: str) -> dict:
         while not (isinstance(app.screen, ResultsScreen) and app.screen.probe.applied >= 0):
             await asyncio.sleep(0.001)
         await app.workers.wait_for_complete()
-        stall = {"max": 0.0, "on": False}
-
-        async def monitor():
-            while True:
-                t = time.perf_counter()
-                await asyncio.sleep(0.002)
-                if stall["on"]:
-                    stall["max"] = max(stall["max"], time.perf_counter() - t - 0.002)
-
-        ticker = asyncio.create_task(monitor())
+        stall = Stalls()
         samples = []
         for _ in range(3):
-            stall["on"] = True
+            stall.on = True
             t = time.perf_counter()
             await pilot.press("H")
             screen = app.screen
@@ -50,13 +43,13 @@ async def main(db: str) -> dict:
                 await asyncio.sleep(0.001)
             await pilot.pause()  # the figures drawn
             samples.append(time.perf_counter() - t)
-            stall["on"] = False
+            stall.on = False
             await pilot.press("escape")
             await app.workers.wait_for_complete()
-        ticker.cancel()
+        stall.cancel()
         out["health page"] = statistics.median(samples)
         out["health page, first"] = samples[0]
-        out["health page, longest stall"] = stall["max"]
+        out["health page, longest stall"] = stall.max
         flags = {f.key: len(f.ids) for f in screen.report.flags}
     reports = []
     for _ in range(3):
