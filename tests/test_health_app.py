@@ -144,6 +144,7 @@ async def test_the_report_is_read_in_a_worker_with_progress(known, monkeypatch):
             await pilot.pause()
         assert screen.query_one(Progress).display and screen.report is None
         assert "Reading the study's health" in text(screen, "#progress-label")
+        assert text(screen, "#page-title") == "Study health — Study results: Health check"  # the page it came from
         await pilot.press("escape")  # the screen is not frozen: back at once
         assert isinstance(app.screen, ResultsScreen)
         release.set()

@@ -46,7 +46,7 @@ class HealthScreen(Screen[Group | None]):
         self._chosen_early: int | None = None  # a group's key typed before the report came
 
     def compose(self) -> ComposeResult:
-        yield Label(visible(f"Study health: {self.heading}"), id="page-title", markup=False)
+        yield Label(visible(f"Study health — {self.heading}"), id="page-title", markup=False)
         yield Progress(id="progress-bar")
         yield Static("", id="health-error", classes="error", markup=False)
         with VerticalScroll(id="health-body"):
