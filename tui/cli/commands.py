@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_trash.add_parsers(sub)
     cli_labels.add_parsers(sub)
-    __import__("tui.cli.health", fromlist=["add_parsers"]).add_parsers(sub)
+    from tui.cli import health as cli_health
+
+    cli_health.add_parsers(sub)
 
     p = sub.add_parser("pull", help="fetch results from a JATOS server (3.8.1 or later) into the store")
     add_db(p)
@@ -309,7 +311,9 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.update(COMMANDS)
     commands.update(LABEL_COMMANDS)
-    commands.update(__import__("tui.cli.health", fromlist=["COMMANDS"]).COMMANDS)
+    from tui.cli.health import COMMANDS as HEALTH_COMMANDS
+
+    commands.update(HEALTH_COMMANDS)
     try:
         if args.command is None:
             return open_app(args.db, args)
