@@ -59,6 +59,17 @@ def test_each_flag_names_the_runs_that_trigger_it_and_no_other(store, known):
     }
 
 
+def test_a_run_that_goes_back_to_a_component_counts_once_in_the_funnel(store, tmp_path):
+    # A study that is not linear may start a component again: two finished results with data.
+    runs = [(1, "FINISHED", 0, 600, 600, None, [
+        (10, 72, "FINISHED", hf.JSON), (11, 73, "FINISHED", hf.SURVEY), (12, 72, "FINISHED", hf.JSON)])]
+    import_paths(store, hf.archive(tmp_path, runs))
+    h = report(store)
+    assert [(c.id, c.reached, c.finished, c.with_data, c.states["FINISHED"]) for c in h.funnel] == [
+        (72, 1, 1, 1, 2), (73, 1, 1, 1, 1),
+    ]
+
+
 def test_the_thresholds_are_options(store, known):
     h = study_health(store, Selection(study=70), HealthOptions(tiny_bytes=11, stuck_hours=0.5, now_ms=hf.NOW))
     assert flagged(h)["finished-without-data"] == (2, 8)  # 10 bytes is now tiny

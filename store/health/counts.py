@@ -8,6 +8,8 @@ something is to be flagged there.
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass
 
 from peewee import JOIN, Case, fn
@@ -30,6 +32,14 @@ def first_character():
     return fn.SUBSTR(fn.LTRIM(fn.SUBSTR(CR.data, 1, HEAD), WHITE_SPACE), 1, 1)
 
 
+def json_shaped():
+    """Data whose first character that is not white space is one of JSON_STARTS (NULL for no
+    data). Most data starts with its first character: LIKE answers it without trimming."""
+    at_once = functools.reduce(operator.or_, [CR.data.startswith(c) for c in JSON_STARTS])
+    after_space = fn.SUBSTR(CR.data, 1, 1).in_(list(WHITE_SPACE)) & first_character().in_(list(JSON_STARTS))
+    return at_once | after_space
+
+
 def held_data(tiny_bytes: int):
     """Data the store holds, not tiny (tiny data is a flag of its own, whatever its format)."""
     return (CR.data_size >= tiny_bytes) & CR.data.is_null(False)
@@ -37,13 +47,13 @@ def held_data(tiny_bytes: int):
 
 # Each mention of the data in a row's sums reads it again (SQLite keeps no decoded column):
 # the sizes are asked first, so the data is read only where they leave the answer open, and
-# the JSON tests need no test for NULL (the first character of no data is NULL, in no list).
+# the JSON tests need no test for NULL (NULL data is neither).
 def looks_json(tiny_bytes: int):
-    return (CR.data_size >= tiny_bytes) & first_character().in_(list(JSON_STARTS))
+    return (CR.data_size >= tiny_bytes) & json_shaped()
 
 
 def looks_other(tiny_bytes: int):
-    return (CR.data_size >= tiny_bytes) & first_character().not_in(list(JSON_STARTS))
+    return (CR.data_size >= tiny_bytes) & ~json_shaped()
 
 
 def tiny_data(tiny_bytes: int, of_finished_runs: bool = True):
@@ -114,7 +124,8 @@ def components(scope: Scope, tiny_bytes: int, progress=lambda done, total: None)
 
     One query a component, not one GROUP BY for all: SQLite sorts a GROUP BY's rows with
     every value its sums read, here the data, and that sort took half the time."""
-    sums = [_runs(), _runs(CR.state == "FINISHED"), _runs(CR.data_size > 0)]
+    finished, with_data = CR.state == "FINISHED", CR.data_size > 0
+    sums = [_runs(), fn.COUNT(CR.id), _count(with_data)]
     sums += [_count(CR.state == s) for s in COMPONENT_STATES]
     sums += [
         _count(held_data(tiny_bytes)), _count(looks_json(tiny_bytes)), _count(tiny_data(tiny_bytes, False)),
@@ -130,12 +141,20 @@ def components(scope: Scope, tiny_bytes: int, progress=lambda done, total: None)
     n_states = len(COMPONENT_STATES)
     for done, (cid, title, position) in enumerate(listed, start=1):
         row = [int(v or 0) for v in of_scope(CR.select(*sums), scope, [cid], runs=False).tuples()[0]]
+        reached, results, runs_with_data = row[:3]
         # The import takes only JATOS's states (store/formats/metadata_json.py): these are all.
         states = dict(zip(COMPONENT_STATES, row[3 : 3 + n_states]))
+        runs_finished = states["FINISHED"]
+        if results > reached:
+            # Some run has two results of it (a reload, a study that goes back): count runs.
+            runs_finished, runs_with_data = (
+                int(v or 0) for v in of_scope(CR.select(_runs(finished), _runs(with_data)), scope, [cid], runs=False)
+                .tuples()[0]
+            )
         held, json_, tiny, sized, missing = row[3 + n_states :]
         out.append(ComponentFigures(
-            cid, title or f"Component {cid}", position, row[0], row[1], row[2], states, json_, held - json_, tiny,
-            sized, missing,
+            cid, title or f"Component {cid}", position, reached, runs_finished, runs_with_data, states, json_,
+            held - json_, tiny, sized, missing,
         ))
         progress(done, len(listed))
     return out
