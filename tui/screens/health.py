@@ -12,6 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
@@ -24,6 +25,13 @@ GROUP_KEYS = "1234567"  # one key a group (the report has seven)
 
 
 class HealthScreen(Screen[Group | None]):
+    class Progressed(Message):
+        """A step of the report read (from its worker)."""
+
+        def __init__(self, done: int, total: int) -> None:
+            super().__init__()
+            self.done, self.total = done, total
+
     CSS_PATH = "health.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", priority=True, id="health.back"),
@@ -78,7 +86,8 @@ class HealthScreen(Screen[Group | None]):
         def advance(done: int, total: int) -> None:
             if self._closing:
                 raise Cancelled("the health page was closed")
-            app.call_from_thread(self._advance, done, total)
+            # Posted, not called: the report goes on while the screen draws the step.
+            self.post_message(self.Progressed(done, total))
 
         def work() -> None:
             try:
@@ -92,9 +101,10 @@ class HealthScreen(Screen[Group | None]):
 
         self.run_worker(closing(store, work), thread=True, exclusive=True, group="health")
 
-    def _advance(self, done: int, total: int) -> None:
+    @on(Progressed)
+    def _advance(self, event: Progressed) -> None:
         if self.is_attached:  # closed meanwhile: nothing to show it on
-            self.query_one(Progress).advance(done, total)
+            self.query_one(Progress).advance(event.done, event.total)
 
     def _failed(self, message: str) -> None:
         if self.is_attached:
