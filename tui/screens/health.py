@@ -59,8 +59,7 @@ class HealthScreen(Screen[Group | None]):
         yield Static("", id="health-error", classes="error", markup=False)
         with VerticalScroll(id="health-body"):
             yield Static("", id="health-states", markup=False)
-            yield Label("Flagged runs: a group's number (or enter on it) selects its runs on the results page",
-                        classes="health-heading")
+            yield Label("Flagged runs: a number (or enter) selects the group's runs", classes="health-heading")
             yield FlagGroups(id="health-flags")
             yield Static("", id="health-why", markup=False)
             yield Label("Completion funnel (runs)", classes="health-heading")
