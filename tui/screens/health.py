@@ -32,7 +32,6 @@ class HealthScreen(Screen[Group | None]):
             super().__init__()
             self.done, self.total = done, total
 
-    CSS_PATH = "health.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", priority=True, id="health.back"),
         Binding("r", "refresh_report", "Refresh", priority=True, id="health.refresh"),
