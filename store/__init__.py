@@ -23,6 +23,7 @@ _LAZY = {
     "position": "store.pages.order",
     "Filter": "store.search.filter",
     "Column": "store.columns",
+    "columns_for": "store.columns",
     "visible": "store.pages.visible",
     "ChangeWatch": "store.pages.changes",
     "studies": "store.pages.overview",
@@ -33,6 +34,7 @@ _LAZY = {
     "component_data": "store.pages.component_data",
     "data_text": "store.pages.component_data",
     "existing_ids": "store.db.existing",
+    "trial_table": "store.formats.trials",
     # values as JATOS shows them
     "human_size": "store.formats.jatos_values",
     "component_duration_display": "store.formats.jatos_values",
@@ -46,6 +48,14 @@ _LAZY = {
     "label_listing": ("store.labels", "listing"),
     "unknown_labels": ("store.labels", "unknown"),
     "SUGGESTED_LABELS": ("store.labels", "SUGGESTED"),
+    # participants: who took part, from the URL query parameters
+    "participant_summary": ("store.participants", "summary"),
+    "parse_participant_names": ("store.participants", "parse_names"),
+    "set_participant_parameters": ("store.participants", "set_parameters"),
+    "runs_of_participant": ("store.participants", "runs_of"),
+    "participant_of_result": "store.participants",
+    "participant_parameters": ("store.participants", "parameters"),
+    "result_detail": ("store.pages.detail", "detail"),
     # a study's health: counts, funnel, flagged runs, durations
     "study_health": "store.health.report",
     "Health": "store.health.report",

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from peewee import Case, fn
 
-from store.db.models import ComponentResult, ListedFile, StudyResult, Worker
+from store.db.models import ComponentResult, ListedFile, StudyResult
 from store.exporting.check import file_only_on_server
-from store.exporting.exclusions import PARTICIPANT_PARAMETERS, participant
 from store.health.counts import CR, ComponentFigures, looks_json, looks_other, missing_data, of_scope, tiny_data
 from store.health.scope import Scope
+from store.participants import parameters, participant_duplicates
 
 RUNNING = ("STARTED", "DATA_RETRIEVED")
 
@@ -110,28 +110,18 @@ def stuck(scope: Scope, now_ms: int, stuck_hours: float) -> Flag:
 
 
 def duplicate_participants(scope: Scope) -> Flag:
-    """Every run of a participant id that ran the study (in the scope) more than once.
-
-    The id is the exclusion report's (store/exporting/exclusions.py): the first of the URL
-    query parameters PARTICIPANT_PARAMETERS, else the MTurk worker id. Runs without either
-    are not read. The hook for issue #13's stored participant column: once the store keeps
-    each run's participant id (store/participants.py), this is its `participant_duplicates()`
-    condition within the scope, one query, and the parameters need not be parsed here."""
-    q = (
-        StudyResult.select(StudyResult.id, StudyResult.url_query_parameters, Worker.mt_worker_id)
-        .join(Worker, on=(StudyResult.worker == Worker.id))
-        .where(*scope.conditions, StudyResult.url_query_parameters.is_null(False) | Worker.mt_worker_id.is_null(False))
-        .tuples()
-    )
-    runs: dict[str, list[int]] = defaultdict(list)
-    for sr, params, mt_worker_id in q:
-        pid, _ = participant(params, mt_worker_id)
-        if pid:
-            runs[pid].append(sr)
-    repeated = [ids for ids in runs.values() if len(ids) > 1]
+    """The scope's runs of a participant who ran the study more than once: the store's
+    participant id (store/participants.py, the first of the URL query parameters the store
+    is set to read, else the MTurk worker id) and its own test of a duplicate, in SQL."""
+    q = StudyResult.select(StudyResult.id, StudyResult.participant).where(*scope.conditions, participant_duplicates())
+    runs = q.order_by(StudyResult.id).tuples()
+    ids, people = [], set()
+    for sr, pid in runs:
+        ids.append(sr)
+        people.add(pid)
     return Flag(
         "duplicate-participants", "Participated more than once",
-        f"runs of participants who ran this study more than once{f' ({len(repeated)} participants)' if repeated else ''}: "
-        f"the same first URL parameter of {', '.join(PARTICIPANT_PARAMETERS)}, else the same MTurk worker id",
-        tuple(sorted(i for ids in repeated for i in ids)),
+        f"runs of participants who ran this study more than once{f' ({len(people)} participants)' if people else ''}: "
+        f"the same participant id (URL parameter {', '.join(parameters())}, else MTurk worker id)",
+        tuple(ids),
     )

@@ -36,6 +36,8 @@ TARGETS = {
         "page down": ("≤", 0.020, "s"), "jump to end": ("≤", 0.020, "s"), "peak RSS": ("≤", 200, "MB"),
         "plain-text export vs cp": ("≥", 0.6, "x"), "archive export vs zip": ("≥", 1.0, "x"),
         "import of the archive": ("≥", 15, "MB/s"), "delete 10k study results": ("≤", 2.0, "s"),
+        "trials export csv MB/s": ("≥", 20, "MB/s"), "trials export csv peak RSS": ("≤", 300, "MB"),
+        "trials export parquet MB/s": ("≥", 20, "MB/s"), "trials export parquet peak RSS": ("≤", 300, "MB"),
         "health page": ("≤", 2.0, "s"), "health page, longest stall": ("≤", 0.050, "s"),
     },
     "M": {
@@ -289,7 +291,7 @@ def verdict(name: str, key: str, value: float) -> str:
 
 
 def fmt(key: str, value: float) -> str:
-    if key in ("peak RSS",):
+    if "peak RSS" in key:
         return f"{value:.0f} MB"
     if "vs" in key:
         return f"{value:.2f} x"
@@ -322,8 +324,9 @@ def main() -> None:
     ap.add_argument("--no-results", action="store_true", help="do not rewrite RESULTS.md")
     ap.add_argument("--report-only", action="store_true", help="rewrite RESULTS.md from the saved figures")
     ap.add_argument(
-        "--parts", default="screen,files,filters,health",
-        help="screen (the app), files (exports, import, delete), filters (final answers beside grep), health (the health page)",
+        "--parts", default="screen,files,filters,trials,health",
+        help="screen (the app), files (exports, import, delete), filters (final answers beside grep), "
+        "trials (the trials export: MB/s and peak RSS), health (the health page)",
     )
     args = ap.parse_args()
     out = Path(args.out)
@@ -337,6 +340,10 @@ def main() -> None:
             res.update(files_and_exports(name, db, out))
         if "filters" in parts:
             res.update(filters(name, db, out))
+        if name != "M" and "trials" in parts:
+            from trials_export import trials_export
+
+            res.update(trials_export(db))
         if "health" in parts:
             res.update(health_page(db))
         results[name] = res
