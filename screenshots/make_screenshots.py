@@ -55,6 +55,7 @@ async def main() -> None:
     await shoot(study(), "study_results_80x24", ["j"], size=(80, 24))
     await shoot(study(), "detail_view", ["j", "j", "i"], size=(100, 36))
     await shoot(study(), "participant", ["slash", *"Prolific", "enter", "P"], size=(100, 24))
+    await shoot(study(), "health", ["H"])
     store.close()
 
 

@@ -57,6 +57,11 @@ _LAZY = {
     "participant_of_result": "store.participants",
     "participant_parameters": ("store.participants", "parameters"),
     "result_detail": ("store.pages.detail", "detail"),
+    # a study's health: counts, funnel, flagged runs, durations
+    "study_health": "store.health.report",
+    "Health": "store.health.report",
+    "HealthOptions": "store.health.report",
+    "health_text": ("store.health.text", None),
     # import, export, delete, the trash, a JATOS server
     "import_paths": "store.importing.importer",
     "export": "store.exporting.export",

@@ -16,6 +16,7 @@ from store.labels import labels_of
 from tui.app import ResultsApp
 from tui.dialogs import DeleteScreen, ExportScreen, HelpScreen, LabelScreen, PickScreen
 from tui.screens.data_viewer import DataViewer
+from tui.screens.health import HealthScreen
 from tui.screens.home import HomeScreen
 from tui.screens.results import ResultsScreen
 
@@ -155,7 +156,14 @@ async def test_no_sql_on_the_screens_thread(scenario, ui_thread_sql, db_path, tm
         assert str(app.screen.query_one("#page-title").render()).startswith("Worker ")
         await pilot.press("escape", "question_mark")
         assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
+        await pilot.press("escape", "H")  # the study's health, and its group of stuck runs selected
+        await settle(pilot)
+        assert isinstance(app.screen, HealthScreen) and app.screen.report.flag("stuck").ids == (102,)
+        await pilot.press("r")  # read again
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        assert isinstance(app.screen, ResultsScreen) and app.screen.view.selected == {102}
         # Another process imports: the page polls, reloads, and fetches the rows it lacks
         # as they come on screen (past the first page of rows).
         more = fx.synthetic_archive(tmp_path / "more.zip", 250, first_id=500)

@@ -36,15 +36,24 @@ class Missing:
         return bool(self.component_results) or bool(self.files)
 
 
+def data_only_on_server():
+    """A component result whose data metadata gave a size for, and no archive brought (the
+    size asked first: most rows' answer, without reading their data)."""
+    return (ComponentResult.data_size > 0) & ComponentResult.data.is_null()
+
+
+def file_only_on_server():
+    """A listed file (a query on ListedFile) that the store does not hold."""
+    present = ResultFile.select(ResultFile.id).where(
+        (ResultFile.component_result == ListedFile.component_result) & (ResultFile.filename == ListedFile.filename)
+    )
+    return ~fn.EXISTS(present)
+
+
 def missing_data(cr_ids: list[int] | None) -> Missing:
     """The component results among cr_ids (None: all) whose data has a size but is not here."""
     # A partial index holds exactly these rows (store/db/database.py): no scan of the data.
-    q = (
-        ComponentResult.select(ComponentResult.id, StudyResult.study)
-        .join(StudyResult)
-        .where(ComponentResult.data.is_null() & (ComponentResult.data_size > 0))
-        .tuples()
-    )
+    q = ComponentResult.select(ComponentResult.id, StudyResult.study).join(StudyResult).where(data_only_on_server()).tuples()
     wanted = None if cr_ids is None else set(cr_ids)
     crs, studies = set(), set()
     for cr, st in q:
@@ -57,14 +66,11 @@ def missing_data(cr_ids: list[int] | None) -> Missing:
 def missing_files(cr_ids: list[int] | None) -> tuple[int, set[int]]:
     """How many files metadata listed for these component results (None: all) that the
     store does not hold, and the studies they belong to."""
-    present = ResultFile.select(ResultFile.id).where(
-        (ResultFile.component_result == ListedFile.component_result) & (ResultFile.filename == ListedFile.filename)
-    )
     q = (
         ListedFile.select(ListedFile.component_result, StudyResult.study)
         .join(ComponentResult)
         .join(StudyResult)
-        .where(~fn.EXISTS(present))
+        .where(file_only_on_server())
         .tuples()
     )
     wanted = None if cr_ids is None else set(cr_ids)

@@ -179,6 +179,20 @@ def parse_id_list(text: str) -> list[int]:
 MAX_ID = 2**63 - 1  # JATOS's ids are Java longs
 
 
+def format_id_list(ids) -> str:
+    """The inverse of parse_id_list: ascending ids as "1-10, 12", which --ids takes back."""
+    parts: list[str] = []
+    ids = sorted(set(ids))
+    at = 0
+    while at < len(ids):
+        end = at
+        while end + 1 < len(ids) and ids[end + 1] == ids[end] + 1:
+            end += 1
+        parts.append(str(ids[at]) if end == at else f"{ids[at]}-{ids[end]}")
+        at = end + 1
+    return ", ".join(parts)
+
+
 def parse_id(text: str) -> int:
     """One id as JATOS has them: a whole number from 0 to 2^63 - 1, in ASCII digits."""
     text = str(text).strip()

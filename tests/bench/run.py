@@ -38,6 +38,7 @@ TARGETS = {
         "import of the archive": ("≥", 15, "MB/s"), "delete 10k study results": ("≤", 2.0, "s"),
         "trials export csv MB/s": ("≥", 20, "MB/s"), "trials export csv peak RSS": ("≤", 300, "MB"),
         "trials export parquet MB/s": ("≥", 20, "MB/s"), "trials export parquet peak RSS": ("≤", 300, "MB"),
+        "health page": ("≤", 2.0, "s"), "health page, longest stall": ("≤", 0.050, "s"),
     },
     "M": {
         "first rows": ("≤", 1.5, "s"), "keystroke p50": ("≤", 0.050, "s"), "keystroke p95": ("≤", 0.150, "s"),
@@ -179,6 +180,16 @@ def screen(db: Path) -> dict:
     res["first screenful p95"] = max(q["settled p95"] for q in classes)
     res["exact count, term in every row"] = raw["term in every row"]["count"]
     return res
+
+
+def health_page(db: Path) -> dict:
+    """Issue #14: from H on the study's page to the health report's figures on screen (health.py)."""
+    r = subprocess.run([sys.executable, str(HERE / "health.py"), str(db)], cwd=ROOT, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(r.stderr)
+    raw = json.loads(r.stdout.strip().splitlines()[-1])
+    raw.pop("health flags")
+    return raw
 
 
 def plain_text(name: str, db: Path, out: Path) -> Path:
@@ -331,9 +342,9 @@ def main() -> None:
     ap.add_argument("--no-results", action="store_true", help="do not rewrite RESULTS.md")
     ap.add_argument("--report-only", action="store_true", help="rewrite RESULTS.md from the saved figures")
     ap.add_argument(
-        "--parts", default="screen,files,filters,trials",
+        "--parts", default="screen,files,filters,trials,health",
         help="screen (the app), files (exports, import, delete), filters (final answers beside grep), "
-        "trials (the trials export: MB/s and peak RSS)",
+        "trials (the trials export: MB/s and peak RSS), health (the health page)",
     )
     args = ap.parse_args()
     out = Path(args.out)
@@ -351,6 +362,8 @@ def main() -> None:
             from trials_export import trials_export
 
             res.update(trials_export(db))
+        if "health" in parts:
+            res.update(health_page(db))
         results[name] = res
         print(table({name: res}), filter_table({name: res}), sep="\n\n", flush=True)
     # Keep the figures of sets not run this time (each set's latest run is reported).

@@ -45,6 +45,8 @@ def peak_rss_mb() -> float:
 
 
 async def main(db: str, t0: float) -> dict:
+    from stalls import Stalls
+
     from store import Page, open_store
     from tui.app import ResultsApp
     from tui.screens.results import ResultsScreen
@@ -63,16 +65,7 @@ async def main(db: str, t0: float) -> dict:
         out["first rows"] = time.time() - t0
         filt = screen.query_one("#filter")
 
-        stall = {"max": 0.0, "on": False}
-
-        async def monitor():
-            while True:
-                t = time.perf_counter()
-                await asyncio.sleep(0.002)
-                if stall["on"]:
-                    stall["max"] = max(stall["max"], time.perf_counter() - t - 0.002)
-
-        mon = asyncio.create_task(monitor())
+        stall = Stalls()
         worst_stall = 0.0
 
         async def painted(need_count: bool = False, settled: bool = False) -> float:
@@ -105,7 +98,7 @@ async def main(db: str, t0: float) -> dict:
             filt.focus()
             await pilot.pause()
             lat, settled = [], []
-            stall["max"], stall["on"] = 0.0, True
+            stall.max, stall.on = 0.0, True
             for ch in term:
                 before = probe.requested
                 edits = probe.filter_edits
@@ -119,14 +112,14 @@ async def main(db: str, t0: float) -> dict:
                 settled.append(await painted(settled=True) - t)
             await painted(True)
             count_after = time.perf_counter() - t
-            stall["on"] = False
+            stall.on = False
             lat.sort()
             settled.sort()
             if not lat:
                 raise SystemExit(f"no redraw measured for {name}: error={screen.query_one('#filter-error').display}")
-            worst_stall = max(worst_stall, stall["max"])
+            worst_stall = max(worst_stall, stall.max)
             out[name] = {
-                "stall": stall["max"],
+                "stall": stall.max,
                 "p50": statistics.median(lat),
                 "p95": lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))],
                 "settled p50": statistics.median(settled),
@@ -135,7 +128,7 @@ async def main(db: str, t0: float) -> dict:
                 "rows": len(screen.view.ids),
             }
         out["longest stall"] = worst_stall
-        mon.cancel()
+        stall.cancel()
         await clear()
         table.focus()
         await pilot.pause()

@@ -7,6 +7,7 @@ import os
 import sys
 import time
 
+from tui.cli import health as cli_health
 from tui.cli import participants as cli_participants
 from tui.cli.common import (
     PROG,
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_trash.add_parsers(sub)
     cli_labels.add_parsers(sub)
     cli_participants.add_parsers(sub)
+    cli_health.add_parsers(sub)
 
     p = sub.add_parser("pull", help="fetch results from a JATOS server (3.8.1 or later) into the store")
     add_db(p)
@@ -319,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.update(COMMANDS)
     commands.update(LABEL_COMMANDS)
     commands.update(cli_participants.COMMANDS)
+    commands.update(cli_health.COMMANDS)
     try:
         if args.command is None:
             return open_app(args.db, args)

@@ -20,6 +20,7 @@ from tui.dialogs import ColumnsScreen, HelpScreen
 from tui.flows.copy import CopyFlow
 from tui.flows.delete import DeleteFlow
 from tui.flows.export import ExportFlow
+from tui.flows.health import HealthFlow
 from tui.flows.label import LabelFlow
 from tui.probe import Probe
 from tui.screens.page_loader import PageLoader
@@ -61,6 +62,7 @@ class ResultsScreen(Screen):
         Binding("e", "export", "Export", priority=True, id="results.export"),
         Binding("x,delete", "delete", "Delete", priority=True, id="results.delete"),
         Binding("l", "label", "Label", show=False, priority=True, id="results.label"),
+        Binding("H", "health", "Health", show=False, priority=True, id="results.health"),
         Binding("X", "delete_all", "Delete all", show=False, priority=True, id="results.delete-all"),
         Binding("u", "undo", "Undo", show=False, priority=True, id="results.undo"),
         Binding("w", "worker", "Worker", show=False, priority=True, id="results.worker"),
@@ -88,6 +90,7 @@ class ResultsScreen(Screen):
         self.probe = Probe()
         self.exports, self.deletes, self.copies = ExportFlow(self), DeleteFlow(self), CopyFlow(self)
         self.labels = LabelFlow(self)
+        self.health = HealthFlow(self)
         self.loader: PageLoader | None = None  # made when mounted: it needs the app's store
         self._shown_title = self._shown_status = None
 
@@ -361,6 +364,9 @@ class ResultsScreen(Screen):
 
     async def action_label(self) -> None:
         await self.labels.start()
+
+    async def action_health(self) -> None:
+        await self.health.start()
 
     def action_undo(self) -> None:
         self.deletes.undo()
