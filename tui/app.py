@@ -15,7 +15,7 @@ from tui.screens.results import ResultsScreen
 class ResultsApp(App):
     # A screen's own CSS_PATH is read when the screen first opens, and the whole app's styles
     # are worked out again then (a stall of ~70 ms): the pages' files are read at start.
-    CSS_PATH = ["app.tcss", "screens/health.tcss"]
+    CSS_PATH = ["app.tcss", "screens/health.tcss", "screens/detail.tcss"]
     TITLE = "jatos-results"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit")]
 

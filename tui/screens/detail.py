@@ -56,7 +56,6 @@ SECTIONS = (
 
 
 class DetailScreen(Screen):
-    CSS_PATH = "detail.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", priority=True, id="detail.back"),
         Binding("q", "app.quit", "Quit", show=False, priority=True, id="detail.quit"),

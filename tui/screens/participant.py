@@ -50,7 +50,6 @@ async def open_participant(page, study_result_id: int) -> None:
 
 
 class ParticipantScreen(Screen):
-    CSS_PATH = "detail.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", priority=True, id="participant.back"),
         Binding("enter,i", "open", "Details", priority=True, id="participant.open"),
