@@ -141,6 +141,7 @@ class Column:
     cell: Callable | None = None  # row -> the table's cell, where it is not the text
     header: str | None = None  # the table's header, where it is not the title (no arrow room)
     searched: bool = True  # part of the stored search text
+    field: str | None = None  # its name in the structured filter (`state:FINISHED`), where it has one
 
 
 _QUOTA_CELL = dict(width=2, header="⚠", cell=lambda r: "⚠" if r.quota_reached else "")
@@ -166,10 +167,10 @@ STUDY_COLUMNS: tuple[Column, ...] = (
         "duration", "Duration", lambda r: study_duration_display(r.start_date, r.end_date, r.last_seen_date), True,
         fn.COALESCE(StudyResult.end_date, StudyResult.last_seen_date) - StudyResult.start_date, 28,
     ),
-    Column("batch", "Batch", lambda r: _none(r.batch_title), True, Batch.title, 14),
+    Column("batch", "Batch", lambda r: _none(r.batch_title), True, Batch.title, 14, field="batch"),
     Column("batch_id", "Batch ID", lambda r: _none(r.batch_id), False, StudyResult.batch, 8),
-    Column("worker_id", "Worker ID", lambda r: str(r.worker_id), True, StudyResult.worker, 9),
-    Column("type", "Type", lambda r: worker_type_name(r.worker_type), True, Worker.worker_type, 17),
+    Column("worker_id", "Worker ID", lambda r: str(r.worker_id), True, StudyResult.worker, 9, field="worker"),
+    Column("type", "Type", lambda r: worker_type_name(r.worker_type), True, Worker.worker_type, 17, field="type"),
     Column("mt_worker_id", "MTurk worker ID", lambda r: _none(r.mt_worker_id), False, Worker.mt_worker_id, 14),
     Column(
         "confirmation_code", "MTurk confirmation code", lambda r: _none(r.confirmation_code), False,
@@ -178,11 +179,13 @@ STUDY_COLUMNS: tuple[Column, ...] = (
     Column("group_id", "Group ID", lambda r: _none(r.group_id), False, StudyResult.group, 8),
     # An icon in JATOS: contributes no text.
     Column("files", "Files", lambda r: "", False, _has_files(), 5, cell=lambda r: " ●" if r.has_files else ""),
-    Column("state", "State", lambda r: r.state, True, StudyResult.state, 14),
+    Column("state", "State", lambda r: r.state, True, StudyResult.state, 14, field="state"),
     Column("message", "Message", lambda r: _none(r.message), True, StudyResult.message, 40),
     # The researcher's decision (store/labels.py); hidden until chosen (c), as JATOS's own
     # columns fill the page already. No text without one.
-    Column("label", "Label", lambda r: r.label or "", False, fn.COALESCE(_labelled(ResultLabel.label), ""), 9),
+    Column(
+        "label", "Label", lambda r: r.label or "", False, fn.COALESCE(_labelled(ResultLabel.label), ""), 9, field="label"
+    ),
     Column("note", "Note", lambda r: r.note or "", False, fn.COALESCE(_labelled(ResultLabel.note), ""), 30),
 )
 
@@ -213,11 +216,11 @@ COMPONENT_COLUMNS: tuple[Column, ...] = (
         "duration", "Duration", lambda r: component_duration_display(r.start_date, r.end_date), True,
         ComponentResult.end_date - ComponentResult.start_date, 28,
     ),
-    Column("batch", "Batch", lambda r: _none(r.batch_title), True, Batch.title, 14),
-    Column("worker_id", "Worker ID", lambda r: str(r.worker_id), True, StudyResult.worker, 9),
-    Column("type", "Type", lambda r: worker_type_name(r.worker_type), True, Worker.worker_type, 17),
+    Column("batch", "Batch", lambda r: _none(r.batch_title), True, Batch.title, 14, field="batch"),
+    Column("worker_id", "Worker ID", lambda r: str(r.worker_id), True, StudyResult.worker, 9, field="worker"),
+    Column("type", "Type", lambda r: worker_type_name(r.worker_type), True, Worker.worker_type, 17, field="type"),
     Column("group_id", "Group ID", lambda r: _none(r.group_id), False, StudyResult.group, 8),
-    Column("state", "State", lambda r: r.state, True, ComponentResult.state, 14),
+    Column("state", "State", lambda r: r.state, True, ComponentResult.state, 14, field="state"),
     Column("data_size", "Data size", lambda r: human_size(r.data_size), True, ComponentResult.data_size, 9),
     Column("files_size", "Files (size)", _files_listed, True, _files_size(), 28),
     Column("message", "Message", lambda r: _none(r.message), True, ComponentResult.message, 40),
