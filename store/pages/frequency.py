@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Callable, Iterable
 
-from peewee import JOIN, fn
+from peewee import JOIN, OP, Expression, fn
 
 from store.columns import COMPONENT_ROW_FIELDS, STUDY_ROW_FIELDS, Column, RowField, columns_for
 from store.db.idlists import chunks, id_in
@@ -205,12 +205,13 @@ def _key_condition(fields: tuple[RowField, ...], keys: tuple[tuple, ...]):
     for key in keys:
         all_of = None
         for f, v in zip(fields, key):
+            # Expressions, not operators: a field may be a subquery (a label), which has none.
             if v is None:
-                cond = f.sql.is_null()
+                cond = Expression(f.sql, OP.IS, None)
             elif f.flag:
-                cond = f.sql if v else ~f.sql  # a boolean: PostgreSQL compares no integer to it
+                cond = f.sql if v else Expression(f.sql, OP.EQ, False)  # PostgreSQL compares no integer to a boolean
             else:
-                cond = f.sql == v
+                cond = Expression(f.sql, OP.EQ, v)
             all_of = cond if all_of is None else (all_of & cond)
         any_of = all_of if any_of is None else (any_of | all_of)
     return any_of
