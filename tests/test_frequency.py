@@ -102,7 +102,7 @@ def test_100k_results_counted_by_one_group_by(big):
     batches = value_counts(selection, column("batch"))
     assert {v.text: v.count for v in batches.values} == patterned.expected(N, patterned.BATCHES)
     # A filtered page: its ids, a chunk of them a query.
-    some = list(range(1, N + 1, 7))
+    some = [i for i in range(1, N + 1) if i % 7]  # two chunks of ids on SQLite (50k a query)
     assert {v.text: v.count for v in state_counts(selection, some).values} == patterned.expected(
         N, patterned.STATES, some
     )
