@@ -13,6 +13,7 @@ from store import Selection, ensure_demo
 from store.columns import COMPONENT_COLUMNS, STUDY_COLUMNS
 from store.db.models import Component
 from store.errors import StoreError
+from store.pages import frequency
 from store.pages.frequency import ValueFilter, ids_with_values, state_counts, value_counts
 from store.pages.order import ordered_ids
 from store.pages.rows import component_rows, study_rows
@@ -65,6 +66,17 @@ def test_component_pages_and_filtered_ids(demo, key):
     assert {v.text: v.count for v in value_counts(selection, col, some).values} == dict(truth)
 
 
+@pytest.mark.parametrize("col", COUNTABLE, ids=lambda c: c.key)
+def test_a_value_narrows_the_page_to_the_rows_showing_it(demo, col):
+    view = ResultsView(Page("study", 12))
+    values = value_counts(Selection(study=12), col).values
+    chosen = ValueFilter.of(col, values[-1:])  # the smallest: a value most rows do not show
+    narrowed = list(view.results(value_filter=chosen))[-1]
+    rows = study_rows(view.base_ids(None, True))
+    assert list(narrowed.ids) == [r.id for r in rows if col.render(r) == values[-1].text]
+    assert narrowed.value_filter == ValueFilter.of(col, values[-1:]) and len({chosen, narrowed.value_filter}) == 1
+
+
 def test_a_column_that_shows_no_value_is_said_in_one_line(demo):
     with pytest.raises(StoreError, match="the Files column cannot be counted"):
         value_counts(Selection(study=12), column("files"))
@@ -89,7 +101,9 @@ def big(store):
     return store
 
 
-def test_100k_results_counted_by_one_group_by(big):
+@pytest.mark.parametrize("many_ids", [N + 1, 50_000], ids=["ids looked up", "the rows left out looked up"])
+def test_100k_results_counted_by_one_group_by(big, many_ids, monkeypatch):
+    monkeypatch.setattr(frequency, "MANY_IDS", many_ids)
     selection = Selection(study=77)
     t = time.perf_counter()
     states = value_counts(selection, column("state"))
@@ -103,9 +117,13 @@ def test_100k_results_counted_by_one_group_by(big):
     assert {v.text: v.count for v in batches.values} == patterned.expected(N, patterned.BATCHES)
     # A filtered page: its ids, a chunk of them a query.
     some = [i for i in range(1, N + 1) if i % 7]  # two chunks of ids on SQLite (50k a query)
-    assert {v.text: v.count for v in state_counts(selection, some).values} == patterned.expected(
+    scope = ordered_ids(selection, None, True)
+    assert {v.text: v.count for v in state_counts(selection, some, scope).values} == patterned.expected(
         N, patterned.STATES, some
     )
+    # The FINISHED ones only: no other value is listed.
+    finished = [i for i in some if patterned.STATES[i % 10] == "FINISHED"]
+    assert [(v.text, v.count) for v in state_counts(selection, finished, scope).values] == [("FINISHED", len(finished))]
     # Start times: a value a row; the view lists the first thousand and sums the rest.
     starts = value_counts(selection, column("start"))
     assert len(starts.values) == 1000 and starts.more == N - 1000 and starts.more_rows == N - 1000

@@ -90,3 +90,9 @@ def test_delete_confirmation(snap_compare, app_factory):
 def test_data_viewer(snap_compare, app_factory):
     run_before = _pressed_then_settled("enter")
     assert snap_compare(app_factory(Page("component", 41)), terminal_size=SIZE, run_before=run_before)
+
+
+def test_frequency_view(snap_compare, app_factory):
+    # Counts per value of the State column (F) of the fixture study: its two results.
+    run_before = _pressed_then_settled(*["right"] * 8, "F")
+    assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, run_before=run_before)

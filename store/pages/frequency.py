@@ -26,6 +26,7 @@ from store.pages.rows import ComponentRow, StudyRow
 from store.pages.selection import Selection
 
 SHOWN = 1_000  # values the view lists; the rest are summed in one line (a column of ids has a value a row)
+MANY_IDS = 100_000  # a filtered page's ids from which the rows it leaves out may be fewer to look up
 MANY_KEYS = 500  # groups up to which the rows of a value are found by their keys in SQL
 
 
@@ -50,17 +51,18 @@ class Frequency:
 class ValueFilter:
     """A page narrowed to the rows showing some values of one column (a chosen frequency)."""
 
-    column: Column
+    column: Column = field(compare=False)  # a column's SQL has no hash
     values: tuple[ValueCount, ...] = field(compare=False)
+    key: str = ""  # the column's key and the values' texts: what filters are told apart (and cached) by
     texts: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, column: Column, values: Iterable[ValueCount]) -> "ValueFilter":
         values = tuple(values)
-        return cls(column, values, tuple(v.text for v in values))
+        return cls(column, values, column.key, tuple(v.text for v in values))
 
     def label(self) -> str:
-        return f"{self.column.title} = {' | '.join(self.texts)}"
+        return f"{self.column.title} = {' | '.join(t if t else '(empty)' for t in self.texts)}"
 
     def field_term(self) -> str | None:
         """The structured filter's term for it (issue #13), where the column names its field."""
@@ -136,10 +138,14 @@ def _level_id(level: str):
 
 
 def _narrowed(q, selection: Selection, level_id, ids: list[int] | None):
-    """The selection's rows (all of its scope: ids None), or these ids of it."""
+    """The selection's rows (all of its scope: ids None), or these ids, which are the
+    selection's: looked up by their ids alone, as with the scope's conditions too the planner
+    reads the scope's whole index for each chunk of ids."""
+    if ids is not None:
+        return q.where(id_in(level_id, ids))
     for cond in selection.where():
         q = q.where(cond)
-    return q if ids is None else q.where(id_in(level_id, ids))
+    return q
 
 
 def _raw(query) -> list[tuple]:
@@ -163,24 +169,42 @@ def _chunked(level_id, ids: array | list[int] | None, progress: Callable[[int, i
             progress(done, len(ids))
 
 
-def value_counts(
-    selection: Selection, column: Column, ids: array | list[int] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> Frequency:
-    """How many of the selection's rows (or of these ids, the page as filtered) show each value
-    of the column, by count, the largest first (SQL: in a worker)."""
-    level = selection.level
-    fields = fields_shown(column, level)
-    level_id = _level_id(level)
-    groups: Counter = Counter()
-    explicit = selection.explicit_ids()
-    if explicit is not None:
-        ids = sorted(explicit if ids is None else explicit.intersection(ids))
+def _groups(selection: Selection, level: str, fields: tuple[RowField, ...], ids, progress) -> Counter:
+    """Rows by the values of these fields: one GROUP BY, a chunk of ids at a time."""
+    level_id, groups = _level_id(level), Counter()
     count = fn.COUNT(level_id)
     for chunk in _chunked(level_id, ids, progress):
         q = _narrowed(_query(level, fields, *[f.sql for f in fields], count), selection, level_id, chunk)
         for row in _raw(q.group_by(*[f.sql for f in fields])):
             groups[row[:-1]] += row[-1]
+    return groups
+
+
+def value_counts(
+    selection: Selection, column: Column, ids: array | list[int] | None = None,
+    progress: Callable[[int, int], None] | None = None, scope: array | None = None,
+) -> Frequency:
+    """How many of the selection's rows (or of these ids of them, the page as filtered) show
+    each value of the column, by count, the largest first (SQL: in a worker). `scope`: the
+    selection's rows, where the caller holds them (a page does), for the shortest way."""
+    level = selection.level
+    fields = fields_shown(column, level)
+    explicit = selection.explicit_ids()
+    if explicit is not None:
+        groups = _groups(selection, level, fields, sorted(explicit if ids is None else explicit.intersection(ids)), progress)
+    elif ids is not None and scope is not None and len(ids) >= MANY_IDS:
+        # Most of a big page matching its filter: its scope's counts (from an index) less
+        # those of the rows it does not show, fewer ids to look up than the rows it does.
+        wanted = set(ids)
+        rest = [i for i in scope if i not in wanted]
+        if len(rest) < len(wanted):
+            groups = _groups(selection, level, fields, None, None)
+            groups.subtract(_groups(selection, level, fields, rest, progress))
+            groups = +groups  # values no row shown has drop out
+        else:
+            groups = _groups(selection, level, fields, ids, progress)
+    else:
+        groups = _groups(selection, level, fields, ids, progress)
     by_text: dict[str, list] = {}
     for key, n in groups.items():
         entry = by_text.setdefault(_text(column, level, fields, key), [0, []])
@@ -193,10 +217,10 @@ def value_counts(
     return Frequency(column, values, total, len(rest), sum(n for _, (n, _k) in rest))
 
 
-def state_counts(selection: Selection, ids: array | list[int] | None = None) -> Frequency:
+def state_counts(selection: Selection, ids: array | list[int] | None = None, scope: array | None = None) -> Frequency:
     """The rows' counts per state (a page's summary line)."""
     state = next(c for c in columns_for(selection.level) if c.key == "state")
-    return value_counts(selection, state, ids)
+    return value_counts(selection, state, ids, scope=scope)
 
 
 def _key_condition(fields: tuple[RowField, ...], keys: tuple[tuple, ...]):
@@ -221,7 +245,7 @@ def ids_with_values(
     selection: Selection, column: Column, values: Iterable[ValueCount], among: array | list[int] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> array:
-    """The selection's rows (or those among these ids) that show one of these values,
+    """The selection's rows (or those among these ids of them) that show one of these values,
     ascending (SQL: in a worker)."""
     level = selection.level
     fields = fields_shown(column, level)

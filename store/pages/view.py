@@ -348,6 +348,11 @@ class ResultsView:
         counted by its conditions). Only once the page's answer is final."""
         return self.ids if self.filter.active or self.value_filter is not None else None
 
+    def scope_ids(self) -> array:
+        """The page's rows whatever the filter, as held for its sort (SQL only if not held:
+        in a worker)."""
+        return self.base_ids(self.sort_key, self.descending)
+
     def sort_label(self) -> str:
         if self.sort_key is None:
             return ""

@@ -41,7 +41,8 @@ class FrequencyFlow:
         def count(progress):
             # A page still counting its filter's rows: the whole answer first, here.
             self._among = shown if final else _whole_answer(view)
-            return value_counts(selection, column, self._among, progress)
+            scope = view.scope_ids() if self._among is not None else None
+            return value_counts(selection, column, self._among, progress, scope)
 
         narrowed = " (the page as filtered)" if view.filter.active or view.value_filter is not None else ""
         title = f"Counts per value of {column.title}{narrowed} · {screen.loader.heading or screen.page.kind}"
@@ -86,7 +87,9 @@ class FrequencyFlow:
         view = self.screen.view
         self.screen.query_one(ValueFilterTag).value_filter = view.value_filter
         selection, ids = view.page.selection(), view.counted_ids()
-        self.screen.query_one(StateSummary).recount(lambda: state_counts(selection, ids))
+        self.screen.query_one(StateSummary).recount(
+            lambda: state_counts(selection, ids, view.scope_ids() if ids is not None else None)
+        )
 
 
 def _whole_answer(view):

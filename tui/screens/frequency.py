@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -68,7 +69,7 @@ class FrequencyScreen(Screen[Choice | None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for key, label in (("mark", " "), ("value", "Value"), ("count", "Count"), ("share", "Share"), ("bar", "")):
-            table.add_column(label, key=key)
+            table.add_column(Text(label, justify="right" if key in ("count", "share") else "left"), key=key)
         call = self.app.call_from_thread
         progress = self.query_one(ProgressBar)
 
@@ -97,7 +98,8 @@ class FrequencyScreen(Screen[Choice | None]):
         for i, v in enumerate(counted.values):
             text = visible(v.text) if v.text != "" else "(empty)"
             bar = "█" * max(1, round(BAR * v.share / widest)) if v.count else ""
-            table.add_row(" ", text, f"{v.count:>9,}", f"{v.share:7.1%}", bar, key=str(i))
+            count, share = Text(f"{v.count:,}", justify="right"), Text(f"{v.share:.1%}", justify="right")
+            table.add_row(" ", text, count, share, bar, key=str(i))
         status = f"{len(counted.values)} values · {counted.total:,} results"
         if counted.more:
             status += f" · {counted.more:,} more values ({counted.more_rows:,} results) not listed"
