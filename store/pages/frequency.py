@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Callable, Iterable
 
-from peewee import JOIN, OP, Expression, fn
+from peewee import JOIN, OP, SQL, Expression, fn
 
 from store.columns import COMPONENT_ROW_FIELDS, STUDY_ROW_FIELDS, Column, RowField, columns_for
 from store.db.idlists import chunks, id_in
@@ -175,7 +175,8 @@ def _groups(selection: Selection, level: str, fields: tuple[RowField, ...], ids,
     count = fn.COUNT(level_id)
     for chunk in _chunked(level_id, ids, progress):
         q = _narrowed(_query(level, fields, *[f.sql for f in fields], count), selection, level_id, chunk)
-        for row in _raw(q.group_by(*[f.sql for f in fields])):
+        # By position: PostgreSQL takes a field that is a subquery (a label) in GROUP BY no other way.
+        for row in _raw(q.group_by(*[SQL(str(n)) for n in range(1, len(fields) + 1)])):
             groups[row[:-1]] += row[-1]
     return groups
 
