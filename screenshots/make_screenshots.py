@@ -20,8 +20,8 @@ SIZE = (150, 36)
 NOW_MS = 1_764_000_000_000  # 2025-11-24 16:00 UTC
 
 
-async def shoot(app, name: str, keys: list[str]) -> None:
-    async with app.run_test(size=SIZE) as pilot:
+async def shoot(app, name: str, keys: list[str], size: tuple[int, int] = SIZE) -> None:
+    async with app.run_test(size=size) as pilot:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         for key in keys:
@@ -53,6 +53,9 @@ async def main() -> None:
     await shoot(study(), "export_dialog", ["space", "j", "space", "e"])
     await shoot(study(), "delete_confirmation", ["space", "j", "space", "j", "space", "x"])
     await shoot(ResultsApp(store, Page("component", 63)), "data_viewer", ["j", "enter"])
+    await shoot(study(), "study_results_80x24", ["j"], size=(80, 24))
+    await shoot(study(), "detail_view", ["j", "j", "i"], size=(100, 36))
+    await shoot(study(), "participant", ["slash", *"Prolific", "enter", "P"], size=(100, 24))
     store.close()
 
 

@@ -23,6 +23,7 @@ _LAZY = {
     "position": "store.pages.order",
     "Filter": "store.search.filter",
     "Column": "store.columns",
+    "columns_for": "store.columns",
     "visible": "store.pages.visible",
     "ChangeWatch": "store.pages.changes",
     "studies": "store.pages.overview",
@@ -33,6 +34,7 @@ _LAZY = {
     "component_data": "store.pages.component_data",
     "data_text": "store.pages.component_data",
     "existing_ids": "store.db.existing",
+    "trial_table": "store.formats.trials",
     # counts per value of a column (a frequency view), a page narrowed to chosen values
     "Frequency": "store.pages.frequency",
     "ValueCount": "store.pages.frequency",
@@ -53,6 +55,14 @@ _LAZY = {
     "label_listing": ("store.labels", "listing"),
     "unknown_labels": ("store.labels", "unknown"),
     "SUGGESTED_LABELS": ("store.labels", "SUGGESTED"),
+    # participants: who took part, from the URL query parameters
+    "participant_summary": ("store.participants", "summary"),
+    "parse_participant_names": ("store.participants", "parse_names"),
+    "set_participant_parameters": ("store.participants", "set_parameters"),
+    "runs_of_participant": ("store.participants", "runs_of"),
+    "participant_of_result": "store.participants",
+    "participant_parameters": ("store.participants", "parameters"),
+    "result_detail": ("store.pages.detail", "detail"),
     # import, export, delete, the trash, a JATOS server
     "import_paths": "store.importing.importer",
     "export": "store.exporting.export",

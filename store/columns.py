@@ -19,9 +19,11 @@ from typing import Callable
 
 from peewee import fn
 
+from store import participants
 from store.db.models import Batch, Component, ComponentResult, ResultFile, ResultLabel, Study, StudyResult, Worker
 from store.formats.jatos_values import (
     component_duration_display,
+    duration_pretty,
     human_size,
     local_short,
     local_time,
@@ -84,6 +86,10 @@ STUDY_ROW_FIELDS: tuple[RowField, ...] = (
     RowField("has_files", _has_files(), flag=True),
     RowField("label", _labelled(ResultLabel.label), local=True),
     RowField("note", _labelled(ResultLabel.note), local=True),
+    # Written by the import from the URL query parameters (store/participants.py); the count
+    # of the participant's runs in the study is the store's to say (an incoming row has none).
+    RowField("participant", StudyResult.participant, "participant"),
+    RowField("participant_runs", participants.runs_in_study(), local=True),
 )
 
 COMPONENT_ROW_FIELDS: tuple[RowField, ...] = (
@@ -126,6 +132,13 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
+def _participant_cell(r) -> str:
+    """The id, and how often this participant took part in the study where more than once."""
+    if not r.participant:
+        return ""
+    return f"{r.participant} ×{r.participant_runs}" if (r.participant_runs or 0) > 1 else r.participant
+
+
 def _files_listed(r) -> str:
     return "".join(f"{name} ({human_size(size)})" for name, size in r.files)
 
@@ -141,52 +154,132 @@ class Column:
     cell: Callable | None = None  # row -> the table's cell, where it is not the text
     header: str | None = None  # the table's header, where it is not the title (no arrow room)
     searched: bool = True  # part of the stored search text
+    # How the table fits a narrow terminal (tui/widgets/fit.py): columns give up room in the
+    # order of their ranks, `squeeze` down to `min_width` (None: never narrower), `drop`
+    # (None: never) out of the table; the detail view shows every text whole.
+    min_width: int | None = None
+    squeeze: int = 0
+    drop: int | None = None
+    narrow: Callable | None = None  # row -> a shorter cell for a squeezed column (a time)
     field: str | None = None  # its name in the structured filter (`state:FINISHED`), where it has one
 
 
 _QUOTA_CELL = dict(width=2, header="⚠", cell=lambda r: "⚠" if r.quota_reached else "")
 
 
-def _time(key: str, title: str, field: str, sort, visible: bool = False) -> Column:
-    """A time: ISO 8601 with offset as JATOS writes it; the table shows it to the second."""
+def _time(key: str, title: str, field: str, sort, visible: bool = False, **fit) -> Column:
+    """A time: ISO 8601 with offset as JATOS writes it; the table shows it to the second, or
+    squeezed, month, day and minute."""
     return Column(
         key, title, lambda r: local_time(getattr(r, field)), visible, sort, 19,
-        cell=lambda r: local_short(getattr(r, field)),
+        cell=lambda r: local_short(getattr(r, field)), min_width=11,
+        narrow=lambda r: local_short(getattr(r, field))[5:16], **fit,
     )
+
+
+# What the table's cells say in fewer characters than JATOS's text (the text is unchanged
+# for exports and the filter).
+SHORT_TYPES = {
+    "Jatos": "Jatos", "PersonalSingle": "PersSingle", "PersonalMultiple": "PersMulti", "GeneralSingle": "GenSingle",
+    "GeneralMultiple": "GenMulti", "MT": "MTurk", "MTSandbox": "MTSandbox",
+}
+NOT_FINISHED = "▸"  # a duration still growing: start to last seen (JATOS's "(not finished yet)")
+
+
+def compact_duration(start_ms: int | None, end_ms: int | None) -> str:
+    """42s, 3m05s, 1h02m, 2d03h: at most 6 characters (JATOS's HH:MM:SS is in the text)."""
+    if start_ms is None or end_ms is None:
+        return "none"
+    s = (end_ms - start_ms) // 1000
+    if s < 0:
+        return duration_pretty(start_ms, end_ms)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    if s < 86_400:
+        return f"{s // 3600}h{s // 60 % 60:02d}m"
+    return f"{s // 86_400}d{s // 3600 % 24:02d}h"
+
+
+def _study_duration_cell(r) -> str:
+    if r.end_date is not None:
+        return compact_duration(r.start_date, r.end_date)
+    if r.last_seen_date is None or r.start_date is None:
+        return "none"
+    return compact_duration(r.start_date, r.last_seen_date) + NOT_FINISHED
+
+
+def _component_duration_cell(r) -> str:
+    return compact_duration(r.start_date, r.end_date) if r.end_date is not None else "not yet"
+
+
+_TYPE_CELL = dict(cell=lambda r: SHORT_TYPES.get(r.worker_type, r.worker_type), min_width=6, squeeze=6)
+# Ranks (lower gives up room first): the long texts (mostly short in fact: "none"), the
+# extra times and codes, the batch; then the extra times leave; then the start, type,
+# worker and duration squeeze.
+_LONG_TEXT = dict(min_width=8, squeeze=0)
+_EXTRA_TIME = dict(squeeze=1, drop=4)
+_CODE = dict(min_width=8, squeeze=1, drop=3)
+_SMALL_ID = dict(drop=5)
 
 
 STUDY_COLUMNS: tuple[Column, ...] = (
     Column("quota", "Quota reached", lambda r: _flag(r.quota_reached), True, StudyResult.quota_reached, **_QUOTA_CELL),
     Column("id", "Result ID", lambda r: str(r.id), True, StudyResult.id, 10),
-    Column("uuid", "UUID", lambda r: _none(r.uuid), False, StudyResult.uuid, 36),
-    Column("study_code", "Study code", lambda r: _none(r.study_code), False, StudyResult.study_code, 11),
-    _time("start", "Start time", "start_date", StudyResult.start_date, True),
-    _time("end", "End time", "end_date", StudyResult.end_date),
-    _time("last_seen", "Last seen", "last_seen_date", StudyResult.last_seen_date, True),
+    Column("uuid", "UUID", lambda r: _none(r.uuid), False, StudyResult.uuid, 36, **_CODE),
+    Column("study_code", "Study code", lambda r: _none(r.study_code), False, StudyResult.study_code, 11, **_CODE),
+    _time("start", "Start time", "start_date", StudyResult.start_date, True, squeeze=5),
+    _time("end", "End time", "end_date", StudyResult.end_date, **_EXTRA_TIME),
+    _time("last_seen", "Last seen", "last_seen_date", StudyResult.last_seen_date, True, **_EXTRA_TIME),
     Column(
         "duration", "Duration", lambda r: study_duration_display(r.start_date, r.end_date, r.last_seen_date), True,
-        fn.COALESCE(StudyResult.end_date, StudyResult.last_seen_date) - StudyResult.start_date, 28,
+        fn.COALESCE(StudyResult.end_date, StudyResult.last_seen_date) - StudyResult.start_date, 7,
+        cell=_study_duration_cell, min_width=7, squeeze=8,
     ),
-    Column("batch", "Batch", lambda r: _none(r.batch_title), True, Batch.title, 14, field="batch"),
-    Column("batch_id", "Batch ID", lambda r: _none(r.batch_id), False, StudyResult.batch, 8),
-    Column("worker_id", "Worker ID", lambda r: str(r.worker_id), True, StudyResult.worker, 9, field="worker"),
-    Column("type", "Type", lambda r: worker_type_name(r.worker_type), True, Worker.worker_type, 17, field="type"),
-    Column("mt_worker_id", "MTurk worker ID", lambda r: _none(r.mt_worker_id), False, Worker.mt_worker_id, 14),
+    Column(
+        "batch", "Batch", lambda r: _none(r.batch_title), True, Batch.title, 14, min_width=6, squeeze=2, drop=7,
+        field="batch",
+    ),
+    Column("batch_id", "Batch ID", lambda r: _none(r.batch_id), False, StudyResult.batch, 8, **_SMALL_ID),
+    Column(
+        "worker_id", "Worker ID", lambda r: str(r.worker_id), True, StudyResult.worker, 9, min_width=6, squeeze=7,
+        field="worker",
+    ),
+    Column(
+        "type", "Type", lambda r: worker_type_name(r.worker_type), True, Worker.worker_type, 10, **_TYPE_CELL,
+        field="type",
+    ),
+    Column(
+        "mt_worker_id", "MTurk worker ID", lambda r: _none(r.mt_worker_id), False, Worker.mt_worker_id, 14, **_CODE
+    ),
     Column(
         "confirmation_code", "MTurk confirmation code", lambda r: _none(r.confirmation_code), False,
-        StudyResult.confirmation_code, 36,
+        StudyResult.confirmation_code, 36, **_CODE,
     ),
-    Column("group_id", "Group ID", lambda r: _none(r.group_id), False, StudyResult.group, 8),
+    Column("group_id", "Group ID", lambda r: _none(r.group_id), False, StudyResult.group, 8, **_SMALL_ID),
     # An icon in JATOS: contributes no text.
-    Column("files", "Files", lambda r: "", False, _has_files(), 5, cell=lambda r: " ●" if r.has_files else ""),
+    Column(
+        "files", "Files", lambda r: "", False, _has_files(), 5, cell=lambda r: " ●" if r.has_files else "",
+        **_SMALL_ID,
+    ),
     Column("state", "State", lambda r: r.state, True, StudyResult.state, 14, field="state"),
-    Column("message", "Message", lambda r: _none(r.message), True, StudyResult.message, 40),
+    Column("message", "Message", lambda r: _none(r.message), True, StudyResult.message, 40, **_LONG_TEXT),
     # The researcher's decision (store/labels.py); hidden until chosen (c), as JATOS's own
     # columns fill the page already. No text without one.
     Column(
-        "label", "Label", lambda r: r.label or "", False, fn.COALESCE(_labelled(ResultLabel.label), ""), 9, field="label"
+        "label", "Label", lambda r: r.label or "", False, fn.COALESCE(_labelled(ResultLabel.label), ""), 9,
+        min_width=6, squeeze=0, field="label",
     ),
-    Column("note", "Note", lambda r: r.note or "", False, fn.COALESCE(_labelled(ResultLabel.note), ""), 30),
+    Column(
+        "note", "Note", lambda r: r.note or "", False, fn.COALESCE(_labelled(ResultLabel.note), ""), 30, **_LONG_TEXT
+    ),
+    # From the URL query parameters (store/participants.py): hidden until chosen, so that a
+    # metadata CSV's default columns stay JATOS's; the search text holds the parameters already.
+    Column(
+        "participant", "Participant", lambda r: r.participant or "", False,
+        fn.COALESCE(StudyResult.participant, ""), 14, cell=_participant_cell, searched=False, **_LONG_TEXT,
+    ),
 )
 
 # The worker page shows the study instead of the worker (§5).
@@ -194,7 +287,7 @@ WORKER_PAGE_COLUMNS: tuple[Column, ...] = (
     STUDY_COLUMNS[:10]
     + (
         Column("study_id", "Study ID", lambda r: str(r.study_id), True, StudyResult.study, 8),
-        Column("study", "Study", lambda r: r.study_title, True, Study.title, 24),
+        Column("study", "Study", lambda r: r.study_title, True, Study.title, 24, min_width=8, squeeze=2),
     )
     + STUDY_COLUMNS[12:]
 )
@@ -204,26 +297,41 @@ COMPONENT_COLUMNS: tuple[Column, ...] = (
         "quota", "Quota reached", lambda r: _flag(r.quota_reached), True, ComponentResult.quota_reached, **_QUOTA_CELL
     ),
     Column("id", "Comp. result ID", lambda r: str(r.id), True, ComponentResult.id, 10),
-    Column("component_id", "Comp. ID", lambda r: str(r.component_id), False, ComponentResult.component, 8),
     Column(
-        "study_result_id", "Study result ID", lambda r: str(r.study_result_id), False, ComponentResult.study_result, 15
+        "component_id", "Comp. ID", lambda r: str(r.component_id), False, ComponentResult.component, 8, **_SMALL_ID
     ),
-    Column("study_result_uuid", "Study result UUID", lambda r: _none(r.study_result_uuid), False, StudyResult.uuid, 36),
-    Column("study_code", "Study code", lambda r: _none(r.study_code), False, StudyResult.study_code, 11),
-    _time("start", "Start time", "start_date", ComponentResult.start_date, True),
-    _time("end", "End time", "end_date", ComponentResult.end_date),
+    Column(
+        "study_result_id", "Study result ID", lambda r: str(r.study_result_id), False, ComponentResult.study_result, 15,
+        **_SMALL_ID,
+    ),
+    Column(
+        "study_result_uuid", "Study result UUID", lambda r: _none(r.study_result_uuid), False, StudyResult.uuid, 36,
+        **_CODE,
+    ),
+    Column("study_code", "Study code", lambda r: _none(r.study_code), False, StudyResult.study_code, 11, **_CODE),
+    _time("start", "Start time", "start_date", ComponentResult.start_date, True, squeeze=5),
+    _time("end", "End time", "end_date", ComponentResult.end_date, **_EXTRA_TIME),
     Column(
         "duration", "Duration", lambda r: component_duration_display(r.start_date, r.end_date), True,
-        ComponentResult.end_date - ComponentResult.start_date, 28,
+        ComponentResult.end_date - ComponentResult.start_date, 7, cell=_component_duration_cell, min_width=7, squeeze=8,
     ),
-    Column("batch", "Batch", lambda r: _none(r.batch_title), True, Batch.title, 14, field="batch"),
-    Column("worker_id", "Worker ID", lambda r: str(r.worker_id), True, StudyResult.worker, 9, field="worker"),
-    Column("type", "Type", lambda r: worker_type_name(r.worker_type), True, Worker.worker_type, 17, field="type"),
-    Column("group_id", "Group ID", lambda r: _none(r.group_id), False, StudyResult.group, 8),
+    Column(
+        "batch", "Batch", lambda r: _none(r.batch_title), True, Batch.title, 14, min_width=6, squeeze=2, drop=7,
+        field="batch",
+    ),
+    Column(
+        "worker_id", "Worker ID", lambda r: str(r.worker_id), True, StudyResult.worker, 9, min_width=6, squeeze=7,
+        field="worker",
+    ),
+    Column(
+        "type", "Type", lambda r: worker_type_name(r.worker_type), True, Worker.worker_type, 10, **_TYPE_CELL,
+        field="type",
+    ),
+    Column("group_id", "Group ID", lambda r: _none(r.group_id), False, StudyResult.group, 8, **_SMALL_ID),
     Column("state", "State", lambda r: r.state, True, ComponentResult.state, 14, field="state"),
     Column("data_size", "Data size", lambda r: human_size(r.data_size), True, ComponentResult.data_size, 9),
-    Column("files_size", "Files (size)", _files_listed, True, _files_size(), 28),
-    Column("message", "Message", lambda r: _none(r.message), True, ComponentResult.message, 40),
+    Column("files_size", "Files (size)", _files_listed, True, _files_size(), 28, **_LONG_TEXT),
+    Column("message", "Message", lambda r: _none(r.message), True, ComponentResult.message, 40, **_LONG_TEXT),
 )
 
 

@@ -46,8 +46,9 @@ async def test_home_lists_studies_and_opens_results(scenario):
         lines = table_lines(app)
         assert "Result ID" in lines[0] and "Worker ID" in lines[0] and "UUID" not in lines[0]
         # JATOS's default order: Result ID descending
-        assert "102" in lines[1] and "DATA_RETRIEVED" in lines[1] and "(not finished yet)" in lines[1]
-        assert "101" in lines[2] and "Personal Single" in lines[2]
+        # The table's compact cells: 3m05s and still running (JATOS's text is in exports and the filter)
+        assert "102" in lines[1] and "DATA_RETRIEVED" in lines[1] and "3m05s▸" in lines[1]
+        assert "101" in lines[2] and "PersSingle" in lines[2]
         assert status(app).startswith("2 of 2 shown · 0 selected")
         await pilot.press("escape")  # back: the home screen again, the only screen on it
         assert isinstance(app.screen, HomeScreen)

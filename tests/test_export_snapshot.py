@@ -112,7 +112,7 @@ def test_a_file_missing_for_good_is_one_line_after_bounded_retries(store, tmp_pa
     (store.files_root / "study-result_101" / "comp-result_302" / "audio.webm").unlink()
     snapshots = []
     real = export_snapshot.snapshot
-    monkeypatch.setattr(export_snapshot, "snapshot", lambda s: snapshots.append(1) or real(s))
+    monkeypatch.setattr(export_snapshot, "snapshot", lambda s, *mapped: snapshots.append(1) or real(s, *mapped))
     with pytest.raises(StoreError, match="^result file missing from the files root: .*audio.webm$"):
         export(store, "archive", Selection(), tmp_path / "a.zip")
     assert len(snapshots) == export_snapshot.ATTEMPTS

@@ -213,6 +213,6 @@ def test_study_results_only_in_the_store_get_labels(scenario):
     (None, None, ("", "")),
 ])
 def test_the_reports_participant_id(params, mt, expected):
-    from store.exporting.exclusions import participant
+    from store.participants import participant_of as participant
 
     assert participant(params, mt) == expected

@@ -23,7 +23,7 @@ def app_factory(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(
-        "tui.flows.export.default_filename", lambda kind, now=None: fx_name(kind)
+        "tui.flows.export.default_filename", lambda kind, now=None, fmt=None: fx_name(kind)
     )
     store = open_store("results.sqlite3")  # a relative path, so the screen shows the same text every run
     import_paths(store, [fx.results_archive(tmp_path), fx.study_archive(tmp_path)])
@@ -90,6 +90,20 @@ def test_delete_confirmation(snap_compare, app_factory):
 def test_data_viewer(snap_compare, app_factory):
     run_before = _pressed_then_settled("enter")
     assert snap_compare(app_factory(Page("component", 41)), terminal_size=SIZE, run_before=run_before)
+
+
+# The page at the sizes researchers' terminals have: the columns that matter fit (issue 13).
+def test_study_results_80x24(snap_compare, app_factory):
+    assert snap_compare(app_factory(Page("study", 12)), terminal_size=(80, 24), run_before=_pressed_then_settled("j"))
+
+
+def test_study_results_100x30(snap_compare, app_factory):
+    run_before = _pressed_then_settled("enter")
+    assert snap_compare(app_factory(Page("study", 12)), terminal_size=(100, 30), run_before=run_before)
+
+
+def test_detail_view(snap_compare, app_factory):
+    assert snap_compare(app_factory(Page("study", 12)), terminal_size=(100, 30), run_before=_pressed_then_settled("i"))
 
 
 def test_frequency_view(snap_compare, app_factory):

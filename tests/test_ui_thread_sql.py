@@ -141,7 +141,17 @@ async def test_no_sql_on_the_screens_thread(scenario, ui_thread_sql, db_path, tm
         await pilot.press("j", "enter")
         await settle(pilot)
         assert isinstance(app.screen, DataViewer)
-        await pilot.press("escape", "w")  # the worker's page
+        await pilot.press("t")  # its trials, read in a worker
+        await settle(pilot)
+        assert str(app.screen.query_one("#trials-summary").render()) != "Reading the trials…"
+        await pilot.press("escape", "e")  # the trials export, from the dialog
+        await settle(pilot)
+        app.screen.query_one("#kind-trials").value = True
+        app.screen.query_one("#path").value = str(tmp_path / "trials.csv")
+        await pilot.click("#go")
+        await settle(pilot)
+        assert (tmp_path / "trials.csv").exists()
+        await pilot.press("w")  # the worker's page
         await settle(pilot)
         assert str(app.screen.query_one("#page-title").render()).startswith("Worker ")
         await pilot.press("escape", "question_mark")
@@ -181,3 +191,28 @@ async def test_keys_after_a_query_wait_for_its_answer(scenario, monkeypatch):
         await type_at_once(pilot, "n", "j", "enter", "j", "j", "j", "enter", "y")
         assert isinstance(app.screen, DataViewer)
         assert copied == [fx.DATA[302].decode()]
+
+
+async def test_no_sql_on_the_screens_thread_in_the_detail_and_participant_views(scenario, ui_thread_sql):
+    from tui.screens.detail import DetailScreen
+    from tui.screens.participant import ParticipantScreen
+
+    app = ResultsApp(scenario, Page("study", 12))
+    ui_thread_sql.recording = True
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")  # 102, the newest, in full
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert "abc123" in str(app.screen.query_one("#detail-params").render())
+        await pilot.press("escape", "P")  # its participant's runs, and one of them in full
+        await settle(pilot)
+        assert isinstance(app.screen, ParticipantScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        await pilot.press("escape", "escape", "j", "P")  # 101 has no participant: a notification
+        await settle(pilot)
+        assert isinstance(app.screen, ResultsScreen)
+        ui_thread_sql.recording = False
+    assert ui_thread_sql.statements == []

@@ -226,6 +226,8 @@ def open_store(
     return store
 
 
+PARTICIPANT = "participant"  # a column newer than the first release (store/participants.py)
+
 # The rows whose data is known from metadata only (store/exporting/check.py): normally none
 # or few, so an export finds them without reading the table.
 MISSING_DATA_INDEX = (
@@ -245,8 +247,12 @@ def _schema_is_current(store: Store) -> bool:
     for model in (StudyResult, ComponentResult):
         if "search_text" not in {c.name for c in store.db.get_columns(model._meta.table_name)}:
             return False
+    if PARTICIPANT not in {c.name for c in store.db.get_columns(StudyResult._meta.table_name)}:
+        return False
+    if StoreSetting._meta.table_name not in tables:
+        return False
     if not store.is_sqlite:
-        return StoreSetting._meta.table_name in tables and postgres.has_trigram_indexes(store.db)
+        return postgres.has_trigram_indexes(store.db)
     for index in ("component_result_missing_data", "study_result_study_id_state"):  # the second: a model's Meta
         cursor = store.db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = ?", (index,))
         if cursor.fetchone() is None:
@@ -272,13 +278,12 @@ def _create_schema(store: Store, named_root=None) -> None:
     while True:
         try:
             with store.write():
-                store.db.create_tables(ALL_MODELS, safe=True)
+                store.db.create_tables([*ALL_MODELS, StoreSetting], safe=True)
                 _migrate(store)
                 if store.is_sqlite:
                     store.db.execute_sql(MISSING_DATA_INDEX)
                     store.has_index = sqlite.install_search_index(store.db)
                 else:
-                    store.db.create_tables([StoreSetting], safe=True)
                     postgres.name_files_root(named_root)
                     postgres.make_trigram_indexes(store.db)
             return
@@ -291,6 +296,7 @@ def _create_schema(store: Store, named_root=None) -> None:
 
 def _migrate(store: Store) -> None:
     """Columns added since the first release, for databases made by an older version."""
+    from store import participants
     from store.db.models import ComponentResult, StudyResult
     from store.search import text as search_text
 
@@ -302,6 +308,15 @@ def _migrate(store: Store) -> None:
             added = True
     if added:
         search_text.refresh_all()
+    have = {c.name for c in store.db.get_columns(StudyResult._meta.table_name)}
+    if PARTICIPANT not in have:
+        store.db.execute_sql(f'ALTER TABLE "study_result" ADD COLUMN {PARTICIPANT} TEXT').close()
+    # Duplicates are looked up by participant within a study; the participant page by participant.
+    store.db.execute_sql(
+        f'CREATE INDEX IF NOT EXISTS "study_result_participant_study" ON "study_result" ({PARTICIPANT}, study_id)'
+    ).close()
+    if PARTICIPANT not in have:
+        participants.recompute()
 
 
 def _mask_url(url: str) -> str:

@@ -90,6 +90,9 @@ class StudyResult(BaseModel):
     quota_reached = BooleanField(default=False)
     # The row as the results page shows it, for the filter (store/search/text.py).
     search_text = TextField(null=True)
+    # The participant's id from the URL query parameters (store/participants.py), indexed
+    # with the study by the schema's migration (store/db/database.py).
+    participant = TextField(null=True)
 
     class Meta:
         # A study's counts per state (a page's summary line, the frequency view) read from
@@ -189,8 +192,9 @@ class Tombstone(BaseModel):
 
 
 class StoreSetting(BaseModel):
-    """A server database's own settings (PostgreSQL only): `files_root`, the folder of its
-    uploaded files, which every user of the database reads and writes."""
+    """A store's own settings: on a server database `files_root`, the folder of its uploaded
+    files, which every user of the database reads and writes; on every store
+    `participant_parameters` (store/participants.py)."""
 
     key = CharField(primary_key=True)
     value = TextField()

@@ -16,7 +16,7 @@ from store.errors import MissingData
 
 # Kinds that carry result data. Metadata JSON and CSV carry sizes, which metadata does
 # give, so they are complete without the data.
-DATA_KINDS = ("data", "archive", "data-zip")
+DATA_KINDS = ("data", "archive", "data-zip", "trials")
 PULL_HINT_STUDIES = 3  # study ids named in the hint; more make the line too long
 
 

@@ -3,8 +3,9 @@ the reason and who decided when (what a methods section reports). A component-le
 selection reports the study results its component results belong to.
 
 It lists the labelled results whatever `--exclude-label` says: they are what it reports.
-The participant id is the first URL query parameter of PARTICIPANT_PARAMETERS the run
-carries, else the MTurk worker id JATOS keeps; the column beside it names where it came from.
+The participant id is the store's (store/participants.py): the first URL query parameter of
+the store's list the run carries, else the MTurk worker id JATOS keeps; the column beside
+it names where it came from.
 """
 
 from __future__ import annotations
@@ -12,38 +13,18 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import json
 
 from store.errors import NothingSelected
 from store.formats.jatos_values import local_time
 from store.labels import labels_of
 from store.pages.rows import study_rows
 from store.pages.selection import Selection
+from store.participants import parameters, participant_of
 
-# Prolific, MTurk (as a query parameter), then the names other platforms and studies use.
-PARTICIPANT_PARAMETERS = ("PROLIFIC_PID", "workerId", "participantId", "participant_id", "SONA_ID")
 HEADER = (
     "Result ID", "Study ID", "Worker ID", "Participant ID", "Participant ID from",
     "Label", "Note", "Labelled by", "Labelled at",
 )
-
-
-def participant(url_query_parameters: str | None, mt_worker_id: str | None) -> tuple[str, str]:
-    """(the participant's id, where it came from), or ("", "") where nothing says."""
-    try:
-        params = json.loads(url_query_parameters) if url_query_parameters else {}
-    except ValueError:
-        params = {}
-    if isinstance(params, dict):
-        for name in PARTICIPANT_PARAMETERS:
-            value = params.get(name)
-            if isinstance(value, list):  # a parameter given twice
-                value = value[0] if value else None
-            if value not in (None, ""):
-                return str(value), name
-    if mt_worker_id:
-        return mt_worker_id, "MTurk worker ID"
-    return "", ""
 
 
 def write_report(fh, selection: Selection, inert, owners) -> int:
@@ -56,12 +37,13 @@ def write_report(fh, selection: Selection, inert, owners) -> int:
         ids = sorted(owners(ids))
     # No labelled result among them: the header alone, a report that nobody was left out.
     labels = labels_of(ids)
+    names = parameters()
     text = io.StringIO()
     w = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\n")
     w.writerow(HEADER)
     for r in study_rows(sorted(labels)):
         lab = labels[r.id]
-        pid, source = participant(r.url_query_parameters, r.mt_worker_id)
+        pid, source = participant_of(r.url_query_parameters, r.mt_worker_id, names)
         cells = [
             str(r.id), str(r.study_id), str(r.worker_id), pid, source,
             lab.label, lab.note, lab.labelled_by, local_time(lab.labelled_at),

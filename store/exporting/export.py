@@ -36,12 +36,15 @@ from store.exporting.exclusions import write_report
 from store.exporting.metadata import Plan, metadata_chunks
 from store.exporting.output import Target
 from store.exporting.snapshot import ResultFileVanished, consistently
+from store.exporting.trials import trial_format as trial_format_of
+from store.exporting.trials import write_trials
 from store.formats.jatos_values import human_size
+from store.formats.trials import left_out_summary
 from store.formats.zip_writer import ZipWriter
 from store.pages.rows import component_rows, study_rows
 from store.pages.selection import Selection, component_ids_of
 
-KINDS = ("data", "archive", "data-zip", "files", "metadata-json", "metadata-csv", "file", "exclusion-report")
+KINDS = ("data", "archive", "data-zip", "files", "metadata-json", "metadata-csv", "file", "exclusion-report", "trials")
 ZIP_KINDS = ("archive", "data-zip", "files")
 Progress = Callable[[int, int], None]
 
@@ -56,12 +59,18 @@ class ExportResult:
     without_components: int = 0  # selected study results JATOS never exports (issue #327)
     missing_data: int = 0  # component results whose data is not in the store, left out
     missing_files: int = 0  # uploaded files known from metadata, not in the store, left out
+    trial_rows: int | None = None  # the trials export's rows
+    left_out: str = ""  # the trials export: the component results whose data gave no rows, and why
 
     def line(self) -> str:
         text = (
             f"wrote {self.path} ({human_size(self.bytes)}): {self.study_results} study results, "
             f"{self.component_results} component results"
         )
+        if self.trial_rows is not None:
+            text += f", {self.trial_rows} trial rows"
+        if self.left_out:
+            text += f"; {self.left_out}"
         if self.files:
             text += f", {self.files} files"
         if self.missing_data:
@@ -71,8 +80,8 @@ class ExportResult:
         return text
 
 
-def default_filename(kind: str, now: _dt.datetime | None = None) -> str:
-    """JATOS's download names; the GUI stamps them in UTC (§3.0)."""
+def default_filename(kind: str, now: _dt.datetime | None = None, fmt: str | None = None) -> str:
+    """JATOS's download names; the GUI stamps them in UTC (§3.0). `fmt`: the trials' format."""
     ts = (now or _dt.datetime.now(_dt.UTC)).strftime("%Y%m%d%H%M%S")
     return {
         "data": f"jatos_results_data_{ts}.txt",
@@ -82,6 +91,7 @@ def default_filename(kind: str, now: _dt.datetime | None = None) -> str:
         "metadata-json": f"jatos_results_metadata_{ts}.json",
         "metadata-csv": f"jatos_results_metadata_{ts}.csv",
         "exclusion-report": f"jatos_results_exclusions_{ts}.csv",
+        "trials": f"jatos_results_trials_{ts}.{fmt or 'csv'}",
     }[kind]
 
 
@@ -98,20 +108,28 @@ def export(
     cancelled: Callable[[], bool] | None = None,
     allow_missing_data: bool = False,
     raw_csv: bool = False,
+    strict: bool = False,
+    trial_format: str | None = None,
 ) -> ExportResult:
     """Write the selected results as `kind` to a file, or to a binary stream (`path` with a
     write method). Raises NothingSelected for an empty selection and, without
-    `allow_missing_data`, MissingData when data known from metadata is not in the store."""
+    `allow_missing_data`, MissingData when data known from metadata is not in the store.
+    Trials: `trial_format` (else the file's suffix), `strict` (UnreadableData)."""
     if kind not in KINDS:
         raise StoreError(f"unknown export kind {kind!r}; kinds are: {', '.join(KINDS)}")
     target = Target(path, force, store.files_root, store.own_paths())
+    trials = (trial_format_of(path, trial_format), strict) if kind == "trials" else None
     job = functools.partial(
-        _export, store, kind, selection, target, columns, filename, progress, cancelled, allow_missing_data, raw_csv
+        _export, store, kind, selection, target, columns, filename, progress, cancelled, allow_missing_data, raw_csv,
+        trials,
     )
-    return consistently(store, job)
+    # The trials' rows are a chunk at a time: their memory stays flat only with the file unmapped.
+    return consistently(store, job, mapped=kind != "trials")
 
 
-def _export(store, kind, selection, target: Target, columns, filename, progress, cancelled, allow_missing, raw_csv):
+def _export(
+    store, kind, selection, target: Target, columns, filename, progress, cancelled, allow_missing, raw_csv, trials
+):
     if kind == "file":
         return _export_single_file(store, selection, filename, target)
     if kind == "exclusion-report":
@@ -136,6 +154,8 @@ def _export(store, kind, selection, target: Target, columns, filename, progress,
     row_ids = _selected(selection)
     cr_ids = row_ids if selection.level == "component" else component_ids_of(row_ids)
     missing = check_missing(kind, cr_ids, allow_missing)
+    if kind == "trials":
+        return _export_trials(store, selection, target, row_ids, cr_ids, len(missing), raw_csv, progress, cancelled, *trials)
     if kind == "data":
         # Plain text needs no grouping: stream the data straight out.
         with target.open() as fh:
@@ -193,6 +213,17 @@ def _counts_for_csv(level: str, ids: list[int], n: int) -> tuple[int, int]:
 def _check(cancelled) -> None:
     if cancelled and cancelled():
         raise Cancelled("export cancelled; no file was written")
+
+
+def _export_trials(store, selection, target, row_ids, cr_ids, missing, raw_csv, progress, cancelled, fmt, strict):
+    with target.open(seekable=fmt == "parquet") as fh:
+        table = write_trials(fh, fmt, selection.level, row_ids, store.files_root, strict, raw_csv, progress, cancelled)
+    n_sr = len(_owners(cr_ids))
+    without = len(row_ids) - n_sr if selection.level == "study" else 0
+    return ExportResult(
+        target.label, target.bytes, n_sr, len(cr_ids), 0, without, missing, trial_rows=table.rows,
+        left_out=left_out_summary(table.left_out),
+    )
 
 
 # -- (a) plain text ----------------------------------------------------------------------------

@@ -30,12 +30,13 @@ class ResultFileVanished(StoreError):
 
 
 @contextlib.contextmanager
-def snapshot(store: Store):
+def snapshot(store: Store, mapped: bool = True):
     db = store.db
     if store.is_sqlite:
         # Mapped (sqlite.mapped) before the transaction begins, for the data's sake: its
-        # reads go through the same connection and snapshot as every other query.
-        with sqlite.mapped(db), db.atomic():
+        # reads go through the same connection and snapshot as every other query. Mapped
+        # pages count as the process's memory: an export that must stay small reads unmapped.
+        with sqlite.mapped(db) if mapped else contextlib.nullcontext(), db.atomic():
             yield
         return
     with db.atomic():
@@ -44,12 +45,12 @@ def snapshot(store: Store):
         yield
 
 
-def consistently(store: Store, work: Callable[[], T]) -> T:
+def consistently(store: Store, work: Callable[[], T], mapped: bool = True) -> T:
     """work() inside one snapshot; from scratch in a fresh one if a result file vanished.
     work must leave nothing behind when it raises (exports write through temporary files)."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            with snapshot(store):
+            with snapshot(store, mapped):
                 return work()
         except ResultFileVanished:
             if attempt == ATTEMPTS:

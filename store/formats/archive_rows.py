@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from typing import Callable, Iterator
 
+from store import participants
 from store.columns import COMPONENT_ROW_FIELDS, STUDY_ROW_FIELDS, imported
 from store.errors import BadInput
 from store.formats.archive_read import Entry, Source
@@ -63,6 +64,7 @@ class Lookups:
     components: dict[int, str | None] = field(default_factory=dict)  # id -> title
     titles: dict[str, str] = field(default_factory=dict)  # component uuid -> title (study archives)
     mt_worker_ids: dict[int, str] = field(default_factory=dict)
+    participant_names: tuple[str, ...] = participants.DEFAULT_PARAMETERS  # the store's setting
 
 
 @dataclass
@@ -208,9 +210,11 @@ def _add(
             batch.with_data.append(component_record(row, text))
         else:
             batch.without_data.append(component_record(row))
+    mt_worker_id = sr.get("mt_worker_id", lookups.mt_worker_ids.get(sr["worker_id"]))  # the demo's source says
     row = StudyRow._make(_study_row_of({
         **_STUDY_LOCAL,
-        "mt_worker_id": lookups.mt_worker_ids.get(sr["worker_id"]),  # unless the source says (the demo)
+        "mt_worker_id": mt_worker_id,
+        "participant": participants.stored_id(sr["url_query_parameters"], mt_worker_id, lookups.participant_names),
         **sr, "study_id": st["id"], "study_uuid": st["uuid"], "study_title": st["title"],
         "batch_uuid": sr["batch_uuid"] if in_batch else None, "batch_title": shared["batch_title"],
         "worker_comment": sr["comment"],

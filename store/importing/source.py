@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
+from store import participants
 from store.db.models import Component, ComponentResult, ComponentTitle, StudyResult, Worker
 from store.errors import Cancelled
 from store.formats import archive_rows
@@ -135,6 +136,7 @@ def _rows_with_metadata(store, source: Source, staging, metadata_alone: bool):
         mt_worker_ids=dict(
             Worker.select(Worker.id, Worker.mt_worker_id).where(Worker.mt_worker_id.is_null(False)).tuples()
         ),
+        participant_names=participants.parameters(),
     )
     tables_first = writes_tables_first(store)
     if not tables_first:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import peewee
 
+from store import participants
 from store.db.database import Store
 from store.db.idlists import chunks, id_in
 from store.db.models import (
@@ -267,8 +268,10 @@ def restore(store: Store, *, op: int | None = None, level: str | None = None, id
                 Tombstone.delete().where((Tombstone.level == lvl) & (Tombstone.result_id == rid)).execute()
                 TrashEntry.delete().where(TrashEntry.id == eid).execute()
                 pairs.extend([dst, src] for src, dst in json.loads(folders))
-            # Titles may have changed since the delete: the search text follows them.
+            # Titles may have changed since the delete: the search text follows them; the
+            # participant setting too (store/participants.py).
             search_text.refresh(done_srs, done_crs)
+            participants.recompute(done_srs)
         op_row = journal.record(store, "move", pairs)
     journal.finish(store, op_row)
     return result

@@ -37,6 +37,8 @@ TARGETS = {
         "plain-text export vs cp": ("≥", 0.6, "x"), "archive export vs zip": ("≥", 1.0, "x"),
         "import of the archive": ("≥", 15, "MB/s"), "delete 10k study results": ("≤", 2.0, "s"),
         "frequency view of State": ("≤", 0.1, "s"),
+        "trials export csv MB/s": ("≥", 20, "MB/s"), "trials export csv peak RSS": ("≤", 300, "MB"),
+        "trials export parquet MB/s": ("≥", 20, "MB/s"), "trials export parquet peak RSS": ("≤", 300, "MB"),
     },
     "M": {
         "first rows": ("≤", 1.5, "s"), "keystroke p50": ("≤", 0.050, "s"), "keystroke p95": ("≤", 0.150, "s"),
@@ -282,7 +284,7 @@ def verdict(name: str, key: str, value: float) -> str:
 
 
 def fmt(key: str, value: float) -> str:
-    if key in ("peak RSS",):
+    if "peak RSS" in key:
         return f"{value:.0f} MB"
     if "vs" in key:
         return f"{value:.2f} x"
@@ -315,8 +317,9 @@ def main() -> None:
     ap.add_argument("--no-results", action="store_true", help="do not rewrite RESULTS.md")
     ap.add_argument("--report-only", action="store_true", help="rewrite RESULTS.md from the saved figures")
     ap.add_argument(
-        "--parts", default="screen,files,filters",
-        help="screen (the app), files (exports, import, delete), filters (final answers beside grep)",
+        "--parts", default="screen,files,filters,trials",
+        help="screen (the app), files (exports, import, delete), filters (final answers beside grep), "
+        "trials (the trials export: MB/s and peak RSS)",
     )
     args = ap.parse_args()
     out = Path(args.out)
@@ -330,6 +333,10 @@ def main() -> None:
             res.update(files_and_exports(name, db, out))
         if "filters" in parts:
             res.update(filters(name, db, out))
+        if name != "M" and "trials" in parts:
+            from trials_export import trials_export
+
+            res.update(trials_export(db))
         results[name] = res
         print(table({name: res}), filter_table({name: res}), sep="\n\n", flush=True)
     # Keep the figures of sets not run this time (each set's latest run is reported).

@@ -7,6 +7,7 @@ import os
 import sys
 import time
 
+from tui.cli import participants as cli_participants
 from tui.cli.common import (
     PROG,
     Parser,
@@ -43,15 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     from store import EXPORT_KINDS as KINDS
     from tui.cli import labels as cli_labels
+    from tui.cli import trials as cli_trials
 
     p = sub.add_parser("export", help="export selected results in a JATOS format")
     add_db(p)
     p.add_argument(
         "kind", choices=KINDS,
-        help="data (plain text), archive, data-zip, files, metadata-json, metadata-csv, file, exclusion-report (labels, CSV)",
+        help="data (plain text), archive, data-zip, files, metadata-json, metadata-csv, file, exclusion-report (labels, CSV), "
+        "trials (a row per trial, CSV or Parquet)",
     )
     add_selection(p)
     cli_labels.add_exclude_label(p)
+    cli_trials.add_trial_options(p)
     p.add_argument(
         "-o", "--output", metavar="PATH", help="output file, - for standard output (default: JATOS's file name in this folder)"
     )
@@ -65,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--raw-csv",
         action="store_true",
-        help="metadata-csv: keep cells that start like a spreadsheet formula (=, +, -, @) as they are",
+        help="metadata-csv, trials: keep cells that start like a spreadsheet formula (=, +, -, @) as they are",
     )
     p.add_argument("--file", metavar="NAME", help="with kind 'file': the file's name")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -82,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_trash.add_parsers(sub)
     cli_labels.add_parsers(sub)
+    cli_participants.add_parsers(sub)
 
     p = sub.add_parser("pull", help="fetch results from a JATOS server (3.8.1 or later) into the store")
     add_db(p)
@@ -128,13 +133,16 @@ def cmd_export(args) -> int:
     sel = selection_of(args)
     if args.kind == "file" and not args.output:
         args.output = args.file
-    out = args.output or default_filename(args.kind)
+    out = args.output or default_filename(args.kind, fmt=args.trial_format)
     # To standard output only the export's bytes go: the summary goes to stderr with the notes.
     to_stdout = out == "-"
     from store import StoreError
 
     if to_stdout and args.kind in ZIP_KINDS and sys.stdout.isatty():
         raise StoreError(f"{args.kind} is a zip file: send it to a file or a pipe, not to the terminal")
+    from tui.cli.trials import check_trial_output
+
+    check_trial_output(args, to_stdout, sys.stdout.isatty())
     with open_store(args.db) as store:
         from store import unknown_labels
 
@@ -152,6 +160,8 @@ def cmd_export(args) -> int:
                 progress=bar,
                 allow_missing_data=args.allow_missing_data,
                 raw_csv=args.raw_csv,
+                strict=args.strict,
+                trial_format=args.trial_format,
             )
     if result.without_components:
         show(
@@ -308,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.update(COMMANDS)
     commands.update(LABEL_COMMANDS)
+    commands.update(cli_participants.COMMANDS)
     try:
         if args.command is None:
             return open_app(args.db, args)

@@ -22,7 +22,11 @@ EXPORT_KINDS = [
     ("metadata-json", "Metadata only: JSON"),
     ("metadata-csv", "Metadata only: CSV (visible columns)"),
     ("exclusion-report", "Exclusion report: labelled results, CSV"),
+    ("trials", "Trials: a row per trial with its result's metadata, CSV"),
+    ("trials-parquet", "Trials: a row per trial with its result's metadata, Parquet"),
 ]
+# A choice above that is an export kind in a format of its own: (kind, format).
+KIND_FORMATS = {"trials": ("trials", "csv"), "trials-parquet": ("trials", "parquet")}
 
 
 @dataclass
@@ -32,6 +36,7 @@ class ExportRequest:
     path: Path
     ids: list[int] = field(default_factory=list)  # the selected results that exist, for "selected"
     exclude_labels: tuple[str, ...] = ()  # results with these labels are left out
+    fmt: str | None = None  # the trials' format
 
 
 class ExportScreen(ModalScreen[ExportRequest | None]):
@@ -90,16 +95,18 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             self.query_one("#scope-all", RadioButton).value = True
         self.query_one("#go", Button).disabled = False
 
-    def _kind(self) -> str:
+    def _kind(self) -> tuple[str, str | None]:
         pressed = self.query_one("#kind", RadioSet).pressed_button
-        return pressed.id.removeprefix("kind-") if pressed else "archive"
+        key = pressed.id.removeprefix("kind-") if pressed else "archive"
+        return KIND_FORMATS.get(key, (key, None))
 
     @on(RadioSet.Changed, "#kind")
     def kind_changed(self) -> None:
         path = self.query_one("#path", Input)
         current = Path(path.value)
         if current.name.startswith("jatos_results"):
-            path.value = str(current.with_name(self.default_name(self._kind())))
+            kind, fmt = self._kind()
+            path.value = str(current.with_name(self.default_name(kind, fmt=fmt)))
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#go")
@@ -116,8 +123,9 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             self.query_one("#export-error", Static).update("Give a file name.")
             return
         labels = tuple(x.strip() for x in self.query_one("#exclude-labels", Input).value.split(",") if x.strip())
+        kind, fmt = self._kind()
         self.dismiss(ExportRequest(
-            self._kind(), scope, Path(value).expanduser(), self.selected if scope == "selected" else [], labels
+            kind, scope, Path(value).expanduser(), self.selected if scope == "selected" else [], labels, fmt
         ))
 
     @on(Button.Pressed, "#cancel")

@@ -63,6 +63,7 @@ class ExportFlow:
                 result = export(
                     screen.app.store, request.kind, selection, request.path, force=force, columns=columns,
                     progress=lambda done, total: call(progress.advance, done, total), cancelled=progress.cancelled,
+                    trial_format=request.fmt,
                 )
             except (StoreError, OSError) as exc:
                 call(progress.failed, str(exc))
@@ -70,6 +71,10 @@ class ExportFlow:
             note = ""
             if result.without_components:
                 note = f" ({result.without_components} study results without component results are never exported, as in JATOS)"
+            if result.trial_rows is not None:
+                note += f": {result.trial_rows} trial rows"
+            if result.left_out:
+                note += f"; {result.left_out}"
             call(progress.done, f"Exported {result.path} ({human_size(result.bytes)}){note}.")
 
         screen.run_worker(closing(screen.app.store, work), thread=True, exclusive=True, group="export")

@@ -1,4 +1,5 @@
-"""The full result data of one component result, with its files."""
+"""The full result data of one component result, with its files; and its trials as a table
+(the trials export's, for this one component result), read in a worker."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, TextArea
+from textual.widgets import DataTable, Footer, Label, OptionList, TabbedContent, TabPane, TextArea
 from textual.widgets.option_list import Option
 
 from store import ComponentData, Selection, StoreError, export, human_size, visible
 from tui import clipboard
 from tui.dialogs import ConfirmScreen, PromptScreen
+from tui.screens.trial_cells import TrialsShown, trials_shown
 
 
 def pretty(text: str) -> tuple[str, bool]:
@@ -34,6 +36,7 @@ class DataViewer(Screen):
         Binding("y", "copy", "Copy data", priority=True, id="data.copy"),
         Binding("s", "save_file", "Save file", priority=True, id="data.save"),
         Binding("tab", "focus_next", "Files/data", show=False, priority=True, id="data.next"),
+        Binding("t", "switch_tab", "Data/trials", priority=True, id="data.trials"),
     ]
 
     def __init__(self, shown: ComponentData) -> None:
@@ -46,6 +49,15 @@ class DataViewer(Screen):
 
     def compose(self) -> ComposeResult:
         yield Label(visible(self.title_text), id="page-title")
+        with TabbedContent(id="tabs"):
+            with TabPane("data", id="tab-data"):
+                yield from self._data_pane()
+            with TabPane("trials", id="tab-trials"):
+                yield Label("Reading the trials…", id="trials-summary")
+                yield DataTable(id="trials", zebra_stripes=True, cursor_type="row")
+        yield Footer()
+
+    def _data_pane(self) -> ComposeResult:
         if self.files:
             yield Label("Files (s saves the highlighted one):", id="files-label")
             yield OptionList(*[Option(visible(f"{n} ({human_size(s)})"), id=n) for n, s in self.files], id="files")
@@ -60,10 +72,27 @@ class DataViewer(Screen):
         if is_json and "json" in area.available_languages:
             area.language = "json"
         yield area
-        yield Footer()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#data", TextArea))
+        self._read_trials()
+
+    @work(thread=True, group="trials")
+    def _read_trials(self) -> None:
+        shown = trials_shown(self.data)
+        self.app.call_from_thread(self._show_trials, shown)
+
+    def _show_trials(self, shown: TrialsShown) -> None:
+        self.query_one("#trials-summary", Label).update(shown.summary)
+        table = self.query_one("#trials", DataTable)
+        for title, width in zip(shown.columns, shown.widths):
+            table.add_column(title, width=width)
+        table.add_rows(shown.rows)
+
+    def action_switch_tab(self) -> None:
+        tabs = self.query_one("#tabs", TabbedContent)
+        tabs.active = "tab-trials" if tabs.active == "tab-data" else "tab-data"
+        self.set_focus(self.query_one("#trials" if tabs.active == "tab-trials" else "#data"))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -46,9 +46,13 @@ class ResultsScreen(Screen):
     # it delete, and gives enter there its own meaning.
     BINDINGS = [
         Binding("escape", "back", "Back", priority=True, id="results.back"),
-        Binding("slash", "focus_filter", "Filter", priority=True, id="results.filter"),
-        Binding("ctrl+r", "toggle_regex", "RegEx", priority=True, id="results.regex"),
-        Binding("ctrl+t", "toggle_case", "Aa", priority=True, id="results.case"),
+        # The filter bar says its key: the footer, which must fit 80 columns, names RegEx and
+        # Aa only while the filter has the keys (check_action picks the binding shown).
+        Binding("slash", "focus_filter", "Filter", show=False, priority=True, id="results.filter"),
+        Binding("ctrl+r", "filter_regex", "RegEx", priority=True, id="results.filter-regex"),
+        Binding("ctrl+t", "filter_case", "Aa", priority=True, id="results.filter-case"),
+        Binding("ctrl+r", "toggle_regex", "RegEx", show=False, priority=True, id="results.regex"),
+        Binding("ctrl+t", "toggle_case", "Aa", show=False, priority=True, id="results.case"),
         Binding("space", "toggle_row", "Select", show=False, priority=True, id="results.select"),
         Binding("enter", "open", "Open", priority=True, id="results.open"),
         Binding("enter", "end_filter", "Done", show=False, priority=True, id="results.end-filter"),
@@ -57,7 +61,7 @@ class ResultsScreen(Screen):
         Binding("f", "select_filtered", "Filtered", show=False, priority=True, id="results.select-filtered"),
         Binding("n", "deselect", "Deselect", show=False, priority=True, id="results.deselect"),
         Binding("s", "sort", "Sort", priority=True, id="results.sort"),
-        Binding("F", "frequency", "Counts", priority=True, id="results.frequency"),
+        Binding("F", "frequency", "Counts", show=False, priority=True, id="results.frequency"),
         Binding("backspace", "clear_value_filter", "Clear value", show=False, priority=True, id="results.clear-value"),
         Binding("c", "columns", "Columns", priority=True, id="results.columns"),
         Binding("e", "export", "Export", priority=True, id="results.export"),
@@ -66,6 +70,8 @@ class ResultsScreen(Screen):
         Binding("X", "delete_all", "Delete all", show=False, priority=True, id="results.delete-all"),
         Binding("u", "undo", "Undo", show=False, priority=True, id="results.undo"),
         Binding("w", "worker", "Worker", show=False, priority=True, id="results.worker"),
+        Binding("i", "detail", "Details", priority=True, id="results.detail"),
+        Binding("P", "participant", "Participant", show=False, priority=True, id="results.participant"),
         Binding("y", "copy_cell", "Copy cell", show=False, priority=True, id="results.copy-cell"),
         Binding("Y", "copy_row", "Copy row", show=False, priority=True, id="results.copy-row"),
         Binding("ctrl+y", "copy_data", "Copy data", show=False, priority=True, id="results.copy-data"),
@@ -101,7 +107,7 @@ class ResultsScreen(Screen):
         yield ResultsTable(self.view, self.probe, id="results")
         yield Progress(id="progress-bar")
         yield Static("", id="status")
-        yield Footer()
+        yield Footer(compact=True)  # its keys fit an 80-column terminal
 
     def on_mount(self) -> None:
         self.set_focus(self.table)  # now, not later: the next key is the table's
@@ -156,6 +162,8 @@ class ResultsScreen(Screen):
     def action_toggle_case(self) -> None:
         self.filter_bar.toggle_case()
 
+    action_filter_regex, action_filter_case = action_toggle_regex, action_toggle_case  # the filter's own
+
     def action_end_filter(self) -> None:
         self.set_focus(self.table)  # now: the keys typed after enter are the table's
 
@@ -163,7 +171,7 @@ class ResultsScreen(Screen):
         in_filter = self.focused is not None and self.focused.id == "filter"
         if action in ("open", "delete", "clear_value_filter"):
             return not in_filter  # in the filter, enter ends it and delete and backspace delete a character
-        if action == "end_filter":
+        if action in ("end_filter", "filter_regex", "filter_case"):
             return in_filter
         return True
 
@@ -208,6 +216,32 @@ class ResultsScreen(Screen):
         if row is not None:
             await self.app.push_screen(ResultsScreen(Page("worker", row.worker_id)))
 
+    async def action_detail(self) -> None:
+        from tui.screens.detail import DetailScreen
+
+        sr_id = await self._study_result_id()
+        if sr_id is not None:
+            await self.app.push_screen(DetailScreen(sr_id))
+
+    async def action_participant(self) -> None:
+        from tui.screens.participant import open_participant
+
+        sr_id = await self._study_result_id()
+        if sr_id is not None:
+            await open_participant(self, sr_id)
+
+    async def _study_result_id(self) -> int | None:
+        """The study result of the line under the cursor (a component result's own)."""
+        line = self.table.current_line()
+        if line is None:
+            return None
+        if line.child is not None:
+            return line.child.study_result_id
+        if self.view.level == "study":
+            return line.row_id
+        row = await self.current_row()
+        return row.study_result_id if row is not None else None
+
     @on(ResultsTable.CellClicked)
     async def cell_clicked(self, event: ResultsTable.CellClicked) -> None:
         if event.key == "worker_id":
@@ -240,11 +274,8 @@ class ResultsScreen(Screen):
     async def action_frequency(self) -> None:
         await self.frequencies.start()
 
-    def action_clear_value_filter(self) -> None:
-        self.frequencies.clear()
-
     @on(ValueFilterTag.Cleared)
-    def value_filter_cleared(self) -> None:
+    def action_clear_value_filter(self) -> None:  # backspace, or the tag's button
         self.frequencies.clear()
 
     # -- what the page shows about itself, what other parts ask of it ---------------------------
@@ -360,5 +391,7 @@ class ResultsScreen(Screen):
     async def action_help(self) -> None:
         rows = []
         for b in list(ResultsTable.BINDINGS) + list(self.BINDINGS):
-            rows.append((b.key.replace("question_mark", "?").replace("slash", "/"), b.description))
+            row = (b.key.replace("question_mark", "?").replace("slash", "/"), b.description)
+            if row not in rows:  # a key bound twice (in the filter and out of it) is said once
+                rows.append(row)
         await self.app.push_screen(HelpScreen(rows))

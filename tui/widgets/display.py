@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from store import Column, local_short
+from rich.cells import cell_len, set_cell_size
+
+from store import Column, local_short, visible
 
 
 def column_width(col: Column) -> int:
@@ -26,8 +28,11 @@ def time_zone_name() -> str:
     return _dt.datetime.now().astimezone().tzname() or "local time"
 
 
-def cell_text(col: Column, row) -> str:
-    """A cell as the table shows it: the column's own cell (an icon, a shorter time) or its text."""
+def cell_text(col: Column, row, width: int | None = None) -> str:
+    """A cell as the table shows it: the column's own cell (an icon, a shorter time) or its
+    text; in a column squeezed below its natural width, its narrow form where it has one."""
+    if col.narrow is not None and width is not None and width < column_width(col):
+        return col.narrow(row)
     return col.cell(row) if col.cell is not None else col.render(row)
 
 
@@ -41,3 +46,11 @@ def id_list(level: str, ids: list[int], shown: int = 10) -> str:
         return f"{what} id {ids[0]}"
     head = ", ".join(str(i) for i in ids[:shown])
     return f"{what} ids {head}" + (f", … ({len(ids)} in all)" if len(ids) > shown else "")
+
+
+def fit_cell(text: str, width: int) -> str:
+    """Pad or cut to exactly `width` terminal cells (wide characters count double)."""
+    text = visible(text.replace("\n", " "))  # participants' text may hold escape sequences
+    if cell_len(text) > width:
+        return set_cell_size(text, max(0, width - 1)) + "…"
+    return set_cell_size(text, width)

@@ -9,7 +9,6 @@ page for the rows on screen (RowsWanted), which fetches them in a worker.
 
 from __future__ import annotations
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -23,7 +22,8 @@ from textual.timer import Timer
 
 from store import Line, ResultsView, component_duration_display, human_size, visible
 from tui.probe import Probe
-from tui.widgets.display import cell_text, column_width, header_text, short_time
+from tui.widgets.display import cell_text, fit_cell, header_text, short_time
+from tui.widgets.fit import fit_widths
 
 CHECK_W = 4  # "[x] "
 WAIT_FOR_ROWS = 0.1  # seconds a cursor move waits for its rows before placeholders are drawn
@@ -95,6 +95,8 @@ class ResultsTable(ScrollView, can_focus=True):
         # shows rows already drawn, and drawing a line costs half a millisecond.
         self._strips: dict[tuple, tuple[object, Strip]] = {}
         self._strips_for: tuple = ()
+        self._widths_for: tuple = ()
+        self._fitted: list[int] = []
 
     # -- geometry ---------------------------------------------------------------------------
 
@@ -103,10 +105,24 @@ class ResultsTable(ScrollView, can_focus=True):
         return CHECK_W + (ARROW_W if self.view.level == "study" else 0)
 
     def _widths(self) -> list[int]:
-        return [column_width(c) for c in self.view.columns]
+        """Each column's width on this screen (0: left out), fitted to the terminal (tui/widgets/fit.py)."""
+        room = max(0, self.scrollable_content_region.width - self._lead)
+        shape = (tuple(c.key for c in self.view.columns), room)
+        if shape != self._widths_for:
+            self._widths_for = shape
+            self._fitted = fit_widths(self.view.columns, room)
+        return self._fitted
 
     def total_width(self) -> int:
-        return self._lead + sum(w + 1 for w in self._widths())
+        return self._lead + sum(w + 1 for w in self._widths() if w)
+
+    def _pinned(self) -> int:
+        """Cells at the left that stay put while the columns scroll sideways: the checkbox (and
+        arrow), and the columns up to the result id, so that a row scrolled right says which it is."""
+        keys = [c.key for c in self.view.columns]
+        if "id" not in keys:
+            return self._lead
+        return self._lead + sum(w + 1 for w in self._widths()[: keys.index("id") + 1] if w)
 
     def refresh_layout(self) -> None:
         """Call after the view changed: new size, cursor kept in range, repaint."""
@@ -118,6 +134,9 @@ class ResultsTable(ScrollView, can_focus=True):
             self.cursor = max(0, count - 1)
         self.column = min(self.column, max(0, len(self.view.columns) - 1))
         self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.refresh_layout()  # the columns' widths follow the terminal's
 
     @property
     def body_height(self) -> int:
@@ -171,12 +190,15 @@ class ResultsTable(ScrollView, can_focus=True):
 
     def watch_column(self) -> None:
         widths = self._widths()
-        x0 = self._lead + sum(w + 1 for w in widths[: self.column])
+        x0 = self._lead + sum(w + 1 for w in widths[: self.column] if w)
         x1 = x0 + (widths[self.column] if widths else 0)
         left = int(self.scroll_offset.x)
         width = self.scrollable_content_region.width
-        if x0 - self._lead < left:
-            self.scroll_to(x=max(0, x0 - self._lead), animate=False)
+        pinned = self._pinned()
+        if x0 < pinned:
+            pass  # always on screen
+        elif x0 < pinned + left:
+            self.scroll_to(x=max(0, x0 - pinned), animate=False)
         elif x1 > left + width:
             self.scroll_to(x=x1 - width, animate=False)
         self.refresh()
@@ -203,16 +225,28 @@ class ResultsTable(ScrollView, can_focus=True):
         self.move_to(self.view.line_count() - 1)
 
     def action_column_left(self) -> None:
-        self.column = max(0, self.column - 1)
+        self.column = self._next_column(-1)
 
     def action_column_right(self) -> None:
-        self.column = min(len(self.view.columns) - 1, self.column + 1)
+        self.column = self._next_column(1)
+
+    def _next_column(self, step: int) -> int:
+        """The next column shown in this direction (a column left out at this width is skipped)."""
+        widths = self._widths()
+        i = self.column + step
+        while 0 <= i < len(widths) and not widths[i]:
+            i += step
+        return i if 0 <= i < len(widths) else self.column
 
     # -- mouse ----------------------------------------------------------------------------------
 
     def _column_at(self, x: int) -> int | None:
-        x = x + int(self.scroll_offset.x) - self._lead
+        if x >= self._pinned():
+            x += int(self.scroll_offset.x)
+        x -= self._lead
         for i, w in enumerate(self._widths()):
+            if not w:
+                continue
             if 0 <= x < w + 1:
                 return i
             x -= w + 1
@@ -235,7 +269,7 @@ class ResultsTable(ScrollView, can_focus=True):
         line = self.view.line(line_no)
         if line is None or line.kind != "row":
             return
-        x = offset.x + int(self.scroll_offset.x)
+        x = offset.x  # the checkbox and arrow stay put while the columns scroll
         if x < CHECK_W:
             self.post_message(self.CheckboxClicked(line))
         elif x < self._lead:
@@ -278,9 +312,11 @@ class ResultsTable(ScrollView, can_focus=True):
             if cached is not None and cached[0] is row:
                 return cached[1]
             strip = self._line(line, line_no, row)
-        # The checkbox (and arrow) stay put while the columns scroll sideways.
-        lead = strip.crop(0, self._lead)
-        rest = strip.crop(self._lead + scroll_x, self._lead + scroll_x + max(0, width - self._lead))
+        # The checkbox (and arrow), and a row's columns up to its id, stay put while the
+        # columns scroll sideways; a component result's line keeps its lead only.
+        pinned = self._pinned() if y == 0 or line.kind == "row" else self._lead
+        lead = strip.crop(0, pinned)
+        rest = strip.crop(pinned + scroll_x, pinned + scroll_x + max(0, width - pinned))
         out = Strip.join([lead, rest]).extend_cell_length(width, base).apply_style(base)
         if y:
             self._strips[key] = (row, out)  # the row is kept so that its id() is not reused
@@ -313,10 +349,12 @@ class ResultsTable(ScrollView, can_focus=True):
         segs = [Segment(" " * self._lead, style)]
         sort_key = self.view.sort_key
         for i, (col, w) in enumerate(zip(self.view.columns, self._widths())):
+            if not w:
+                continue
             title = header_text(col)
             if col.key == sort_key:
                 title += " ▼" if self.view.descending else " ▲"
-            segs.append(Segment(_fit(title, w), current if i == self.column else style))
+            segs.append(Segment(fit_cell(title, w), current if i == self.column else style))
             segs.append(Segment(" ", style))
         return Strip(segs)
 
@@ -337,7 +375,8 @@ class ResultsTable(ScrollView, can_focus=True):
                 segs.append(Segment(f"{line.row_id} {pending}", style))
                 return Strip(segs)
             for col, w in zip(self.view.columns, self._widths()):
-                segs.append(Segment(_fit(cell_text(col, row), w) + " ", style))
+                if w:
+                    segs.append(Segment(fit_cell(cell_text(col, row, w), w) + " ", style))
             return Strip(segs)
         style = self._style("results-table--child" if line.kind == "child" else "results-table--preview")
         if is_cursor:
@@ -358,10 +397,3 @@ class ResultsTable(ScrollView, can_focus=True):
     def has_focus_within_screen(self) -> bool:
         return self.has_focus or self.screen.focused is None
 
-
-def _fit(text: str, width: int) -> str:
-    """Pad or cut to exactly `width` terminal cells (wide characters count double)."""
-    text = visible(text.replace("\n", " "))  # participants' text may hold escape sequences
-    if cell_len(text) > width:
-        return set_cell_size(text, max(0, width - 1)) + "…"
-    return set_cell_size(text, width)

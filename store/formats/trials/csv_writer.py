@@ -40,6 +40,7 @@ META_COLUMNS = (
 _META = frozenset(META_COLUMNS)
 _FORMULA_STARTS = frozenset("=+-@\t\r")
 _FLUSH_AT = 1 << 18  # 256 KB of text: a StringIO holds up to 4 bytes a character
+_BATCH = 1000  # rows put together before they are written (a large data's are never all held)
 
 
 def trial_column_name(key: str) -> str:
@@ -53,6 +54,28 @@ def _numeric(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _may_hold_formulas(text: str) -> bool:
+    """Whether a cell of these rows may start as a formula: False is sure (a "-" not at a
+    cell's start, as in dates, is no formula), True means looking at each cell."""
+    if "=" in text or "+" in text or "@" in text or "\t" in text:
+        return True
+    return "-" in text and (text[0] == "-" or ",-" in text or "\n-" in text or '"-' in text)
+
+
+def _spell_booleans(batch: list[list]) -> None:
+    for vals in batch:
+        for i, v in enumerate(vals):
+            if v.__class__ is bool:
+                vals[i] = "true" if v else "false"
+
+
+def _neutralise(batch: list[list]) -> None:
+    for vals in batch:
+        for i, v in enumerate(vals):
+            if v.__class__ is str and v and v[0] in _FORMULA_STARTS and not _numeric(v):
+                vals[i] = "'" + v
 
 
 def cell(value: Any, raw: bool = False) -> Any:
@@ -86,6 +109,9 @@ class TrialCsvWriter:
         self.rows = 0
         self._text = io.StringIO()
         self._csv = csv.writer(self._text, lineterminator="\r\n")
+        self._part = io.StringIO()  # one component result's rows, before their prefix
+        self._part_csv = csv.writer(self._part, lineterminator="\r\n")
+        self._plans: dict[tuple, list[int] | tuple] = {}  # a row's keys -> their columns (() in order)
         self._closed = False
         if self.fixed:
             self._sink = out
@@ -101,32 +127,93 @@ class TrialCsvWriter:
 
     def add(self, meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> int:
         """The rows of one component result, each after `meta`'s cells (the keys of
-        META_COLUMNS; a missing one is empty). Returns how many rows were written."""
+        META_COLUMNS; a missing one is empty). Returns how many rows were written.
+
+        The metadata cells are made CSV once, and a component result's rows are written
+        together and each line prefixed with them (_emit): most of the time a row is
+        its values in the columns' order, put in a list without a look-up a value."""
         raw = self.raw
         head = [cell(meta.get(c), raw) for c in META_COLUMNS]
-        nmeta = len(head)
+        self._part_csv.writerow(head)
+        prefix = self._part.getvalue()[:-2] + ","
+        self._clear_part()
         index = self.union.index
-        writerow = self._csv.writerow
+        plans = self._plans
+        plain = getattr(rows, "plain", False)  # (reading.Trials: booleans may be spelt in the text)
+        batch: list[list] = []
         written = 0
         for row in rows:
-            vals = head + [None] * len(index)
-            for k, v in row.items():
-                i = index.get(k)
-                if i is None:
-                    i = self._new_column(k)
-                    vals.append(None)
-                t = v.__class__  # cell(), inlined: this runs once for every value
-                if t is bool:
-                    v = "true" if v else "false"
-                elif t is str and v and not raw and v[0] in _FORMULA_STARTS and not _numeric(v):
-                    v = "'" + v
-                vals[nmeta + i] = v
-            writerow(vals)
+            keys = tuple(row)
+            plan = plans.get(keys)
+            if plan is None:
+                if not index.keys() >= row.keys():
+                    self._emit(prefix, head, batch, plain)  # rows before a new column: its segment
+                    batch = []
+                    for k in keys:
+                        if k not in index:
+                            self._new_column(k)
+                positions = [index[k] for k in keys]
+                plan = plans[keys] = () if positions == list(range(len(keys))) else positions
+            width = len(index)
+            if not plan:  # the row's columns are the first ones, in order
+                if plain:
+                    vals = [*row.values()]
+                else:
+                    vals = [v if v.__class__ is not bool else ("true" if v else "false") for v in row.values()]
+                if len(vals) < width:
+                    vals.extend([None] * (width - len(vals)))
+            else:
+                vals = [None] * width
+                for i, v in zip(plan, row.values()):
+                    vals[i] = v if v.__class__ is not bool else ("true" if v else "false")
+            batch.append(vals)
             written += 1
-            if self._text.tell() > _FLUSH_AT:
-                self._flush()
+            if len(batch) >= _BATCH:
+                self._emit(prefix, head, batch, plain)
+                batch = []
+        self._emit(prefix, head, batch, plain)
         self.rows += written
         return written
+
+    def _emit(self, prefix: str, head: list, batch: list[list], plain: bool) -> None:
+        """Writes rows whose booleans are spelt, or (`plain`) are spelt in the text; cells
+        that may run as formulas are neutralised here, unless `raw` (looked for in the
+        rows' text, a batch at a time)."""
+        if not batch:
+            return
+        neutral = self.raw
+        if len(batch[0]) >= 2:  # (a row of one empty cell is written as "")
+            text = self._rows_text(batch, plain)
+            if not neutral and _may_hold_formulas(text):
+                _neutralise(batch)
+                neutral = True
+                text = self._rows_text(batch, plain)
+            # Each line break ends a row (no cell holds one): every line gets the prefix.
+            n = len(batch)
+            if text.count("\n") == n and text.count("\r") == n:
+                self._text.write(prefix + text[:-2].replace("\r\n", "\r\n" + prefix) + "\r\n")
+                batch = ()
+        if batch and plain:
+            _spell_booleans(batch)
+        if batch and not neutral:
+            _neutralise(batch)
+        writerow = self._csv.writerow
+        for vals in batch:
+            writerow(head + vals)
+        if self._text.tell() > _FLUSH_AT:
+            self._flush()
+
+    def _rows_text(self, batch: list[list], plain: bool) -> str:
+        self._part_csv.writerows(batch)
+        text = self._part.getvalue()
+        self._clear_part()
+        if plain:  # Python spelt the booleans: no other text holds these words (reading.Trials)
+            text = text.replace("True", "true").replace("False", "false")
+        return text
+
+    def _clear_part(self) -> None:
+        self._part.seek(0)
+        self._part.truncate()
 
     def _new_column(self, key: str) -> int:
         if self.fixed:

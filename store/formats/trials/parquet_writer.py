@@ -82,6 +82,7 @@ class TrialParquetWriter:
         self.kinds: dict[str, int] = {}
         self.rows = 0
         self._buffer: list[dict] = []
+        self._heads: list[tuple] = []  # each buffered row's metadata cells, in META_COLUMNS' order
         self._spool = tempfile.TemporaryDirectory(dir=spool_dir)
         self._segments: list[Path] = []
         self._writer = None
@@ -89,19 +90,21 @@ class TrialParquetWriter:
         self._closed = False
 
     def add(self, meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> int:
-        head = {c: meta.get(c) for c in META_COLUMNS}
+        # Each buffered row keeps its trial cells and a reference to its result's metadata
+        # cells, which become columns only when the row group is made.
+        head = tuple(meta.get(c) for c in META_COLUMNS)
+        buffer, heads, union, group = self._buffer, self._heads, self.union, self.group_rows
+        known = union.index.keys()
         written = 0
         for row in rows:
-            if _META.isdisjoint(row):
-                named = {**head, **row}
-            else:
-                named = dict(head)
-                for k, v in row.items():
-                    named[trial_column_name(k)] = v
-            self.union.update(named)
-            self._buffer.append(named)
+            if not _META.isdisjoint(row):
+                row = {trial_column_name(k): v for k, v in row.items()}
+            if not known >= row.keys():
+                union.update(row)
+            buffer.append(row)
+            heads.append(head)
             written += 1
-            if len(self._buffer) >= self.group_rows:
+            if len(buffer) >= group:
                 self._flush()
         self.rows += written
         return written
@@ -109,7 +112,7 @@ class TrialParquetWriter:
     def _array(self, values: list, kind: int):
         pa = self.pa
         if kind == STRING:
-            return pa.array([_text(v) for v in values], pa.string())
+            return pa.array([v if v is None or v.__class__ is str else _text(v) for v in values], pa.string())
         return pa.array(values, {NULL: pa.null(), BOOL: pa.bool_(), INT: pa.int64(), FLOAT: pa.float64()}[kind])
 
     def _type(self, kind: int):
@@ -120,8 +123,11 @@ class TrialParquetWriter:
         if not self._buffer:
             return
         arrays = []
-        for column in self.union.index:
-            values = [r.get(column) for r in self._buffer]
+        for n, column in enumerate(self.union.index):
+            if n < len(META_COLUMNS):
+                values = [h[n] for h in self._heads]
+            else:
+                values = [r.get(column) for r in self._buffer]
             kind = _widen(self.kinds.get(column, NULL), _kind(values))
             try:
                 array = self._array(values, kind)
@@ -140,6 +146,7 @@ class TrialParquetWriter:
             self._writer = self.pq.ParquetWriter(path, batch.schema)
         self._writer.write_batch(batch)
         self._buffer.clear()
+        self._heads.clear()
 
     def close(self) -> list[str]:
         """Writes the final file; returns its columns."""

@@ -53,6 +53,9 @@ class Trials:
     reason: str | None
     count: int = 0  # rows, known from the check
     _rows: Callable[[], Iterator[dict[str, Any]]] = field(default=lambda: iter(()), repr=False)
+    # The JSON text holds no "True", "False" or \u escape: no text of its rows spells either,
+    # so a writer may let Python spell the booleans and lower their case in its output.
+    plain: bool = False
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return self._rows() if self.reason is None else iter(())
@@ -157,13 +160,7 @@ def _walk(text: str, start: int, shape: list[str]) -> Iterator[tuple[dict, dict 
         elif ch == "{":
             shape.append("object")
             value, pos = _decode(text, pos)
-            inner = value.get("data")
-            if type(inner) is list and (inner or "context" in value) and all(type(t) is dict for t in inner):
-                context = flatten({k: v for k, v in value.items() if k != "data"})
-                for trial in inner:
-                    yield trial, context
-            elif value:
-                yield value, None
+            yield from _object_trials(value)
         else:
             what = "a stray ']'" if ch == "]" else "text"
             if ch != "]":
@@ -175,6 +172,43 @@ def _walk(text: str, start: int, shape: list[str]) -> Iterator[tuple[dict, dict 
         pos = ws(text, pos).end()
 
 
+def _object_trials(value: dict) -> Iterator[tuple[dict, dict | None]]:
+    inner = value.get("data")
+    if type(inner) is list and (inner or "context" in value) and all(type(t) is dict for t in inner):
+        context = flatten({k: v for k, v in value.items() if k != "data"})
+        for trial in inner:
+            yield trial, context
+    elif value:
+        yield value, None
+
+
+def _whole(text: str) -> Trials | None:
+    """The common case at C speed: the text is one JSON array of objects, or one object.
+    None for anything else, which _walk reads (and names the fault of)."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    plain = "True" not in text and "False" not in text and "\\u" not in text
+    if type(value) is list:
+        if not value or not all(type(t) is dict for t in value):
+            return None
+        # No brace or bracket but each trial's own: nothing nested (one inside a string only
+        # makes this look nested, and then flatten finds nothing to do).
+        flat = text.count("{") == len(value) and text.count("[") == 1
+        rows = (lambda: iter(value)) if flat else (lambda: map(flatten, value))
+        return Trials("json array", guess_framework(value[0].keys()), None, len(value), rows, plain)
+    if type(value) is not dict:
+        return None
+    kept = list(_object_trials(value))
+    if not kept:
+        return None
+    first = kept[0]
+    framework = guess_framework(first[0].keys(), envelope=first[1] is not None)
+    rows = lambda: (with_context(flatten(t), c) for t, c in kept)  # noqa: E731
+    return Trials("json object", framework, None, len(kept), rows, plain)
+
+
 def _json_shape(kinds: list[str]) -> str:
     if "trailing comma" in kinds:
         return "json log"
@@ -184,8 +218,12 @@ def _json_shape(kinds: list[str]) -> str:
 
 
 def _json_trials(text: str, start: int) -> Trials:
-    kinds: list[str] = []
     keep = len(text) <= KEEP_DECODED
+    if keep:
+        whole = _whole(text)
+        if whole is not None:
+            return whole
+    kinds: list[str] = []
     kept: list[tuple[dict, dict | None]] = []
     count = 0
     first = None

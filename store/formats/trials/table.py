@@ -102,3 +102,38 @@ def left_out_summary(left_out: list[tuple[Any, str]]) -> str:
 
 
 _KIND = re.compile(r" at |: | \(")
+
+
+@dataclass
+class TrialTable:
+    """One component result's trials as text cells (the data viewer's table): the columns
+    first seen first, each cell spelt as the CSV spells it (unneutralised)."""
+
+    columns: list[str]
+    rows: list[list[str]]  # the first `limit` rows
+    count: int  # every row
+    framework: str
+    shape: str
+    reason: str | None
+
+
+def text_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if value.__class__ is bool:
+        return "true" if value else "false"
+    return str(value)
+
+
+def trial_table(data: Data, limit: int | None = None) -> TrialTable:
+    trials = read_trials(data)
+    union = ColumnUnion()
+    kept = []
+    for n, row in enumerate(trials):
+        if limit is not None and n >= limit:
+            break
+        union.update(row)
+        kept.append(row)
+    columns = union.columns
+    rows = [[text_cell(r.get(c)) for c in columns] for r in kept]
+    return TrialTable(columns, rows, trials.count, trials.framework, trials.shape, trials.reason)
