@@ -22,16 +22,14 @@ from store.db.idlists import chunks, id_in
 from store.db.models import ComponentResult, ResultLabel, StudyResult, Worker
 from store.disk import files
 from store.errors import Cancelled, StoreError
-from store.exporting.exclusions import participant
 from store.formats.trials import TrialExport, write_trials_csv, write_trials_parquet
 from store.formats.trials.parquet_writer import ParquetUnavailable
 
 FORMATS = ("csv", "parquet")
 CHUNK = 1000  # component results a query: ~1 MB of data at S's 1 KB each
 
-# What each metadata cell is read from. The participant id is the one the exclusion report
-# gives (a URL parameter, else the MTurk worker id); a participant column in the store
-# would replace its two fields here and its line in _meta.
+# What each metadata cell is read from. The participant id is the store's own column
+# (store/participants.py: the configured URL parameter, else the MTurk worker id).
 _FIELDS = (
     ComponentResult.id,
     ComponentResult.study_result,
@@ -41,8 +39,7 @@ _FIELDS = (
     StudyResult.batch,
     ComponentResult.state,
     ComponentResult.start_date,
-    StudyResult.url_query_parameters,
-    Worker.mt_worker_id,
+    StudyResult.participant,
     ResultLabel.label,
     ComponentResult.data,
 )
@@ -80,7 +77,7 @@ def _date(day: int) -> str:
 
 
 def _meta(t: tuple) -> dict:
-    cr, sr, component, worker, worker_type, batch, state, start, params, mt_worker, label, _ = t
+    cr, sr, component, worker, worker_type, batch, state, start, participant, label, _ = t
     return {
         "result_id": sr,
         "component_result_id": cr,
@@ -90,7 +87,7 @@ def _meta(t: tuple) -> dict:
         "batch": batch,
         "state": state,
         "start_time": iso_time(start),
-        "participant_id": participant(params, mt_worker)[0] or None,
+        "participant_id": participant,
         "label": label,
     }
 
