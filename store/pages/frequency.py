@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Callable, Iterable
 
-from peewee import JOIN, OP, SQL, Expression, fn
+from peewee import OP, SQL, Expression, fn
 
 from store.columns import COMPONENT_ROW_FIELDS, STUDY_ROW_FIELDS, Column, RowField, columns_for
 from store.db.idlists import chunks, id_in
-from store.db.models import Batch, Component, ComponentResult, Study, StudyResult, Worker
+from store.db.models import Component, ComponentResult, StudyResult
 from store.errors import StoreError
+from store.pages.order import joined_to_results
 from store.pages.rows import ComponentRow, StudyRow
 from store.pages.selection import Selection
 
@@ -124,13 +125,7 @@ def _query(level: str, fields: tuple[RowField, ...], *selected):
             q = q.switch(ComponentResult).join(Component, on=(ComponentResult.component == Component.id))
     else:
         q = StudyResult.select(*selected)
-    if Worker in models:
-        q = q.switch(StudyResult).join(Worker, on=(StudyResult.worker == Worker.id))
-    if Batch in models:
-        q = q.switch(StudyResult).join(Batch, JOIN.LEFT_OUTER, on=(StudyResult.batch == Batch.id))
-    if Study in models:
-        q = q.switch(StudyResult).join(Study, on=(StudyResult.study == Study.id))
-    return q
+    return joined_to_results(q, models)
 
 
 def _level_id(level: str):
