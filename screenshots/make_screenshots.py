@@ -49,6 +49,7 @@ async def main() -> None:
     await shoot(study(), "study_results", ["j", "j", "enter", "space"])
     await shoot(study(), "filter_regex", ["ctrl+r", "slash", *"Prolific|Schöne", "enter"])
     await shoot(study(), "columns_menu", ["c"])
+    await shoot(study(), "frequency_view", [*["right"] * 8, "F"])  # the State column's counts
     await shoot(study(), "export_dialog", ["space", "j", "space", "e"])
     await shoot(study(), "delete_confirmation", ["space", "j", "space", "j", "space", "x"])
     await shoot(ResultsApp(store, Page("component", 63)), "data_viewer", ["j", "enter"])

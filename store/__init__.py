@@ -36,6 +36,13 @@ _LAZY = {
     "data_text": "store.pages.component_data",
     "existing_ids": "store.db.existing",
     "trial_table": "store.formats.trials",
+    # counts per value of a column (a frequency view), a page narrowed to chosen values
+    "Frequency": "store.pages.frequency",
+    "ValueCount": "store.pages.frequency",
+    "ValueFilter": "store.pages.frequency",
+    "value_counts": "store.pages.frequency",
+    "state_counts": "store.pages.frequency",
+    "ids_with_values": "store.pages.frequency",
     # values as JATOS shows them
     "human_size": "store.formats.jatos_values",
     "component_duration_display": "store.formats.jatos_values",

@@ -161,6 +161,7 @@ class Column:
     squeeze: int = 0
     drop: int | None = None
     narrow: Callable | None = None  # row -> a shorter cell for a squeezed column (a time)
+    field: str | None = None  # its name in the structured filter (`state:FINISHED`), where it has one
 
 
 _QUOTA_CELL = dict(width=2, header="⚠", cell=lambda r: "⚠" if r.quota_reached else "")
@@ -223,6 +224,18 @@ _CODE = dict(min_width=8, squeeze=1, drop=3)
 _SMALL_ID = dict(drop=5)
 
 
+# Both levels' (a component result's batch, worker and type are its study result's).
+_BATCH = Column(
+    "batch", "Batch", lambda r: _none(r.batch_title), True, Batch.title, 14, min_width=6, squeeze=2, drop=7, field="batch"
+)
+_WORKER_ID = Column(
+    "worker_id", "Worker ID", lambda r: str(r.worker_id), True, StudyResult.worker, 9, min_width=6, squeeze=7,
+    field="worker",
+)
+_TYPE = Column(
+    "type", "Type", lambda r: worker_type_name(r.worker_type), True, Worker.worker_type, 10, **_TYPE_CELL, field="type"
+)
+
 STUDY_COLUMNS: tuple[Column, ...] = (
     Column("quota", "Quota reached", lambda r: _flag(r.quota_reached), True, StudyResult.quota_reached, **_QUOTA_CELL),
     Column("id", "Result ID", lambda r: str(r.id), True, StudyResult.id, 10),
@@ -236,10 +249,10 @@ STUDY_COLUMNS: tuple[Column, ...] = (
         fn.COALESCE(StudyResult.end_date, StudyResult.last_seen_date) - StudyResult.start_date, 7,
         cell=_study_duration_cell, min_width=7, squeeze=8,
     ),
-    Column("batch", "Batch", lambda r: _none(r.batch_title), True, Batch.title, 14, min_width=6, squeeze=2, drop=7),
+    _BATCH,
     Column("batch_id", "Batch ID", lambda r: _none(r.batch_id), False, StudyResult.batch, 8, **_SMALL_ID),
-    Column("worker_id", "Worker ID", lambda r: str(r.worker_id), True, StudyResult.worker, 9, min_width=6, squeeze=7),
-    Column("type", "Type", lambda r: worker_type_name(r.worker_type), True, Worker.worker_type, 10, **_TYPE_CELL),
+    _WORKER_ID,
+    _TYPE,
     Column(
         "mt_worker_id", "MTurk worker ID", lambda r: _none(r.mt_worker_id), False, Worker.mt_worker_id, 14, **_CODE
     ),
@@ -253,13 +266,13 @@ STUDY_COLUMNS: tuple[Column, ...] = (
         "files", "Files", lambda r: "", False, _has_files(), 5, cell=lambda r: " ●" if r.has_files else "",
         **_SMALL_ID,
     ),
-    Column("state", "State", lambda r: r.state, True, StudyResult.state, 14),
+    Column("state", "State", lambda r: r.state, True, StudyResult.state, 14, field="state"),
     Column("message", "Message", lambda r: _none(r.message), True, StudyResult.message, 40, **_LONG_TEXT),
     # The researcher's decision (store/labels.py); hidden until chosen (c), as JATOS's own
     # columns fill the page already. No text without one.
     Column(
         "label", "Label", lambda r: r.label or "", False, fn.COALESCE(_labelled(ResultLabel.label), ""), 9,
-        min_width=6, squeeze=0,
+        min_width=6, squeeze=0, field="label",
     ),
     Column(
         "note", "Note", lambda r: r.note or "", False, fn.COALESCE(_labelled(ResultLabel.note), ""), 30, **_LONG_TEXT
@@ -305,11 +318,11 @@ COMPONENT_COLUMNS: tuple[Column, ...] = (
         "duration", "Duration", lambda r: component_duration_display(r.start_date, r.end_date), True,
         ComponentResult.end_date - ComponentResult.start_date, 7, cell=_component_duration_cell, min_width=7, squeeze=8,
     ),
-    Column("batch", "Batch", lambda r: _none(r.batch_title), True, Batch.title, 14, min_width=6, squeeze=2, drop=7),
-    Column("worker_id", "Worker ID", lambda r: str(r.worker_id), True, StudyResult.worker, 9, min_width=6, squeeze=7),
-    Column("type", "Type", lambda r: worker_type_name(r.worker_type), True, Worker.worker_type, 10, **_TYPE_CELL),
+    _BATCH,
+    _WORKER_ID,
+    _TYPE,
     Column("group_id", "Group ID", lambda r: _none(r.group_id), False, StudyResult.group, 8, **_SMALL_ID),
-    Column("state", "State", lambda r: r.state, True, ComponentResult.state, 14),
+    Column("state", "State", lambda r: r.state, True, ComponentResult.state, 14, field="state"),
     Column("data_size", "Data size", lambda r: human_size(r.data_size), True, ComponentResult.data_size, 9),
     Column("files_size", "Files (size)", _files_listed, True, _files_size(), 28, **_LONG_TEXT),
     Column("message", "Message", lambda r: _none(r.message), True, ComponentResult.message, 40, **_LONG_TEXT),

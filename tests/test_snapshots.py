@@ -104,3 +104,9 @@ def test_study_results_100x30(snap_compare, app_factory):
 
 def test_detail_view(snap_compare, app_factory):
     assert snap_compare(app_factory(Page("study", 12)), terminal_size=(100, 30), run_before=_pressed_then_settled("i"))
+
+
+def test_frequency_view(snap_compare, app_factory):
+    # Counts per value of the State column (F) of the fixture study: its two results.
+    run_before = _pressed_then_settled(*["right"] * 8, "F")
+    assert snap_compare(app_factory(Page("study", 12)), terminal_size=SIZE, run_before=run_before)

@@ -16,6 +16,7 @@ from store.labels import labels_of
 from tui.app import ResultsApp
 from tui.dialogs import DeleteScreen, ExportScreen, HelpScreen, LabelScreen, PickScreen
 from tui.screens.data_viewer import DataViewer
+from tui.screens.frequency import FrequencyScreen
 from tui.screens.health import HealthScreen
 from tui.screens.home import HomeScreen
 from tui.screens.results import ResultsScreen
@@ -131,6 +132,19 @@ async def test_no_sql_on_the_screens_thread(scenario, ui_thread_sql, db_path, tm
         await settle(pilot)
         await pilot.press("slash", "ctrl+a", "ctrl+k", "enter")  # the filter cleared
         await settle(pilot)
+        # Counts per value: the view, the page narrowed to a value and cleared, marked values
+        # results selected; the summary line counts again each time.
+        await pilot.press("F")
+        await settle(pilot)
+        assert isinstance(app.screen, FrequencyScreen) and app.screen.frequency is not None
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Quota reached = false" in status(app)
+        await pilot.press("backspace", "n", "F")
+        await settle(pilot)
+        await pilot.press("space", "s")
+        await settle(pilot)
+        assert "2 selected" in status(app) and str(app.screen.query_one("#state-summary").render()) != ""
         await pilot.press("y", "Y", "ctrl+y")  # copy a cell, a row, the data
         await settle(pilot)
         assert len(copied) == 3

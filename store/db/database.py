@@ -257,9 +257,10 @@ def _schema_is_current(store: Store) -> bool:
         return False
     if not store.is_sqlite:
         return postgres.has_trigram_indexes(store.db)
-    cursor = store.db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'component_result_missing_data'")
-    if cursor.fetchone() is None:
-        return False
+    for index in ("component_result_missing_data", "study_result_study_id_state"):  # the second: a model's Meta
+        cursor = store.db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = ?", (index,))
+        if cursor.fetchone() is None:
+            return False
     store.has_index = sqlite.has_search_index(store.db)
     # Without the index: either this SQLite lacks FTS5 (nothing to do), or it was
     # never made (a write makes it).

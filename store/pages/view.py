@@ -18,6 +18,7 @@ from peewee import fn
 
 from store.columns import Column, columns_for
 from store.db.models import Batch, Component, ComponentResult, Study
+from store.pages.frequency import ValueFilter, ids_with_values
 from store.pages.order import ordered_ids
 from store.pages.rows import ComponentRow, StudyRow, component_rows, study_rows
 from store.pages.selection import Selection, component_ids_of
@@ -41,6 +42,7 @@ class Computed:
     complete: bool = True  # False: `ids` are the first rows of the answer; more may follow
     scanned: float = 1.0  # share of the page's rows the filter has looked at
     looking: bool = False  # still looking for the first screenful
+    value_filter: ValueFilter | None = None  # the rows showing a chosen value (store/pages/frequency.py)
 
 
 class Line(NamedTuple):
@@ -108,6 +110,8 @@ class ResultsView:
         self._version = 0  # data version: bumped when another process changes the store
         self._bases: dict[tuple, array] = {}
         self._narrowed: tuple = ((), array("q"), None)  # (key, rows, keep) of the last field terms
+        self.value_filter: ValueFilter | None = None
+        self._having: dict[ValueFilter, set[int]] = {}  # the rows showing a value filter's values
         # Rows by id, the most recently used last: a new filter mostly shows rows seen before.
         self._cache: OrderedDict[int, StudyRow | ComponentRow] = OrderedDict()
         self._gone: set[int] = set()  # fetched and not found
@@ -132,44 +136,59 @@ class ResultsView:
                 self._bases = {k: v for k, v in self._bases.items() if k[0] == sort_key} | {key: ids}
         return ids
 
+    def narrowed(self, base: array, value_filter: ValueFilter | None) -> array:
+        """The page's rows (in order) that show the value filter's values (SQL: in a worker)."""
+        if value_filter is None:
+            return base
+        version, having = self._version, self._having.get(value_filter)
+        if having is None:
+            having = set(ids_with_values(self.page.selection(), value_filter.column, value_filter.values))
+            if version == self._version:
+                self._having = {value_filter: having}
+        return array("q", (i for i in base if i in having))
+
     def results(
         self, filter_: search.Filter | None = None, sort_key=..., descending=None, first: int = FIRST_ROWS,
-        cancelled: Callable[[], bool] = lambda: False,
+        cancelled: Callable[[], bool] = lambda: False, value_filter=...,
     ) -> Iterator[Computed]:
-        """Ids for a filter and sort, in stages (may be slow: run it in a worker; pure: no
-        state changes): the rows found so far while the first `first` are looked for, the
-        first `first`, then all of them. Each stage is for apply()."""
+        """Ids for a filter, a value filter and sort, in stages (may be slow: run it in a
+        worker; pure: no state changes): the rows found so far while the first `first` are
+        looked for, the first `first`, then all of them. Each stage is for apply()."""
         f = self.filter if filter_ is None else filter_
         key = self.sort_key if sort_key is ... else sort_key
         desc = self.descending if descending is None else descending
-        if not f.active and (key, desc, self.hide_test_runs) not in self._bases:
+        vf = self.value_filter if value_filter is ... else value_filter
+        if not f.active and vf is None and (key, desc, self.hide_test_runs) not in self._bases:
             # The page's first rows at once; holding all of them takes a moment on a big page.
             head = ordered_ids(self.selection(), key, desc, limit=first)
             if len(head) == first:
                 yield Computed(f, key, desc, head, None, False, 0.0, False)
-        base = self.base_ids(key, desc)
+        whole = self.base_ids(key, desc)
+        base = self.narrowed(whole, vf)
         if not f.active:
-            yield Computed(f, key, desc, base, len(base))
+            yield Computed(f, key, desc, base, len(whole), value_filter=vf)
             return
         f.validate()
-        selection, total = self.selection(), len(base)
-        base, keep = self._narrow(f, key, desc, base, selection)
+        selection, total = self.selection(), len(whole)
+        base, keep = self._narrow(f, key, desc, base, selection, vf)
 
-        def order(ids):
-            ordered = ordered_ids(selection, key, desc, among=ids)
+        def order(ids):  # a rare term's rows, from the whole index: narrowed as the base is
+            ordered = self.narrowed(ordered_ids(selection, key, desc, among=ids), vf)
             return ordered if keep is None else keep(ordered)
 
         for found in engine.stages(f, self.level, base, first, order, cancelled):
             looking = not found.complete and len(found.ids) < first
-            yield Computed(f, key, desc, found.ids, total, found.complete, found.scanned, looking)
+            yield Computed(f, key, desc, found.ids, total, found.complete, found.scanned, looking, vf)
 
-    def _narrow(self, f: search.Filter, key, desc, base: array, selection: Selection) -> tuple[array, Callable | None]:
+    def _narrow(
+        self, f: search.Filter, key, desc, base: array, selection: Selection, vf: ValueFilter | None
+    ) -> tuple[array, Callable | None]:
         """The page's rows that meet the filter's field terms (engine.narrowed), kept for the
         next keystroke: typing free terms after `state:FINISHED` narrows once."""
         p = search.plan(f)
         if p.tree is None:
             return base, None
-        wanted = (p.tree, p.case_sensitive, key, desc, selection.exclude_test_runs, self._version)
+        wanted = (p.tree, p.case_sensitive, key, desc, selection.exclude_test_runs, vf, self._version)
         if self._narrowed[0] != wanted:
             by_id = ("desc" if desc else "asc") if key in (None, "id") else None  # ordered_ids's id order
             narrowed = engine.narrowed(f, self.level, base, selection.scope_ids, by_id)
@@ -188,6 +207,7 @@ class ResultsView:
         rows while the rest is still being looked for."""
         c = computed
         self.filter, self.sort_key, self.descending, self.ids = c.filter, c.sort_key, c.descending, c.ids
+        self.value_filter = c.value_filter
         self.total = c.total
         self.partial = not c.complete
         self.scanned, self.looking = c.scanned, c.looking
@@ -204,6 +224,7 @@ class ResultsView:
         self._gone.clear()
         self._version += 1
         self._bases = {}
+        self._having = {}
         self._relayout()
 
     # -- rows: fetched in a worker, drawn from what was fetched ---------------------------
@@ -347,7 +368,19 @@ class ResultsView:
             if self.filter.case_sensitive:
                 mode.append("Aa")
             text += f" · filter: {self.filter.text}" + (f" ({', '.join(mode)})" if mode else "")
+        if self.value_filter is not None:
+            text += f" · {self.value_filter.label()}"
         return text
+
+    def counted_ids(self) -> array | None:
+        """The rows counts per value are for: the page's as filtered (None: its whole scope,
+        counted by its conditions). Only once the page's answer is final."""
+        return self.ids if self.filter.active or self.value_filter is not None else None
+
+    def scope_ids(self) -> array:
+        """The page's rows whatever the filter, as held for its sort (SQL only if not held:
+        in a worker)."""
+        return self.base_ids(self.sort_key, self.descending)
 
     def sort_label(self) -> str:
         if self.sort_key is None:

@@ -58,16 +58,17 @@ class PageLoader:
 
     # -- the page's rows: the newest request wins -----------------------------------------------
 
-    def recompute(self, filter_: Filter | None = None, sort_key=..., descending=None) -> None:
+    def recompute(self, filter_: Filter | None = None, sort_key=..., descending=None, value_filter=...) -> None:
         # Older workers see the generation move on and stop, even inside a running query
         # (the connection's progress handler asks).
         self._generation += 1
         self.probe.requested = generation = self._generation
         line = self.screen.table.current_line()
         keep, version = (line.row_id if line else None), self.view.version
-        self._in_thread(lambda: self._compute(generation, filter_, sort_key, descending, keep, version), "compute")
+        change = (filter_, sort_key, descending, value_filter)
+        self._in_thread(lambda: self._compute(generation, change, keep, version), "compute")
 
-    def _compute(self, generation: int, filter_, sort_key, descending, keep, version: int) -> None:
+    def _compute(self, generation: int, change: tuple, keep, version: int) -> None:
         stale = lambda: generation != self._generation  # noqa: E731
         store = self.screen.app.store
         connection = store.db.connection()
@@ -76,7 +77,8 @@ class PageLoader:
         fetched: set[int] = set()
         try:
             # Stages: the rows found so far, the first screenful, then all rows and the count.
-            for computed in self.view.results(filter_, sort_key, descending, cancelled=stale):
+            filter_, sort_key, descending, value_filter = change
+            for computed in self.view.results(filter_, sort_key, descending, cancelled=stale, value_filter=value_filter):
                 if stale():
                     return
                 # Where the cursor's row now is, and the rows to draw there, found here
@@ -115,6 +117,8 @@ class PageLoader:
         if keep_at is not None:
             table.move_to(self.view.line_of_index(keep_at))
         self.screen.update_status()
+        if computed.complete:
+            self.screen.answer_final()  # what waits for the whole answer (the counts per state)
 
     def reload(self) -> None:
         """The store changed (a delete, an undo, another process): fetch everything anew."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
@@ -20,6 +21,7 @@ from tui.dialogs import ColumnsScreen, HelpScreen
 from tui.flows.copy import CopyFlow
 from tui.flows.delete import DeleteFlow
 from tui.flows.export import ExportFlow
+from tui.flows.frequency import FrequencyFlow
 from tui.flows.health import HealthFlow
 from tui.flows.label import LabelFlow
 from tui.probe import Probe
@@ -29,7 +31,9 @@ from tui.widgets.display import time_zone_name
 from tui.widgets.filter_bar import FilterBar, FilterError
 from tui.widgets.progress import Progress
 from tui.widgets.results_table import ResultsTable
+from tui.widgets.state_summary import StateSummary
 from tui.widgets.toolbar import Toolbar
+from tui.widgets.value_filter import ValueFilterTag
 
 
 class ResultsScreen(Screen):
@@ -58,6 +62,8 @@ class ResultsScreen(Screen):
         Binding("f", "select_filtered", "Filtered", show=False, priority=True, id="results.select-filtered"),
         Binding("n", "deselect", "Deselect", show=False, priority=True, id="results.deselect"),
         Binding("s", "sort", "Sort", priority=True, id="results.sort"),
+        Binding("F", "frequency", "Counts", show=False, priority=True, id="results.frequency"),
+        Binding("backspace", "clear_value_filter", "Clear value", show=False, priority=True, id="results.clear-value"),
         Binding("c", "columns", "Columns", priority=True, id="results.columns"),
         Binding("e", "export", "Export", priority=True, id="results.export"),
         Binding("x,delete", "delete", "Delete", priority=True, id="results.delete"),
@@ -89,8 +95,7 @@ class ResultsScreen(Screen):
                 self.view.columns = cols
         self.probe = Probe()
         self.exports, self.deletes, self.copies = ExportFlow(self), DeleteFlow(self), CopyFlow(self)
-        self.labels = LabelFlow(self)
-        self.health = HealthFlow(self)
+        self.labels, self.frequencies, self.health = LabelFlow(self), FrequencyFlow(self), HealthFlow(self)
         self.loader: PageLoader | None = None  # made when mounted: it needs the app's store
         self._shown_title = self._shown_status = None
 
@@ -99,6 +104,9 @@ class ResultsScreen(Screen):
         yield FilterBar(id="filter-bar")
         yield FilterError(id="filter-error", classes="error")
         yield Toolbar(id="toolbar")
+        with Horizontal(id="page-summary"):
+            yield StateSummary(id="state-summary")
+            yield ValueFilterTag(id="value-filter")
         yield ResultsTable(self.view, self.probe, id="results")
         yield Progress(id="progress-bar")
         yield Static("", id="status")
@@ -167,8 +175,8 @@ class ResultsScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         in_filter = self.focused is not None and self.focused.id == "filter"
-        if action in ("open", "delete"):
-            return not in_filter  # in the filter, enter ends it and delete deletes a character
+        if action in ("open", "delete", "clear_value_filter"):
+            return not in_filter  # in the filter, enter ends it and delete and backspace delete a character
         if action in ("end_filter", "filter_regex", "filter_case"):
             return in_filter
         return True
@@ -284,6 +292,13 @@ class ResultsScreen(Screen):
         sort_key, descending = self.view.cycle_sort(key)
         self.loader.recompute(sort_key=sort_key, descending=descending)
 
+    async def action_frequency(self) -> None:
+        await self.frequencies.start()
+
+    @on(ValueFilterTag.Cleared)
+    def action_clear_value_filter(self) -> None:  # backspace, or the tag's button
+        self.frequencies.clear()
+
     # -- what the page shows about itself, what other parts ask of it ---------------------------
 
     def update_status(self) -> None:
@@ -299,6 +314,10 @@ class ResultsScreen(Screen):
         if text != self._shown_status:
             self._shown_status = text
             self.query_one("#status", Static).update(text, layout=False)
+
+    def answer_final(self) -> None:
+        """The page's whole answer is on screen (tui/screens/page_loader.py)."""
+        self.frequencies.summarise()
 
     def selection_changed(self) -> None:
         self.table.refresh()
