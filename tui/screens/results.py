@@ -15,7 +15,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from store import Page, ResultsView, StoreError, filter_help, visible
+from store import Page, ResultsView, filter_help, visible
 from tui import settings
 from tui.dialogs import ColumnsScreen, HelpScreen
 from tui.flows.copy import CopyFlow
@@ -24,6 +24,7 @@ from tui.flows.export import ExportFlow
 from tui.flows.frequency import FrequencyFlow
 from tui.flows.health import HealthFlow
 from tui.flows.label import LabelFlow
+from tui.flows.navigate import NavigateFlow
 from tui.probe import Probe
 from tui.screens.page_loader import PageLoader
 from tui.threads import off_thread
@@ -96,6 +97,7 @@ class ResultsScreen(Screen):
         self.probe = Probe()
         self.exports, self.deletes, self.copies = ExportFlow(self), DeleteFlow(self), CopyFlow(self)
         self.labels, self.frequencies, self.health = LabelFlow(self), FrequencyFlow(self), HealthFlow(self)
+        self.navigate = NavigateFlow(self)
         self.loader: PageLoader | None = None  # made when mounted: it needs the app's store
         self._shown_title = self._shown_status = None
 
@@ -211,64 +213,25 @@ class ResultsScreen(Screen):
             self.app.pop_screen()
 
     async def action_open(self) -> None:
-        line = self.table.current_line()
-        if line is None:
-            return
-        if line.kind == "row" and self.view.level == "study":
-            await self.loader.toggle_expanded(line.row_id)
-        elif line.kind in ("child", "preview") and line.child is not None:
-            await self._open_data(line.child.id)
-        elif line.kind == "row":
-            await self._open_data(line.row_id)
-
-    async def _open_data(self, component_result_id: int) -> None:
-        from store import component_data
-        from tui.screens.data_viewer import DataViewer
-
-        try:
-            data = await off_thread(self, lambda: component_data(component_result_id))
-        except StoreError as exc:
-            self.app.notify(str(exc), severity="warning")
-            return
-        await self.app.push_screen(DataViewer(data))
+        await self.navigate.open()
 
     async def action_worker(self) -> None:
         row = await self.current_row()
         if row is not None:
-            await self.app.push_screen(ResultsScreen(Page("worker", row.worker_id)))
+            await self.navigate.worker_page(row.worker_id)
 
     async def action_detail(self) -> None:
-        from tui.screens.detail import DetailScreen
-
-        sr_id = await self._study_result_id()
-        if sr_id is not None:
-            await self.app.push_screen(DetailScreen(sr_id))
+        await self.navigate.detail()
 
     async def action_participant(self) -> None:
-        from tui.screens.participant import open_participant
-
-        sr_id = await self._study_result_id()
-        if sr_id is not None:
-            await open_participant(self, sr_id)
-
-    async def _study_result_id(self) -> int | None:
-        """The study result of the line under the cursor (a component result's own)."""
-        line = self.table.current_line()
-        if line is None:
-            return None
-        if line.child is not None:
-            return line.child.study_result_id
-        if self.view.level == "study":
-            return line.row_id
-        row = await self.current_row()
-        return row.study_result_id if row is not None else None
+        await self.navigate.participant()
 
     @on(ResultsTable.CellClicked)
     async def cell_clicked(self, event: ResultsTable.CellClicked) -> None:
         if event.key == "worker_id":
             row = await self.loader.row_at(event.line.index)
             if row is not None:
-                await self.app.push_screen(ResultsScreen(Page("worker", row.worker_id)))
+                await self.navigate.worker_page(row.worker_id)
 
     @on(ResultsTable.CheckboxClicked)
     def checkbox_clicked(self, event: ResultsTable.CheckboxClicked) -> None:
