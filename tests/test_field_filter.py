@@ -35,6 +35,8 @@ def ids(filter_: str, **scope) -> list[int]:
     ("!state:FINISHED", [102]),
     ('type:"Personal Single"', [101]),
     ("type:generalmultiple", [102]),
+    ("type:PersSingle", [101]),  # the Type cell's short name
+    ("type:genmulti", [102]),
     ("type:Jatos", []),
     ("batch:default", [101, 102]),
     ("batch:14", [101, 102]),

@@ -117,7 +117,7 @@ def test_the_command_line_shows_and_sets_the_names(people, db_path):
     assert "PROLIFIC_PID" in shown.stdout and "1 took part more than once" in shown.stdout
     set_ = run_cli("participants", "--db", str(db_path), "--params", "sona_id, PROLIFIC_PID")
     assert set_.returncode == 0, set_.stderr
-    assert "4 study results have a participant id" in set_.stdout
+    assert "(else an MTurk worker's id): 4 study results have one" in set_.stdout
     bad = run_cli("participants", "--db", str(db_path), "--params", " , ")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
 

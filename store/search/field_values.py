@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from store.columns import SHORT_TYPES
 from store.formats.jatos_values import COMPONENT_STATES, STUDY_STATES, WORKER_TYPE_NAMES
 
 
@@ -145,12 +146,17 @@ def _squeezed(text: str) -> str:
     return "".join(text.split()).lower()
 
 
-_TYPES = {_squeezed(k): k for k in WORKER_TYPE_NAMES} | {_squeezed(v): k for k, v in WORKER_TYPE_NAMES.items()}
+# JATOS's names, the page's long names and the table's short ones (what the Type cell shows).
+_TYPES = (
+    {_squeezed(k): k for k in WORKER_TYPE_NAMES}
+    | {_squeezed(v): k for k, v in WORKER_TYPE_NAMES.items()}
+    | {_squeezed(v): k for k, v in SHORT_TYPES.items()}
+)
 
 
 def worker_type(text: str) -> str:
-    """A worker type by JATOS's name (`PersonalSingle`) or the page's (`Personal Single`),
-    in any case; exactly that type (`MTurk` is not `MTurk Sandbox`)."""
+    """A worker type by JATOS's name (`PersonalSingle`), the page's (`Personal Single`) or
+    the table's short one (`PersSingle`), in any case; exactly that type (`MTurk` is not `MTurk Sandbox`)."""
     found = _TYPES.get(_squeezed(text))
     if found is None:
         names = ", ".join(WORKER_TYPE_NAMES.values())

@@ -24,7 +24,7 @@ def cmd_participants(args) -> int:
     with open_store(args.db) as store:
         if names is not None:
             with_id = set_participant_parameters(store, names)
-            show(f"participant ids now from {', '.join(names)}: {with_id} study results have a participant id")
+            show(f"participant ids now from {', '.join(names)} (else an MTurk worker's id): {with_id} study results have one")
             return 0
         s = participant_summary()
     show(f"participant ids from: {', '.join(s.names)} (else an MTurk worker's id)")
