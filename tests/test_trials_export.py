@@ -116,6 +116,14 @@ def test_parquet_reads_back_as_the_csv(mixed, db_path):
     types = {f.name: str(f.type) for f in pq.read_schema(mixed / "t.parquet")}
     assert types["result_id"] == "int64" and types["response_time"] == "int64" and types["correct"] == "string"
     assert types["duration"] == "double" and types["rt"] == "string"  # 812 and CSV's "455" meet as text
+    # Metadata columns empty in every row keep their types (the labelled runs left out: no
+    # label in any row, text and not null, so exports read together as one dataset).
+    r = run_cli("export", "trials", "--study", "20", "--exclude-label", "include", "--exclude-label", "exclude",
+                "-o", str(mixed / "u.parquet"))
+    assert r.returncode == 0, r.stderr
+    unlabelled = pq.read_table(mixed / "u.parquet")
+    assert unlabelled.num_rows and unlabelled.column("label").null_count == unlabelled.num_rows
+    assert str(unlabelled.schema.field("label").type) == "string"
 
 
 def test_parquet_without_pyarrow_names_the_extra(mixed, store, monkeypatch):

@@ -25,6 +25,9 @@ from store.formats.trials.flatten import ColumnUnion
 
 NULL, BOOL, INT, FLOAT, STRING = range(5)
 _META = frozenset(META_COLUMNS)
+# A metadata column that is empty in every row (no labels, no participant ids) still gets
+# its type, so that files of several exports read as one dataset.
+_META_IDS = frozenset(("result_id", "component_result_id", "component", "worker_id", "batch"))
 
 
 class ParquetUnavailable(StoreError):
@@ -170,6 +173,9 @@ class TrialParquetWriter:
         pa = self.pa
         # With no rows at all the metadata columns are text.
         kinds = {c: self.kinds.get(c, STRING if not self.rows else NULL) for c in self.union.index}
+        for c in _META.intersection(kinds):
+            if kinds[c] == NULL:
+                kinds[c] = INT if c in _META_IDS else STRING
         schema = pa.schema([(c, self._type(k)) for c, k in kinds.items()])
         with self.pq.ParquetWriter(self.out, schema) as final:
             if not self._segments:
