@@ -119,9 +119,10 @@ def duplicate_participants(scope: Scope) -> Flag:
     for sr, pid in runs:
         ids.append(sr)
         people.add(pid)
+    who = f" ({len(people)} participant{'' if len(people) == 1 else 's'})" if people else ""
     return Flag(
         "duplicate-participants", "Participated more than once",
-        f"runs of participants who ran this study more than once{f' ({len(people)} participants)' if people else ''}: "
+        f"runs of participants who ran this study more than once{who}: "
         f"the same participant id (URL parameter {', '.join(parameters())}, else MTurk worker id)",
         tuple(ids),
     )
