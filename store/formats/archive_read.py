@@ -29,17 +29,47 @@ _RESULT_TOP = re.compile(r"(study_result_\d+|study-result_\d+|comp-result_\d+|me
 _JUNK = re.compile(r"(^|/)(__MACOSX(/|$)|\.DS_Store$|Thumbs\.db$)")
 
 
-@dataclass
 class Entry:
-    kind: str  # "data" or "file"
-    study_result_id: int | None  # None: legacy component-page layout, resolved by the importer
-    component_result_id: int
-    name: str  # file name ("data.txt" for data)
-    size: int
-    # read(limit): the content, at most `limit` bytes; chunks(limit): the same in pieces.
-    read: Callable[[int], bytes] = field(repr=False)
-    chunks: Callable[[int], Iterator[bytes]] = field(repr=False)
-    label: str = ""
+    """One data.txt or result file of a source. `read(limit)`: the content, at most `limit`
+    bytes; `chunks(limit)`: the same in pieces.
+
+    An import holds every entry of an archive (a million at M) while it runs: slots, and
+    an archive's member is held as the reader and the member, no closures of its own."""
+
+    __slots__ = ("kind", "study_result_id", "component_result_id", "name", "size", "label", "_reader", "_where")
+
+    def __init__(self, kind: str, study_result_id: int | None, component_result_id: int, name: str, size: int,
+                 read: Callable[[int], bytes] | None = None, chunks: Callable[[int], Iterator[bytes]] | None = None,
+                 label: str = "", *, reader=None, where=None):
+        self.kind = kind  # "data" or "file"
+        self.study_result_id = study_result_id  # None: legacy component-page layout, resolved by the importer
+        self.component_result_id = component_result_id
+        self.name = name  # file name ("data.txt" for data)
+        self.size = size
+        self.label = label
+        # What reads it: reader.read(where, limit) and reader.chunks(where, limit).
+        self._reader, self._where = (reader, where) if reader is not None else (_Calls, (read, chunks))
+
+    def read(self, limit: int) -> bytes:
+        return self._reader.read(self._where, limit)
+
+    def chunks(self, limit: int) -> Iterator[bytes]:
+        return self._reader.chunks(self._where, limit)
+
+    def __repr__(self) -> str:
+        return f"Entry({self.kind!r}, {self.study_result_id}, {self.component_result_id}, {self.name!r}, {self.size})"
+
+
+class _Calls:
+    """The reader of an entry made with its own read and chunks functions."""
+
+    @staticmethod
+    def read(where, limit: int) -> bytes:
+        return where[0](limit)
+
+    @staticmethod
+    def chunks(where, limit: int) -> Iterator[bytes]:
+        return where[1](limit)
 
 
 @dataclass
@@ -49,9 +79,10 @@ class Source:
     metadata: list[dict] | None = None
     entries: list[Entry] = field(default_factory=list)
     study_archive: dict | None = None
-    # An archive's metadata.json is read when first asked for: an import normalises it
-    # study result by study result in a thread while it writes (see iter_results).
-    metadata_raw: Callable[[], bytes] | None = field(default=None, repr=False)
+    # An archive's metadata.json, read in pieces as it inflates each time it is asked for:
+    # an import normalises it study result by study result in a thread while it writes
+    # (see iter_results), holding neither its bytes nor its text whole.
+    metadata_raw: Callable[[], Iterator[bytes]] | None = field(default=None, repr=False)
     _zip: ZipReader | None = field(default=None, repr=False)
 
     @property
@@ -115,6 +146,7 @@ def read_source(path: str | os.PathLike) -> Source:
 
 def _read_zip(path: Path, zf: ZipReader) -> Source:
     members = [m for m in zf.members if not m.is_dir and not _JUNK.search(m.name)]
+    zf.members = []  # the entries hold the members they need
     budget = Budget(path)
     jas = [m for m in members if "/" not in m.name and m.name.endswith(".jas")]
     if jas:
@@ -129,13 +161,12 @@ def _read_zip(path: Path, zf: ZipReader) -> Source:
             name = _relative(path, m.name, prefix)
         if name == "metadata.json":
             budget.take(f"entry {m.name} declares", m.size)
-            source.metadata_raw = partial(_read_entry, path, zf, m)
+            source.metadata_raw = partial(_entry_pieces, path, zf, m)
             continue
-        read, chunks = partial(zf.read, m), partial(zf.chunks, m)
         if data is not None:
-            entry = Entry("data", int(data[1]), int(data[2]), "data.txt", m.size, read, chunks, m.name)
+            entry = Entry("data", int(data[1]), int(data[2]), "data.txt", m.size, label=m.name, reader=zf, where=m)
         else:
-            entry = _classify(path, name, m.name, m.size, read, chunks)
+            entry = _classify(path, name, m.name, m.size, reader=zf, where=m)
         budget.take(f"entry {m.name} declares", m.size, entry.kind == "data")
         source.entries.append(entry)
     if source.metadata_raw is not None:
@@ -154,6 +185,21 @@ def _read_entry(path: Path, zf: ZipReader, member: Member) -> bytes:
     if len(data) != member.size:
         raise BadInput(f"{path}: entry {member.name} inflates beyond its declared size")
     return data
+
+
+def _entry_pieces(path: Path, zf: ZipReader, member: Member) -> Iterator[bytes]:
+    """The member as it inflates, in pieces, held to its declared size."""
+    got = 0
+    try:
+        for piece in zf.chunks(member, member.size + 1):
+            got += len(piece)
+            if got > member.size:
+                raise BadInput(f"{path}: entry {member.name} inflates beyond its declared size")
+            yield piece
+    except (ZipError, OSError) as exc:
+        raise BadInput(f"{path}: entry {member.name} is damaged: {exc}") from None
+    if got != member.size:
+        raise BadInput(f"{path}: entry {member.name} is shorter than its declared size")
 
 
 def _common_prefix(names: list[str]) -> str:
@@ -185,10 +231,10 @@ def _relative(path: Path, name: str, prefix: str) -> str:
     return name
 
 
-def _classify(path: Path, name: str, label: str, size: int, read, chunks) -> Entry:
+def _classify(path: Path, name: str, label: str, size: int, read=None, chunks=None, **reader) -> Entry:
     m = _DATA.fullmatch(name)
     if m:
-        return Entry("data", int(m[1]), int(m[2]), "data.txt", size, read, chunks, label)
+        return Entry("data", int(m[1]), int(m[2]), "data.txt", size, read, chunks, label, **reader)
     for pattern, has_sr in ((_FILE, True), (_LEGACY, True), (_LEGACY_COMP, False)):
         m = pattern.fullmatch(name)
         if m:
@@ -198,7 +244,7 @@ def _classify(path: Path, name: str, label: str, size: int, read, chunks) -> Ent
                 raise BadInput(f"{path}: entry {label!r}: {why}")
             sr = int(m[1]) if has_sr else None
             cr = int(m[2]) if has_sr else int(m[1])
-            return Entry("file", sr, cr, filename, size, read, chunks, label)
+            return Entry("file", sr, cr, filename, size, read, chunks, label, **reader)
     raise BadInput(f"{path}: entry {label!r} is not part of a JATOS results archive")
 
 

@@ -166,18 +166,26 @@ class ZipReader:
         return data
 
     def chunks(self, member: Member, limit: int) -> Iterator[bytes]:
-        """The member in pieces, for large files; stops after `limit` bytes."""
+        """The member in pieces of at most a megabyte each (a highly compressed member
+        too), for large files; stops after `limit` bytes."""
         self._check(member)
         at = self._data_start(member)
         left = member.compressed
         inflate = zlib.decompressobj(-15) if member.method == 8 else None
         crc = out = 0
-        while left and out < limit:
-            raw = self._pread(min(_CHUNK, left), at)
-            at += len(raw)
-            left -= len(raw)
+        raw = b""
+        while (left or raw) and out < limit:
+            if not raw:
+                raw = self._pread(min(_CHUNK, left), at)
+                at += len(raw)
+                left -= len(raw)
+            want = min(_CHUNK, limit - out)
             try:
-                piece = inflate.decompress(raw, limit - out) if inflate else raw[: limit - out]
+                if inflate:
+                    piece = inflate.decompress(raw, want)
+                    raw = inflate.unconsumed_tail
+                else:
+                    piece, raw = raw[:want], raw[want:]
             except zlib.error as exc:
                 raise ZipError(f"damaged: {exc}") from None
             crc = zlib.crc32(piece, crc)

@@ -1,0 +1,52 @@
+"""An import's memory does not grow with the archive's metadata (issue #15): metadata.json
+is walked as it inflates, in a window of about a megabyte, and what the window walked
+past is let go. The store ends as it does when the whole text is read at once."""
+
+from __future__ import annotations
+
+import zipfile
+
+from store import open_store
+from store.formats import json_stream, zip_reader
+from store.importing.importer import import_paths
+
+import jatos_fixtures as fx
+from conftest import sqlite_only, store_state
+
+
+def _widest_window(monkeypatch) -> list[int]:
+    """The most text the walker has held at once."""
+    widest = [0]
+    more = json_stream.JsonWalker._more
+
+    def watched(self, want=None):
+        got = more(self, want)
+        widest[0] = max(widest[0], len(self.text))
+        return got
+
+    monkeypatch.setattr(json_stream.JsonWalker, "_more", watched)
+    return widest
+
+
+@sqlite_only("compares two SQLite files made side by side")
+def test_archive_metadata_is_walked_in_a_window(tmp_path, monkeypatch):
+    archive = fx.synthetic_archive(tmp_path / "a.zip", n=300, data_bytes=50)
+    with zipfile.ZipFile(archive) as zf:
+        metadata_size = zf.getinfo("metadata.json").file_size
+    widest = _widest_window(monkeypatch)
+    # The reference: the store an import makes with the whole text in one window.
+    monkeypatch.setattr(json_stream, "PIECE", 1 << 30)
+    whole = tmp_path / "whole.sqlite3"
+    with open_store(whole) as store:
+        import_paths(store, [archive])
+    assert widest[0] == metadata_size  # ASCII: a character a byte
+    # Pieces of 4 KB as the member inflates, a window of 1,000 characters.
+    monkeypatch.setattr(zip_reader, "_CHUNK", 4096)
+    monkeypatch.setattr(json_stream, "PIECE", 1000)
+    widest[0] = 0
+    windowed = tmp_path / "windowed.sqlite3"
+    with open_store(windowed) as store:
+        summary = import_paths(store, [archive])
+    assert summary.line().startswith("read 1 studies, 300 study results, 300 component results")
+    assert 0 < widest[0] <= 1000 + 2 * 4096 < metadata_size // 20
+    assert store_state(windowed)[0] == store_state(whole)[0]
