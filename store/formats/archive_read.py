@@ -12,7 +12,7 @@ import stat
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from store.disk.files import check_filename
 from store.errors import BadInput
@@ -36,7 +36,7 @@ class Entry:
     An import holds every entry of an archive (a million at M) while it runs: slots, and
     an archive's member is held as the reader and the member, no closures of its own."""
 
-    __slots__ = ("kind", "study_result_id", "component_result_id", "name", "size", "label", "_reader", "_where")
+    __slots__ = ("kind", "study_result_id", "component_result_id", "name", "size", "_label", "_reader", "_where")
 
     def __init__(self, kind: str, study_result_id: int | None, component_result_id: int, name: str, size: int,
                  read: Callable[[int], bytes] | None = None, chunks: Callable[[int], Iterator[bytes]] | None = None,
@@ -46,9 +46,15 @@ class Entry:
         self.component_result_id = component_result_id
         self.name = name  # file name ("data.txt" for data)
         self.size = size
-        self.label = label
-        # What reads it: reader.read(where, limit) and reader.chunks(where, limit).
+        self._label = label
+        # What reads it: reader.read(where, limit) and reader.chunks(where, limit) (an
+        # archive's member: the zip reader, and the member's index in it).
         self._reader, self._where = (reader, where) if reader is not None else (_Calls, (read, chunks))
+
+    @property
+    def label(self) -> str:
+        """Its name in the source (an archive's member: read from the archive's directory)."""
+        return self._label or self._reader.name(self._where)
 
     def read(self, limit: int) -> bytes:
         return self._reader.read(self._where, limit)
@@ -70,6 +76,10 @@ class _Calls:
     @staticmethod
     def chunks(where, limit: int) -> Iterator[bytes]:
         return where[1](limit)
+
+    @staticmethod
+    def name(where) -> str:
+        return ""
 
 
 @dataclass
@@ -145,30 +155,32 @@ def read_source(path: str | os.PathLike) -> Source:
 
 
 def _read_zip(path: Path, zf: ZipReader) -> Source:
-    members = [m for m in zf.members if not m.is_dir and not _JUNK.search(m.name)]
-    zf.members = []  # the entries hold the members they need
+    # By index: the members are made one at a time (an archive may hold a million).
+    kept = [i for i in range(len(zf)) if not _skipped(zf.name(i))]
     budget = Budget(path)
-    jas = [m for m in members if "/" not in m.name and m.name.endswith(".jas")]
-    if jas:
-        budget.take(f"entry {jas[0].name} declares", jas[0].size)
-        return _read_study_archive(path, zf, jas[0])
-    prefix = _common_prefix([m.name for m in members])
+    jas = next((i for i in kept if "/" not in zf.name(i) and zf.name(i).endswith(".jas")), None)
+    if jas is not None:
+        budget.take(f"entry {zf.name(jas)} declares", zf.size(jas))
+        return _read_study_archive(path, zf, zf.member(jas))
+    prefix = _common_prefix(zf.name(i) for i in kept)
     source = Source(path, "results", _zip=zf)
-    for m in members:
-        name = m.name[len(prefix):] if prefix and m.name.startswith(prefix) else m.name
+    for i in kept:
+        label, size = zf.name(i), zf.size(i)
+        name = label[len(prefix):] if prefix and label.startswith(prefix) else label
         data = _DATA.fullmatch(name)
         if data is None:  # anything but a plain data.txt gets every check
-            name = _relative(path, m.name, prefix)
+            name = _relative(path, label, prefix)
         if name == "metadata.json":
-            budget.take(f"entry {m.name} declares", m.size)
-            source.metadata_raw = partial(_entry_pieces, path, zf, m)
+            budget.take(f"entry {label} declares", size)
+            source.metadata_raw = partial(_entry_pieces, path, zf, zf.member(i))
             continue
         if data is not None:
-            entry = Entry("data", int(data[1]), int(data[2]), "data.txt", m.size, label=m.name, reader=zf, where=m)
+            entry = Entry("data", int(data[1]), int(data[2]), "data.txt", size, reader=zf, where=i)
         else:
-            entry = _classify(path, name, m.name, m.size, reader=zf, where=m)
-        budget.take(f"entry {m.name} declares", m.size, entry.kind == "data")
+            entry = _classify(path, name, label, size, reader=zf, where=i)
+        budget.take(f"entry {label} declares", size, entry.kind == "data")
         source.entries.append(entry)
+    del kept
     if source.metadata_raw is not None:
         # Every field is checked before the import writes anything (and fails in a second,
         # not after minutes of writing); the import normalises it again as it writes.
@@ -202,10 +214,20 @@ def _entry_pieces(path: Path, zf: ZipReader, member: Member) -> Iterator[bytes]:
         raise BadInput(f"{path}: entry {member.name} is shorter than its declared size")
 
 
-def _common_prefix(names: list[str]) -> str:
+def _skipped(name: str) -> bool:
+    return name.endswith("/") or _JUNK.search(name) is not None
+
+
+def _common_prefix(names: Iterable[str]) -> str:
     """An unpacked archive zipped again has everything under one folder: see through it."""
-    firsts = {n.split("/", 1)[0] for n in names if "/" in n.lstrip("/")}
-    tops = {n.lstrip("/").split("/", 1)[0] for n in names}
+    firsts: set[str] = set()
+    tops: set[str] = set()
+    for n in names:
+        if "/" in n.lstrip("/"):
+            firsts.add(n.split("/", 1)[0])
+        tops.add(n.lstrip("/").split("/", 1)[0])
+        if len(tops) > 1 or len(firsts) > 1:
+            return ""
     if len(tops) == 1 and len(firsts) == 1:
         top = next(iter(tops))
         if not _RESULT_TOP.fullmatch(top):
