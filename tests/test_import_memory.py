@@ -7,11 +7,12 @@ from __future__ import annotations
 import zipfile
 
 from store import open_store
+from store.db import sqlite
 from store.formats import json_stream, zip_reader
 from store.importing.importer import import_paths
 
 import jatos_fixtures as fx
-from conftest import sqlite_only, store_state
+from conftest import index_is_consistent, sqlite_only, store_state
 
 
 def _widest_window(monkeypatch) -> list[int]:
@@ -50,3 +51,27 @@ def test_archive_metadata_is_walked_in_a_window(tmp_path, monkeypatch):
     assert summary.line().startswith("read 1 studies, 300 study results, 300 component results")
     assert 0 < widest[0] <= 1000 + 2 * 4096 < metadata_size // 20
     assert store_state(windowed)[0] == store_state(whole)[0]
+
+
+@sqlite_only("SQLite's FTS5 index and its integrity check")
+def test_rows_indexed_now_are_noted_only_where_the_end_would_index_them(store, db_path, tmp_path, monkeypatch):
+    """A fresh import notes none of the rows it indexes batch by batch (they would be held
+    to the end: a million ids at M); a row taken out of the index and indexed again now is
+    noted, and not indexed twice."""
+    noted = []
+    exit_ = sqlite.suspended_index.__exit__
+
+    def watched(self, *exc):
+        noted.append(sum(len(ids) for ids in self.indexed.values()))
+        return exit_(self, *exc)
+
+    monkeypatch.setattr(sqlite.suspended_index, "__exit__", watched)
+    import_paths(store, [fx.synthetic_archive(tmp_path / "a.zip", n=300, data_bytes=50)])
+    assert noted == [0]
+    with store.write():
+        with store.bulk_change((), ()) as index:
+            index.unindex([100_001, 100_002], [1])  # taken out: indexed again at the end...
+            index.index_now([100_002], [1])  # ...unless indexed now
+            assert index.indexed == {"data_fts": {100_002}, "meta_fts": {1}}
+    assert noted == [0, 2]
+    assert index_is_consistent(db_path)

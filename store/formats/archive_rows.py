@@ -27,6 +27,7 @@ from typing import Callable, Iterator
 from store.columns import COMPONENT_ROW_FIELDS, STUDY_ROW_FIELDS, imported
 from store.errors import BadInput
 from store.formats.archive_read import Entry, Source
+from store.formats.idset import IdSet
 from store.pages.rows import ComponentRow, StudyRow
 from store.search.text import component_row_text, study_row_text
 
@@ -83,8 +84,8 @@ class Tables:
     groups: dict[int, dict] = field(default_factory=dict)
     components: dict[int, dict] = field(default_factory=dict)
     listed: dict[int, tuple[int, int]] = field(default_factory=dict)  # cr -> (sr, size in metadata)
-    study_results: set[int] = field(default_factory=set)  # with or without component results
-    with_data: set[int] = field(default_factory=set)  # component results with a data.txt here
+    study_results: IdSet = field(default_factory=IdSet)  # with or without component results
+    with_data: IdSet = field(default_factory=IdSet)  # component results with a data.txt here
     conflicting: bool = False  # a worker, batch or component said two different things
 
     def add(self, source: Source, st: dict, sr: dict) -> None:

@@ -84,10 +84,11 @@ class _Directory:
         raw = self.names[self.name_at[i] : self.name_at[i + 1]]
         return raw.decode("utf-8" if self.flags[i] & 0x800 else "cp437", "replace")
 
-    def member(self, i: int) -> Member:
+    def member(self, i: int, named: bool = True) -> Member:
+        """Member i; without its name (what reading it needs not) unless `named`."""
         return Member(
-            self.name(i), self.flags[i], self.method[i], self.crc[i], self.compressed[i], self.size[i],
-            self.offset[i], self.name_at[i + 1] - self.name_at[i], self.end[i],
+            self.name(i) if named else "", self.flags[i], self.method[i], self.crc[i], self.compressed[i],
+            self.size[i], self.offset[i], self.name_at[i + 1] - self.name_at[i], self.end[i],
         )
 
 
@@ -203,7 +204,7 @@ class ZipReader:
         (a caller compares the length with the declared size to catch a member that inflates
         beyond it)."""
         if type(member) is int:
-            member = self._dir.member(member)
+            member = self._dir.member(member, named=False)
         self._check(member)
         # One read for the header and the data: the local header's name and extra field
         # are nearly always as long as the directory's, and 256 bytes spare cover the rest.
@@ -231,7 +232,7 @@ class ZipReader:
         """The member (or the member of that index) in pieces of at most a megabyte each (a
         highly compressed member too), for large files; stops after `limit` bytes."""
         if type(member) is int:
-            member = self._dir.member(member)
+            member = self._dir.member(member, named=False)
         self._check(member)
         at = self._data_start(member)
         left = member.compressed

@@ -16,6 +16,7 @@ from store.db.models import Component, ComponentResult, ComponentTitle, StudyRes
 from store.errors import Cancelled
 from store.formats import archive_rows
 from store.formats.archive_read import Source
+from store.formats.idset import IdSet
 from store.importing import entries, merge
 from store.importing import writes as import_rows
 from store.importing.prefetch import prefetched
@@ -29,7 +30,7 @@ class _Sighting:
     held: list[int]
 
 
-def _first_sight(model, ids: list[int], seen: set[int], old: set[int]) -> _Sighting:
+def _first_sight(model, ids: list[int], seen: IdSet, old: set[int]) -> _Sighting:
     """Of rows an import writes, those it meets for the first time: the new ones, and the
     ones the store already held (added to `old`)."""
     fresh = [i for i in ids if i not in seen]
@@ -78,8 +79,8 @@ def import_source(ctx, store, source: Source, staging, index, done: int, total: 
         # Rows found in the store as they are now, the merge rules applied entry by entry.
         items = entries.entry_batches(ctx, source, staging)
         decide = merge.as_decided
-    seen_srs: set[int] = set()
-    seen_crs: set[int] = set()
+    seen_srs = IdSet()  # held to the end: runs of ids, not a set of a million
+    seen_crs = IdSet()
     old_srs: set[int] = set()  # rows the store held before this source
     old_crs: set[int] = set()
     new_srs: list[int] = []

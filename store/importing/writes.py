@@ -129,8 +129,12 @@ def write_results(batch: archive_rows.RowBatch, held_srs=(), held_crs=()) -> Non
 def _labelled(ids: list[int]) -> list[int]:
     if not ids:
         return []
-    q = ResultLabel.select(ResultLabel.study_result).where(ResultLabel.study_result.in_(ids))
-    return [r[0] for r in q.tuples()]
+    found: list[int] = []
+    # One parameter a chunk on SQLite (json_each), not a node of Peewee's an id.
+    for chunk in chunks(ResultLabel.study_result, ids):
+        q = ResultLabel.select(ResultLabel.study_result).where(id_in(ResultLabel.study_result, chunk))
+        found.extend(r[0] for r in q.tuples())
+    return found
 
 
 def write_labels(rows: list[tuple], cleared: list[int]) -> None:
