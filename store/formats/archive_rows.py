@@ -83,7 +83,10 @@ class Tables:
     workers: dict[int, dict] = field(default_factory=dict)
     groups: dict[int, dict] = field(default_factory=dict)
     components: dict[int, dict] = field(default_factory=dict)
-    listed: dict[int, tuple[int, int]] = field(default_factory=dict)  # cr -> (sr, size in metadata)
+    listed: dict[int, int] = field(default_factory=dict)  # component result -> its study result
+    # cr -> data size in metadata, of those without a data.txt here (the others' sizes are
+    # their data's: not held for every result of an archive)
+    sizes: dict[int, int] = field(default_factory=dict)
     study_results: IdSet = field(default_factory=IdSet)  # with or without component results
     with_data: IdSet = field(default_factory=IdSet)  # component results with a data.txt here
     conflicting: bool = False  # a worker, batch or component said two different things
@@ -104,9 +107,9 @@ class Tables:
             component = {"id": cr["component_id"], "uuid": cr["component_uuid"], "study": st["id"]}
             first = self.components.setdefault(cr["component_id"], component)
             self.conflicting |= first["uuid"] != component["uuid"]
-            if cr["id"] in self.listed and self.listed[cr["id"]][0] != sr["id"]:
+            if self.listed.get(cr["id"], sr["id"]) != sr["id"]:
                 raise BadInput(f"{source.path}: component result {cr['id']} is listed under two study results")
-            self.listed[cr["id"]] = (sr["id"], cr["data_size"])
+            self.listed[cr["id"]] = sr["id"]
 
     def _say(self, table: dict[int, dict], row: dict) -> None:
         before = table.get(row["id"])
@@ -200,6 +203,7 @@ def _add(
             tables.with_data.add(cr_id)
         else:
             text, size = None, cr["data_size"]
+            tables.sizes[cr_id] = size
         title = lookups.titles.get(cr["component_uuid"], lookups.components.get(cr["component_id"]))
         row = ComponentRow._make(_component_row_of({
             **cr, **shared, "component_title": title, "data_size": size, "data_is_null": text is None,

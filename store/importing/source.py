@@ -157,9 +157,9 @@ def _finish_metadata(ctx, index, tables, old_crs, seen_crs, new_srs, metadata_al
     # where they have none, the metadata's size stands, and in an archive an empty result
     # is NULL (§7).
     kept = [cr for cr in old_crs if cr in tables.listed and cr not in tables.with_data]
-    import_rows.sizes_from_metadata(kept, tables.listed)
+    import_rows.sizes_from_metadata(kept, tables.sizes)
     if not metadata_alone:
-        import_rows.change_components([cr for cr in kept if tables.listed[cr][1] == 0], data=None, data_size=0)
+        import_rows.change_components([cr for cr in kept if tables.sizes[cr] == 0], data=None, data_size=0)
     if tables.conflicting:
         # A file that says two things about one worker, batch or component: the store
         # kept the last say; render its new rows from the store.

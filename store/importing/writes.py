@@ -189,11 +189,11 @@ def upsert_rows(model, keys: tuple[str, ...], rows: list[tuple], keep: tuple[str
         cursor.execute(head + ", ".join([group] * len(chunk)) + tail, list(chain.from_iterable(chunk)))
 
 
-def sizes_from_metadata(cr_ids: list[int], listed: dict[int, tuple[int, int]]) -> None:
+def sizes_from_metadata(cr_ids: list[int], sizes: dict[int, int]) -> None:
     """Data size from metadata only where the data itself is not here (yet)."""
     by_size: dict[int, list[int]] = {}
     for cr_id in cr_ids:
-        by_size.setdefault(listed[cr_id][1], []).append(cr_id)
+        by_size.setdefault(sizes[cr_id], []).append(cr_id)
     for size, ids in by_size.items():
         change_components(ids, only_without_data=True, data_size=size)
 
