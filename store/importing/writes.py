@@ -15,6 +15,7 @@ import errno
 import os
 import shutil
 from itertools import chain
+from typing import Iterable
 
 import peewee
 
@@ -60,11 +61,11 @@ def write_tables(tables: archive_rows.Tables, index) -> None:
     before = {model: _stored(model, rows) for model, rows in (
         (Study, tables.studies), (Batch, tables.batches), (Worker, tables.workers), (Component, tables.components)
     )}
-    upsert(Study, list(tables.studies.values()))
-    upsert(Batch, list(tables.batches.values()))
-    upsert(Worker, list(tables.workers.values()))
-    upsert(GroupResult, list(tables.groups.values()))  # a result shows its group's id only
-    upsert(Component, list(tables.components.values()))
+    upsert(Study, tables.studies.values())
+    upsert(Batch, tables.batches.values())
+    upsert(Worker, tables.workers.values())
+    upsert(GroupResult, tables.groups.values())  # a result shows its group's id only
+    upsert(Component, tables.components.values())
     _attach_known_titles(list(tables.components))
     changed = {}
     for model, held in before.items():
@@ -101,12 +102,14 @@ def _results_showing(changed: dict) -> tuple[list[int], list[int]]:
     return sorted(srs), sorted(crs)
 
 
-def upsert(model, rows: list[dict], keep: tuple[str, ...] = ()) -> None:
-    by_keys: dict[tuple, list[tuple]] = {}  # rows that name the same columns (a source may say more of some)
-    for r in rows:
-        by_keys.setdefault(tuple(r), []).append(tuple(r.values()))
-    for keys, values in by_keys.items():
-        upsert_rows(model, keys, values, keep)
+def upsert(model, rows: Iterable[dict], keep: tuple[str, ...] = ()) -> None:
+    # A chunk at a time: an archive's million workers are not a million tuples at once.
+    for chunk in peewee.chunked(rows, 10_000):
+        by_keys: dict[tuple, list[tuple]] = {}  # rows that name the same columns (a source may say more of some)
+        for r in chunk:
+            by_keys.setdefault(tuple(r), []).append(tuple(r.values()))
+        for keys, values in by_keys.items():
+            upsert_rows(model, keys, values, keep)
 
 
 def write_results(batch: archive_rows.RowBatch, held_srs=(), held_crs=()) -> None:
