@@ -9,6 +9,7 @@ import zipfile
 from store import open_store
 from store.db import sqlite
 from store.formats import json_stream, zip_reader
+from store.formats.archive_read import ZipEntries, read_source
 from store.importing.importer import import_paths
 
 import jatos_fixtures as fx
@@ -75,3 +76,26 @@ def test_rows_indexed_now_are_noted_only_where_the_end_would_index_them(store, d
             assert index.indexed == {"data_fts": {100_002}, "meta_fts": {1}}
     assert noted == [0, 2]
     assert index_is_consistent(db_path)
+
+
+def test_an_archives_data_entries_are_held_in_columns(tmp_path):
+    """A results archive's data.txt entries are numbers in arrays, made into entries when
+    asked for, and read what the archive holds; result files stay as they are."""
+    archive = fx.results_archive(tmp_path)
+    source = read_source(archive)
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            members = {m.filename: zf.read(m) for m in zf.infolist() if not m.filename.endswith("metadata.json")}
+        got = {e.label: (e.kind, e.read(e.size + 1), b"".join(e.chunks(e.size + 1))) for e in source.entries}
+        assert {label: body for label, (_, body, _) in got.items()} == members
+        assert all(body == pieces for _, body, pieces in got.values())
+        kinds = [e.kind for e in source.entries]
+        assert "data" in kinds and "file" in kinds
+        assert isinstance(source.entries, ZipEntries)
+        assert sorted(source.entries._others) == [n for n, kind in enumerate(kinds) if kind == "file"]
+        assert source.total_bytes == sum(len(body) for body in members.values())
+        for e in source.entries:
+            assert f"study_result_{e.study_result_id}/comp-result_{e.component_result_id}/" in e.label
+            assert e.name == ("data.txt" if e.kind == "data" else e.label.rsplit("/", 1)[1])
+    finally:
+        source.close()

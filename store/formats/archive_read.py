@@ -9,6 +9,7 @@ import json
 import os
 import re
 import stat
+from array import array
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -82,12 +83,51 @@ class _Calls:
         return ""
 
 
+class ZipEntries:
+    """An archive's entries: a data.txt as three numbers in columns (its member's index,
+    study and component result), an Entry made when it is asked for; other entries (result
+    files, few) as they are. A million entries hold ~25 bytes each, not an object of ~200."""
+
+    def __init__(self, zf: ZipReader):
+        self._zf = zf
+        self._where = array("q")  # the member's index; -1: in _others
+        self._sr = array("q")
+        self._cr = array("q")
+        self._others: dict[int, Entry] = {}
+        self.total = 0  # bytes the entries declare
+
+    def append(self, entry: Entry) -> None:
+        self.total += entry.size
+        if entry.kind == "data" and entry._reader is self._zf and entry.study_result_id is not None:
+            self._where.append(entry._where)
+            self._sr.append(entry.study_result_id)
+            self._cr.append(entry.component_result_id)
+            return
+        self._others[len(self._where)] = entry
+        self._where.append(-1)
+        self._sr.append(0)
+        self._cr.append(0)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def __getitem__(self, n: int) -> Entry:
+        i = self._where[n]
+        if i < 0:
+            return self._others[n]
+        return Entry("data", self._sr[n], self._cr[n], "data.txt", self._zf.size(i), reader=self._zf, where=i)
+
+    def __iter__(self) -> Iterator[Entry]:
+        for n in range(len(self._where)):
+            yield self[n]
+
+
 @dataclass
 class Source:
     path: Path
     kind: str  # "results" or "study-archive"
     metadata: list[dict] | None = None
-    entries: list[Entry] = field(default_factory=list)
+    entries: list[Entry] | ZipEntries = field(default_factory=list)
     study_archive: dict | None = None
     # An archive's metadata.json, read in pieces as it inflates each time it is asked for:
     # an import normalises it study result by study result in a thread while it writes
@@ -117,6 +157,8 @@ class Source:
 
     @property
     def total_bytes(self) -> int:
+        if isinstance(self.entries, ZipEntries):
+            return self.entries.total
         return sum(e.size for e in self.entries)
 
 
@@ -163,7 +205,7 @@ def _read_zip(path: Path, zf: ZipReader) -> Source:
         budget.take(f"entry {zf.name(jas)} declares", zf.size(jas))
         return _read_study_archive(path, zf, zf.member(jas))
     prefix = _common_prefix(zf.name(i) for i in kept)
-    source = Source(path, "results", _zip=zf)
+    source = Source(path, "results", entries=ZipEntries(zf), _zip=zf)
     for i in kept:
         label, size = zf.name(i), zf.size(i)
         name = label[len(prefix):] if prefix and label.startswith(prefix) else label

@@ -126,11 +126,11 @@ def work(
     listed_files: bool = False,
 ) -> Iterator[RowBatch | Tables]:
     """`listed_files`: note the files the metadata lists (metadata alone brings none)."""
-    data: dict[int, Entry] = {}
+    data: dict[int, int] = {}  # component result -> the position of its data.txt in source.entries
     files: dict[int, list[Entry]] = {}
-    for entry in source.entries:
+    for n, entry in enumerate(source.entries):
         if entry.kind == "data":
-            data[entry.component_result_id] = entry
+            data[entry.component_result_id] = n
         else:
             files.setdefault(entry.component_result_id, []).append(entry)
     tables = Tables()
@@ -185,7 +185,8 @@ def _add(
     for cr in sr["components"]:
         cr_id = cr["id"]
         mine: dict[str, int] = {}
-        entry = data.get(cr_id)
+        at = data.get(cr_id)
+        entry = source.entries[at] if at is not None else None
         for e in ([entry] if entry else []) + files.get(cr_id, []):
             if e.study_result_id is not None and e.study_result_id != sr_id:
                 raise BadInput(
