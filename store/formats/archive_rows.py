@@ -78,9 +78,9 @@ class RowBatch:
 
 @dataclass
 class Tables:
-    studies: dict[int, dict] = field(default_factory=dict)
-    batches: dict[int, dict] = field(default_factory=dict)
-    workers: dict[int, dict] = field(default_factory=dict)
+    studies: dict[int, tuple] = field(default_factory=dict)  # id -> (names, values…): rows()
+    batches: dict[int, tuple] = field(default_factory=dict)
+    workers: dict[int, tuple] = field(default_factory=dict)
     groups: dict[int, dict] = field(default_factory=dict)
     components: dict[int, dict] = field(default_factory=dict)
     listed: dict[int, int] = field(default_factory=dict)  # component result -> its study result
@@ -90,6 +90,7 @@ class Tables:
     study_results: IdSet = field(default_factory=IdSet)  # with or without component results
     with_data: IdSet = field(default_factory=IdSet)  # component results with a data.txt here
     conflicting: bool = False  # a worker, batch or component said two different things
+    _names: dict[tuple, tuple] = field(default_factory=dict)
 
     def add(self, source: Source, st: dict, sr: dict) -> None:
         self._say(self.studies, {"id": st["id"], "uuid": st["uuid"], "title": st["title"]})
@@ -111,10 +112,20 @@ class Tables:
                 raise BadInput(f"{source.path}: component result {cr['id']} is listed under two study results")
             self.listed[cr["id"]] = sr["id"]
 
-    def _say(self, table: dict[int, dict], row: dict) -> None:
+    def _say(self, table: dict[int, tuple], row: dict) -> None:
+        # Held as (names, values…), the names' tuple shared: an archive of a million runs has
+        # a million workers, and a tuple is half a dict.
+        names = tuple(row)
+        said = (self._names.setdefault(names, names), *row.values())
         before = table.get(row["id"])
-        self.conflicting |= before is not None and before != row
-        table[row["id"]] = row  # the last say is what the store keeps
+        self.conflicting |= before is not None and before != said
+        table[row["id"]] = said  # the last say is what the store keeps
+
+    @staticmethod
+    def rows(table: dict[int, tuple]) -> Iterator[dict]:
+        """The rows of studies, batches or workers, as dicts."""
+        for said in table.values():
+            yield dict(zip(said[0], said[1:]))
 
 
 def work(

@@ -61,9 +61,9 @@ def write_tables(tables: archive_rows.Tables, index) -> None:
     before = {model: _stored(model, rows) for model, rows in (
         (Study, tables.studies), (Batch, tables.batches), (Worker, tables.workers), (Component, tables.components)
     )}
-    upsert(Study, tables.studies.values())
-    upsert(Batch, tables.batches.values())
-    upsert(Worker, tables.workers.values())
+    upsert(Study, tables.rows(tables.studies))
+    upsert(Batch, tables.rows(tables.batches))
+    upsert(Worker, tables.rows(tables.workers))
     upsert(GroupResult, tables.groups.values())  # a result shows its group's id only
     upsert(Component, tables.components.values())
     _attach_known_titles(list(tables.components))
