@@ -106,9 +106,14 @@ def read_source(path: str | os.PathLike) -> Source:
 
 def _read_zip(path: Path, zf: ZipReader) -> Source:
     # By index: the members are made one at a time (an archive may hold a million).
-    kept = [i for i in range(len(zf)) if not _skipped(zf.name(i))]
+    kept, jas = [], None
+    for i in range(len(zf)):
+        name = zf.name(i)
+        if not _skipped(name):
+            kept.append(i)
+            if jas is None and "/" not in name and name.endswith(".jas"):
+                jas = i
     budget = Budget(path)
-    jas = next((i for i in kept if "/" not in zf.name(i) and zf.name(i).endswith(".jas")), None)
     if jas is not None:
         budget.take(f"entry {zf.name(jas)} declares", zf.size(jas))
         return _read_study_archive(path, zf, zf.member(jas))

@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-import peewee
-
 from store.db.database import Store
+from store.db.idlists import chunks, id_in
 from store.db.models import StudyResult
 from store.disk import files, journal
 from store.errors import BadInput
@@ -178,6 +177,7 @@ ANALYZE_AFTER = 10_000
 
 
 def _count_studies(summary: ImportSummary) -> None:
-    for chunk in peewee.chunked(summary.study_results, 500):
-        q = StudyResult.select(StudyResult.study).where(StudyResult.id.in_(chunk)).distinct().tuples()
+    # One parameter a chunk on SQLite (json_each), not a node of Peewee's an id.
+    for chunk in chunks(StudyResult.id, summary.study_results):
+        q = StudyResult.select(StudyResult.study).where(id_in(StudyResult.id, chunk)).distinct().tuples()
         summary.studies.update(r[0] for r in q)
