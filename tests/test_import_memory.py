@@ -99,3 +99,4 @@ def test_an_archives_data_entries_are_held_in_columns(tmp_path):
             assert e.name == ("data.txt" if e.kind == "data" else e.label.rsplit("/", 1)[1])
     finally:
         source.close()
+

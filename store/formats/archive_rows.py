@@ -145,12 +145,13 @@ def work(
         else:
             files.setdefault(entry.component_result_id, []).append(entry)
     tables = Tables()
-    results = source.iter_results()
     if tables_first:
-        results = list(results)
-        for st, sr in results:
+        # A pass of their own, and the metadata read again for the results: a list of every
+        # normalised result would be most of the memory of a big import.
+        for st, sr in source.iter_results():
             tables.add(source, st, sr)
         yield tables
+    results = source.iter_results()
     batch = RowBatch()
     yielded = False
     held = 0  # bytes of result data in the batch, as Python holds them
