@@ -91,3 +91,20 @@ def test_damage_is_named(tmp_path):
     (tmp_path / "e.zip").write_bytes(path.read_bytes()[:-10])
     with pytest.raises(ZipError, match="truncated"):
         ZipReader(tmp_path / "e.zip")
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_chunks_are_a_megabyte_at_most_however_well_a_member_compresses(tmp_path, compression):
+    """An archive's metadata.json is walked as it inflates: a member that compresses a
+    thousandfold (JSON of repeated keys nearly does) comes in pieces, not whole."""
+    path = tmp_path / "d.zip"
+    body = b'{"id": 1},' * 800_000  # 8 MB, a few kilobytes deflated
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("metadata.json", body, compress_type=compression)
+    zr = ZipReader(path)
+    member = zr.members[0]
+    pieces = list(zr.chunks(member, member.size + 1))
+    zr.close()
+    assert b"".join(pieces) == body
+    assert max(len(p) for p in pieces) <= 1 << 20
+    assert len(pieces) >= 8

@@ -223,7 +223,10 @@ class suspended_index:
         batch = {"data_fts": sorted(component_result_ids), "meta_fts": sorted(study_result_ids)}
         self._each(self._insert_sql, batch)
         for fts, ids in batch.items():
-            self.indexed[fts].update(ids)
+            # Only rows the end would index again need noting (none in a fresh import, whose
+            # ids would otherwise be held to the end); one taken out later is noted then.
+            if self.ids[fts]:
+                self.indexed[fts].update(ids)
 
     def __exit__(self, exc_type, exc, tb):
         if not self.active or exc_type is not None:

@@ -12,10 +12,11 @@ import stat
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from store.disk.files import check_filename
 from store.errors import BadInput
+from store.formats.archive_entries import Entry, ZipEntries
 from store.formats.json_stream import JsonWalker
 from store.formats.limits import Budget
 from store.formats.metadata_json import checked_text, metadata_studies, normalise_result, parse_metadata
@@ -30,28 +31,16 @@ _JUNK = re.compile(r"(^|/)(__MACOSX(/|$)|\.DS_Store$|Thumbs\.db$)")
 
 
 @dataclass
-class Entry:
-    kind: str  # "data" or "file"
-    study_result_id: int | None  # None: legacy component-page layout, resolved by the importer
-    component_result_id: int
-    name: str  # file name ("data.txt" for data)
-    size: int
-    # read(limit): the content, at most `limit` bytes; chunks(limit): the same in pieces.
-    read: Callable[[int], bytes] = field(repr=False)
-    chunks: Callable[[int], Iterator[bytes]] = field(repr=False)
-    label: str = ""
-
-
-@dataclass
 class Source:
     path: Path
     kind: str  # "results" or "study-archive"
     metadata: list[dict] | None = None
-    entries: list[Entry] = field(default_factory=list)
+    entries: list[Entry] | ZipEntries = field(default_factory=list)
     study_archive: dict | None = None
-    # An archive's metadata.json is read when first asked for: an import normalises it
-    # study result by study result in a thread while it writes (see iter_results).
-    metadata_raw: Callable[[], bytes] | None = field(default=None, repr=False)
+    # An archive's metadata.json, read in pieces as it inflates each time it is asked for:
+    # an import normalises it study result by study result in a thread while it writes
+    # (see iter_results), holding neither its bytes nor its text whole.
+    metadata_raw: Callable[[], Iterator[bytes]] | None = field(default=None, repr=False)
     _zip: ZipReader | None = field(default=None, repr=False)
 
     @property
@@ -76,6 +65,8 @@ class Source:
 
     @property
     def total_bytes(self) -> int:
+        if isinstance(self.entries, ZipEntries):
+            return self.entries.total
         return sum(e.size for e in self.entries)
 
 
@@ -114,30 +105,37 @@ def read_source(path: str | os.PathLike) -> Source:
 
 
 def _read_zip(path: Path, zf: ZipReader) -> Source:
-    members = [m for m in zf.members if not m.is_dir and not _JUNK.search(m.name)]
+    # By index: the members are made one at a time (an archive may hold a million).
+    kept, jas = [], None
+    for i in range(len(zf)):
+        name = zf.name(i)
+        if not _skipped(name):
+            kept.append(i)
+            if jas is None and "/" not in name and name.endswith(".jas"):
+                jas = i
     budget = Budget(path)
-    jas = [m for m in members if "/" not in m.name and m.name.endswith(".jas")]
-    if jas:
-        budget.take(f"entry {jas[0].name} declares", jas[0].size)
-        return _read_study_archive(path, zf, jas[0])
-    prefix = _common_prefix([m.name for m in members])
-    source = Source(path, "results", _zip=zf)
-    for m in members:
-        name = m.name[len(prefix):] if prefix and m.name.startswith(prefix) else m.name
+    if jas is not None:
+        budget.take(f"entry {zf.name(jas)} declares", zf.size(jas))
+        return _read_study_archive(path, zf, zf.member(jas))
+    prefix = _common_prefix(zf.name(i) for i in kept)
+    source = Source(path, "results", entries=ZipEntries(zf), _zip=zf)
+    for i in kept:
+        label, size = zf.name(i), zf.size(i)
+        name = label[len(prefix):] if prefix and label.startswith(prefix) else label
         data = _DATA.fullmatch(name)
         if data is None:  # anything but a plain data.txt gets every check
-            name = _relative(path, m.name, prefix)
+            name = _relative(path, label, prefix)
         if name == "metadata.json":
-            budget.take(f"entry {m.name} declares", m.size)
-            source.metadata_raw = partial(_read_entry, path, zf, m)
+            budget.take(f"entry {label} declares", size)
+            source.metadata_raw = partial(_entry_pieces, path, zf, zf.member(i))
             continue
-        read, chunks = partial(zf.read, m), partial(zf.chunks, m)
         if data is not None:
-            entry = Entry("data", int(data[1]), int(data[2]), "data.txt", m.size, read, chunks, m.name)
+            entry = Entry("data", int(data[1]), int(data[2]), "data.txt", size, reader=zf, where=i)
         else:
-            entry = _classify(path, name, m.name, m.size, read, chunks)
-        budget.take(f"entry {m.name} declares", m.size, entry.kind == "data")
+            entry = _classify(path, name, label, size, reader=zf, where=i)
+        budget.take(f"entry {label} declares", size, entry.kind == "data")
         source.entries.append(entry)
+    del kept
     if source.metadata_raw is not None:
         # Every field is checked before the import writes anything (and fails in a second,
         # not after minutes of writing); the import normalises it again as it writes.
@@ -156,10 +154,35 @@ def _read_entry(path: Path, zf: ZipReader, member: Member) -> bytes:
     return data
 
 
-def _common_prefix(names: list[str]) -> str:
+def _entry_pieces(path: Path, zf: ZipReader, member: Member) -> Iterator[bytes]:
+    """The member as it inflates, in pieces, held to its declared size."""
+    got = 0
+    try:
+        for piece in zf.chunks(member, member.size + 1):
+            got += len(piece)
+            if got > member.size:
+                raise BadInput(f"{path}: entry {member.name} inflates beyond its declared size")
+            yield piece
+    except (ZipError, OSError) as exc:
+        raise BadInput(f"{path}: entry {member.name} is damaged: {exc}") from None
+    if got != member.size:
+        raise BadInput(f"{path}: entry {member.name} is shorter than its declared size")
+
+
+def _skipped(name: str) -> bool:
+    return name.endswith("/") or _JUNK.search(name) is not None
+
+
+def _common_prefix(names: Iterable[str]) -> str:
     """An unpacked archive zipped again has everything under one folder: see through it."""
-    firsts = {n.split("/", 1)[0] for n in names if "/" in n.lstrip("/")}
-    tops = {n.lstrip("/").split("/", 1)[0] for n in names}
+    firsts: set[str] = set()
+    tops: set[str] = set()
+    for n in names:
+        if "/" in n.lstrip("/"):
+            firsts.add(n.split("/", 1)[0])
+        tops.add(n.lstrip("/").split("/", 1)[0])
+        if len(tops) > 1 or len(firsts) > 1:
+            return ""
     if len(tops) == 1 and len(firsts) == 1:
         top = next(iter(tops))
         if not _RESULT_TOP.fullmatch(top):
@@ -185,10 +208,10 @@ def _relative(path: Path, name: str, prefix: str) -> str:
     return name
 
 
-def _classify(path: Path, name: str, label: str, size: int, read, chunks) -> Entry:
+def _classify(path: Path, name: str, label: str, size: int, read=None, chunks=None, **reader) -> Entry:
     m = _DATA.fullmatch(name)
     if m:
-        return Entry("data", int(m[1]), int(m[2]), "data.txt", size, read, chunks, label)
+        return Entry("data", int(m[1]), int(m[2]), "data.txt", size, read, chunks, label, **reader)
     for pattern, has_sr in ((_FILE, True), (_LEGACY, True), (_LEGACY_COMP, False)):
         m = pattern.fullmatch(name)
         if m:
@@ -198,7 +221,7 @@ def _classify(path: Path, name: str, label: str, size: int, read, chunks) -> Ent
                 raise BadInput(f"{path}: entry {label!r}: {why}")
             sr = int(m[1]) if has_sr else None
             cr = int(m[2]) if has_sr else int(m[1])
-            return Entry("file", sr, cr, filename, size, read, chunks, label)
+            return Entry("file", sr, cr, filename, size, read, chunks, label, **reader)
     raise BadInput(f"{path}: entry {label!r} is not part of a JATOS results archive")
 
 

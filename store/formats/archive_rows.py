@@ -28,6 +28,7 @@ from store import participants
 from store.columns import COMPONENT_ROW_FIELDS, STUDY_ROW_FIELDS, imported
 from store.errors import BadInput
 from store.formats.archive_read import Entry, Source
+from store.formats.idset import IdSet
 from store.pages.rows import ComponentRow, StudyRow
 from store.search.text import component_row_text, study_row_text
 
@@ -79,15 +80,19 @@ class RowBatch:
 
 @dataclass
 class Tables:
-    studies: dict[int, dict] = field(default_factory=dict)
-    batches: dict[int, dict] = field(default_factory=dict)
-    workers: dict[int, dict] = field(default_factory=dict)
+    studies: dict[int, tuple] = field(default_factory=dict)  # id -> (names, values…): rows()
+    batches: dict[int, tuple] = field(default_factory=dict)
+    workers: dict[int, tuple] = field(default_factory=dict)
     groups: dict[int, dict] = field(default_factory=dict)
     components: dict[int, dict] = field(default_factory=dict)
-    listed: dict[int, tuple[int, int]] = field(default_factory=dict)  # cr -> (sr, size in metadata)
-    study_results: set[int] = field(default_factory=set)  # with or without component results
-    with_data: set[int] = field(default_factory=set)  # component results with a data.txt here
+    listed: dict[int, int] = field(default_factory=dict)  # component result -> its study result
+    # cr -> data size in metadata, of those without a data.txt here (the others' sizes are
+    # their data's: not held for every result of an archive)
+    sizes: dict[int, int] = field(default_factory=dict)
+    study_results: IdSet = field(default_factory=IdSet)  # with or without component results
+    with_data: IdSet = field(default_factory=IdSet)  # component results with a data.txt here
     conflicting: bool = False  # a worker, batch or component said two different things
+    _names: dict[tuple, tuple] = field(default_factory=dict)
 
     def add(self, source: Source, st: dict, sr: dict) -> None:
         self._say(self.studies, {"id": st["id"], "uuid": st["uuid"], "title": st["title"]})
@@ -105,14 +110,24 @@ class Tables:
             component = {"id": cr["component_id"], "uuid": cr["component_uuid"], "study": st["id"]}
             first = self.components.setdefault(cr["component_id"], component)
             self.conflicting |= first["uuid"] != component["uuid"]
-            if cr["id"] in self.listed and self.listed[cr["id"]][0] != sr["id"]:
+            if self.listed.get(cr["id"], sr["id"]) != sr["id"]:
                 raise BadInput(f"{source.path}: component result {cr['id']} is listed under two study results")
-            self.listed[cr["id"]] = (sr["id"], cr["data_size"])
+            self.listed[cr["id"]] = sr["id"]
 
-    def _say(self, table: dict[int, dict], row: dict) -> None:
+    def _say(self, table: dict[int, tuple], row: dict) -> None:
+        # Held as (names, values…), the names' tuple shared: an archive of a million runs has
+        # a million workers, and a tuple is half a dict.
+        names = tuple(row)
+        said = (self._names.setdefault(names, names), *row.values())
         before = table.get(row["id"])
-        self.conflicting |= before is not None and before != row
-        table[row["id"]] = row  # the last say is what the store keeps
+        self.conflicting |= before is not None and before != said
+        table[row["id"]] = said  # the last say is what the store keeps
+
+    @staticmethod
+    def rows(table: dict[int, tuple]) -> Iterator[dict]:
+        """The rows of studies, batches or workers, as dicts."""
+        for said in table.values():
+            yield dict(zip(said[0], said[1:]))
 
 
 def work(
@@ -124,20 +139,21 @@ def work(
     listed_files: bool = False,
 ) -> Iterator[RowBatch | Tables]:
     """`listed_files`: note the files the metadata lists (metadata alone brings none)."""
-    data: dict[int, Entry] = {}
+    data: dict[int, int] = {}  # component result -> the position of its data.txt in source.entries
     files: dict[int, list[Entry]] = {}
-    for entry in source.entries:
+    for n, entry in enumerate(source.entries):
         if entry.kind == "data":
-            data[entry.component_result_id] = entry
+            data[entry.component_result_id] = n
         else:
             files.setdefault(entry.component_result_id, []).append(entry)
     tables = Tables()
-    results = source.iter_results()
     if tables_first:
-        results = list(results)
-        for st, sr in results:
+        # A pass of their own, and the metadata read again for the results: a list of every
+        # normalised result would be most of the memory of a big import.
+        for st, sr in source.iter_results():
             tables.add(source, st, sr)
         yield tables
+    results = source.iter_results()
     batch = RowBatch()
     yielded = False
     held = 0  # bytes of result data in the batch, as Python holds them
@@ -183,7 +199,8 @@ def _add(
     for cr in sr["components"]:
         cr_id = cr["id"]
         mine: dict[str, int] = {}
-        entry = data.get(cr_id)
+        at = data.get(cr_id)
+        entry = source.entries[at] if at is not None else None
         for e in ([entry] if entry else []) + files.get(cr_id, []):
             if e.study_result_id is not None and e.study_result_id != sr_id:
                 raise BadInput(
@@ -201,6 +218,7 @@ def _add(
             tables.with_data.add(cr_id)
         else:
             text, size = None, cr["data_size"]
+            tables.sizes[cr_id] = size
         title = lookups.titles.get(cr["component_uuid"], lookups.components.get(cr["component_id"]))
         row = ComponentRow._make(_component_row_of({
             **cr, **shared, "component_title": title, "data_size": size, "data_is_null": text is None,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from store.errors import BadInput
 from store.formats.jatos_values import COMPONENT_STATES, STUDY_STATES, WORKER_TYPES
@@ -190,17 +190,21 @@ def parse_metadata(raw: bytes, label: str) -> list[dict]:
     return [study_results_normalised(st, label) for st in metadata_studies(raw, label)]
 
 
-def metadata_studies(raw: bytes, label: str) -> Iterator[dict]:
-    """The studies of metadata JSON, each a study dict whose "results" are JATOS's raw
-    objects (`normalise_result` turns one into ours), decoded one by one as they are
-    reached where the file has JATOS's key order (store/formats/json_stream.py): take each
-    study's results before the next study. Bad JSON is found where it is reached."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadInput(f"{label}: not valid JSON ({exc})") from None
-    del raw  # the text is what is walked; the caller holds no other reference
-    walker = JsonWalker(text)
+def metadata_studies(raw: bytes | Iterable[bytes], label: str) -> Iterator[dict]:
+    """The studies of metadata JSON (bytes, or its bytes in pieces: an archive's entry as it
+    inflates), each a study dict whose "results" are JATOS's raw objects
+    (`normalise_result` turns one into ours), decoded one by one as they are reached where
+    the file has JATOS's key order (store/formats/json_stream.py): take each study's
+    results before the next study. Bad JSON is found where it is reached."""
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise BadInput(f"{label}: not valid JSON ({exc})") from None
+        del raw  # the text is what is walked; the caller holds no other reference
+        walker = JsonWalker(text)
+    else:
+        walker = JsonWalker.of_pieces(raw)
     try:
         if walker.peek() == "{":
             other = {}
@@ -223,7 +227,7 @@ def metadata_studies(raw: bytes, label: str) -> Iterator[dict]:
             walker.value()
             raise BadInput(f"{label}: not JATOS results metadata (expected a list of studies)")
         walker.end()
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadInput(f"{label}: not valid JSON ({exc})") from None
 
 
@@ -249,7 +253,7 @@ def _studies(walker: JsonWalker, label: str, top: str) -> Iterator[dict]:
             else:
                 try:
                     head[key] = walker.value()
-                except json.JSONDecodeError as exc:
+                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                     raise BadInput(f"{label}: {at}.{key}: not valid JSON ({exc})") from None
         if not done:
             srs = head.get("studyResults")
@@ -265,7 +269,7 @@ def _one_by_one(walker: JsonWalker, label: str, at: str) -> Iterator:
     try:
         for ri, _ in enumerate(walker.elements()):  # noqa: B007 (ri names the result in the message below)
             yield walker.value()
-    except json.JSONDecodeError as exc:  # met by whoever takes the results
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # met by whoever takes the results
         raise BadInput(f"{label}: {at}.studyResults[{ri}]: not valid JSON ({exc})") from None
 
 

@@ -20,6 +20,7 @@ import os
 import stat
 import struct
 import zlib
+from array import array
 from typing import Iterator, NamedTuple
 
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory
@@ -50,6 +51,47 @@ class Member(NamedTuple):
         return self.name.endswith("/")
 
 
+class _Directory:
+    """The central directory in columns, a member an index: an archive of a million members
+    holds a few arrays and one bytes object of names, not a million tuples of Python ints
+    and strings (an import holds the directory while it runs)."""
+
+    def __init__(self):
+        self.names = bytearray()  # the raw names, one after the other
+        self.name_at = array("Q", [0])  # member i's name is names[name_at[i]:name_at[i + 1]]
+        self.flags = array("H")
+        self.method = array("H")
+        self.crc = array("L")
+        self.compressed = array("Q")
+        self.size = array("Q")
+        self.offset = array("Q")
+        self.end = array("Q")
+
+    def __len__(self) -> int:
+        return len(self.flags)
+
+    def add(self, raw_name: bytes, flags: int, method: int, crc: int, compressed: int, size: int, offset: int) -> None:
+        self.names += raw_name
+        self.name_at.append(len(self.names))
+        self.flags.append(flags)
+        self.method.append(method)
+        self.crc.append(crc)
+        self.compressed.append(compressed)
+        self.size.append(size)
+        self.offset.append(offset)
+
+    def name(self, i: int) -> str:
+        raw = self.names[self.name_at[i] : self.name_at[i + 1]]
+        return raw.decode("utf-8" if self.flags[i] & 0x800 else "cp437", "replace")
+
+    def member(self, i: int, named: bool = True) -> Member:
+        """Member i; without its name (what reading it needs not) unless `named`."""
+        return Member(
+            self.name(i) if named else "", self.flags[i], self.method[i], self.crc[i], self.compressed[i],
+            self.size[i], self.offset[i], self.name_at[i + 1] - self.name_at[i], self.end[i],
+        )
+
+
 class ZipReader:
     def __init__(self, path: str | os.PathLike):
         # O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
@@ -57,10 +99,27 @@ class ZipReader:
         try:
             if not stat.S_ISREG(os.fstat(self._fd).st_mode):
                 raise ZipError("not a regular file")
-            self.members = self._central_directory()
+            self._dir = self._central_directory()
         except BaseException:
             os.close(self._fd)
             raise
+
+    def __len__(self) -> int:
+        return len(self._dir)
+
+    @property
+    def members(self) -> list[Member]:
+        """Every member, as tuples (made on each call: `member(i)` makes one)."""
+        return [self._dir.member(i) for i in range(len(self._dir))]
+
+    def member(self, i: int) -> Member:
+        return self._dir.member(i)
+
+    def name(self, i: int) -> str:
+        return self._dir.name(i)
+
+    def size(self, i: int) -> int:
+        return self._dir.size[i]
 
     def close(self) -> None:
         if self._fd >= 0:
@@ -73,7 +132,7 @@ class ZipReader:
             raise ZipError("truncated")
         return data
 
-    def _central_directory(self) -> list[Member]:
+    def _central_directory(self) -> _Directory:
         end = os.fstat(self._fd).st_size
         tail_at = max(0, end - _EOCD.size - 65_535)
         tail = os.pread(self._fd, end - tail_at, tail_at)
@@ -106,7 +165,7 @@ class ZipReader:
             raise ZipError("damaged central directory (more members than it has room for)")
         cd_at = cd_offset + shift
         cd = self._pread(cd_size, cd_at)
-        members = []
+        members = _Directory()
         pos = 0
         unpack = _CENTRAL.unpack_from
         for _ in range(count):
@@ -119,12 +178,13 @@ class ZipReader:
             if pos + n + m + k > len(cd):
                 raise ZipError("damaged central directory")
             raw_name = cd[pos : pos + n]
-            name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
             if usize == 0xFFFFFFFF or csize == 0xFFFFFFFF or offset == 0xFFFFFFFF:
+                name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
                 usize, csize, offset = _zip64_extra(cd[pos + n : pos + n + m], usize, csize, offset, name)
             pos += n + m + k
-            members.append(Member(name, flags, method, crc, csize, usize, offset + shift, n))
-        return _bounded(members, cd_at)
+            members.add(raw_name, flags, method, crc, csize, usize, offset + shift)
+        _bound(members, cd_at)
+        return members
 
     def _data_start(self, member: Member) -> int:
         head = self._pread(_LOCAL.size, member.offset)
@@ -139,9 +199,12 @@ class ZipReader:
         if member.method not in (0, 8):
             raise ZipError(f"compression method {member.method} is not supported")
 
-    def read(self, member: Member, limit: int) -> bytes:
-        """The whole member; at most `limit` bytes are inflated (a caller compares the
-        length with the declared size to catch a member that inflates beyond it)."""
+    def read(self, member: Member | int, limit: int) -> bytes:
+        """The whole member (or the member of that index); at most `limit` bytes are inflated
+        (a caller compares the length with the declared size to catch a member that inflates
+        beyond it)."""
+        if type(member) is int:
+            member = self._dir.member(member, named=False)
         self._check(member)
         # One read for the header and the data: the local header's name and extra field
         # are nearly always as long as the directory's, and 256 bytes spare cover the rest.
@@ -165,19 +228,29 @@ class ZipReader:
             raise ZipError("bad CRC")
         return data
 
-    def chunks(self, member: Member, limit: int) -> Iterator[bytes]:
-        """The member in pieces, for large files; stops after `limit` bytes."""
+    def chunks(self, member: Member | int, limit: int) -> Iterator[bytes]:
+        """The member (or the member of that index) in pieces of at most a megabyte each (a
+        highly compressed member too), for large files; stops after `limit` bytes."""
+        if type(member) is int:
+            member = self._dir.member(member, named=False)
         self._check(member)
         at = self._data_start(member)
         left = member.compressed
         inflate = zlib.decompressobj(-15) if member.method == 8 else None
         crc = out = 0
-        while left and out < limit:
-            raw = self._pread(min(_CHUNK, left), at)
-            at += len(raw)
-            left -= len(raw)
+        raw = b""
+        while (left or raw) and out < limit:
+            if not raw:
+                raw = self._pread(min(_CHUNK, left), at)
+                at += len(raw)
+                left -= len(raw)
+            want = min(_CHUNK, limit - out)
             try:
-                piece = inflate.decompress(raw, limit - out) if inflate else raw[: limit - out]
+                if inflate:
+                    piece = inflate.decompress(raw, want)
+                    raw = inflate.unconsumed_tail
+                else:
+                    piece, raw = raw[:want], raw[want:]
             except zlib.error as exc:
                 raise ZipError(f"damaged: {exc}") from None
             crc = zlib.crc32(piece, crc)
@@ -187,22 +260,32 @@ class ZipReader:
             raise ZipError("bad CRC")
 
 
-def _bounded(members: list[Member], cd_at: int) -> list[Member]:
-    """Each member with the end of the space it may use: the next member's local header, or
-    the central directory. Members whose headers and data cannot all fit, one after the
-    other, overlap: refused, as a zip bomb of shared bodies would be."""
-    order = sorted(range(len(members)), key=lambda i: members[i].offset)
-    out = list(members)
+def _bound(members: _Directory, cd_at: int) -> None:
+    """Each member's end of the space it may use: the next member's local header, or the
+    central directory. Members whose headers and data cannot all fit, one after the other,
+    overlap: refused, as a zip bomb of shared bodies would be."""
+    offsets = members.offset
+    n = len(members)
+    if all(offsets[i] <= offsets[i + 1] for i in range(n - 1)):
+        order = range(n)  # as writers write them: no list of a million indices
+    else:
+        order = sorted(range(n), key=offsets.__getitem__)
+    ends = array("Q", bytes(8 * n))
+    previous = None
+    for i in order:
+        if previous is not None:
+            ends[previous] = offsets[i]
+        previous = i
+    if previous is not None:
+        ends[previous] = cd_at
+    members.end = ends
     for pos, i in enumerate(order):
-        m = members[i]
-        end = members[order[pos + 1]].offset if pos + 1 < len(order) else cd_at
-        if m.offset + _LOCAL.size + m.name_len + m.compressed > end:
-            other = members[order[pos + 1]].name if pos + 1 < len(order) else None
-            if other is None:
-                raise ZipError(f"member {m.name!r} runs into the central directory (damaged or crafted)")
-            raise ZipError(f"members {m.name!r} and {other!r} overlap (a zip bomb, or a damaged archive)")
-        out[i] = m._replace(end=end)
-    return out
+        name_len = members.name_at[i + 1] - members.name_at[i]
+        if offsets[i] + _LOCAL.size + name_len + members.compressed[i] > ends[i]:
+            if pos + 1 == n:
+                raise ZipError(f"member {members.name(i)!r} runs into the central directory (damaged or crafted)")
+            other = order[pos + 1]
+            raise ZipError(f"members {members.name(i)!r} and {members.name(other)!r} overlap (a zip bomb, or a damaged archive)")
 
 
 def _checked_start(member: Member, n: int, m: int) -> int:

@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-import peewee
-
 from store.db.database import Store
+from store.db.idlists import chunks, id_in
 from store.db.models import StudyResult
 from store.disk import files, journal
 from store.errors import BadInput
 from store.formats import archive_rows
 from store.formats import limits as import_limits
 from store.formats.archive_read import Source, read_source
+from store.formats.idset import IdSet
 from store.importing.merge import Outcomes
 from store.importing.source import import_source
 from store.importing.titles import attach_titles, title_targets
@@ -37,8 +37,8 @@ Progress = Callable[[int, int], None]
 @dataclass
 class ImportSummary:
     studies: set = field(default_factory=set)
-    study_results: set = field(default_factory=set)  # listed by the sources
-    component_results: set = field(default_factory=set)
+    study_results: IdSet = field(default_factory=IdSet)  # listed by the sources
+    component_results: IdSet = field(default_factory=IdSet)
     files: int = 0
     bytes: int = 0
     titles: int = 0
@@ -177,7 +177,7 @@ ANALYZE_AFTER = 10_000
 
 
 def _count_studies(summary: ImportSummary) -> None:
-    ids = list(summary.study_results)
-    for chunk in peewee.chunked(ids, 500):
-        q = StudyResult.select(StudyResult.study).where(StudyResult.id.in_(chunk)).distinct().tuples()
+    # One parameter a chunk on SQLite (json_each), not a node of Peewee's an id.
+    for chunk in chunks(StudyResult.id, summary.study_results):
+        q = StudyResult.select(StudyResult.study).where(id_in(StudyResult.id, chunk)).distinct().tuples()
         summary.studies.update(r[0] for r in q)

@@ -17,6 +17,7 @@ from store.db.models import Component, ComponentResult, ComponentTitle, StudyRes
 from store.errors import Cancelled
 from store.formats import archive_rows
 from store.formats.archive_read import Source
+from store.formats.idset import IdSet
 from store.importing import entries, merge
 from store.importing import writes as import_rows
 from store.importing.prefetch import prefetched
@@ -30,7 +31,7 @@ class _Sighting:
     held: list[int]
 
 
-def _first_sight(model, ids: list[int], seen: set[int], old: set[int]) -> _Sighting:
+def _first_sight(model, ids: list[int], seen: IdSet, old: set[int]) -> _Sighting:
     """Of rows an import writes, those it meets for the first time: the new ones, and the
     ones the store already held (added to `old`)."""
     fresh = [i for i in ids if i not in seen]
@@ -79,8 +80,8 @@ def import_source(ctx, store, source: Source, staging, index, done: int, total: 
         # Rows found in the store as they are now, the merge rules applied entry by entry.
         items = entries.entry_batches(ctx, source, staging)
         decide = merge.as_decided
-    seen_srs: set[int] = set()
-    seen_crs: set[int] = set()
+    seen_srs = IdSet()  # held to the end: runs of ids, not a set of a million
+    seen_crs = IdSet()
     old_srs: set[int] = set()  # rows the store held before this source
     old_crs: set[int] = set()
     new_srs: list[int] = []
@@ -158,9 +159,9 @@ def _finish_metadata(ctx, index, tables, old_crs, seen_crs, new_srs, metadata_al
     # where they have none, the metadata's size stands, and in an archive an empty result
     # is NULL (§7).
     kept = [cr for cr in old_crs if cr in tables.listed and cr not in tables.with_data]
-    import_rows.sizes_from_metadata(kept, tables.listed)
+    import_rows.sizes_from_metadata(kept, tables.sizes)
     if not metadata_alone:
-        import_rows.change_components([cr for cr in kept if tables.listed[cr][1] == 0], data=None, data_size=0)
+        import_rows.change_components([cr for cr in kept if tables.sizes[cr] == 0], data=None, data_size=0)
     if tables.conflicting:
         # A file that says two things about one worker, batch or component: the store
         # kept the last say; render its new rows from the store.

@@ -15,6 +15,7 @@ import errno
 import os
 import shutil
 from itertools import chain
+from typing import Iterable
 
 import peewee
 
@@ -60,11 +61,11 @@ def write_tables(tables: archive_rows.Tables, index) -> None:
     before = {model: _stored(model, rows) for model, rows in (
         (Study, tables.studies), (Batch, tables.batches), (Worker, tables.workers), (Component, tables.components)
     )}
-    upsert(Study, list(tables.studies.values()))
-    upsert(Batch, list(tables.batches.values()))
-    upsert(Worker, list(tables.workers.values()))
-    upsert(GroupResult, list(tables.groups.values()))  # a result shows its group's id only
-    upsert(Component, list(tables.components.values()))
+    upsert(Study, tables.rows(tables.studies))
+    upsert(Batch, tables.rows(tables.batches))
+    upsert(Worker, tables.rows(tables.workers))
+    upsert(GroupResult, tables.groups.values())  # a result shows its group's id only
+    upsert(Component, tables.components.values())
     _attach_known_titles(list(tables.components))
     changed = {}
     for model, held in before.items():
@@ -101,12 +102,14 @@ def _results_showing(changed: dict) -> tuple[list[int], list[int]]:
     return sorted(srs), sorted(crs)
 
 
-def upsert(model, rows: list[dict], keep: tuple[str, ...] = ()) -> None:
-    by_keys: dict[tuple, list[tuple]] = {}  # rows that name the same columns (a source may say more of some)
-    for r in rows:
-        by_keys.setdefault(tuple(r), []).append(tuple(r.values()))
-    for keys, values in by_keys.items():
-        upsert_rows(model, keys, values, keep)
+def upsert(model, rows: Iterable[dict], keep: tuple[str, ...] = ()) -> None:
+    # A chunk at a time: an archive's million workers are not a million tuples at once.
+    for chunk in peewee.chunked(rows, 10_000):
+        by_keys: dict[tuple, list[tuple]] = {}  # rows that name the same columns (a source may say more of some)
+        for r in chunk:
+            by_keys.setdefault(tuple(r), []).append(tuple(r.values()))
+        for keys, values in by_keys.items():
+            upsert_rows(model, keys, values, keep)
 
 
 def write_results(batch: archive_rows.RowBatch, held_srs=(), held_crs=()) -> None:
@@ -129,8 +132,12 @@ def write_results(batch: archive_rows.RowBatch, held_srs=(), held_crs=()) -> Non
 def _labelled(ids: list[int]) -> list[int]:
     if not ids:
         return []
-    q = ResultLabel.select(ResultLabel.study_result).where(ResultLabel.study_result.in_(ids))
-    return [r[0] for r in q.tuples()]
+    found: list[int] = []
+    # One parameter a chunk on SQLite (json_each), not a node of Peewee's an id.
+    for chunk in chunks(ResultLabel.study_result, ids):
+        q = ResultLabel.select(ResultLabel.study_result).where(id_in(ResultLabel.study_result, chunk))
+        found.extend(r[0] for r in q.tuples())
+    return found
 
 
 def write_labels(rows: list[tuple], cleared: list[int]) -> None:
@@ -185,11 +192,11 @@ def upsert_rows(model, keys: tuple[str, ...], rows: list[tuple], keep: tuple[str
         cursor.execute(head + ", ".join([group] * len(chunk)) + tail, list(chain.from_iterable(chunk)))
 
 
-def sizes_from_metadata(cr_ids: list[int], listed: dict[int, tuple[int, int]]) -> None:
+def sizes_from_metadata(cr_ids: list[int], sizes: dict[int, int]) -> None:
     """Data size from metadata only where the data itself is not here (yet)."""
     by_size: dict[int, list[int]] = {}
     for cr_id in cr_ids:
-        by_size.setdefault(listed[cr_id][1], []).append(cr_id)
+        by_size.setdefault(sizes[cr_id], []).append(cr_id)
     for size, ids in by_size.items():
         change_components(ids, only_without_data=True, data_size=size)
 
