@@ -493,7 +493,7 @@ def test_parquet_reads_back_as_the_csv(tmp_path):
     results += [({"component_result_id": 10}, '[{"ms":1},{"ms":2},{"ms":2.5}]')]  # int, then double in the next group
     types = _parquet_as_csv(tmp_path, results)
     assert types["ms"] == "double"
-    assert (types["component_result_id"], types["worker_id"], types["response_time"]) == ("int64", "null", "int64")
+    assert (types["component_result_id"], types["worker_id"], types["response_time"]) == ("int64", "int64", "int64")  # an empty metadata column keeps its type
     assert (types["rt"], types["mixed"], types["key_resp.rt"], types["data.state"]) == (
         "string",
         "string",
