@@ -18,7 +18,7 @@ from platformdirs import user_data_path
 
 from store.db import postgres, sqlite
 from store.db.models import ALL_MODELS, PendingFileOp, StoreSetting, database
-from store.disk import files, journal
+from store.disk import files, journal, permissions
 from store.errors import DatabaseLocked, StoreError
 
 DEFAULT_LOCK_TIMEOUT = 10.0
@@ -171,14 +171,16 @@ def _files_root_for(path: Path) -> Path:
     return path.with_name(path.stem + "-files")
 
 
-def init_store(target: str | os.PathLike, files_root: str | os.PathLike | None = None) -> Store:
+def init_store(target: str | os.PathLike, files_root: str | os.PathLike | None = None, group: str | None = None) -> Store:
     """Make the store's tables (`jatos-results init-db`): for a server database, an
-    administrator's step, once; `files_root` is then recorded as its files root."""
-    return open_store(target, create=True, named_root=files_root)
+    administrator's step, once; `files_root` is then recorded as its files root, and
+    `group` (a lab's OS group) may read and write it (store/disk/files.py `share_root`)."""
+    return open_store(target, create=True, named_root=files_root, group=group)
 
 
 def open_store(
-    target: str | os.PathLike | None = None, *, recover: bool = True, create: bool = False, named_root=None
+    target: str | os.PathLike | None = None, *, recover: bool = True, create: bool = False, named_root=None,
+    group: str | None = None,
 ) -> Store:
     """Open the store named by a path or URL, the environment, or the default. An SQLite
     file is made (or brought up to date) as it opens; a server database's tables only by
@@ -218,8 +220,13 @@ def open_store(
             f"{store.location}: has no jatos-results tables, or older ones; an administrator makes them "
             f"once with `jatos-results init-db URL`"
         )
+    if group is not None:
+        if store.is_sqlite:
+            store.close()
+            raise StoreError("--group is for a server database: an SQLite store is one user's file")
+        permissions.share_root(store.files_root, group)
     files.private_mkdir(store.files_root)
-    files.tighten_once(store.files_root)
+    permissions.tighten_once(store.files_root)
     _create_schema(store, named_root)
     if recover:
         store.recover()
