@@ -8,10 +8,10 @@ import getpass
 import os
 from urllib.parse import urlsplit
 
-from conftest import ON_POSTGRES, run_cli
 from store.db.models import RemovalRecord
 
 import jatos_fixtures as fx
+from conftest import ON_POSTGRES, run_cli
 
 MARKER = "QZXJWHODIDITMARKERYB"
 

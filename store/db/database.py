@@ -66,6 +66,8 @@ class Store:
                 if outermost and not self.is_sqlite:
                     postgres.queue_for_writing(self.db, lock_timeout())
                 yield
+                if outermost and not self.is_sqlite:
+                    postgres.announce_change(self.db)  # open pages reload (store/pages/changes.py)
         except (peewee.OperationalError, sqlite3.OperationalError) as exc:  # raw cursors raise the latter
             if sqlite.is_lock_error(exc) or postgres.is_lock_timeout(exc):
                 raise DatabaseLocked(
@@ -96,23 +98,6 @@ class Store:
         if self.is_sqlite and self.has_index:
             return sqlite.suspended_index(self.db, component_result_ids, study_result_ids, defer_merging)
         return _NoIndex()
-
-    def change_token(self):
-        """Something that changes whenever another connection commits a change."""
-        if self.is_sqlite:
-            cursor = self.db.execute_sql("PRAGMA data_version")
-            try:
-                return cursor.fetchone()[0]
-            finally:
-                cursor.close()  # an open statement would pin this thread to an old snapshot
-        from peewee import fn
-
-        from store.db.models import ComponentResult, StudyResult
-
-        return (
-            StudyResult.select(fn.COUNT(StudyResult.id), fn.MAX(StudyResult.last_seen_date)).tuples().first(),
-            ComponentResult.select(fn.COUNT(ComponentResult.id), fn.SUM(ComponentResult.data_size)).tuples().first(),
-        )
 
     def analyze(self) -> None:
         """After a bulk import: PostgreSQL's row estimates for the results tables, made afresh

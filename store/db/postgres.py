@@ -43,6 +43,59 @@ def queue_for_writing(db, timeout: float) -> None:
     db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,)).close()
 
 
+# Each write transaction announces itself on this channel as it commits (NOTIFY is
+# delivered on commit only, dropped on rollback); a page's ChangeWatch listens.
+CHANGES_CHANNEL = "jatos_results_changed"
+
+
+def announce_change(db) -> None:
+    db.execute_sql(f"NOTIFY {CHANGES_CHANNEL}").close()
+
+
+class ChangeListener:
+    """A connection of its own that LISTENs for committed writes: asking whether any came
+    reads what the server already sent, without a statement or a round trip. `count()` is
+    how many came; a lost connection (a restart) counts as one (writes may have been
+    missed) and is opened again at the next ask."""
+
+    def __init__(self, db) -> None:
+        self._params = {"database": db.database, **db.connect_params}
+        self._connection = None
+        self._count = 0
+
+    def count(self, wait: float = 0.0) -> int:
+        """`wait`: seconds to wait for a first notification (a notification reaches this
+        connection a moment after the commit that sent it)."""
+        import select
+
+        import psycopg2
+
+        if self._connection is None:
+            connection = psycopg2.connect(**self._params)
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute(f"LISTEN {CHANGES_CHANNEL}")
+            self._connection = connection
+            return self._count
+        try:
+            self._connection.poll()
+            if wait and not self._connection.notifies:
+                select.select([self._connection], [], [], wait)
+                self._connection.poll()
+        except psycopg2.Error:
+            self.close()
+            self._count += 1
+            return self._count
+        self._count += len(self._connection.notifies)
+        self._connection.notifies.clear()
+        return self._count
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
 def is_lock_timeout(exc: BaseException) -> bool:
     return getattr(getattr(exc, "orig", exc), "pgcode", None) == "55P03" or "lock timeout" in str(exc)
 
