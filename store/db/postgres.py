@@ -3,7 +3,10 @@ and its tables, made once by an administrator (`jatos-results init-db URL`)."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import peewee
@@ -94,6 +97,37 @@ class ChangeListener:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+_cursor_names = itertools.count()
+
+
+def stream(db, sql: str, params=(), batch: int = 2000) -> Iterator[list[tuple]]:
+    """The rows of one query, `batch` at a time, through a server-side cursor: the server
+    holds the result, the client only a batch. Inside the caller's transaction (an export's
+    snapshot, store/exporting/snapshot.py), else in one of its own."""
+    if not db.in_transaction():
+        with db.atomic():
+            yield from stream(db, sql, params, batch)
+        return
+    name = f"jr_stream_{next(_cursor_names)}"
+    db.execute_sql(f"DECLARE {name} NO SCROLL CURSOR FOR {sql}", params).close()
+    try:
+        while True:
+            cursor = db.execute_sql(f"FETCH {int(batch)} FROM {name}")
+            rows = cursor.fetchall()
+            cursor.close()
+            if not rows:
+                return
+            yield rows
+    finally:
+        # Left early (an error, a cancel): close it, unless its transaction already ended
+        # (and the cursor with it; a failing CLOSE would spoil a later transaction).
+        with contextlib.suppress(Exception):
+            open_now = db.execute_sql("SELECT 1 FROM pg_cursors WHERE name = %s", (name,))
+            if open_now.fetchone():
+                db.execute_sql(f"CLOSE {name}").close()
+            open_now.close()
 
 
 def is_lock_timeout(exc: BaseException) -> bool:
