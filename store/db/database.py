@@ -93,6 +93,18 @@ class Store:
             self.db.close()  # the next statement connects afresh
             raise StoreError(f"{self.location}: the connection to the server was lost; nothing was changed") from None
 
+    def ping(self) -> None:
+        """Ask the server something (raises while it is out of reach)."""
+        self.db.execute_sql("SELECT 1").close()
+
+    def unreachable(self, exc: BaseException) -> bool:
+        """Whether this error says the database server is out of reach (PostgreSQL: down or
+        restarting); the next statement connects afresh. Never so for an SQLite file."""
+        if self.is_sqlite or not postgres.is_unreachable(exc):
+            return False
+        self.db.close()
+        return True
+
     def bulk_change(self, component_result_ids, study_result_ids, defer_merging: bool = False):
         """Wrap a bulk write of these rows so the search index is updated once, not per row."""
         if self.is_sqlite and self.has_index:

@@ -59,7 +59,8 @@ class ChangeListener:
     """A connection of its own that LISTENs for committed writes: asking whether any came
     reads what the server already sent, without a statement or a round trip. `count()` is
     how many came; a lost connection (a restart) counts as one (writes may have been
-    missed) and is opened again at the next ask."""
+    missed) and is opened again at once: an answer means the server is there, and a server
+    still away raises the driver's error."""
 
     def __init__(self, db) -> None:
         self._params = {"database": db.database, **db.connect_params}
@@ -73,24 +74,23 @@ class ChangeListener:
 
         import psycopg2
 
-        if self._connection is None:
-            connection = psycopg2.connect(**self._params)
-            connection.autocommit = True
-            with connection.cursor() as cursor:
-                cursor.execute(f"LISTEN {CHANGES_CHANNEL}")
-            self._connection = connection
-            return self._count
-        try:
-            self._connection.poll()
-            if wait and not self._connection.notifies:
-                select.select([self._connection], [], [], wait)
+        if self._connection is not None:
+            try:
                 self._connection.poll()
-        except psycopg2.Error:
-            self.close()
-            self._count += 1
-            return self._count
-        self._count += len(self._connection.notifies)
-        self._connection.notifies.clear()
+                if wait and not self._connection.notifies:
+                    select.select([self._connection], [], [], wait)
+                    self._connection.poll()
+                self._count += len(self._connection.notifies)
+                self._connection.notifies.clear()
+                return self._count
+            except psycopg2.Error:
+                self.close()
+                self._count += 1
+        connection = psycopg2.connect(**self._params)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f"LISTEN {CHANGES_CHANNEL}")
+        self._connection = connection
         return self._count
 
     def close(self) -> None:
@@ -138,6 +138,20 @@ def is_connection_lost(exc: BaseException) -> bool:
     """The server went away mid-transaction (a restart): the transaction is rolled back."""
     text = str(exc).lower()
     return any(fragment in text for _, fragment in ReconnectingPostgres.reconnect_errors)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """The server cannot be reached (down, restarting, refusing connections to this
+    database): an error of the connection, not of a statement."""
+    import psycopg2
+
+    kinds = (peewee.OperationalError, peewee.InterfaceError, psycopg2.OperationalError, psycopg2.InterfaceError)
+    if not isinstance(exc, kinds):
+        return False
+    code = getattr(getattr(exc, "orig", exc), "pgcode", None)
+    # No SQLSTATE: libpq's own (connecting, a closed socket); 08: connection exceptions;
+    # 57P: the server shutting down or terminating this connection.
+    return code is None or code.startswith(("08", "57P"))
 
 
 def is_not_allowed(exc: BaseException) -> bool:
