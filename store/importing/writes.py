@@ -254,7 +254,7 @@ def stage_file(staging: files.Staging, source: Source, entry: Entry, sr_id: int)
     target = target_dir / entry.name
     written = 0
     try:
-        with open(target, "wb", opener=files.private_opener) as dst:
+        with open(target, "wb", opener=_private_opener) as dst:
             for chunk in entry.chunks(entry.size + 1):
                 written += len(chunk)
                 if written > entry.size:
@@ -304,3 +304,6 @@ def _list_files(listed: list) -> None:
             conflict_target=[ListedFile.component_result, ListedFile.filename], preserve=[ListedFile.size]
         ).execute()
 
+
+def _private_opener(path, flags):
+    return files.private_opener(path, flags)  # owner-only, or the group's in a shared root
