@@ -221,15 +221,15 @@ def iter_data(cr_ids: list[int], chunk_size: int | None = None) -> Iterator[tupl
 
 
 def _iter_data_postgres(db, table: str, cr_ids: list[int], batch: int) -> Iterator[tuple[int, bytes | None]]:
-    # One query for all of them, read through a server-side cursor in the given order; the
-    # stored bytes (convert_to) as they are, no decoding and encoding again in Python.
+    # One query for all of them, read through a server-side cursor in the given order. As
+    # text, encoded here: psycopg2 reads bytea (convert_to) at half the speed.
     sql = (
-        f'SELECT u.id, convert_to(c.data, \'UTF8\') FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(id, n) '
+        f'SELECT u.id, c.data FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(id, n) '
         f'LEFT JOIN "{table}" c ON c.id = u.id ORDER BY u.n'
     )
     for rows in postgres.stream(db, sql, (list(cr_ids),), batch):
         for i, data in rows:
-            yield i, (bytes(data) if data is not None else None)
+            yield i, (data.encode("utf-8") if data is not None else None)
 
 
 def write_data_text(fh, cr_ids: list[int] | None, progress=None, cancelled=None, sep: bytes = b"\n") -> int:
@@ -242,8 +242,8 @@ def write_data_text(fh, cr_ids: list[int] | None, progress=None, cancelled=None,
         # Everything: one scan in id order through a server-side cursor, no id list.
         total = ComponentResult.select().count()
         table = ComponentResult._meta.table_name
-        sql = f'SELECT id, convert_to(data, \'UTF8\') FROM "{table}" ORDER BY id'
-        rows = ((i, None if d is None else bytes(d)) for batch in postgres.stream(db, sql, (), DATA_CHUNK) for i, d in batch)
+        sql = f'SELECT id, data FROM "{table}" ORDER BY id'
+        rows = ((i, None if d is None else d.encode("utf-8")) for batch in postgres.stream(db, sql, (), DATA_CHUNK) for i, d in batch)
     else:
         total = len(cr_ids)
         rows = iter_data(cr_ids)
