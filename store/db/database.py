@@ -54,8 +54,10 @@ class Store:
     # -- transactions -------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def write(self):
-        """One write transaction; waits for another writer, then says so clearly."""
+    def write(self, announce: bool = True):
+        """One write transaction; waits for another writer, then says so clearly. `announce`
+        False: it changes nothing a page shows (the file journal's bookkeeping), so open
+        pages are not told (PostgreSQL's NOTIFY)."""
         try:
             if self.is_sqlite:
                 ctx = self.db.atomic("IMMEDIATE")
@@ -66,7 +68,7 @@ class Store:
                 if outermost and not self.is_sqlite:
                     postgres.queue_for_writing(self.db, lock_timeout())
                 yield
-                if outermost and not self.is_sqlite:
+                if outermost and announce and not self.is_sqlite:
                     postgres.announce_change(self.db)  # open pages reload (store/pages/changes.py)
         except (peewee.OperationalError, sqlite3.OperationalError) as exc:  # raw cursors raise the latter
             if sqlite.is_lock_error(exc) or postgres.is_lock_timeout(exc):
@@ -145,7 +147,7 @@ class Store:
         )
 
         def done(row_id: int) -> None:
-            with self.write():
+            with self.write(announce=False):
                 PendingFileOp.delete().where(PendingFileOp.id == row_id).execute()
 
         files.recover(self.files_root, pending, done, lambda row_id: journal.clear_paths(self, row_id))
