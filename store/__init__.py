@@ -80,6 +80,7 @@ _LAZY = {
     "trash": ("store.removal.trash", None),
     "erase": "store.removal.erase",
     "erase_plan": ("store.removal.erase", "plan"),
+    "removals": "store.removal.log",
     "ensure_demo": "store.demo",
     "JatosClient": "store.sync.jatos_api",
     "load_token": "store.sync.jatos_api",

@@ -184,3 +184,32 @@ def test_a_connection_lost_in_a_write_is_one_line_and_changes_nothing(tmp_path):
                     pg_backend.cut_off(store)
                     import_paths(store, [fx.results_archive(tmp_path)])
             assert StudyResult.select().count() == 0  # and the store carries on
+
+
+@pytest.mark.parametrize("kind", ["data", "archive"])
+@pytest.mark.parametrize("selection", [Selection(), Selection(study_result_ids=list(range(1, 420)))], ids=["all", "some"])
+def test_an_export_streams_through_a_server_side_cursor_in_one_snapshot(server_store, tmp_path, monkeypatch, kind, selection):
+    """While the export writes, its connection is inside a read-only REPEATABLE READ
+    transaction (one snapshot) with the data read through an open server-side cursor."""
+    from store.exporting import export as export_module
+
+    store = server_store
+    # A zip reports progress every 200 results; plain text every DATA_CHUNK (made 2).
+    import_paths(store, [fx.synthetic_archive(tmp_path / "runs.zip", 450, data_bytes=20)])
+    monkeypatch.setattr(export_module, "DATA_CHUNK", 2)
+    seen = []
+
+    def progress(done, total):
+        if done < total:
+            ask = lambda sql: store.db.execute_sql(sql).fetchall()  # noqa: E731
+            seen.append((
+                ask("SHOW transaction_isolation")[0][0], ask("SHOW transaction_read_only")[0][0],
+                [name for (name,) in ask("SELECT name FROM pg_cursors")],
+            ))
+
+    export(store, kind, selection, tmp_path / f"out-{kind}", progress=progress)
+    assert seen, "no progress call while the export was reading"
+    for isolation, read_only, cursors in seen:
+        assert (isolation, read_only) == ("repeatable read", "on")
+        assert [c for c in cursors if c.startswith("jr_stream_")], cursors
+    assert store.db.execute_sql("SELECT count(*) FROM pg_cursors").fetchone()[0] == 0

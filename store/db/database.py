@@ -18,7 +18,7 @@ from platformdirs import user_data_path
 
 from store.db import postgres, sqlite
 from store.db.models import ALL_MODELS, PendingFileOp, StoreSetting, database
-from store.disk import files, journal
+from store.disk import files, journal, permissions
 from store.errors import DatabaseLocked, StoreError
 
 DEFAULT_LOCK_TIMEOUT = 10.0
@@ -54,8 +54,10 @@ class Store:
     # -- transactions -------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def write(self):
-        """One write transaction; waits for another writer, then says so clearly."""
+    def write(self, announce: bool = True):
+        """One write transaction; waits for another writer, then says so clearly. `announce`
+        False: it changes nothing a page shows (the file journal's bookkeeping), so open
+        pages are not told (PostgreSQL's NOTIFY)."""
         try:
             if self.is_sqlite:
                 ctx = self.db.atomic("IMMEDIATE")
@@ -66,6 +68,8 @@ class Store:
                 if outermost and not self.is_sqlite:
                     postgres.queue_for_writing(self.db, lock_timeout())
                 yield
+                if outermost and announce and not self.is_sqlite:
+                    postgres.announce_change(self.db)  # open pages reload (store/pages/changes.py)
         except (peewee.OperationalError, sqlite3.OperationalError) as exc:  # raw cursors raise the latter
             if sqlite.is_lock_error(exc) or postgres.is_lock_timeout(exc):
                 raise DatabaseLocked(
@@ -91,28 +95,23 @@ class Store:
             self.db.close()  # the next statement connects afresh
             raise StoreError(f"{self.location}: the connection to the server was lost; nothing was changed") from None
 
+    def ping(self) -> None:
+        """Ask the server something (raises while it is out of reach)."""
+        self.db.execute_sql("SELECT 1").close()
+
+    def unreachable(self, exc: BaseException) -> bool:
+        """Whether this error says the database server is out of reach (PostgreSQL: down or
+        restarting); the next statement connects afresh. Never so for an SQLite file."""
+        if self.is_sqlite or not postgres.is_unreachable(exc):
+            return False
+        self.db.close()
+        return True
+
     def bulk_change(self, component_result_ids, study_result_ids, defer_merging: bool = False):
         """Wrap a bulk write of these rows so the search index is updated once, not per row."""
         if self.is_sqlite and self.has_index:
             return sqlite.suspended_index(self.db, component_result_ids, study_result_ids, defer_merging)
         return _NoIndex()
-
-    def change_token(self):
-        """Something that changes whenever another connection commits a change."""
-        if self.is_sqlite:
-            cursor = self.db.execute_sql("PRAGMA data_version")
-            try:
-                return cursor.fetchone()[0]
-            finally:
-                cursor.close()  # an open statement would pin this thread to an old snapshot
-        from peewee import fn
-
-        from store.db.models import ComponentResult, StudyResult
-
-        return (
-            StudyResult.select(fn.COUNT(StudyResult.id), fn.MAX(StudyResult.last_seen_date)).tuples().first(),
-            ComponentResult.select(fn.COUNT(ComponentResult.id), fn.SUM(ComponentResult.data_size)).tuples().first(),
-        )
 
     def analyze(self) -> None:
         """After a bulk import: PostgreSQL's row estimates for the results tables, made afresh
@@ -148,7 +147,7 @@ class Store:
         )
 
         def done(row_id: int) -> None:
-            with self.write():
+            with self.write(announce=False):
                 PendingFileOp.delete().where(PendingFileOp.id == row_id).execute()
 
         files.recover(self.files_root, pending, done, lambda row_id: journal.clear_paths(self, row_id))
@@ -171,14 +170,16 @@ def _files_root_for(path: Path) -> Path:
     return path.with_name(path.stem + "-files")
 
 
-def init_store(target: str | os.PathLike, files_root: str | os.PathLike | None = None) -> Store:
+def init_store(target: str | os.PathLike, files_root: str | os.PathLike | None = None, group: str | None = None) -> Store:
     """Make the store's tables (`jatos-results init-db`): for a server database, an
-    administrator's step, once; `files_root` is then recorded as its files root."""
-    return open_store(target, create=True, named_root=files_root)
+    administrator's step, once; `files_root` is then recorded as its files root, and
+    `group` (a lab's OS group) may read and write it (store/disk/files.py `share_root`)."""
+    return open_store(target, create=True, named_root=files_root, group=group)
 
 
 def open_store(
-    target: str | os.PathLike | None = None, *, recover: bool = True, create: bool = False, named_root=None
+    target: str | os.PathLike | None = None, *, recover: bool = True, create: bool = False, named_root=None,
+    group: str | None = None,
 ) -> Store:
     """Open the store named by a path or URL, the environment, or the default. An SQLite
     file is made (or brought up to date) as it opens; a server database's tables only by
@@ -218,8 +219,13 @@ def open_store(
             f"{store.location}: has no jatos-results tables, or older ones; an administrator makes them "
             f"once with `jatos-results init-db URL`"
         )
+    if group is not None:
+        if store.is_sqlite:
+            store.close()
+            raise StoreError("--group is for a server database: an SQLite store is one user's file")
+        permissions.share_root(store.files_root, group)
     files.private_mkdir(store.files_root)
-    files.tighten_once(store.files_root)
+    permissions.tighten_once(store.files_root)
     _create_schema(store, named_root)
     if recover:
         store.recover()

@@ -179,6 +179,18 @@ class ResultLabel(BaseModel):
     labelled_at = BigIntegerField()  # epoch ms
 
 
+class RemovalRecord(BaseModel):
+    """Who erased or purged results, when, and how many (store/removal/log.py): never which,
+    nor by what selection (an erase keeps nothing of the participant)."""
+
+    action = CharField()  # "erased" or "purged"
+    level = CharField()
+    results = IntegerField()
+    trashed = IntegerField(default=0)
+    at = BigIntegerField()
+    by = TextField(default="")  # the login name, or the database user on a server
+
+
 class Tombstone(BaseModel):
     """A result deleted or erased here: a later import or pull skips it unless told not to."""
 
@@ -232,4 +244,5 @@ ALL_MODELS = [
     TrashEntry,
     Tombstone,
     ResultLabel,
+    RemovalRecord,
 ]

@@ -19,12 +19,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from store.disk.permissions import PRIVATE_MARK, private_mkdir, private_opener
 from store.errors import StoreError
 
 STAGING = ".staging"
 TRASH = ".trash"  # folders on their way out: renamed here, then removed
 DELETED = ".deleted"  # the trash that undo restores from (store/removal/trash.py)
-PRIVATE_MARK = ".private"  # the folders were checked to be owner-only
 
 # Characters JATOS never lets into an uploaded file's name that would also let a name
 # leave its folder; everything else JATOS accepted is kept as it is.
@@ -40,56 +40,6 @@ def check_filename(name: str) -> str | None:
     if name.startswith((STAGING, TRASH, DELETED, PRIVATE_MARK)):
         return "reserved file name"
     return None
-
-
-def private_mkdir(path: Path) -> Path:
-    """Make a folder, and every parent it needs, readable by its owner only: mkdir's mode
-    applies to the last folder alone, and the umask may loosen it."""
-    missing = []
-    p = path
-    while not p.exists():
-        missing.append(p)
-        if p.parent == p:
-            break
-        p = p.parent
-    for folder in reversed(missing):
-        try:
-            folder.mkdir(mode=0o700)
-        except FileExistsError:
-            continue  # made by another process meanwhile
-        os.chmod(folder, 0o700)
-    return path
-
-
-def tighten(root: Path) -> int:
-    """Folders under a files root found readable by others (made by an older version, or
-    under a loose umask) become owner-only; returns how many were changed."""
-    changed = 0
-    if not root.is_dir():
-        return 0
-    for folder in [root, *(p for p in root.rglob("*") if p.is_dir() and not p.is_symlink())]:
-        with contextlib.suppress(OSError):
-            mode = folder.stat().st_mode & 0o777
-            if mode & 0o077 and folder.owner() == _me():
-                os.chmod(folder, mode & 0o700)
-                changed += 1
-    return changed
-
-
-def tighten_once(root: Path) -> None:
-    """Tighten a files root once (every folder made since is private already)."""
-    mark = root / PRIVATE_MARK
-    if mark.exists():
-        return
-    tighten(root)
-    with contextlib.suppress(OSError):
-        os.close(os.open(mark, os.O_CREAT | os.O_WRONLY, 0o600))
-
-
-def _me() -> str:
-    import getpass
-
-    return getpass.getuser()
 
 
 def result_dir(root: Path, study_result_id: int, component_result_id: int | None = None) -> Path:
@@ -114,8 +64,8 @@ class Staging:
         self.token = secrets.token_hex(8)
         # The lock comes first, so that no recovery takes the new folder for a dead one.
         private_mkdir(root / STAGING)
-        self._lock = open(root / STAGING / f"{self.token}.lock", "w")
-        os.chmod(self._lock.name, 0o600)
+        # Readable by the group in a shared root: another user's recovery tries this lock.
+        self._lock = open(root / STAGING / f"{self.token}.lock", "w", opener=private_opener)
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         self.path = private_mkdir(root / STAGING / self.token)
 

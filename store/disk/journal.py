@@ -39,7 +39,7 @@ def finish(store, op: FileOp | None) -> None:
         return
     try:
         files.apply(store.files_root, op.kind, op.staging.token, op.paths, lambda: clear_paths(store, op.row_id))
-        with store.write():
+        with store.write(announce=False):
             PendingFileOp.delete().where(PendingFileOp.id == op.row_id).execute()
     except BaseException:
         op.staging.release()  # committed: the next open finishes the work
@@ -50,5 +50,5 @@ def finish(store, op: FileOp | None) -> None:
 def clear_paths(store, row_id: int) -> None:
     """The folders an import removes are gone: a second recovery must not remove them again
     once the import's files have moved in (store/disk/files.py `apply`)."""
-    with store.write():
+    with store.write(announce=False):
         PendingFileOp.update(paths="[]").where(PendingFileOp.id == row_id).execute()

@@ -25,6 +25,7 @@ from typing import BinaryIO
 import peewee
 
 from store.columns import Column, pick_columns
+from store.db import postgres
 from store.db.database import Store
 from store.db.idlists import chunks, id_in
 from store.db.models import ComponentResult, ResultFile, StudyResult
@@ -142,7 +143,7 @@ def _export(
         with target.open() as fh:
             n = write_metadata_csv(fh, selection.level, ids, cols, raw=raw_csv)
         return ExportResult(target.label, target.bytes, *_counts_for_csv(selection.level, ids, n))
-    if kind == "data" and selection.is_everything and is_sqlite(ComponentResult._meta.database):
+    if kind == "data" and selection.is_everything:
         # Everything: one scan of the table in id order, no id lists to build.
         n_sr = StudyResult.select().count()
         if not n_sr:
@@ -235,32 +236,50 @@ DATA_CHUNK = 2000  # component results whose data one query of iter_data fetches
 def iter_data(cr_ids: list[int], chunk_size: int | None = None) -> Iterator[tuple[int, bytes | None]]:
     """(component result id, data as UTF-8 bytes) in the order given, a chunk at a time."""
     db = ComponentResult._meta.database
-    sqlite_db = is_sqlite(db)
     table = ComponentResult._meta.table_name
+    if not is_sqlite(db):
+        yield from _iter_data_postgres(db, table, cr_ids, chunk_size or DATA_CHUNK)
+        return
     for chunk in peewee.chunked(cr_ids, chunk_size or DATA_CHUNK):
-        if sqlite_db:
-            # The stored UTF-8 bytes as they are: no decoding and encoding again in Python.
-            cursor = db.execute_sql(
-                f'SELECT id, CAST(data AS BLOB) FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))',
-                (json.dumps(chunk),),
-            )
-            found = dict(cursor.fetchall())
-        else:
-            q = ComponentResult.select(ComponentResult.id, ComponentResult.data).where(ComponentResult.id.in_(chunk))
-            found = {i: (d.encode("utf-8") if d is not None else None) for i, d in q.tuples()}
+        # The stored UTF-8 bytes as they are: no decoding and encoding again in Python.
+        cursor = db.execute_sql(
+            f'SELECT id, CAST(data AS BLOB) FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))',
+            (json.dumps(chunk),),
+        )
+        found = dict(cursor.fetchall())
         for i in chunk:
             yield i, found.get(i)
 
 
+def _iter_data_postgres(db, table: str, cr_ids: list[int], batch: int) -> Iterator[tuple[int, bytes | None]]:
+    # One query for all of them, read through a server-side cursor in the given order. As
+    # text, encoded here: psycopg2 reads bytea (convert_to) at half the speed.
+    sql = (
+        f'SELECT u.id, c.data FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(id, n) '
+        f'LEFT JOIN "{table}" c ON c.id = u.id ORDER BY u.n'
+    )
+    for rows in postgres.stream(db, sql, (list(cr_ids),), batch):
+        for i, data in rows:
+            yield i, (data.encode("utf-8") if data is not None else None)
+
+
 def write_data_text(fh, cr_ids: list[int] | None, progress=None, cancelled=None, sep: bytes = b"\n") -> int:
     """§3.1: each data followed by a line break, ascending id; nothing for NULL data.
-    cr_ids None: every component result (SQLite). Returns how many component results."""
+    cr_ids None: every component result. Returns how many component results."""
     db = ComponentResult._meta.database
     if is_sqlite(db):
         return _write_data_text_sqlite(fh, cr_ids, progress, cancelled, sep)
-    total = len(cr_ids)
+    if cr_ids is None:
+        # Everything: one scan in id order through a server-side cursor, no id list.
+        total = ComponentResult.select().count()
+        table = ComponentResult._meta.table_name
+        sql = f'SELECT id, data FROM "{table}" ORDER BY id'
+        rows = ((i, None if d is None else d.encode("utf-8")) for batch in postgres.stream(db, sql, (), DATA_CHUNK) for i, d in batch)
+    else:
+        total = len(cr_ids)
+        rows = iter_data(cr_ids)
     buf: list[bytes] = []
-    for n, (_, data) in enumerate(iter_data(cr_ids), 1):
+    for n, (_, data) in enumerate(rows, 1):
         if data is not None:
             buf.append(data)
             buf.append(sep)

@@ -12,7 +12,6 @@ whose label or note it changes.
 from __future__ import annotations
 
 import errno
-import os
 import shutil
 from itertools import chain
 from typing import Iterable
@@ -314,4 +313,4 @@ def _list_files(listed: list) -> None:
 
 
 def _private_opener(path, flags):
-    return os.open(path, flags, 0o600)
+    return files.private_opener(path, flags)  # owner-only, or the group's in a shared root

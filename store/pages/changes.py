@@ -5,10 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 
-import peewee
-
-# The first transaction id not yet given out: read-only transactions (these polls) take none.
-POSTGRES_TOKEN = "SELECT txid_snapshot_xmax(txid_current_snapshot())"
+from store.db.postgres import ChangeListener
 
 
 class ChangeWatch:
@@ -16,32 +13,29 @@ class ChangeWatch:
 
     No table is read: SQLite's `PRAGMA data_version` changes when any other connection
     commits; it only means something on one connection, hence a connection of the watch's
-    own (a worker's is closed after each run). PostgreSQL's next transaction id moves on
-    when a transaction that wrote commits (in any database of the server: a write elsewhere
-    only costs a needless reload). Other databases: the store's change token."""
+    own (a worker's is closed after each run). On PostgreSQL every write transaction of the
+    store NOTIFYs as it commits, and the watch's own connection LISTENs: a poll reads what
+    the server sent, no statement (store/db/postgres.py ChangeListener)."""
 
     def __init__(self, store) -> None:
         self.store = store
         self._connection: sqlite3.Connection | None = None
+        self._listener = None if store.is_sqlite else ChangeListener(store.db)
         self._last = None
         self._lock = threading.Lock()  # a poll still running when the next starts, or close()
 
-    def changed(self) -> bool:
-        """True when the store changed since the previous call (the first call only looks)."""
+    def changed(self, wait: float = 0.0) -> bool:
+        """True when the store changed since the previous call (the first call only looks).
+        `wait`: on PostgreSQL, seconds to wait for word of a change that may be on its way."""
         with self._lock:
-            token = self._token()
+            token = self._token(wait)
             changed = self._last is not None and token != self._last
             self._last = token
             return changed
 
-    def _token(self):
-        if not self.store.is_sqlite:
-            try:
-                if isinstance(self.store.db, peewee.PostgresqlDatabase):
-                    return self.store.db.execute_sql(POSTGRES_TOKEN).fetchone()[0]
-                return self.store.change_token()
-            finally:
-                self.store.db.close()
+    def _token(self, wait: float):
+        if self._listener is not None:
+            return self._listener.count(wait)
         if self._connection is None:
             self._connection = sqlite3.connect(self.store.location, check_same_thread=False)
         return self._connection.execute("PRAGMA data_version").fetchone()[0]
@@ -51,6 +45,8 @@ class ChangeWatch:
             self._close()
 
     def _close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
         if self._connection is not None:
             self._connection.close()
             self._connection = None

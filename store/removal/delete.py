@@ -20,7 +20,7 @@ from store.db.models import ComponentResult, ResultFile, StudyResult, Tombstone
 from store.disk import journal
 from store.errors import NothingSelected
 from store.pages.selection import Selection, component_ids_of
-from store.removal import trash
+from store.removal import log, trash
 
 
 @dataclass
@@ -77,6 +77,7 @@ def delete_ids(store: Store, level: str, ids: list[int], *, purge: bool = False)
         if purge:
             trash.drop_orphan_workers()
             trash.drop_orphan_labels()
+            log.record(store, "purged", level, n_sr if level == "study" else len(owners))
         file_op = journal.record(store, "delete" if purge else "move", paths if purge else pairs)
     journal.finish(store, file_op)
     trash.expire(store)

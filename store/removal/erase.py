@@ -20,7 +20,7 @@ from store.db.models import ComponentResult, TrashEntry, Worker
 from store.disk import journal
 from store.errors import NothingSelected
 from store.pages.selection import Selection, component_ids_of
-from store.removal import trash
+from store.removal import log, trash
 from store.removal.delete import bury, remove_rows
 from store.removal.trashed_facts import trashed_facts
 from store.search import filter as search
@@ -137,6 +137,7 @@ def erase(store: Store, erase_plan: ErasePlan, progress=None) -> EraseResult:
         for lvl in ("study", "component"):
             bury(lvl, [rid for entry_level, rid in erase_plan.trashed_results if entry_level == lvl], "erased")
         _, trash_paths = trash.remove_entries(entry_ids=erase_plan.trashed)
+        log.record(store, "erased", level, len(ids), len(erase_plan.trashed))
         file_op = journal.record(store, "erase", paths + trash_paths)
     journal.finish(store, file_op)
     truncated = scrub_database(store, progress)

@@ -4,6 +4,7 @@
     .venv/bin/python tests/bench/run.py --sets S   # one set
     .venv/bin/python tests/bench/run.py --sets tiny --no-results   # a quick smoke run
     .venv/bin/python tests/bench/run.py --parts filters            # the filter's final answers beside grep
+    .venv/bin/python tests/bench/run.py --sets S --backend postgresql --pg postgresql://postgres@127.0.0.1:5432/postgres
 
 Data sets are built once into tests/bench/out/ (ignored by git) and reused.
 """
@@ -28,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import datasets  # noqa: E402
+import postgres as pg_bench  # noqa: E402
 
 TARGETS = {
     "S": {
@@ -49,6 +51,8 @@ TARGETS = {
     },
 }
 TARGETS["tiny"] = TARGETS["S"]
+for _name in ("S", "M", "tiny"):
+    TARGETS[pg_bench.label(_name)] = pg_bench.TARGETS
 
 # The filter's query classes (issue #15): (query, regex, case-sensitive). Those named as in
 # screen.py's QUERIES are the same queries, and the screen's final answer is shown beside them.
@@ -114,7 +118,8 @@ def build(name: str, out: Path) -> Path:
     return db
 
 
-def files_and_exports(name: str, db: Path, out: Path) -> dict:
+def files_and_exports(name: str, db: Path | str, out: Path, fresh_store=None) -> dict:
+    """`fresh_store()`: where the import measure imports (a new SQLite file unless given)."""
     from store import Selection, open_store
     from store.exporting.export import export
     from store.removal.delete import delete_ids
@@ -148,7 +153,7 @@ def files_and_exports(name: str, db: Path, out: Path) -> dict:
     # import of the archive into a fresh store
     from store.importing.importer import import_paths
 
-    fresh = work / "imported.sqlite3"
+    fresh = fresh_store() if fresh_store else work / "imported.sqlite3"
     with open_store(fresh) as store:
         t_imp, summary = timed(import_paths, store, [work / "archive.zip"])
         res["import of the archive"] = summary.bytes / t_imp / 1e6
@@ -160,7 +165,7 @@ def files_and_exports(name: str, db: Path, out: Path) -> dict:
     return res
 
 
-def screen(db: Path) -> dict:
+def screen(db: Path | str) -> dict:
     t0 = time.time()
     r = subprocess.run(
         [sys.executable, str(HERE / "screen.py"), str(db), str(t0)], cwd=ROOT, capture_output=True, text=True
@@ -242,10 +247,11 @@ def grep_seconds(query: str, regex: bool, case_sensitive: bool, text: Path) -> t
     return statistics.median(t for t, _ in runs), int(runs[0][1].stdout.strip() or 0)
 
 
-def filters(name: str, db: Path, out: Path) -> dict:
+def filters(name: str, db: Path | str, out: Path, same_data: Path | None = None) -> dict:
     """Each query class's final answer (the engine's, run to the end and as the page runs it)
-    beside grep -ciE on the plain-text export of the same data, one timing at a time."""
-    text, everything = plain_text(name, db, out), filter_text(name, db, out)
+    beside grep -ciE on the plain-text export of the same data, one timing at a time.
+    `same_data`: the SQLite file of the same set, whose texts grep reads (PostgreSQL)."""
+    text, everything = plain_text(name, same_data or db, out), filter_text(name, same_data or db, out)
     r = subprocess.run(
         [sys.executable, str(HERE / "filters.py"), str(db), json.dumps(FILTER_CLASSES | FIELD_CLASSES)],
         cwd=ROOT, capture_output=True, text=True,
@@ -273,7 +279,7 @@ def filter_table(results: dict) -> str:
                 lines.append(field_line(name, q, v))
                 continue
             app = screen_counts.get(q) if FILTER_CLASSES.get(q, (None,))[0] == screen_query(q) else None
-            worst = max([v["page"], v["complete"]] + ([app] if app is not None else []))
+            worst = worst_final_answer(res, q)
             ratio = worst / v["grep"] if v["grep"] else float("inf")
             ratio_all = worst / v["grep all"] if v.get("grep all") else float("inf")
             bound = FINAL_ANSWER.get(name, 2.0)
@@ -294,6 +300,14 @@ def field_line(name: str, q: str, v: dict) -> str:
         f"| {name} | {q} | `{v['query']}` | — / {v['page']:.3f} s / {v['complete']:.3f} s ({v['rows']} rows) | "
         f"{v['first'] * 1000:.1f} ms | — | — | ≤ {bound:g} s {'✓' if worst <= bound else '✗'} |"
     )
+
+
+def worst_final_answer(res: dict, q: str) -> float:
+    """A query class's final answer: the slowest of the app's, the page engine's and the
+    command line's."""
+    v = res["filters"][q]
+    app = res.get("queries", {}).get(q, {}).get("count") if FILTER_CLASSES.get(q, (None,))[0] == screen_query(q) else None
+    return max([v["page"], v["complete"]] + ([app] if app is not None else []))
 
 
 def screen_query(q: str) -> str | None:
@@ -339,6 +353,20 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def on_postgres(name: str, db: Path, sqlite_res: dict, parts: list[str], server: str, out: Path) -> dict:
+    """The same parts on PostgreSQL, and issue #16's figures beside SQLite's of this run."""
+    url = pg_bench.build(name, server, out)
+    res = screen(url) if "screen" in parts else {}
+    if name != "M" and "files" in parts:
+        res.update(files_and_exports(f"{name}-pg", url, out, pg_bench.fresh(name, server, out)))
+    if "filters" in parts:
+        res.update(filters(name, url, out, same_data=db))
+    res.update(pg_bench.figures(res, sqlite_res, worst_final_answer))
+    label = pg_bench.label(name)
+    print(table({label: res}), filter_table({label: res}), sep="\n\n", flush=True)
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sets", default="S,M")
@@ -350,7 +378,12 @@ def main() -> None:
         help="screen (the app), files (exports, import, delete), filters (final answers beside grep), "
         "trials (the trials export: MB/s and peak RSS), health (the health page)",
     )
+    ap.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite",
+                    help="postgresql: each set measured on PostgreSQL too, beside SQLite (needs --pg)")
+    ap.add_argument("--pg", metavar="URL", help="a PostgreSQL database whose role may create databases")
     args = ap.parse_args()
+    if args.backend == "postgresql" and not args.pg:
+        ap.error("--backend postgresql needs --pg URL")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     results = {}
@@ -370,6 +403,8 @@ def main() -> None:
             res.update(health_page(db))
         results[name] = res
         print(table({name: res}), filter_table({name: res}), sep="\n\n", flush=True)
+        if args.backend == "postgresql":
+            results[pg_bench.label(name)] = on_postgres(name, db, res, parts, args.pg, out)
     # Keep the figures of sets not run this time (each set's latest run is reported).
     saved = out / "results.json"
     merged = json.loads(saved.read_text()) if saved.exists() else {}

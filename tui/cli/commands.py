@@ -110,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init-db", help="make the tables of a server database (an administrator's step, once)")
     p.add_argument("target", metavar="URL", help="the database: a postgresql:// URL (an SQLite file is made as it opens)")
     p.add_argument("--files", metavar="FOLDER", help="where its uploaded files live, recorded for every user of it")
+    p.add_argument("--group", metavar="GROUP", help="the OS group of the database's users: they share the files folder")
 
     p = sub.add_parser("demo", help="create (once) a demo database and open it")
     add_db(p)
@@ -271,10 +272,11 @@ def cmd_studies(args) -> int:
 def cmd_init_db(args) -> int:
     from store import StoreError, init_store
 
-    with init_store(args.target, args.files) as store:
+    with init_store(args.target, args.files, args.group) as store:
         if store.is_sqlite and args.files:
             raise StoreError("--files is for a server database: an SQLite store's files are in the folder beside it")
-        show(f"{store.location}: ready; uploaded files in {store.files_root}")
+        shared = f", shared by group {args.group}" if args.group else ""
+        show(f"{store.location}: ready; uploaded files in {store.files_root}{shared}")
     return 0
 
 

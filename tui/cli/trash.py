@@ -35,7 +35,7 @@ def add_parsers(sub) -> None:
 
 
 def cmd_trash(args) -> int:
-    from store import open_store, trash
+    from store import open_store, removals, trash
 
     with open_store(args.db) as store:
         trash.expire(store)
@@ -50,15 +50,21 @@ def cmd_trash(args) -> int:
             show(f"removed {trash.empty(store)} results from the trash")
             return 0
         rows = trash.deletes()
+        gone = removals()
     if not rows:
         show("the trash is empty")
-        return 0
-    days = trash.keep_days()
-    show(f"{'Op':>5}  {'Deleted':<25}  {'By':<12}  What  (kept {days:g} days; `trash restore --op N` brings one back)")
-    for d in rows:
-        what = "study results" if d.level == "study" else "component results"
-        shown = ", ".join(map(str, d.ids[:8])) + (", …" if len(d.ids) > 8 else "")
-        show(f"{d.op:>5}  {local_time(d.deleted_at):<25}  {d.deleted_by[:12]:<12}  {len(d.ids)} {what}: {shown}")
+    else:
+        days = trash.keep_days()
+        show(f"{'Op':>5}  {'Deleted':<25}  {'By':<12}  What  (kept {days:g} days; `trash restore --op N` brings one back)")
+        for d in rows:
+            what = "study results" if d.level == "study" else "component results"
+            shown = ", ".join(map(str, d.ids[:8])) + (", …" if len(d.ids) > 8 else "")
+            show(f"{d.op:>5}  {local_time(d.deleted_at):<25}  {d.deleted_by[:12]:<12}  {len(d.ids)} {what}: {shown}")
+    if gone:
+        show("")
+        show(f"{'':>5}  {'Removed for good':<25}  {'By':<12}  What  (erase and delete --purge keep no ids)")
+        for r in gone:
+            show(f"{'':>5}  {local_time(r.at):<25}  {r.by[:12]:<12}  {r.what()}")
     return 0
 
 

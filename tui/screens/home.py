@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 
 from store import ChangeWatch, Page, batches_of, components_of, groups_of, studies, visible
 from tui.dialogs import HelpScreen, PickScreen
+from tui.screens.connection import ConnectionNotice
 from tui.screens.results import ResultsScreen
 from tui.threads import closing, off_thread
 from tui.widgets.display import short_time, time_zone_name
@@ -46,6 +47,7 @@ class HomeScreen(Screen):
         table.add_column("Title", key="title")
         table.add_column("Results", key="results")
         table.add_column(f"Last activity ({time_zone_name()})", key="last")
+        self.connection = ConnectionNotice(self, self.reload)
         self.reload()
         self._watch = ChangeWatch(self.app.store)
         self.poll_changes()  # the first look: later changes are told from this one
@@ -61,8 +63,7 @@ class HomeScreen(Screen):
     @work(thread=True, exclusive=True, group="studies")
     def _load(self) -> None:
         """Counting every study's results scans them all: not on the screen's thread."""
-        rows = closing(self.app.store, studies)()
-        self.app.call_from_thread(self._show, rows)
+        self.connection.guard(lambda: self.app.call_from_thread(self._show, closing(self.app.store, studies)()))()
 
     def _show(self, rows) -> None:
         table = self.query_one(DataTable)
@@ -82,11 +83,18 @@ class HomeScreen(Screen):
         self.query_one("#status", Static).update(status)
 
     def poll_changes(self) -> None:
-        self._poll()
+        if self.is_current:  # under a results page it waits: it reloads when it is back on top
+            self._poll()
 
     @work(thread=True, exclusive=True, group="poll")
     def _poll(self) -> None:
-        if self._watch.changed():
+        self.connection.guard(self._look_for_changes)()
+
+    def _look_for_changes(self) -> None:
+        changed = self._watch.changed()
+        if self.connection.lost:
+            self.connection.reached()  # it reloads
+        elif changed:
             self.app.call_from_thread(self.reload)
 
     def on_screen_resume(self) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import peewee
 
 from store import ChangeWatch, Computed, Filter, StoreError, existing_ids, position
+from tui.screens.connection import ConnectionNotice
 from tui.threads import closing, off_thread
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ class PageLoader:
         self._fetching: set[int] = set()  # row ids asked for and not come yet
         self._watch = ChangeWatch(screen.app.store)
         self._stopped = False  # the page has gone: answers still on their way are dropped
+        self.connection = ConnectionNotice(screen, self._store_changed)
 
     def start(self) -> None:
         self._look_up_heading()
@@ -44,7 +46,7 @@ class PageLoader:
         self._watch.close()
 
     def _in_thread(self, work: Callable[[], None], group: str, exclusive: bool = False) -> None:
-        self.screen.run_worker(work, thread=True, group=group, exclusive=exclusive)
+        self.screen.run_worker(self.connection.guard(work), thread=True, group=group, exclusive=exclusive)
 
     def _answer(self, callback, *args) -> None:
         """From a worker: `callback(*args)` on the screen's thread, unless the page has gone
@@ -194,7 +196,10 @@ class PageLoader:
         self._in_thread(self._poll, "poll", exclusive=True)
 
     def _poll(self) -> None:
-        if self._watch.changed():
+        changed = self._watch.changed()
+        if self.connection.lost:
+            self.connection.reached()  # it reloads the page
+        elif changed:
             self._answer(self._store_changed)
 
     def _store_changed(self) -> None:

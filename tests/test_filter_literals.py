@@ -1,0 +1,37 @@
+"""A plain filter term is literal text on every backend: characters a regex or LIKE gives a
+meaning (. + ( | \\ % _) match only themselves, and case is folded for ASCII letters only.
+(PostgreSQL tests a term as a case-insensitive regex of the escaped text: store/search/backends.py.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from store import Selection
+from store.importing.importer import import_paths
+
+import jatos_fixtures as fx
+
+MESSAGE = r"ratio x.y+z (a|b) 50%_off back\slash"
+
+
+@pytest.fixture
+def marked(store, tmp_path):
+    doc = fx.metadata_doc()
+    doc["data"][0]["studyResults"][0]["message"] = MESSAGE  # study result 101
+    import_paths(store, [fx.results_archive(tmp_path, doc=doc)])
+    return store
+
+
+@pytest.mark.parametrize("term", ["x.y+z", "X.Y+Z", "(a|b)", "50%_off", r"back\slash", "BACK\\SLASH", "ratio x"])
+def test_special_characters_match_themselves(marked, term):
+    assert Selection(filter=term).row_ids() == [101]
+
+
+@pytest.mark.parametrize("term", ["xzy+z", "x.yyz", "a|b)x", "50x_off", "50%xoff", r"back\\slash", "backslash"])
+def test_nor_anything_else(marked, term):
+    assert Selection(filter=term).row_ids() == []
+
+
+def test_a_word_in_data_folds_ascii_case(marked):
+    # "personal" is in study result 101's data (the fixture's): any case finds it.
+    assert Selection(filter="PERSONAL").row_ids() == Selection(filter="personal").row_ids() == [101]
