@@ -20,6 +20,8 @@ class ExportFlow:
 
     async def start(self) -> None:
         screen = self.screen
+        if screen.filter_bar.refuses():  # a metadata CSV of the selected takes the filter's rows
+            return
         view, selected = screen.view, screen.view.selected_in_order()
 
         def count() -> tuple[list[int], int]:

@@ -32,6 +32,8 @@ class HealthFlow:
             )
             return
         f = await self.page_filter()
+        if screen.filter_bar.refuses():
+            return
         # The page's scope (test runs hidden or not) from the one place that says it.
         selection = dataclasses.replace(
             screen.view.selection(), filter=f.text or None, regex=f.regex, case_sensitive=f.case_sensitive,

@@ -318,6 +318,8 @@ class ResultsScreen(Screen):
         self.selection_changed()
 
     def action_select_filtered(self) -> None:
+        if self.filter_bar.refuses():
+            return
         self.view.select_filtered()
         self.selection_changed()
 
