@@ -132,11 +132,15 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
+def _participant_mark(r) -> str:
+    return f" ×{r.participant_runs}" if r.participant and (r.participant_runs or 0) > 1 else ""
+
+
 def _participant_cell(r) -> str:
     """The id, and how often this participant took part in the study where more than once."""
     if not r.participant:
         return ""
-    return f"{r.participant} ×{r.participant_runs}" if (r.participant_runs or 0) > 1 else r.participant
+    return r.participant + _participant_mark(r)
 
 
 def _files_listed(r) -> str:
@@ -161,6 +165,7 @@ class Column:
     squeeze: int = 0
     drop: int | None = None
     narrow: Callable | None = None  # row -> a shorter cell for a squeezed column (a time)
+    mark: Callable | None = None  # row -> the cell's end that stays visible when the cell is cut (×2)
     field: str | None = None  # its name in the structured filter (`state:FINISHED`), where it has one
 
 
@@ -281,7 +286,9 @@ STUDY_COLUMNS: tuple[Column, ...] = (
     # metadata CSV's default columns stay JATOS's; the search text holds the parameters already.
     Column(
         "participant", "Participant", lambda r: r.participant or "", False,
-        fn.COALESCE(StudyResult.participant, ""), 14, cell=_participant_cell, searched=False, **_LONG_TEXT,
+        fn.COALESCE(StudyResult.participant, ""), 14, cell=_participant_cell, searched=False,
+        # Chosen by the user: it keeps room (and its ×N mark) before the message and the batch.
+        min_width=11, squeeze=6, mark=_participant_mark,
     ),
 )
 

@@ -187,3 +187,29 @@ async def test_result_id_stays_while_scrolling_right(people):
         assert after.split()[3] == "103" and header(app).split()[1:3] == ["Result", "ID"]
         # The last columns are reached: the participant and the label.
         assert "abc123" in after and "Label" in header(app) and "Start time" not in header(app)
+
+
+DEFAULT_AND_PARTICIPANT = [
+    "quota", "id", "start", "last_seen", "duration", "batch", "worker_id", "type", "state", "message", "participant",
+]
+
+
+@pytest.mark.parametrize("size", [(120, 30), (100, 30)])
+async def test_a_chosen_participant_column_shows_its_duplicate_mark(people, size):
+    """Chosen with c, the Participant column keeps room before Message gets any: the id and
+    its ×N whole at 120 columns, and the mark visible where the id must be cut."""
+    from store.db.models import StudyResult
+
+    settings.save_columns("study", DEFAULT_AND_PARTICIPANT)
+    app = ResultsApp(people, Page("study", 12))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        assert "Participant" in header(app)
+        assert "abc123 ×2" in row_of(app, 102)
+        # A long id is cut before its mark, never the mark.
+        StudyResult.update(participant="KrAdAAutH7Fq2x9Lm").where(StudyResult.id.in_([102, 103])).execute()
+    app = ResultsApp(people, Page("study", 12))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        cell = next(w for w in row_of(app, 102).split("  ") if "KrAdA" in w).strip()
+        assert cell.startswith("KrAdA") and "…" in cell and cell.endswith("×2")
