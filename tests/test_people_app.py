@@ -149,7 +149,7 @@ def header(app) -> str:
 
 
 @pytest.mark.parametrize("size, shown", [
-    ((80, 24), ("Result ID", "Durati", "State")),
+    ((80, 24), ("Result ID", "Duration", "Worker ID", "Type", "State")),
     ((100, 30), ("Result ID", "Start time", "Duration", "Worker ID", "Type", "State")),
 ])
 async def test_the_columns_that_matter_fit_the_terminal(people, size, shown):
@@ -165,8 +165,10 @@ async def test_the_columns_that_matter_fit_the_terminal(people, size, shown):
         # The cells of those columns are whole: the state, the compact duration, the short type.
         row = row_of(app, 104)
         assert "DATA_RETRIEVED" in row and "3m05s▸" in row
+        # The short type names whole at every size (the longest is PersSingle).
+        assert "GenMulti" in row and "PersSingle" in row_of(app, 101)
         if size[0] == 100:
-            assert "GenMulti" in row and "60" in row.split()
+            assert "60" in row.split()
             assert "2024-05-01 10:40" in row or "05-01 10:40" in row
 
 
@@ -213,3 +215,17 @@ async def test_a_chosen_participant_column_shows_its_duplicate_mark(people, size
         await settle(pilot)
         cell = next(w for w in row_of(app, 102).split("  ") if "KrAdA" in w).strip()
         assert cell.startswith("KrAdA") and "…" in cell and cell.endswith("×2")
+
+
+@pytest.mark.parametrize("width", [100, 120])
+async def test_the_test_runs_toggle_says_its_state_whole(people, width):
+    app = ResultsApp(people, Page("study", 12))
+    async with app.run_test(size=(width, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        button = app.screen.query_one("#test-runs")
+        label = str(button.label)
+        assert label == "Tests: hidden"  # short: "Test runs: hidden" was cut to "Test runs:" at 100-120
+        # On the screen with room to spare (a scroll bar, a wider glyph), and the whole label in it.
+        assert button.region.right <= width - 3 and button.content_region.width >= len(label)
