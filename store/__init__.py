@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 
 from store.db.database import Store, demo_db_path, init_store, open_store
-from store.errors import BadInput, Cancelled, DatabaseLocked, NothingSelected, StoreError
+from store.errors import BadInput, Cancelled, DatabaseLocked, MissingData, NothingSelected, StoreError
 from store.pages.selection import Selection, component_ids_of, parse_id_list
 
 # name -> the module that holds it, or (module, its name there; None: the module itself)
@@ -90,7 +90,7 @@ _LAZY = {
 
 __all__ = [
     "Store", "init_store", "open_store", "demo_db_path", "Selection", "component_ids_of", "parse_id_list",
-    "StoreError", "BadInput", "Cancelled", "DatabaseLocked", "NothingSelected", *_LAZY,
+    "StoreError", "BadInput", "Cancelled", "DatabaseLocked", "NothingSelected", "MissingData", *_LAZY,
 ]
 
 
