@@ -23,6 +23,8 @@ _LAZY = {
     "position": "store.pages.order",
     "Filter": "store.search.filter",
     "filter_help": ("store.search.fields", "help_lines"),
+    "filter_syntax": ("store.search.fields", "SYNTAX"),
+    "filter_fields": ("store.search.fields", "FIELDS"),
     "Column": "store.columns",
     "columns_for": "store.columns",
     "visible": "store.pages.visible",

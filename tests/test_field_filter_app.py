@@ -154,8 +154,13 @@ async def test_help_explains_the_filter(varied):
         assert isinstance(app.screen, HelpScreen)
         text = str(app.screen.query_one("#help-filter").render())
         assert "(state:FAIL | data:<10B) batch:Pilot" in text
+        fields = app.screen.query_one("#help-fields")
+        table = [fields.render_line(y).text for y in range(fields.size.height)]
+        # The example column, read down (an example may fold onto the next line of its cell).
+        start = table[0].index("e.g.")
+        examples = "".join(line[start:].replace(" ", "") for line in table[1:])
         for name, field in FIELDS.items():
-            assert f"{name}:" in text and field.example in text
+            assert any(line.startswith(f"{name}:") for line in table) and field.example.replace(" ", "") in examples
         assert "Test runs" in str(app.screen.query_one("#help-text").render())
 
 

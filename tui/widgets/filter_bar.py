@@ -17,7 +17,8 @@ from textual.widgets import Button, Input, Static
 
 from store import Filter, StoreError
 
-PLACEHOLDER = 'Filter (/): words, "phrases", !exclude'
+# Short enough for 80 columns: a field term by example, the rest in the help (?).
+PLACEHOLDER = 'Filter: words, "phrases", !not, state:FINISHED (? help)'
 REFUSAL = "The filter has an error: fix it or clear it first."
 
 
