@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 
 from store.db.database import Store, demo_db_path, init_store, open_store
-from store.errors import BadInput, Cancelled, DatabaseLocked, NothingSelected, StoreError
+from store.errors import BadInput, Cancelled, DatabaseLocked, MissingData, NothingSelected, StoreError
 from store.pages.selection import Selection, component_ids_of, parse_id_list
 
 # name -> the module that holds it, or (module, its name there; None: the module itself)
@@ -23,6 +23,8 @@ _LAZY = {
     "position": "store.pages.order",
     "Filter": "store.search.filter",
     "filter_help": ("store.search.fields", "help_lines"),
+    "filter_syntax": ("store.search.fields", "SYNTAX"),
+    "filter_fields": ("store.search.fields", "FIELDS"),
     "Column": "store.columns",
     "columns_for": "store.columns",
     "visible": "store.pages.visible",
@@ -91,7 +93,7 @@ _LAZY = {
 
 __all__ = [
     "Store", "init_store", "open_store", "demo_db_path", "Selection", "component_ids_of", "parse_id_list",
-    "StoreError", "BadInput", "Cancelled", "DatabaseLocked", "NothingSelected", *_LAZY,
+    "StoreError", "BadInput", "Cancelled", "DatabaseLocked", "NothingSelected", "MissingData", *_LAZY,
 ]
 
 

@@ -132,11 +132,15 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
+def _participant_mark(r) -> str:
+    return f" ×{r.participant_runs}" if r.participant and (r.participant_runs or 0) > 1 else ""
+
+
 def _participant_cell(r) -> str:
     """The id, and how often this participant took part in the study where more than once."""
     if not r.participant:
         return ""
-    return f"{r.participant} ×{r.participant_runs}" if (r.participant_runs or 0) > 1 else r.participant
+    return r.participant + _participant_mark(r)
 
 
 def _files_listed(r) -> str:
@@ -161,6 +165,7 @@ class Column:
     squeeze: int = 0
     drop: int | None = None
     narrow: Callable | None = None  # row -> a shorter cell for a squeezed column (a time)
+    mark: Callable | None = None  # row -> the cell's end that stays visible when the cell is cut (×2)
     field: str | None = None  # its name in the structured filter (`state:FINISHED`), where it has one
 
 
@@ -214,7 +219,10 @@ def _component_duration_cell(r) -> str:
     return compact_duration(r.start_date, r.end_date) if r.end_date is not None else "not yet"
 
 
-_TYPE_CELL = dict(cell=lambda r: SHORT_TYPES.get(r.worker_type, r.worker_type), min_width=6, squeeze=6)
+# The Type column is never narrower than its longest short name (PersSingle).
+_TYPE_CELL = dict(
+    cell=lambda r: SHORT_TYPES.get(r.worker_type, r.worker_type), min_width=max(map(len, SHORT_TYPES.values())), squeeze=6
+)
 # Ranks (lower gives up room first): the long texts (mostly short in fact: "none"), the
 # extra times and codes, the batch; then the extra times leave; then the start, type,
 # worker and duration squeeze.
@@ -229,7 +237,7 @@ _BATCH = Column(
     "batch", "Batch", lambda r: _none(r.batch_title), True, Batch.title, 14, min_width=6, squeeze=2, drop=7, field="batch"
 )
 _WORKER_ID = Column(
-    "worker_id", "Worker ID", lambda r: str(r.worker_id), True, StudyResult.worker, 9, min_width=6, squeeze=7,
+    "worker_id", "Worker ID", lambda r: str(r.worker_id), True, StudyResult.worker, 9, min_width=9, squeeze=7,
     field="worker",
 )
 _TYPE = Column(
@@ -247,7 +255,7 @@ STUDY_COLUMNS: tuple[Column, ...] = (
     Column(
         "duration", "Duration", lambda r: study_duration_display(r.start_date, r.end_date, r.last_seen_date), True,
         fn.COALESCE(StudyResult.end_date, StudyResult.last_seen_date) - StudyResult.start_date, 7,
-        cell=_study_duration_cell, min_width=7, squeeze=8,
+        cell=_study_duration_cell, min_width=8, squeeze=8,
     ),
     _BATCH,
     Column("batch_id", "Batch ID", lambda r: _none(r.batch_id), False, StudyResult.batch, 8, **_SMALL_ID),
@@ -281,7 +289,9 @@ STUDY_COLUMNS: tuple[Column, ...] = (
     # metadata CSV's default columns stay JATOS's; the search text holds the parameters already.
     Column(
         "participant", "Participant", lambda r: r.participant or "", False,
-        fn.COALESCE(StudyResult.participant, ""), 14, cell=_participant_cell, searched=False, **_LONG_TEXT,
+        fn.COALESCE(StudyResult.participant, ""), 14, cell=_participant_cell, searched=False,
+        # Chosen by the user: it keeps room (and its ×N mark) before the message and the batch.
+        min_width=11, squeeze=6, mark=_participant_mark,
     ),
 )
 
@@ -316,7 +326,7 @@ COMPONENT_COLUMNS: tuple[Column, ...] = (
     _time("end", "End time", "end_date", ComponentResult.end_date, **_EXTRA_TIME),
     Column(
         "duration", "Duration", lambda r: component_duration_display(r.start_date, r.end_date), True,
-        ComponentResult.end_date - ComponentResult.start_date, 7, cell=_component_duration_cell, min_width=7, squeeze=8,
+        ComponentResult.end_date - ComponentResult.start_date, 7, cell=_component_duration_cell, min_width=8, squeeze=8,
     ),
     _BATCH,
     _WORKER_ID,

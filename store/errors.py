@@ -28,6 +28,7 @@ class MissingData(StoreError):
     """An export would leave out result data the store knows exists on the server: its
     metadata gave a size, but the data itself was never imported."""
 
-    def __init__(self, message: str, component_results: int) -> None:
+    def __init__(self, message: str, component_results: int, what: str = "") -> None:
         super().__init__(message)
         self.component_results = component_results
+        self.what = what or message  # what is missing and how to get it, without the command line's option

@@ -95,11 +95,11 @@ async def test_t_hides_test_runs_from_the_page_and_its_delete(varied):
         await settle(pilot)
         toolbar = app.screen.query_one(Toolbar)
         button = toolbar.query_one("#test-runs")
-        assert str(button.label) == "Test runs: shown" and not button.has_class("-on")
+        assert str(button.label) == "Tests: shown" and not button.has_class("-on")
         await type_at_once(pilot, "a")  # everything selected, test runs too
         assert len(app.screen.view.selected) == len(test_runs | others)
         await type_at_once(pilot, "t")
-        assert toolbar.test_runs_hidden and str(button.label) == "Test runs: hidden" and button.has_class("-on")
+        assert toolbar.test_runs_hidden and str(button.label) == "Tests: hidden" and button.has_class("-on")
         assert status(app).startswith(f"{len(others)} of {len(others)} shown · {len(others)} selected · test runs hidden")
         assert set(app.screen.view.ids) == others  # the hidden ones are let go from the selection
         assert not any(" Jatos " in line for line in table_lines(app)[1:])
@@ -122,7 +122,7 @@ async def test_t_hides_test_runs_from_the_page_and_its_delete(varied):
         assert app.focused is app.screen.filter_bar.input
         await pilot.press("end", *["backspace"] * len("state:FAIL"), "enter", "t")
         await settle(pilot)
-        assert str(button.label) == "Test runs: shown"
+        assert str(button.label) == "Tests: shown"
         assert set(app.screen.view.ids) == test_runs and status(app).startswith(f"{len(test_runs)} of {len(test_runs)} shown")
 
 
@@ -154,8 +154,13 @@ async def test_help_explains_the_filter(varied):
         assert isinstance(app.screen, HelpScreen)
         text = str(app.screen.query_one("#help-filter").render())
         assert "(state:FAIL | data:<10B) batch:Pilot" in text
+        fields = app.screen.query_one("#help-fields")
+        table = [fields.render_line(y).text for y in range(fields.size.height)]
+        # The example column, read down (an example may fold onto the next line of its cell).
+        start = table[0].index("e.g.")
+        examples = "".join(line[start:].replace(" ", "") for line in table[1:])
         for name, field in FIELDS.items():
-            assert f"{name}:" in text and field.example in text
+            assert any(line.startswith(f"{name}:") for line in table) and field.example.replace(" ", "") in examples
         assert "Test runs" in str(app.screen.query_one("#help-text").render())
 
 
@@ -170,11 +175,11 @@ async def test_pages_opened_after_the_toggle_start_with_it(varied):
         assert isinstance(app.screen, ResultsScreen) and set(app.screen.view.ids) == others | study_results(Worker.worker_type == "Jatos")
         await type_at_once(pilot, "t", "escape", "enter")  # hidden, back home, the study's page anew
         assert isinstance(app.screen, ResultsScreen) and set(app.screen.view.ids) == others
-        assert str(app.screen.query_one("#test-runs").label) == "Test runs: hidden"
+        assert str(app.screen.query_one("#test-runs").label) == "Tests: hidden"
         assert "test runs hidden" in status(app)
         await type_at_once(pilot, "w")  # a worker's page: the first row's worker, no test run
         assert app.screen.page.kind == "worker" and app.screen.view.hide_test_runs
-        assert str(app.screen.query_one("#test-runs").label) == "Test runs: hidden"
+        assert str(app.screen.query_one("#test-runs").label) == "Tests: hidden"
         await type_at_once(pilot, "t", "escape", "escape", "enter")  # shown on the worker's page: shown from then on
         assert set(app.screen.view.ids) == others | study_results(Worker.worker_type == "Jatos")
-        assert str(app.screen.query_one("#test-runs").label) == "Test runs: shown"
+        assert str(app.screen.query_one("#test-runs").label) == "Tests: shown"

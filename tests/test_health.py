@@ -235,3 +235,17 @@ def test_bad_input_is_one_line_and_exit_2(cli_env, args, said):
     out = run_cli("health", *args, env=cli_env)
     assert out.returncode == 2 and out.stdout == ""
     assert len(out.stderr.strip().splitlines()) == 1 and said in out.stderr
+
+
+def test_the_command_says_when_test_runs_are_left_out(store, cli_env):
+    from store.db.models import Worker
+
+    Worker.update(worker_type="Jatos").where(Worker.id == 1003).execute()  # run 3: a test run
+    out = run_cli("health", "--study", "70", "--exclude-test-runs", env=cli_env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == "Study health: Health check (study 70), 8 study results (test runs left out)"
+    out = run_cli("health", "--study", "70", "--exclude-test-runs", "--json", env=cli_env)
+    scope = json.loads(out.stdout)["scope"]
+    assert scope == {"narrowed": "test runs left out", "study_results": 8, "exclude_test_runs": True}
+    out = run_cli("health", "--study", "70", "--json", env=cli_env)
+    assert json.loads(out.stdout)["scope"] == {"narrowed": "", "study_results": 9, "exclude_test_runs": False}

@@ -165,3 +165,27 @@ async def test_a_failed_report_is_one_line_on_the_page(known, monkeypatch):
         await type_at_once(pilot, "H")
         assert text(app.screen, "#health-error") == "there is no study with id 70 in the store"
         assert not app.screen.query_one(Progress).display
+
+
+async def test_the_report_and_its_groups_keep_to_the_pages_scope(known, monkeypatch):
+    """Test runs hidden on the page (t): the report leaves them out and says so, and a group
+    selects only runs the page shows."""
+    from store.db.models import Worker
+
+    Worker.update(worker_type="Jatos").where(Worker.id == 1003).execute()  # run 3: a test run
+    app = ResultsApp(known, Page("study", 70))
+    told = told_of(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_at_once(pilot, "t")
+        await settle(pilot)
+        assert "8 of 8 shown" in status(app) and "test runs hidden" in status(app)
+        await type_at_once(pilot, "H")
+        screen = app.screen
+        assert text(screen, "#page-title") == "Study health: Health check (study 70), 8 study results (test runs left out)"
+        # Run 1's participant took part twice in the study (once in a test run): run 1 alone here.
+        assert [" ".join(line.split()) for line in groups(screen)][5] == "6 Participated more than once 1"
+        await type_at_once(pilot, "2")  # data in another format: run 3 alone, hidden: no runs here
+        assert told[-1] == "No runs in “Data in another format”."
+        await type_at_once(pilot, "escape")
+        assert isinstance(app.screen, ResultsScreen) and app.screen.view.selected == set()

@@ -149,7 +149,7 @@ def header(app) -> str:
 
 
 @pytest.mark.parametrize("size, shown", [
-    ((80, 24), ("Result ID", "Durati", "State")),
+    ((80, 24), ("Result ID", "Duration", "Worker ID", "Type", "State")),
     ((100, 30), ("Result ID", "Start time", "Duration", "Worker ID", "Type", "State")),
 ])
 async def test_the_columns_that_matter_fit_the_terminal(people, size, shown):
@@ -165,8 +165,10 @@ async def test_the_columns_that_matter_fit_the_terminal(people, size, shown):
         # The cells of those columns are whole: the state, the compact duration, the short type.
         row = row_of(app, 104)
         assert "DATA_RETRIEVED" in row and "3m05s▸" in row
+        # The short type names whole at every size (the longest is PersSingle).
+        assert "GenMulti" in row and "PersSingle" in row_of(app, 101)
         if size[0] == 100:
-            assert "GenMulti" in row and "60" in row.split()
+            assert "60" in row.split()
             assert "2024-05-01 10:40" in row or "05-01 10:40" in row
 
 
@@ -187,3 +189,43 @@ async def test_result_id_stays_while_scrolling_right(people):
         assert after.split()[3] == "103" and header(app).split()[1:3] == ["Result", "ID"]
         # The last columns are reached: the participant and the label.
         assert "abc123" in after and "Label" in header(app) and "Start time" not in header(app)
+
+
+DEFAULT_AND_PARTICIPANT = [
+    "quota", "id", "start", "last_seen", "duration", "batch", "worker_id", "type", "state", "message", "participant",
+]
+
+
+@pytest.mark.parametrize("size", [(120, 30), (100, 30)])
+async def test_a_chosen_participant_column_shows_its_duplicate_mark(people, size):
+    """Chosen with c, the Participant column keeps room before Message gets any: the id and
+    its ×N whole at 120 columns, and the mark visible where the id must be cut."""
+    from store.db.models import StudyResult
+
+    settings.save_columns("study", DEFAULT_AND_PARTICIPANT)
+    app = ResultsApp(people, Page("study", 12))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        assert "Participant" in header(app)
+        assert "abc123 ×2" in row_of(app, 102)
+        # A long id is cut before its mark, never the mark.
+        StudyResult.update(participant="KrAdAAutH7Fq2x9Lm").where(StudyResult.id.in_([102, 103])).execute()
+    app = ResultsApp(people, Page("study", 12))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        cell = next(w for w in row_of(app, 102).split("  ") if "KrAdA" in w).strip()
+        assert cell.startswith("KrAdA") and "…" in cell and cell.endswith("×2")
+
+
+@pytest.mark.parametrize("width", [100, 120])
+async def test_the_test_runs_toggle_says_its_state_whole(people, width):
+    app = ResultsApp(people, Page("study", 12))
+    async with app.run_test(size=(width, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        button = app.screen.query_one("#test-runs")
+        label = str(button.label)
+        assert label == "Tests: hidden"  # short: "Test runs: hidden" was cut to "Test runs:" at 100-120
+        # On the screen with room to spare (a scroll bar, a wider glyph), and the whole label in it.
+        assert button.region.right <= width - 3 and button.content_region.width >= len(label)

@@ -53,7 +53,7 @@ async def test_export_dialog_writes_the_trials(mixed, store, monkeypatch):
         await settle(pilot)
         await _export(app, pilot, "trials", mixed / "t.csv")
         assert told[-1] == (
-            f"Exported {mixed / 't.csv'} ({human_size((mixed / 't.csv').stat().st_size)}): 6 trial rows; 2 component results left out: 1 truncated JSON, 1 no data."
+            f"Exported {mixed / 't.csv'} ({human_size((mixed / 't.csv').stat().st_size)}): 4 study results, 6 component results, 6 trial rows; 2 component results left out: 1 truncated JSON, 1 no data."
         )
         rows = list(csv.reader(io.StringIO((mixed / "t.csv").read_text(), newline="")))
         assert rows == [HEADER, *EXPECTED]

@@ -89,7 +89,8 @@ def check_missing(kind: str, cr_ids: list[int] | None, allow: bool) -> Missing:
         n, studies = missing_files(cr_ids)
         missing = Missing(missing.component_results, tuple(sorted(set(missing.studies) | studies)), n)
     if missing and not allow:
-        raise MissingData(missing_line(missing), len(missing))
+        what = missing_line(missing)
+        raise MissingData(f"{what}; --allow-missing-data exports without them", len(missing), what)
     return missing
 
 
@@ -104,5 +105,5 @@ def missing_line(missing: Missing) -> str:
         what.append(f"{missing.files} uploaded files of the selected results are not in the store")
     return (
         f"{' and '.join(what)} (metadata says they exist): get them with `jatos-results pull --url URL "
-        f"{studies}` or import the results archive; --allow-missing-data exports without them"
+        f"{studies}` or import the results archive"
     )

@@ -44,6 +44,7 @@ class Health:
     flags: tuple[Flag, ...]
     durations: Durations
     options: HealthOptions = field(default_factory=HealthOptions)
+    test_runs_left_out: bool = False  # JATOS's own test runs (worker type Jatos) are not counted
 
     def flag(self, key: str) -> Flag:
         return next(f for f in self.flags if f.key == key)
@@ -81,4 +82,5 @@ def _report(selection: Selection, options: HealthOptions, progress: Callable[[in
     return Health(
         scope.study, scope.title, scope.narrowed, sum(study_states.values()), study_states,
         counts.component_states(figures), tuple(figures), tuple(found + [fast]), times, options,
+        selection.exclude_test_runs,
     )

@@ -65,4 +65,6 @@ def _narrowed(selection: Selection) -> str:
         parts.append(f"filter {f.text!r}" + (f" ({', '.join(mode)})" if mode else ""))
     if selection.exclude_labels:
         parts.append("without labels " + ", ".join(selection.exclude_labels))
+    if selection.exclude_test_runs:
+        parts.append("test runs left out")
     return "; ".join(parts)

@@ -100,7 +100,7 @@ def as_json(h: Health) -> dict:
     d = h.durations
     return {
         "study": {"id": h.study, "title": h.title},
-        "scope": {"narrowed": h.narrowed, "study_results": h.runs},
+        "scope": {"narrowed": h.narrowed, "study_results": h.runs, "exclude_test_runs": h.test_runs_left_out},
         "options": {"tiny_data_bytes": h.options.tiny_bytes, "stuck_after_hours": h.options.stuck_hours, "now": h.options.now_ms},
         "study_states": h.study_states,
         "component_states": h.component_states,

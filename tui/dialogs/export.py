@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
 EXPORT_KINDS = [
     ("archive", "JATOS Results Archive"),
@@ -37,6 +37,7 @@ class ExportRequest:
     ids: list[int] = field(default_factory=list)  # the selected results that exist, for "selected"
     exclude_labels: tuple[str, ...] = ()  # results with these labels are left out
     fmt: str | None = None  # the trials' format
+    allow_missing_data: bool = False  # leave out data and files known only from metadata
 
 
 class ExportScreen(ModalScreen[ExportRequest | None]):
@@ -63,9 +64,16 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
                 yield RadioButton("Selected (counting…)", value=self.selected_first, id="scope-selected")
                 yield RadioButton("All (counting…)", value=not self.selected_first, id="scope-all")
             with Horizontal(id="exclude-labels-row"):
-                yield Label("Leave out results labelled: ")
-                # One line: the dialog fits 24 rows with its buttons.
-                yield Input("", id="exclude-labels", compact=True, placeholder="e.g. exclude, pending (comma-separated)")
+                yield Label("Leave out results labelled: ", id="exclude-labels-label")
+                # An input as the file's (a compact one, without a border, read as a hint); the
+                # dialog scrolls where 24 rows do not hold it.
+                yield Input("", id="exclude-labels", placeholder="exclude, pending (comma-separated)")
+            # As the command line's --allow-missing-data; what is left out is described as JATOS
+            # describes results without data (size 0, no data.txt), and counted when done.
+            yield Checkbox(
+                "Export without the missing data (as JATOS: size 0, no data.txt)",
+                id="allow-missing", compact=True,
+            )
             yield Label("File (a relative name is in the folder you started from):")
             yield Input(self.default_name("archive"), id="path")
             yield Static("", id="export-error", classes="error")
@@ -74,6 +82,8 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
+        self.query_one("#kind", RadioSet).focus()  # the first choice: Down moves in it at once
+        self.query_one("#export-error", Static).display = False  # a row only when there is something to say
         self._count()
 
     @work(thread=True, group="dialog")
@@ -116,17 +126,23 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
         scope_btn = self.query_one("#scope", RadioSet).pressed_button
         scope = "selected" if scope_btn and scope_btn.id == "scope-selected" else "all"
         if scope == "selected" and not self.selected:
-            self.query_one("#export-error", Static).update("No results selected.")
+            self._error("No results selected.")
             return
         value = self.query_one("#path", Input).value.strip()
         if not value:
-            self.query_one("#export-error", Static).update("Give a file name.")
+            self._error("Give a file name.")
             return
         labels = tuple(x.strip() for x in self.query_one("#exclude-labels", Input).value.split(",") if x.strip())
         kind, fmt = self._kind()
         self.dismiss(ExportRequest(
-            kind, scope, Path(value).expanduser(), self.selected if scope == "selected" else [], labels, fmt
+            kind, scope, Path(value).expanduser(), self.selected if scope == "selected" else [], labels, fmt,
+            self.query_one("#allow-missing", Checkbox).value,
         ))
+
+    def _error(self, message: str) -> None:
+        line = self.query_one("#export-error", Static)
+        line.update(message)
+        line.display = True
 
     @on(Button.Pressed, "#cancel")
     def cancel(self) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from store import Selection, StoreError, default_filename, existing_ids, export, human_size
+from store import MissingData, Selection, StoreError, default_filename, existing_ids, export
 from tui.dialogs import ConfirmScreen, ExportRequest, ExportScreen
 from tui.threads import closing
 
@@ -20,6 +20,8 @@ class ExportFlow:
 
     async def start(self) -> None:
         screen = self.screen
+        if screen.filter_bar.refuses():  # a metadata CSV of the selected takes the filter's rows
+            return
         view, selected = screen.view, screen.view.selected_in_order()
 
         def count() -> tuple[list[int], int]:
@@ -63,18 +65,18 @@ class ExportFlow:
                 result = export(
                     screen.app.store, request.kind, selection, request.path, force=force, columns=columns,
                     progress=lambda done, total: call(progress.advance, done, total), cancelled=progress.cancelled,
-                    trial_format=request.fmt,
+                    trial_format=request.fmt, allow_missing_data=request.allow_missing_data,
                 )
+            except MissingData as exc:  # the app's way to leave it out, not the command line's
+                call(progress.failed, f"{exc.what}; or tick “Export without the missing data” in the export dialog")
+                return
             except (StoreError, OSError) as exc:
                 call(progress.failed, str(exc))
                 return
             note = ""
             if result.without_components:
                 note = f" ({result.without_components} study results without component results are never exported, as in JATOS)"
-            if result.trial_rows is not None:
-                note += f": {result.trial_rows} trial rows"
-            if result.left_out:
-                note += f"; {result.left_out}"
-            call(progress.done, f"Exported {result.path} ({human_size(result.bytes)}){note}.")
+            # The command line's summary: what was written, how many results, what was left out.
+            call(progress.done, f"Exported {result.line().removeprefix('wrote ')}{note}.")
 
         screen.run_worker(closing(screen.app.store, work), thread=True, exclusive=True, group="export")

@@ -30,6 +30,8 @@ class FrequencyFlow:
 
     async def start(self) -> None:
         screen, view = self.screen, self.screen.view
+        if screen.filter_bar.refuses():  # it counts the page as filtered
+            return
         key = screen.table.current_column_key()
         column = next((c for c in view.all_columns if c.key == key), None)
         if column is None:

@@ -5,9 +5,10 @@ there comes back as the page's selection, for `l` to label."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import TYPE_CHECKING
 
-from store import Selection, StoreError
+from store import StoreError
 from tui.screens.health import HealthScreen
 from tui.widgets.flag_groups import Group
 
@@ -31,7 +32,12 @@ class HealthFlow:
             )
             return
         f = await self.page_filter()
-        selection = Selection(**{page.kind: page.id}, filter=f.text or None, regex=f.regex, case_sensitive=f.case_sensitive)
+        if screen.filter_bar.refuses():
+            return
+        # The page's scope (test runs hidden or not) from the one place that says it.
+        selection = dataclasses.replace(
+            screen.view.selection(), filter=f.text or None, regex=f.regex, case_sensitive=f.case_sensitive,
+        )
         heading = screen.loader.heading or f"{page.kind} {page.id}"
         await screen.app.push_screen(HealthScreen(selection, heading), self.chosen)
 
@@ -56,7 +62,11 @@ class HealthFlow:
         if group is None:
             return
         view = self.screen.view
+        shown = set(view.ids)  # only runs the page shows (a value chosen with F narrows it further)
+        ids = [i for i in group.ids if i in shown]
         view.deselect_all()
-        view.select_ids(group.ids)
+        view.select_ids(ids)
         self.screen.selection_changed()
-        self.screen.app.notify(f"Selected the {len(group.ids)} study results of “{group.title}”: l labels them.")
+        left = len(group.ids) - len(ids)
+        more = f" ({left} more not shown on this page)" if left else ""
+        self.screen.app.notify(f"Selected the {len(ids)} study results of “{group.title}”{more}: l labels them.")

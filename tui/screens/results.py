@@ -15,9 +15,10 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from store import Page, ResultsView, filter_help, visible
+from store import Page, ResultsView, visible
 from tui import settings
 from tui.dialogs import ColumnsScreen, HelpScreen
+from tui.dialogs.help import key_rows
 from tui.flows.copy import CopyFlow
 from tui.flows.delete import DeleteFlow
 from tui.flows.export import ExportFlow
@@ -35,6 +36,8 @@ from tui.widgets.results_table import ResultsTable
 from tui.widgets.state_summary import StateSummary
 from tui.widgets.toolbar import Toolbar
 from tui.widgets.value_filter import ValueFilterTag
+
+FILTER_ACTIONS = frozenset({"end_filter", "filter_regex", "filter_case"})  # keys only while the filter has them
 
 
 class ResultsScreen(Screen):
@@ -179,7 +182,7 @@ class ResultsScreen(Screen):
         in_filter = self.focused is not None and self.focused.id == "filter"
         if action in ("open", "delete", "clear_value_filter"):
             return not in_filter  # in the filter, enter ends it and delete and backspace delete a character
-        if action in ("end_filter", "filter_regex", "filter_case"):
+        if action in FILTER_ACTIONS:
             return in_filter
         return True
 
@@ -318,6 +321,8 @@ class ResultsScreen(Screen):
         self.selection_changed()
 
     def action_select_filtered(self) -> None:
+        if self.filter_bar.refuses():
+            return
         self.view.select_filtered()
         self.selection_changed()
 
@@ -376,9 +381,5 @@ class ResultsScreen(Screen):
         self.table.refresh_layout()
 
     async def action_help(self) -> None:
-        rows = []
-        for b in list(ResultsTable.BINDINGS) + list(self.BINDINGS):
-            row = (b.key.replace("question_mark", "?").replace("slash", "/"), b.description)
-            if row not in rows:  # a key bound twice (in the filter and out of it) is said once
-                rows.append(row)
-        await self.app.push_screen(HelpScreen(rows, filter_help()))
+        rows = key_rows(list(ResultsTable.BINDINGS) + list(self.BINDINGS), FILTER_ACTIONS)
+        await self.app.push_screen(HelpScreen(rows, filter_lines=True))

@@ -33,7 +33,14 @@ def cell_text(col: Column, row, width: int | None = None) -> str:
     text; in a column squeezed below its natural width, its narrow form where it has one."""
     if col.narrow is not None and width is not None and width < column_width(col):
         return col.narrow(row)
-    return col.cell(row) if col.cell is not None else col.render(row)
+    text = col.cell(row) if col.cell is not None else col.render(row)
+    if col.mark is not None and width is not None and cell_len(text) > width:
+        mark = col.mark(row)  # cut before the mark, which stays: "KrAdA…×3"
+        if mark.strip() and cell_len(mark.strip()) + 2 <= width:
+            mark = mark.strip()
+            head = text[: len(text) - len(col.mark(row))]
+            return set_cell_size(head, width - cell_len(mark) - 1) + "…" + mark
+    return text
 
 
 def id_list(level: str, ids: list[int], shown: int = 10) -> str:

@@ -17,7 +17,9 @@ from textual.widgets import Button, Input, Static
 
 from store import Filter, StoreError
 
-PLACEHOLDER = 'Filter (/): words, "phrases", !exclude'
+# Short enough for 80 columns: a field term by example, the rest in the help (?).
+PLACEHOLDER = 'Filter: words, "phrases", !not, state:FINISHED (? help)'
+REFUSAL = "The filter has an error: fix it or clear it first."
 
 
 class ClickButton(Button, can_focus=False):
@@ -53,6 +55,8 @@ class FilterBar(Horizontal):
         @property
         def control(self) -> FilterBar:
             return self.bar
+
+    error = ""  # why the filter as set cannot be applied ("": it can); the page shows another filter's rows
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=PLACEHOLDER, id="filter")
@@ -107,9 +111,19 @@ class FilterBar(Horizontal):
         try:
             f.validate()
         except StoreError as exc:
+            self.error = str(exc)
             self.post_message(self.Invalid(self, f, str(exc)))
         else:
+            self.error = ""
             self.post_message(self.Changed(self, f))
+
+    def refuses(self) -> bool:
+        """True, said in one line, while the filter as set has an error: the page's rows are
+        then the last valid filter's (a prefix of the text, say), which no action should take
+        for the filter's answer."""
+        if self.error:
+            self.app.notify(REFUSAL, severity="warning")
+        return bool(self.error)
 
 
 class FilterError(Static):

@@ -1,5 +1,5 @@
 """A results page's buttons, for the mouse: each does what one of the page's keys does; and
-the page's test-run toggle, which the toolbar owns and shows ("Test runs: hidden")."""
+the page's test-run toggle, which the toolbar owns and shows ("Tests: hidden")."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ BUTTONS = {
 
 
 def test_runs_label(hidden: bool) -> str:
-    return f"Test runs: {'hidden' if hidden else 'shown'}"
+    # Short, so that the state stays on screen at 100 columns ("Test runs:" alone was cut there).
+    return f"Tests: {'hidden' if hidden else 'shown'}"
 
 
 class Toolbar(Horizontal):
