@@ -10,6 +10,7 @@ from store import Selection
 from store.importing.importer import import_paths
 
 import jatos_fixtures as fx
+from conftest import ON_POSTGRES
 
 MESSAGE = r"ratio x.y+z (a|b) 50%_off back\slash"
 
@@ -36,3 +37,19 @@ def test_nor_anything_else(marked, term):
 def test_a_word_in_data_folds_ascii_case(marked):
     # "personal" is in study result 101's data (the fixture's): any case finds it.
     assert Selection(filter="PERSONAL").row_ids() == Selection(filter="personal").row_ids() == [101]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's plan of an IN inside an OR")
+def test_a_word_asks_data_through_exists_on_postgresql(marked):
+    """PostgreSQL cannot join an IN that sits inside an OR: a subplan too big for work_mem
+    runs again for every row (a word in every row at S ran over 10 minutes). The data side
+    is a correlated EXISTS, which asks the key's index once a row."""
+    from store.db.models import StudyResult
+    from store.search.filter import Filter
+    from store.search.routes import all_of, routes
+
+    # The condition a word becomes when a whole answer is one query (the command line's).
+    query = StudyResult.select(StudyResult.id).where(all_of(routes(Filter("personal"), "study"), "study"))
+    sql, _ = query.sql()
+    assert "EXISTS" in sql and 'IN (SELECT "t2"."study_result_id"' not in sql
+    assert [r.id for r in query] == [101]
