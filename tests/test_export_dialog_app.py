@@ -13,17 +13,11 @@ from tui.app import ResultsApp
 from tui.dialogs import ExportScreen
 
 import jatos_fixtures as fx
-from ui_helpers import settle
+from ui_helpers import settle, told_of
 
 SIZE = (170, 40)
 
 pytestmark = pytest.mark.usefixtures("ui_env")
-
-
-def told_of(app, monkeypatch) -> list[str]:
-    told: list[str] = []
-    monkeypatch.setattr(app, "notify", lambda message, **kw: told.append(message))
-    return told
 
 
 async def test_the_kind_list_has_the_keys_and_the_done_message_counts(scenario, tmp_path, monkeypatch):

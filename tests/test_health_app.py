@@ -20,7 +20,7 @@ from tui.widgets.flag_groups import FlagGroups
 from tui.widgets.progress import Progress
 
 import health_fixtures as hf
-from ui_helpers import settle, status, type_at_once
+from ui_helpers import settle, status, told_of, type_at_once
 
 SIZE = (170, 50)
 
@@ -31,12 +31,6 @@ pytestmark = pytest.mark.usefixtures("ui_env")
 def known(store, tmp_path):
     import_paths(store, hf.archive(tmp_path, hf.KNOWN))
     return store
-
-
-def told_of(app, monkeypatch) -> list[str]:
-    told: list[str] = []
-    monkeypatch.setattr(app, "notify", lambda message, **kw: told.append(message))
-    return told
 
 
 def text(screen, selector: str) -> str:

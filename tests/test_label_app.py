@@ -12,17 +12,11 @@ from tui.app import ResultsApp
 from tui.dialogs import ExportScreen, LabelScreen
 from tui.screens.results import ResultsScreen
 
-from ui_helpers import settle, status, table_lines, type_at_once
+from ui_helpers import settle, status, table_lines, told_of, type_at_once
 
 SIZE = (170, 40)
 
 pytestmark = pytest.mark.usefixtures("ui_env")
-
-
-def told_of(app, monkeypatch) -> list[str]:
-    told: list[str] = []
-    monkeypatch.setattr(app, "notify", lambda message, **kw: told.append(message))
-    return told
 
 
 def held() -> dict[int, tuple[str, str]]:

@@ -16,7 +16,7 @@ from tui.screens.participant import ParticipantScreen
 from tui.screens.results import ResultsScreen
 
 from people_fixtures import LONG_MESSAGE, people_archive
-from ui_helpers import settle, table_lines
+from ui_helpers import settle, table_lines, told_of
 
 pytestmark = pytest.mark.usefixtures("ui_env")
 
@@ -43,12 +43,6 @@ async def go_to(pilot, result_id: int) -> None:
         await pilot.press("j")
         await settle(pilot)
     raise AssertionError(f"no row {result_id}")
-
-
-def told_of(app, monkeypatch) -> list[str]:
-    told: list[str] = []
-    monkeypatch.setattr(app, "notify", lambda message, **kw: told.append(message))
-    return told
 
 
 async def test_the_participant_column_marks_who_took_part_twice(people):

@@ -28,6 +28,13 @@ async def settle(pilot) -> None:
         quiet = 0 if busy else quiet + 1
 
 
+def told_of(app, monkeypatch) -> list[str]:
+    """The notifications the app shows from now on, as a list that fills as they come."""
+    told: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **kw: told.append(message))
+    return told
+
+
 def table_lines(app) -> list[str]:
     """What the results table shows, line by line (the header first)."""
     table = app.screen.query_one(ResultsTable)
