@@ -11,13 +11,14 @@ Run in a process of its own, so that its peak RSS is the export's alone. The iss
 from __future__ import annotations
 
 import json
-import resource
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from memory import peak_rss_mb
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -45,7 +46,7 @@ def measure(db: Path, fmt: str = "csv") -> dict:
         if code != 0:
             raise SystemExit(f"export trials failed with status {code}")
         written = out.stat().st_size
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     # MB/s of CPU time beside the wall clock's: on a shared machine the first says what the
     # code does, the second what the machine let it do.
     return {"seconds": seconds, "cpu seconds": cpu, "data MB": size / 1e6, "output MB": written / 1e6,

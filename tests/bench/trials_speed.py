@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import random
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from memory import peak_rss_mb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -55,7 +56,7 @@ def main(mb: float = 50.0) -> None:
         summary = write_trials_csv(out, results, spool_dir=tmp)
         seconds = time.perf_counter() - start
         size = out.tell()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(
         f"{total / 1e6:.1f} MB of data in {len(datas)} component results -> {summary.rows} rows, "
         f"{len(summary.columns)} columns, {size / 1e6:.1f} MB of CSV in {seconds:.2f} s: "
