@@ -544,3 +544,69 @@ def test_parquet_widened_to_text_keeps_the_csv_spelling(tmp_path):
     table = pq.read_table(tmp_path / "t.parquet")
     assert table.column("m").to_pylist() == ["1.0", "true", "x", None]
     assert [r[-2:] for r in _table(out.getvalue())[1:]] == [["1.0", ""], ["true", ""], ["x", ""], ["", "5"]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[{"id":123456789012345678901234567890}]',  # beyond 64 bits: orjson would give a float
+        '[{"id":-9223372036854775809,"n":18446744073709551616}]',
+        '[{"x":NaN,"y":Infinity,"z":-Infinity}]',
+        '[{"big":1e400}]',
+        '[{"s":"\\ud800 alone"}]',
+        '[{"a":1,"a":2}]',
+        '[{"f":0.1,"g":-0.0,"h":1E5,"i":5e-324,"j":1.7976931348623157e308}]',
+        "[" * 2000 + "]" * 2000,
+        '[{"t":"\\u00e9\\n"}]\ufeff',
+        "\ufeff[]",
+        '{"a":1} x',
+    ],
+)
+def test_json_read_as_python_reads_it(text):
+    """The fast reader (orjson) gives json's answer, or json's error, for every text."""
+    try:
+        want = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        with pytest.raises(type(exc)):
+            reading._loads(text)
+        return
+    got = reading._loads(text)
+    assert repr(got) == repr(want)
+
+
+def test_json_numbers_read_as_python_reads_them():
+    import random
+
+    rng = random.Random(7)
+    numbers = [repr(rng.uniform(-1e6, 1e6)) for _ in range(2000)]
+    numbers += [repr(rng.random() * 10 ** rng.randint(-300, 300)) for _ in range(2000)]
+    numbers += [str(rng.randint(-(2**63), 2**63 - 1)) for _ in range(2000)]
+    text = "[" + ",".join(f'{{"v":{n}}}' for n in numbers) + "]"
+    assert repr(reading._loads(text)) == repr(json.loads(text))
+
+
+def test_an_integer_beyond_64_bits_keeps_its_digits_in_the_csv():
+    out = io.BytesIO()
+    write_trials_csv(out, [({}, '[{"id":123456789012345678901234567890,"n":1}]')])
+    assert _table(out.getvalue())[1][-2:] == ["123456789012345678901234567890", "1"]
+
+
+def test_parquet_types_learnt_across_groups_either_way(tmp_path):
+    """A row group Arrow reads whole (one type a column) meets the earlier groups' types:
+    double then int stays double, text then int stays text spelt as the CSV spells it, a
+    group without the column or with only nulls keeps its type."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    results = [
+        ({}, '[{"d":2.5,"s":"x","b":true}]'),
+        ({}, '[{"d":1,"s":7,"b":null}]'),
+        ({}, '[{"other":1}]'),
+        ({}, '[{"d":3,"s":2.5,"b":false}]'),
+    ]
+    write_trials_parquet(tmp_path / "t.parquet", results, row_group_rows=1)
+    table = pq.read_table(tmp_path / "t.parquet")
+    types = {f.name: str(f.type) for f in table.schema}
+    assert (types["d"], types["s"], types["b"], types["other"]) == ("double", "string", "bool", "int64")
+    assert table.column("d").to_pylist() == [2.5, 1.0, None, 3.0]
+    assert table.column("s").to_pylist() == ["x", "7", None, "2.5"]
+    assert table.column("b").to_pylist() == [True, None, None, False]
+    assert table.column("result_id").to_pylist() == [None] * 4
