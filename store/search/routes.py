@@ -258,6 +258,11 @@ class IdBits:
         if 0 <= j < len(self.bits):
             self.bits[j] = 1
 
+    def discard(self, i: int) -> None:
+        j = i - self.lo
+        if 0 <= j < len(self.bits):
+            self.bits[j] = 0
+
     def empty(self) -> bool:
         return self.bits.find(1) == -1
 
