@@ -62,6 +62,7 @@ class Side:
         # The backend's test in Python of the rows `condition` keeps (backends.py), on `column`.
         self.column, self.confirm = column, confirm
         self.known: set[int] | None = None  # the matching rows, once worked out
+        self.common = False  # the index holds more candidates than a probe takes: not asked
 
     def scanned(self, cancelled: Callable[[], bool] = lambda: False) -> Iterator[float]:
         """Work out `known` by the block scan; yields the share done."""
@@ -86,13 +87,18 @@ class Side:
             return
         candidates = self.index.count(db(), self.literal, few + 1)
         if candidates > few:
+            self.common = True
             return
         narrowed = self.index.condition(self.model.id, self.literal)
         self.known = self._keys(narrowed & self.condition) if candidates else set()
 
     def rows_where(self, level_id):
         """The side as one condition on a query of this level's rows (`level_id` its key)."""
-        cond = self.condition if self.index is None else self.index.condition(self.model.id, self.literal) & self.condition
+        cond = self.condition
+        if self.index is not None and not self.common:
+            # A literal in many rows: its index condition would only double each row's test
+            # (PostgreSQL: a word in every row at S, 1.2 s with it, 0.6 s without).
+            cond = self.index.condition(self.model.id, self.literal) & cond
         if self.confirm is not None:  # confirmed in Python: the rows that pass, as one array
             return NodeList((level_id, SQL("= ANY(%s)", [sorted(self._keys(cond))])))
         if self.own:
