@@ -53,7 +53,7 @@ def test_plain_text_in_many_chunks(scenario, monkeypatch):
     """SQLite joins the data of a chunk of results at a time: every chunk boundary, with
     NULL data (303) among them, gives what one row at a time gives."""
     from store.db.models import ComponentResult
-    from store.exporting import export as export_module
+    from store.exporting import data_text
 
     store, out = scenario
     import_paths(store, [fx.synthetic_archive(out / "syn.zip", 23, data_bytes=40, first_id=500)])
@@ -62,7 +62,7 @@ def test_plain_text_in_many_chunks(scenario, monkeypatch):
     scoped = [102, 101] + list(range(520, 505, -1))  # study results, unsorted
     scoped_crs = sorted(c.id for c in ComponentResult.select().where(ComponentResult.study_result.in_(scoped)))
     for size in (1, 2, 4, 5000):
-        monkeypatch.setattr(export_module, "JOIN_CHUNK", size)
+        monkeypatch.setattr(data_text, "JOIN_CHUNK", size)
         export(store, "data", Selection(), out / "all.txt", force=True)
         assert (out / "all.txt").read_bytes() == b"".join(
             d.encode() + b"\n" for _, d in sorted(expected.items()) if d is not None

@@ -14,7 +14,7 @@ import zipfile
 import pytest
 
 from store import Selection, StoreError
-from store.exporting import export as export_module
+from store.exporting import data_text
 from store.exporting.export import export
 from store.importing.importer import import_paths
 
@@ -78,8 +78,8 @@ def test_export_during_another_process_is_before_or_after_it(db_path, store, tmp
     if other == "import":
         other = ("import", str(_archive(tmp_path / "v2.zip", range(101, N + 1), files_on, version=2)))
     # Small chunks: the data of the late results is read after the other process ran.
-    monkeypatch.setattr(export_module, "DATA_CHUNK", 50)
-    monkeypatch.setattr(export_module, "JOIN_CHUNK", 50)
+    monkeypatch.setattr(data_text, "DATA_CHUNK", 50)
+    monkeypatch.setattr(data_text, "JOIN_CHUNK", 50)
     export(store, kind, selection, tmp_path / "before")
 
     calls: list[int] = []

@@ -191,12 +191,12 @@ def test_a_connection_lost_in_a_write_is_one_line_and_changes_nothing(tmp_path):
 def test_an_export_streams_through_a_server_side_cursor_in_one_snapshot(server_store, tmp_path, monkeypatch, kind, selection):
     """While the export writes, its connection is inside a read-only REPEATABLE READ
     transaction (one snapshot) with the data read through an open server-side cursor."""
-    from store.exporting import export as export_module
+    from store.exporting import data_text
 
     store = server_store
     # A zip reports progress every 200 results; plain text every DATA_CHUNK (made 2).
     import_paths(store, [fx.synthetic_archive(tmp_path / "runs.zip", 450, data_bytes=20)])
-    monkeypatch.setattr(export_module, "DATA_CHUNK", 2)
+    monkeypatch.setattr(data_text, "DATA_CHUNK", 2)
     seen = []
 
     def progress(done, total):

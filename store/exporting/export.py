@@ -14,25 +14,21 @@ import csv
 import datetime as _dt
 import functools
 import io
-import json
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import peewee
-
 from store.columns import Column, pick_columns
-from store.db import postgres
 from store.db.database import Store
 from store.db.idlists import chunks, id_in
 from store.db.models import ComponentResult, ResultFile, StudyResult
-from store.db.sqlite import is_sqlite
 from store.disk import files
-from store.errors import Cancelled, NothingSelected, StoreError
+from store.errors import NothingSelected, StoreError
 from store.exporting.check import check_missing
+from store.exporting.data_text import check_cancelled, iter_data, write_data_text
 from store.exporting.exclusions import write_report
 from store.exporting.metadata import Plan, metadata_chunks
 from store.exporting.output import Target
@@ -211,11 +207,6 @@ def _counts_for_csv(level: str, ids: list[int], n: int) -> tuple[int, int]:
     return (n, 0) if level == "study" else (0, n)
 
 
-def _check(cancelled) -> None:
-    if cancelled and cancelled():
-        raise Cancelled("export cancelled; no file was written")
-
-
 def _export_trials(store, selection, target, row_ids, cr_ids, missing, raw_csv, progress, cancelled, fmt, strict):
     with target.open(seekable=fmt == "parquet") as fh:
         table = write_trials(fh, fmt, selection.level, row_ids, store.files_root, strict, raw_csv, progress, cancelled)
@@ -225,132 +216,6 @@ def _export_trials(store, selection, target, row_ids, cr_ids, missing, raw_csv, 
         target.label, target.bytes, n_sr, len(cr_ids), 0, without, missing, trial_rows=table.rows,
         left_out=left_out_summary(table.left_out),
     )
-
-
-# -- (a) plain text ----------------------------------------------------------------------------
-
-
-DATA_CHUNK = 2000  # component results whose data one query of iter_data fetches
-
-
-def iter_data(cr_ids: list[int], chunk_size: int | None = None) -> Iterator[tuple[int, bytes | None]]:
-    """(component result id, data as UTF-8 bytes) in the order given, a chunk at a time."""
-    db = ComponentResult._meta.database
-    table = ComponentResult._meta.table_name
-    if not is_sqlite(db):
-        yield from _iter_data_postgres(db, table, cr_ids, chunk_size or DATA_CHUNK)
-        return
-    for chunk in peewee.chunked(cr_ids, chunk_size or DATA_CHUNK):
-        # The stored UTF-8 bytes as they are: no decoding and encoding again in Python.
-        cursor = db.execute_sql(
-            f'SELECT id, CAST(data AS BLOB) FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))',
-            (json.dumps(chunk),),
-        )
-        found = dict(cursor.fetchall())
-        for i in chunk:
-            yield i, found.get(i)
-
-
-def _iter_data_postgres(db, table: str, cr_ids: list[int], batch: int) -> Iterator[tuple[int, bytes | None]]:
-    # One query for all of them, read through a server-side cursor in the given order. As
-    # text, encoded here: psycopg2 reads bytea (convert_to) at half the speed.
-    sql = (
-        f'SELECT u.id, c.data FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(id, n) '
-        f'LEFT JOIN "{table}" c ON c.id = u.id ORDER BY u.n'
-    )
-    for rows in postgres.stream(db, sql, (list(cr_ids),), batch):
-        for i, data in rows:
-            yield i, (data.encode("utf-8") if data is not None else None)
-
-
-def write_data_text(fh, cr_ids: list[int] | None, progress=None, cancelled=None, sep: bytes = b"\n") -> int:
-    """§3.1: each data followed by a line break, ascending id; nothing for NULL data.
-    cr_ids None: every component result. Returns how many component results."""
-    db = ComponentResult._meta.database
-    if is_sqlite(db):
-        return _write_data_text_sqlite(fh, cr_ids, progress, cancelled, sep)
-    if cr_ids is None:
-        # Everything: one scan in id order through a server-side cursor, no id list.
-        total = ComponentResult.select().count()
-        table = ComponentResult._meta.table_name
-        sql = f'SELECT id, data FROM "{table}" ORDER BY id'
-        rows = ((i, None if d is None else d.encode("utf-8")) for batch in postgres.stream(db, sql, (), DATA_CHUNK) for i, d in batch)
-    else:
-        total = len(cr_ids)
-        rows = iter_data(cr_ids)
-    buf: list[bytes] = []
-    for n, (_, data) in enumerate(rows, 1):
-        if data is not None:
-            buf.append(data)
-            buf.append(sep)
-        if n % DATA_CHUNK == 0:  # a chunk of iter_data a write (and a progress call)
-            fh.write(b"".join(buf))
-            buf.clear()
-            _check(cancelled)
-            if progress:
-                progress(n, total)
-    fh.write(b"".join(buf))
-    if progress:
-        progress(total, total)
-    return total
-
-
-# SQLite joins the data of this many results into one string: one Python object and one
-# write a chunk instead of one a row (the join is three times faster than fetching rows).
-JOIN_CHUNK = 5000
-
-
-def _write_data_text_sqlite(fh, cr_ids: list[int] | None, progress, cancelled, sep: bytes) -> int:
-    db = ComponentResult._meta.database
-    table = ComponentResult._meta.table_name
-    joined = f"CAST(group_concat(data, {_sql_bytes(sep)}) AS BLOB)"
-    if cr_ids is None:
-        # Everything: one scan in id order, continued from the last id of each chunk.
-        total = ComponentResult.select().count()
-        sql = (
-            f"SELECT max(id), count(*), {joined} FROM (SELECT id, data FROM \"{table}\" "
-            "WHERE id > ? AND data IS NOT NULL ORDER BY id LIMIT ?)"
-        )
-        last, done = None, 0
-        while True:
-            row = _one(db, sql, (-(1 << 63) if last is None else last, JOIN_CHUNK))
-            if row[0] is None:
-                break
-            last, done = row[0], done + row[1]
-            fh.write(row[2])
-            fh.write(sep)
-            _check(cancelled)
-            if progress:
-                progress(min(done, total), total)
-    else:
-        total = len(cr_ids)
-        ordered = sorted(cr_ids)
-        sql = (
-            f"SELECT {joined} FROM (SELECT data FROM \"{table}\" WHERE id IN (SELECT value FROM json_each(?)) "
-            "AND data IS NOT NULL ORDER BY id)"
-        )
-        for at in range(0, total, JOIN_CHUNK):
-            blob = _one(db, sql, (json.dumps(ordered[at : at + JOIN_CHUNK]),))[0]
-            if blob is not None:
-                fh.write(blob + sep)
-            _check(cancelled)
-            if progress:
-                progress(min(at + JOIN_CHUNK, total), total)
-    if progress:
-        progress(total, total)
-    return total
-
-
-def _sql_bytes(sep: bytes) -> str:
-    return "X'" + sep.hex() + "'"
-
-
-def _one(db, sql: str, params: tuple) -> tuple:
-    cursor = db.execute_sql(sql, params)
-    try:
-        return cursor.fetchone()
-    finally:
-        cursor.close()
 
 
 # -- (d), (e) zips -------------------------------------------------------------------------------
@@ -379,7 +244,7 @@ def _write_zip(store: Store, fh, kind: str, plan: Plan, progress, cancelled) -> 
                 if data is not None:
                     zf.add(f"{base}/data.txt", data)
             if n % 200 == 0:
-                _check(cancelled)
+                check_cancelled(cancelled)
                 if progress:
                     progress(n, total)
         if kind == "archive":

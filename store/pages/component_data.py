@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from store.db.models import ComponentResult
 from store.errors import StoreError
-from store.exporting.export import iter_data
+from store.exporting.data_text import iter_data
 from store.formats.jatos_values import human_size
 from store.pages.rows import files_of
 from store.pages.selection import component_ids_of
