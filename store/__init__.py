@@ -16,7 +16,7 @@ from store.pages.selection import Selection, component_ids_of, parse_id_list
 # name -> the module that holds it, or (module, its name there; None: the module itself)
 _LAZY = {
     # a results page: its model, its rows, its order and filter
-    "Page": "store.pages.view",
+    "Page": "store.pages.page",
     "ResultsView": "store.pages.view",
     "Computed": "store.pages.view",
     "Line": "store.pages.view",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import peewee
+from peewee import fn
+
 from store.db.models import ComponentResult
 from store.errors import StoreError
 from store.exporting.data_text import iter_data
@@ -37,3 +40,24 @@ def data_text(component_result_ids: list[int] | None = None, study_result_ids: l
     a line break, none for those without data: what a page copies (SQL: in a worker)."""
     ids = list(component_result_ids or []) + (component_ids_of(study_result_ids) if study_result_ids else [])
     return b"".join(d + b"\n" for _, d in iter_data(ids) if d is not None).decode("utf-8")
+
+
+def data_previews(cr_ids: list[int], max_lines: int = 3, max_chars: int = 400) -> dict[int, list[str]]:
+    """The first lines of each component result's data (JATOS shows a short preview)."""
+    out: dict[int, list[str]] = {}
+    for chunk in peewee.chunked(cr_ids, 200):
+        q = ComponentResult.select(ComponentResult.id, fn.SUBSTR(ComponentResult.data, 1, max_chars * max_lines)).where(
+            ComponentResult.id.in_(chunk)
+        )
+        for cid, head in q.tuples():
+            if head is None:
+                continue
+            if head == "":
+                out[cid] = ["(empty)"]
+                continue
+            lines = head.split("\n")
+            shown = [ln[:max_chars] for ln in lines[:max_lines]]
+            if len(lines) > max_lines or len(head) >= max_chars * max_lines:
+                shown[-1] = shown[-1] + " …"
+            out[cid] = shown
+    return out

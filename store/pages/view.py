@@ -13,13 +13,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, NamedTuple
 
-import peewee
-from peewee import fn
-
 from store.columns import Column, columns_for
-from store.db.models import Batch, Component, ComponentResult, Study
+from store.pages.component_data import data_previews
 from store.pages.frequency import ValueFilter, ids_with_values
 from store.pages.order import ordered_ids
+from store.pages.page import Page
 from store.pages.rows import ComponentRow, StudyRow, component_rows, study_rows
 from store.pages.selection import Selection, component_ids_of
 from store.search import engine
@@ -51,41 +49,6 @@ class Line(NamedTuple):
     row_id: int
     child: ComponentRow | None = None
     text: str = ""
-
-
-@dataclass(frozen=True)
-class Page:
-    """Which results page: its kind ("study", "component", "batch", "group", "worker") and id."""
-
-    kind: str
-    id: int
-
-    @property
-    def level(self) -> str:
-        return "component" if self.kind == "component" else "study"
-
-    def selection(self) -> Selection:
-        return Selection(**{self.kind: self.id})
-
-    def heading(self) -> str:
-        """What the page shows (SQL: ask in a worker, once; the count is added by title())."""
-        if self.kind == "study":
-            st = Study.get_or_none(Study.id == self.id)
-            return f"Study results: {st.title if st else self.id}"
-        if self.kind == "component":
-            c = Component.get_or_none(Component.id == self.id)
-            return f"Component results: {c.display_title if c else self.id}"
-        if self.kind == "batch":
-            b = Batch.get_or_none(Batch.id == self.id)
-            return f"Batch results: {b.title if b else self.id}"
-        if self.kind == "group":
-            return f"Group {self.id}"
-        return f"Worker {self.id}"
-
-    def title(self, count: int | None = None, heading: str | None = None) -> str:
-        """The heading (looked up unless given) with the number of results."""
-        n = f" ({count})" if count is not None else ""
-        return (self.heading() if heading is None else heading) + n
 
 
 class ResultsView:
@@ -319,7 +282,7 @@ class ResultsView:
         """A row's component results and the start of their data (SQL: in a worker)."""
         index = self.index_of(row_id) or 0
         children = component_rows(component_ids_of([row_id]))
-        previews = _previews([c.id for c in children])
+        previews = data_previews([c.id for c in children])
         lines: list[Line] = []
         for c in children:
             lines.append(Line("child", index, row_id, c))
@@ -395,25 +358,3 @@ class ResultsView:
         if not self.descending:
             return key, True
         return None, True
-
-
-def _previews(cr_ids: list[int], max_lines: int = 3, max_chars: int = 400) -> dict[int, list[str]]:
-    """The first lines of each component result's data (JATOS shows a short preview)."""
-    out: dict[int, list[str]] = {}
-    for chunk in peewee.chunked(cr_ids, 200):
-        q = ComponentResult.select(ComponentResult.id, fn.SUBSTR(ComponentResult.data, 1, max_chars * max_lines)).where(
-            ComponentResult.id.in_(chunk)
-        )
-        for cid, head in q.tuples():
-            if head is None:
-                continue
-            if head == "":
-                out[cid] = ["(empty)"]
-                continue
-            lines = head.split("\n")
-            shown = [ln[:max_chars] for ln in lines[:max_lines]]
-            if len(lines) > max_lines or len(head) >= max_chars * max_lines:
-                shown[-1] = shown[-1] + " …"
-            out[cid] = shown
-    return out
-
