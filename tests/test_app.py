@@ -17,7 +17,7 @@ from tui.widgets.filter_bar import FilterBar
 
 import jatos_fixtures as fx
 from conftest import run_cli
-from ui_helpers import hold_filter, settle, status, table_lines
+from ui_helpers import hold_filter, settle, status, table_lines, type_at_once
 
 SIZE = (170, 40)
 
@@ -334,3 +334,19 @@ def test_cli_opens_unknown_page_with_a_clear_error(db_path):
     r = run_cli("--study", "77")
     assert r.returncode == 2 and r.stderr.strip() == "jatos-results: there is no study with id 77 in the store"
 
+
+
+async def test_a_picker_opens_the_option_the_keys_typed_at_once_reach(scenario):
+    """down, enter in one burst: the second component's page (enter, read at once, opened the
+    first while the list still held the down key)."""
+    app = ResultsApp(scenario)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert [text for _, text in app.screen.items] == ["Instructions (40)", "Stroop trials (41)"]
+        await type_at_once(pilot, "down", "enter")
+        assert app.screen.view.page == Page("component", 41)
+        await type_at_once(pilot, "escape", "c")
+        await type_at_once(pilot, "j", "k", "enter")
+        assert app.screen.view.page == Page("component", 40)

@@ -140,3 +140,23 @@ async def test_a_column_without_values_is_said_in_the_view(small):
         assert isinstance(app.screen, FrequencyScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, ResultsScreen)
+
+
+async def test_keys_typed_at_once_act_in_order(small):
+    """Down, down, enter as a terminal hands them over in one burst: enter chooses the value
+    the cursor reached (a priority binding on enter acted before the table had moved)."""
+    settings.save_columns("study", ["id", "batch", "state"])
+    app = ResultsApp(small, Page("study", 77))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_counts(pilot, "state")
+        await type_at_once(pilot, "down", "down", "enter")  # FINISHED, ABORTED, then FAIL
+        assert isinstance(app.screen, ResultsScreen)
+        assert "State = FAIL" in status(app)
+        await type_at_once(pilot, "backspace")  # the whole page again
+        await pilot.press("F")  # the cursor is still on State
+        await settle(pilot)
+        await type_at_once(pilot, "j", "space", "j", "space", "s")  # ABORTED and FAIL marked, selected
+        assert isinstance(app.screen, ResultsScreen)
+        chosen = [i for i in range(1, N + 1) if patterned.STATES[i % 10] in ("ABORTED", "FAIL")]
+        assert sorted(app.screen.view.selected) == chosen

@@ -16,7 +16,7 @@ from tui.screens.participant import ParticipantScreen
 from tui.screens.results import ResultsScreen
 
 from people_fixtures import LONG_MESSAGE, people_archive
-from ui_helpers import settle, table_lines, told_of
+from ui_helpers import settle, table_lines, told_of, type_at_once
 
 pytestmark = pytest.mark.usefixtures("ui_env")
 
@@ -86,6 +86,10 @@ async def test_P_lists_every_run_of_the_participant_across_studies(people, monke
         await pilot.press("j", "j", "enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen) and app.screen.result_id == 201
+        # keys typed at once act in order: up, up, down, enter is the second run
+        await pilot.press("escape")
+        await type_at_once(pilot, "up", "up", "down", "enter")
+        assert isinstance(app.screen, DetailScreen) and app.screen.result_id == 103
         await pilot.press("escape", "escape")
         await settle(pilot)
         assert isinstance(app.screen, ResultsScreen)

@@ -19,6 +19,10 @@ class PickScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Cancel", priority=True, id="pick.cancel"),
         Binding("enter", "choose", "Open", priority=True, id="pick.open"),
+        # The list's moves are priority like enter: one the list took would wait in its queue
+        # while enter, read at once, opened the option the highlight had left.
+        Binding("down,j", "move(1)", "Down", show=False, priority=True, id="pick.down"),
+        Binding("up,k", "move(-1)", "Up", show=False, priority=True, id="pick.up"),
     ]
 
     def __init__(self, title: str, items: list[tuple[int, str]], page: Callable[[int], Screen]) -> None:
@@ -35,6 +39,11 @@ class PickScreen(ModalScreen[None]):
             else:
                 yield Label("Nothing to choose from.")
                 yield Button("Close", id="close")
+
+    def action_move(self, step: int) -> None:
+        if self.items:
+            option_list = self.query_one("#pick", OptionList)
+            option_list.action_cursor_down() if step > 0 else option_list.action_cursor_up()
 
     async def action_choose(self) -> None:
         if not self.items:

@@ -46,8 +46,14 @@ class FrequencyScreen(Screen[Choice | None]):
         Binding("a", "mark_all", "Mark all", show=False, priority=True, id="frequency.mark-all"),
         Binding("n", "unmark", "Unmark", show=False, priority=True, id="frequency.unmark"),
         Binding("s", "select", "Select their results", priority=True, id="frequency.select"),
-        Binding("j", "down", "Down", show=False, id="frequency.down"),
-        Binding("k", "up", "Up", show=False, id="frequency.up"),
+        # The cursor's keys are the screen's too, and priority like enter: a key the table took
+        # would wait in its queue while enter, read at once, chose the row the cursor had left.
+        Binding("down,j", "down", "Down", show=False, priority=True, id="frequency.down"),
+        Binding("up,k", "up", "Up", show=False, priority=True, id="frequency.up"),
+        Binding("pagedown", "page_down", "Page down", show=False, priority=True, id="frequency.page-down"),
+        Binding("pageup", "page_up", "Page up", show=False, priority=True, id="frequency.page-up"),
+        Binding("home", "top", "Top", show=False, priority=True, id="frequency.top"),
+        Binding("end", "bottom", "Bottom", show=False, priority=True, id="frequency.bottom"),
         Binding("q", "app.quit", "Quit", show=False, priority=True, id="frequency.quit"),
     ]
     AUTO_FOCUS = "#frequency-table"
@@ -118,6 +124,19 @@ class FrequencyScreen(Screen[Choice | None]):
 
     def action_up(self) -> None:
         self.query_one(DataTable).action_cursor_up()
+
+    def action_page_down(self) -> None:
+        self.query_one(DataTable).action_page_down()
+
+    def action_page_up(self) -> None:
+        self.query_one(DataTable).action_page_up()
+
+    def action_top(self) -> None:
+        self.query_one(DataTable).move_cursor(row=0)
+
+    def action_bottom(self) -> None:
+        table = self.query_one(DataTable)
+        table.move_cursor(row=table.row_count - 1)
 
     def action_back(self) -> None:
         self.dismiss(None)

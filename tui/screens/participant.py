@@ -54,8 +54,9 @@ class ParticipantScreen(Screen):
         Binding("escape", "back", "Back", priority=True, id="participant.back"),
         Binding("enter,i", "open", "Details", priority=True, id="participant.open"),
         Binding("q", "app.quit", "Quit", show=False, priority=True, id="participant.quit"),
-        Binding("j", "move(1)", "Down", show=False, id="participant.down"),
-        Binding("k", "move(-1)", "Up", show=False, id="participant.up"),
+        # Priority like enter, so that keys typed at once act in order (frequency.py says why).
+        Binding("down,j", "move(1)", "Down", show=False, priority=True, id="participant.down"),
+        Binding("up,k", "move(-1)", "Up", show=False, priority=True, id="participant.up"),
     ]
 
     def __init__(self, participant: str) -> None:
