@@ -123,6 +123,8 @@ def test_field_terms_on_a_component_page(scenario, text, expected):
     ("()", "empty parentheses"),
     ("(" * 33 + "a" + ")" * 33, "parentheses nested more than 32 deep (at character 33"),
     (" | ".join(f"w{i}" for i in range(251)), "more than 250 terms and ranges"),
+    ("x" * 10_001, "a term of more than 10,000 characters: shorten it (at character 1"),
+    ('state:FAIL | "' + "y" * 10_001 + '"', "a term of more than 10,000 characters: shorten it (at character 14"),
     ("id:99999999999999999999", "id: '99999999999999999999' is too large"),
     ("started:9999-12-31", "started: '9999-12-31' is not a date"),
     ("data:<1e9GB", "data: '1e9GB' is not a size"),
@@ -134,6 +136,13 @@ def test_bad_input_is_one_line_naming_where(scenario, text, said):
     assert said in message and "\n" not in message and message.startswith("filter: ")
     quoted = text if len(text) <= 80 else text[:79] + "…"
     assert f"of {quoted!r})" in message  # the filter quoted (its start, if long), with the position in it
+
+
+def test_a_term_as_long_as_allowed_is_searched_on_every_page(scenario):
+    """10,000 characters, 4 bytes each, is one LIKE pattern SQLite takes (a 100,000-character
+    term on a component page was a crash: "LIKE or GLOB pattern too complex")."""
+    for long in ("\U0001f600" * 10_000, "%_" * 5_000):  # (each % and _ escaped in the pattern)
+        assert ids(long) == [] and ids(long, component=40) == [] and ids(f"state:FAIL | {long}") == []
 
 
 def test_exact_values_are_one_list_however_many(scenario):

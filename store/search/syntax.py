@@ -163,6 +163,8 @@ MAX_DEPTH = 32  # parentheses inside parentheses: more is a mistake (and would o
 # expression, and SQLite refuses expressions over 1000 deep. (Exact values, an id list,
 # are one IN and count once.)
 MAX_TERMS = 250
+# A free term is one LIKE pattern, and SQLite refuses patterns over 50,000 bytes.
+MAX_TERM_CHARS = 10_000
 
 
 class _Parser:
@@ -213,6 +215,8 @@ class _Parser:
                 raise _error(self.text, t.at, "unbalanced parentheses: ( is never closed")
             self.i += 1
             return Not(inner) if t.negated else inner
+        if isinstance(t.item, Text) and len(t.item.text) > MAX_TERM_CHARS:
+            raise _error(self.text, t.at, f"a term of more than {MAX_TERM_CHARS:,} characters: shorten it")
         return Not(t.item) if t.negated else t.item
 
     def parse(self):
