@@ -39,7 +39,7 @@ async def test_home_lists_studies_and_opens_results(scenario):
         await settle(pilot)
         table = app.screen.query_one("#studies")
         assert table.row_count == 1
-        assert table.get_row_at(0)[:3] == ["12", "Stroop Task", "2"]
+        assert [str(c) for c in table.get_row_at(0)[:3]] == ["12", "Stroop Task", "2"]
         await open_study(pilot)
         assert isinstance(app.screen, ResultsScreen)
         assert str(app.screen.query_one("#page-title").render()) == "Study results: Stroop Task (2)"
@@ -350,3 +350,15 @@ async def test_a_picker_opens_the_option_the_keys_typed_at_once_reach(scenario):
         await type_at_once(pilot, "escape", "c")
         await type_at_once(pilot, "j", "k", "enter")
         assert app.screen.view.page == Page("component", 40)
+
+
+async def test_text_in_brackets_is_shown_as_typed_never_as_markup(scenario):
+    """A filter such as [I] or [b]x[/b] is text: the status line quotes it whole (it vanished,
+    read as Rich markup), and so do the counts per value."""
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"[I] [b]x[/b]")  # ("/" typed in the filter is a character)
+        await settle(pilot)
+        assert app.screen.filter_bar.input.value == "[I] [b]x[/b]"
+        assert "filter: [I] [b]x[/b] ·" in status(app)

@@ -74,7 +74,7 @@ async def test_P_lists_every_run_of_the_participant_across_studies(people, monke
         await settle(pilot)
         assert isinstance(app.screen, ParticipantScreen)
         table = app.screen.query_one("#runs", DataTable)
-        runs = [table.get_row_at(i) for i in range(table.row_count)]
+        runs = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert [(r[0], r[1], r[2], r[3]) for r in runs] == [
             ("Stroop Task (12)", "Default", "102", "DATA_RETRIEVED"),
             ("Stroop Task (12)", "Default", "103", "FAIL"),

@@ -48,7 +48,7 @@ class DataViewer(Screen):
         self.files = shown.files
 
     def compose(self) -> ComposeResult:
-        yield Label(visible(self.title_text), id="page-title")
+        yield Label(visible(self.title_text), id="page-title", markup=False)
         with TabbedContent(id="tabs"):
             with TabPane("data", id="tab-data"):
                 yield from self._data_pane()

@@ -66,7 +66,7 @@ class DetailScreen(Screen):
         self.result_id = study_result_id
 
     def compose(self) -> ComposeResult:
-        yield Label(f"Study result {self.result_id}", id="page-title")
+        yield Label(f"Study result {self.result_id}", id="page-title", markup=False)
         with VerticalScroll(id="detail"):
             for section, heading in SECTIONS:
                 if heading:

@@ -66,7 +66,7 @@ class FrequencyScreen(Screen[Choice | None]):
         self.marked: set[int] = set()  # indexes of marked values
 
     def compose(self) -> ComposeResult:
-        yield Label(visible(self.title_text), id="frequency-title")
+        yield Label(visible(self.title_text), id="frequency-title", markup=False)
         yield Label("Counting…", id="frequency-status")
         yield ProgressBar(id="frequency-progress", show_eta=False)
         yield DataTable(id="frequency-table", cursor_type="row", zebra_stripes=True)
@@ -102,7 +102,7 @@ class FrequencyScreen(Screen[Choice | None]):
         table = self.query_one(DataTable)
         widest = max((v.share for v in counted.values), default=1.0) or 1.0
         for i, v in enumerate(counted.values):
-            text = visible(v.text) if v.text != "" else "(empty)"
+            text = Text(visible(v.text) if v.text != "" else "(empty)")  # a value is text, never markup
             bar = "█" * max(1, round(BAR * v.share / widest)) if v.count else ""
             count, share = Text(f"{v.count:,}", justify="right"), Text(f"{v.share:.1%}", justify="right")
             table.add_row(" ", text, count, share, bar, key=str(i))

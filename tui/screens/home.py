@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -38,7 +39,7 @@ class HomeScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Label("Studies", id="page-title")
         yield DataTable(id="studies", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="status")
+        yield Static("", id="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -70,7 +71,7 @@ class HomeScreen(Screen):
         keep = table.cursor_row
         table.clear()
         for s in rows:
-            table.add_row(str(s.id), visible(s.title), str(s.study_results), short_time(s.last_activity), key=str(s.id))
+            table.add_row(str(s.id), Text(visible(s.title)), str(s.study_results), short_time(s.last_activity), key=str(s.id))
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         # A table sizes its columns to new rows when it next idles; rows handed over from a

@@ -4,6 +4,7 @@ shows a run in full (tui/screens/detail.py)."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -27,11 +28,12 @@ COLUMNS = ("Study", "Batch", "Result ID", "State", "Start time", "Duration", "La
 _DURATION = next(c for c in columns_for("study") if c.key == "duration")
 
 
-def run_cells(r) -> tuple[str, ...]:
-    return (
+def run_cells(r) -> tuple[Text, ...]:
+    """Text, never markup: titles and labels are whatever the study's authors typed."""
+    return tuple(Text(cell) for cell in (
         visible(f"{r.study_title} ({r.study_id})"), visible(r.batch_title or "none"), str(r.id), r.state,
         local_short(r.start_date), cell_text(_DURATION, r), visible(r.label or ""),
-    )
+    ))
 
 
 async def open_participant(page, study_result_id: int) -> None:
@@ -65,7 +67,7 @@ class ParticipantScreen(Screen):
         self.run_ids: list[int] = []
 
     def compose(self) -> ComposeResult:
-        yield Label(visible(f"Participant {self.participant}"), id="page-title")
+        yield Label(visible(f"Participant {self.participant}"), id="page-title", markup=False)
         table = DataTable(id="runs", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table

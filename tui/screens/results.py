@@ -105,7 +105,7 @@ class ResultsScreen(Screen):
         self._shown_title = self._shown_status = None
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="page-title")
+        yield Label("", id="page-title", markup=False)  # titles and filters are text, never markup
         yield FilterBar(id="filter-bar")
         yield FilterError(id="filter-error", classes="error")
         yield Toolbar(id="toolbar")
@@ -114,7 +114,7 @@ class ResultsScreen(Screen):
             yield ValueFilterTag(id="value-filter")
         yield ResultsTable(self.view, self.probe, id="results")
         yield Progress(id="progress-bar")
-        yield Static("", id="status")
+        yield Static("", id="status", markup=False)
         yield Footer(compact=True)  # its keys fit an 80-column terminal
 
     def on_mount(self) -> None:
@@ -180,8 +180,9 @@ class ResultsScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         in_filter = self.focused is not None and self.focused.id == "filter"
-        if action in ("open", "delete", "clear_value_filter"):
-            return not in_filter  # in the filter, enter ends it and delete and backspace delete a character
+        if action in ("open", "delete", "clear_value_filter", "focus_filter"):
+            # In the filter, enter ends it, delete and backspace delete a character, and / is typed.
+            return not in_filter
         if action in FILTER_ACTIONS:
             return in_filter
         return True

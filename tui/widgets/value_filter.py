@@ -21,7 +21,7 @@ class ValueFilterTag(Horizontal):
         """The clear button was clicked: show the page without the value filter."""
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="value-filter-label")
+        yield Label("", id="value-filter-label", markup=False)
         yield ClickButton("✕", id="value-filter-clear")
 
     def watch_value_filter(self, value_filter: ValueFilter | None) -> None:
