@@ -160,3 +160,27 @@ async def test_keys_typed_at_once_act_in_order(small):
         assert isinstance(app.screen, ResultsScreen)
         chosen = [i for i in range(1, N + 1) if patterned.STATES[i % 10] in ("ABORTED", "FAIL")]
         assert sorted(app.screen.view.selected) == chosen
+
+
+async def test_with_test_runs_hidden_nothing_counts_or_selects_them(small):
+    """t hides JATOS's test runs: the summary line, the counts per value and the results a
+    value selects are of the runs the page shows (the summary and F counted all of them)."""
+    settings.save_columns("study", ["id", "batch", "state"])
+    app = ResultsApp(small, Page("study", 77))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        shown = [i for i in range(1, N + 1) if patterned.TYPES[i % 5] != "Jatos"]
+        assert status(app).startswith(f"{len(shown)} of {len(shown)} shown")
+        want = counts(patterned.STATES, shown)
+        assert summary(app) == " · ".join(" ".join(line.split()[:2]) for line in want)
+        await open_counts(pilot, "state")
+        assert [" ".join(line.split()[:3]) for line in shown_lines(app)] == want
+        await type_at_once(pilot, "a", "s")  # every value marked, their results selected
+        assert isinstance(app.screen, ResultsScreen)
+        assert sorted(app.screen.view.selected) == shown
+
+
+def shown_lines(app) -> list[str]:
+    return shown(app)[1:]

@@ -36,7 +36,7 @@ class FrequencyFlow:
         column = next((c for c in view.all_columns if c.key == key), None)
         if column is None:
             return
-        self._column, selection = column, view.page.selection()
+        self._column, selection = column, view.selection()
         final = not (view.partial or view.looking)
         shown = view.counted_ids()
 
@@ -60,7 +60,7 @@ class FrequencyFlow:
 
     def _select(self, choice: Choice) -> None:
         screen, column, among = self.screen, self._column, self._among
-        selection = screen.view.page.selection()
+        selection = screen.view.selection()
         label = ValueFilter.of(column, choice.values).label()
         screen.progress.start(f"Selecting the results with {label}")
 
@@ -88,7 +88,7 @@ class FrequencyFlow:
         """The page's answer is final: show its value filter and count its states."""
         view = self.screen.view
         self.screen.query_one(ValueFilterTag).value_filter = view.value_filter
-        selection, ids = view.page.selection(), view.counted_ids()
+        selection, ids = view.selection(), view.counted_ids()
         self.screen.query_one(StateSummary).recount(
             lambda: state_counts(selection, ids, view.scope_ids() if ids is not None else None)
         )
