@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Label, ProgressBar
 
 from store import Frequency, StoreError, ValueCount, visible
 from tui.threads import closing
+from tui.widgets.table_keys import TableCursor, cursor_bindings
 
 BAR = 20  # cells of the widest share's bar
 
@@ -36,7 +37,7 @@ class Choice:
 Progress = Callable[[int, int], None]
 
 
-class FrequencyScreen(Screen[Choice | None]):
+class FrequencyScreen(TableCursor, Screen[Choice | None]):
     CSS_PATH = "frequency.tcss"
     # Priority: the table's own enter and space would otherwise act first.
     BINDINGS = [
@@ -46,14 +47,7 @@ class FrequencyScreen(Screen[Choice | None]):
         Binding("a", "mark_all", "Mark all", show=False, priority=True, id="frequency.mark-all"),
         Binding("n", "unmark", "Unmark", show=False, priority=True, id="frequency.unmark"),
         Binding("s", "select", "Select their results", priority=True, id="frequency.select"),
-        # The cursor's keys are the screen's too, and priority like enter: a key the table took
-        # would wait in its queue while enter, read at once, chose the row the cursor had left.
-        Binding("down,j", "down", "Down", show=False, priority=True, id="frequency.down"),
-        Binding("up,k", "up", "Up", show=False, priority=True, id="frequency.up"),
-        Binding("pagedown", "page_down", "Page down", show=False, priority=True, id="frequency.page-down"),
-        Binding("pageup", "page_up", "Page up", show=False, priority=True, id="frequency.page-up"),
-        Binding("home", "top", "Top", show=False, priority=True, id="frequency.top"),
-        Binding("end", "bottom", "Bottom", show=False, priority=True, id="frequency.bottom"),
+        *cursor_bindings("frequency"),  # (tui/widgets/table_keys.py: why priority)
         Binding("q", "app.quit", "Quit", show=False, priority=True, id="frequency.quit"),
     ]
     AUTO_FOCUS = "#frequency-table"
@@ -118,25 +112,6 @@ class FrequencyScreen(Screen[Choice | None]):
         if self.frequency is None or not self.frequency.values:
             return None
         return table.cursor_row
-
-    def action_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
-
-    def action_page_down(self) -> None:
-        self.query_one(DataTable).action_page_down()
-
-    def action_page_up(self) -> None:
-        self.query_one(DataTable).action_page_up()
-
-    def action_top(self) -> None:
-        self.query_one(DataTable).move_cursor(row=0)
-
-    def action_bottom(self) -> None:
-        table = self.query_one(DataTable)
-        table.move_cursor(row=table.row_count - 1)
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -15,9 +15,10 @@ from tui.screens.connection import ConnectionNotice
 from tui.screens.results import ResultsScreen
 from tui.threads import closing, off_thread
 from tui.widgets.display import short_time, time_zone_name
+from tui.widgets.table_keys import TableCursor, cursor_bindings
 
 
-class HomeScreen(Screen):
+class HomeScreen(TableCursor, Screen):
     # Priority bindings, acted on when each key arrives (see ResultsScreen): the page a key
     # opens is mounted, its table focused, before the next key is routed. The table's own
     # moves are here too, so that "down, enter" opens the study below in that order.
@@ -26,12 +27,7 @@ class HomeScreen(Screen):
         Binding("c", "components", "Components", priority=True, id="home.components"),
         Binding("b", "batches", "Batches", priority=True, id="home.batches"),
         Binding("r", "groups", "Groups", priority=True, id="home.groups"),
-        Binding("down,j", "down", "Down", show=False, priority=True, id="home.down"),
-        Binding("up,k", "up", "Up", show=False, priority=True, id="home.up"),
-        Binding("pagedown", "page_down", "Page down", show=False, priority=True, id="home.page-down"),
-        Binding("pageup", "page_up", "Page up", show=False, priority=True, id="home.page-up"),
-        Binding("home,g", "top", "Top", show=False, priority=True, id="home.top"),
-        Binding("end,G", "bottom", "Bottom", show=False, priority=True, id="home.bottom"),
+        *cursor_bindings("home"),
         Binding("question_mark", "help", "Help", priority=True, id="home.help"),
         Binding("q", "app.quit", "Quit", priority=True, id="home.quit"),
     ]
@@ -131,25 +127,6 @@ class HomeScreen(Screen):
 
     async def action_groups(self) -> None:
         await self._pick("group", "Group results of", groups_of)
-
-    def action_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
-
-    def action_page_down(self) -> None:
-        self.query_one(DataTable).action_page_down()
-
-    def action_page_up(self) -> None:
-        self.query_one(DataTable).action_page_up()
-
-    def action_top(self) -> None:
-        self.query_one(DataTable).move_cursor(row=0)
-
-    def action_bottom(self) -> None:
-        t = self.query_one(DataTable)
-        t.move_cursor(row=t.row_count - 1)
 
     async def action_help(self) -> None:
         await self.app.push_screen(HelpScreen([(b.key.replace("question_mark", "?"), b.description) for b in self.BINDINGS]))
