@@ -53,6 +53,7 @@ _LAZY = {
     "parse_id": "store.formats.jatos_values",
     # which runs count: labels and notes
     "set_labels": "store.labels",
+    "label_list": "store.labels",
     "clear_labels": "store.labels",
     "labels_of": "store.labels",
     "label_listing": ("store.labels", "listing"),

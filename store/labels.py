@@ -61,6 +61,12 @@ def normalise(label: str) -> str:
     return text
 
 
+def label_list(text: str) -> tuple[str, ...]:
+    """Labels named in one text, comma-separated: the export dialog's field and each
+    --exclude-label take the same."""
+    return tuple(x.strip() for x in text.split(",") if x.strip())
+
+
 def clean_note(note: str) -> str:
     # One line: the note is a table cell, a CSV cell and part of the search text.
     text = " ".join((note or "").split())

@@ -177,6 +177,12 @@ def test_label_from_the_command_line(scenario, db_path, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr == "note: no study result is labelled 'pending': --exclude-label pending leaves out nothing\n"
     assert out.read_bytes() == fx.DATA[301] + b"\n" + fx.DATA[302] + b"\n"
+    # The export dialog's spelling, a comma-separated list, is the same here.
+    both = tmp_path / "both.txt"
+    done = run_cli("export", "data", "--exclude-label", "include, pending", "-o", str(both))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "note: no study result is labelled 'pending': --exclude-label pending leaves out nothing\n"
+    assert both.read_bytes() == fx.DATA[301] + b"\n" + fx.DATA[302] + b"\n"
     done = run_cli("label", "--clear", "--ids", "101")
     assert (done.returncode, done.stdout.strip()) == (0, "cleared the labels of 1 study results")
     assert run_cli("labels").stdout.count("\n") == 2

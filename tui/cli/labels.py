@@ -3,7 +3,7 @@ study results, and `labels`, the listing. The store's functions are the app's (s
 
 from __future__ import annotations
 
-from store import StoreError, local_time
+from store import StoreError, label_list, local_time
 from tui.cli.common import add_db, add_selection, jatos_id, selection_of, show
 
 
@@ -23,8 +23,9 @@ def add_parsers(sub) -> None:
 
 def add_exclude_label(p) -> None:
     p.add_argument(
-        "--exclude-label", action="append", default=[], metavar="LABEL",
-        help="leave out study results with this label (repeatable); the exclusion report lists them all the same",
+        "--exclude-label", action="extend", type=label_list, default=[], metavar="LABEL[,LABEL…]",
+        help="leave out study results with these labels (comma-separated, repeatable); the exclusion report "
+        "lists them all the same",
     )
 
 

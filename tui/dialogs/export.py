@@ -14,6 +14,8 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
+from store import label_list
+
 EXPORT_KINDS = [
     ("archive", "JATOS Results Archive"),
     ("data", "Data only: plain text"),
@@ -132,7 +134,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
         if not value:
             self._error("Give a file name.")
             return
-        labels = tuple(x.strip() for x in self.query_one("#exclude-labels", Input).value.split(",") if x.strip())
+        labels = label_list(self.query_one("#exclude-labels", Input).value)
         kind, fmt = self._kind()
         self.dismiss(ExportRequest(
             kind, scope, Path(value).expanduser(), self.selected if scope == "selected" else [], labels, fmt,
