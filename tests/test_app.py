@@ -362,3 +362,19 @@ async def test_text_in_brackets_is_shown_as_typed_never_as_markup(scenario):
         await settle(pilot)
         assert app.screen.filter_bar.input.value == "[I] [b]x[/b]"
         assert "filter: [I] [b]x[/b] ·" in status(app)
+
+
+async def test_filter_editing_keys_typed_at_once_act_in_order(scenario):
+    """ctrl+u, backspace and the arrows act when the filter takes them, in the order typed
+    (Textual looked them up later, once they had bubbled back: ctrl+u then wiped the letters
+    typed after it, and enter right after it kept the old filter)."""
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        bar = app.screen.filter_bar
+        await type_at_once(pilot, "slash", "q", "w", "enter")
+        assert bar.input.value == "qw" and "filter: qw" in status(app)
+        await type_at_once(pilot, "slash", "ctrl+u", "enter")
+        assert bar.input.value == "" and "filter:" not in status(app)
+        await type_at_once(pilot, "slash", "ctrl+u", "a", "b", "c", "backspace", "left", "x")
+        assert bar.input.value == "axb"

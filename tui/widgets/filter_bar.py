@@ -27,6 +27,23 @@ class ClickButton(Button, can_focus=False):
     (every button of a results page has a key)."""
 
 
+class FilterInput(Input):
+    """The filter's text box. Input's editing keys (backspace, ctrl+u, the arrows) are bindings,
+    which Textual looks up when the key has bubbled back to the app, against whatever has the
+    focus then: typed at once, "ctrl+u a b c" left nothing (the letters went in first) and
+    "/ ctrl+u enter" lost the ctrl+u. Here each acts when the box takes its key, in order."""
+
+    # (enter is the page's: it ends the filter)
+    EDITING = {key: b.action for b in Input.BINDINGS if b.action != "submit" for key in b.key.split(",")}
+
+    async def on_key(self, event: events.Key) -> None:
+        action = self.EDITING.get(event.key)
+        if action is not None:
+            event.stop()
+            event.prevent_default()
+            await self.run_action(action)
+
+
 class FilterBar(Horizontal):
     regex: reactive[bool] = reactive(False, init=False)
     case_sensitive: reactive[bool] = reactive(False, init=False)
@@ -59,7 +76,7 @@ class FilterBar(Horizontal):
     error = ""  # why the filter as set cannot be applied ("": it can); the page shows another filter's rows
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=PLACEHOLDER, id="filter")
+        yield FilterInput(placeholder=PLACEHOLDER, id="filter")
         yield ClickButton("RegEx", id="regex", classes="toggle")
         yield ClickButton("Aa", id="case", classes="toggle")
 
