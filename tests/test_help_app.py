@@ -41,3 +41,34 @@ async def test_help_says_each_key_once_and_the_fields_wrap_in_their_column(scena
         indent = min(len(line) - len(line.lstrip()) for line in table if line.strip())
         starts = [line[indent:].split()[0] for line in table if line.strip() and not line[indent].isspace()]
         assert starts[0].lower().startswith("field") and starts[1:] == names
+
+
+async def test_question_mark_lists_the_keys_of_every_other_page(scenario):
+    """The studies list, the counts per value and the health page say their keys too (? did
+    nothing on the last two)."""
+    from tui.screens.frequency import FrequencyScreen
+    from tui.screens.health import HealthScreen
+
+    async def keys_said(pilot) -> list[str]:
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HelpScreen)
+        said = [line.split()[0] for line in lines_of(pilot.app.screen.query_one("#help-text")) if line.strip()]
+        await pilot.press("escape")
+        await settle(pilot)
+        return said
+
+    app = ResultsApp(scenario)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert {"enter", "c", "?"} <= set(await keys_said(pilot))
+        await pilot.press("enter")  # the study's results
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        assert isinstance(app.screen, FrequencyScreen)
+        assert {"enter", "space", "s", "?"} <= set(await keys_said(pilot))
+        await pilot.press("escape", "H")
+        await settle(pilot)
+        assert isinstance(app.screen, HealthScreen)
+        assert {"escape", "r", "?"} <= set(await keys_said(pilot))

@@ -41,6 +41,14 @@ def fields_table() -> Table:
     return table
 
 
+class KeysHelp:
+    """`?` on a screen: its keys, from its BINDINGS (a mixin for the Screen; bind
+    question_mark to "help")."""
+
+    async def action_help(self) -> None:
+        await self.app.push_screen(HelpScreen(key_rows(self.BINDINGS)))
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "dismiss(None)", "Close", priority=True, id="help.close")]
 

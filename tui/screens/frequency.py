@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, ProgressBar
 
 from store import Frequency, StoreError, ValueCount, visible
+from tui.dialogs.help import KeysHelp
 from tui.threads import closing
 from tui.widgets.table_keys import TableCursor, cursor_bindings
 
@@ -37,7 +38,7 @@ class Choice:
 Progress = Callable[[int, int], None]
 
 
-class FrequencyScreen(TableCursor, Screen[Choice | None]):
+class FrequencyScreen(KeysHelp, TableCursor, Screen[Choice | None]):
     CSS_PATH = "frequency.tcss"
     # Priority: the table's own enter and space would otherwise act first.
     BINDINGS = [
@@ -47,7 +48,8 @@ class FrequencyScreen(TableCursor, Screen[Choice | None]):
         Binding("a", "mark_all", "Mark all", show=False, priority=True, id="frequency.mark-all"),
         Binding("n", "unmark", "Unmark", show=False, priority=True, id="frequency.unmark"),
         Binding("s", "select", "Select their results", priority=True, id="frequency.select"),
-        *cursor_bindings("frequency"),  # (tui/widgets/table_keys.py: why priority)
+        *cursor_bindings("frequency"),
+        Binding("question_mark", "help", "Help", priority=True, id="frequency.help"),  # (tui/widgets/table_keys.py: why priority)
         Binding("q", "app.quit", "Quit", show=False, priority=True, id="frequency.quit"),
     ]
     AUTO_FOCUS = "#frequency-table"

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from store import Cancelled, Health, Selection, StoreError, health_text, study_health, visible
+from tui.dialogs.help import KeysHelp
 from tui.threads import closing
 from tui.widgets.flag_groups import FlagGroups, Group
 from tui.widgets.progress import Progress
@@ -24,7 +25,7 @@ from tui.widgets.progress import Progress
 GROUP_KEYS = "1234567"  # one key a group (the report has seven)
 
 
-class HealthScreen(Screen[Group | None]):
+class HealthScreen(KeysHelp, Screen[Group | None]):
     class Progressed(Message):
         """A step of the report read (from its worker)."""
 
@@ -35,6 +36,7 @@ class HealthScreen(Screen[Group | None]):
     BINDINGS = [
         Binding("escape", "back", "Back", priority=True, id="health.back"),
         Binding("r", "refresh_report", "Refresh", priority=True, id="health.refresh"),
+        Binding("question_mark", "help", "Help", priority=True, id="health.help"),
         Binding("q", "app.quit", "Quit", show=False, priority=True, id="health.quit"),
         *[
             Binding(key, f"choose({n})", f"Group {key}", show=False, priority=True, id=f"health.group-{key}")

@@ -10,7 +10,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from store import ChangeWatch, Page, batches_of, components_of, groups_of, studies, visible
-from tui.dialogs import HelpScreen, PickScreen
+from tui.dialogs import PickScreen
+from tui.dialogs.help import KeysHelp
 from tui.screens.connection import ConnectionNotice
 from tui.screens.results import ResultsScreen
 from tui.threads import closing, off_thread
@@ -18,7 +19,7 @@ from tui.widgets.display import short_time, time_zone_name
 from tui.widgets.table_keys import TableCursor, cursor_bindings
 
 
-class HomeScreen(TableCursor, Screen):
+class HomeScreen(KeysHelp, TableCursor, Screen):
     # Priority bindings, acted on when each key arrives (see ResultsScreen): the page a key
     # opens is mounted, its table focused, before the next key is routed. The table's own
     # moves are here too, so that "down, enter" opens the study below in that order.
@@ -128,5 +129,3 @@ class HomeScreen(TableCursor, Screen):
     async def action_groups(self) -> None:
         await self._pick("group", "Group results of", groups_of)
 
-    async def action_help(self) -> None:
-        await self.app.push_screen(HelpScreen([(b.key.replace("question_mark", "?"), b.description) for b in self.BINDINGS]))

@@ -18,6 +18,7 @@ from store import (
     runs_of_participant,
     visible,
 )
+from tui.dialogs.help import KeysHelp
 from tui.screens.detail import DetailScreen
 from tui.threads import off_thread
 from tui.widgets.display import cell_text
@@ -51,10 +52,11 @@ async def open_participant(page, study_result_id: int) -> None:
     await page.app.push_screen(ParticipantScreen(participant))
 
 
-class ParticipantScreen(Screen):
+class ParticipantScreen(KeysHelp, Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", priority=True, id="participant.back"),
         Binding("enter,i", "open", "Details", priority=True, id="participant.open"),
+        Binding("question_mark", "help", "Help", priority=True, id="participant.help"),
         Binding("q", "app.quit", "Quit", show=False, priority=True, id="participant.quit"),
         # Priority like enter, so that keys typed at once act in order (frequency.py says why).
         Binding("down,j", "move(1)", "Down", show=False, priority=True, id="participant.down"),
