@@ -216,3 +216,15 @@ def test_progress_a_chunk_at_a_time_and_cancel_writes_nothing(mixed, store, monk
         export(store, "trials", Selection(study=20), mixed / "c.csv", cancelled=lambda: len(seen) > 3,
                progress=lambda d, t: seen.append((d, t)))
     assert not (mixed / "c.csv").exists() and not list(mixed.glob(".*part"))
+
+
+def test_a_name_of_another_format_is_refused_unless_the_format_is_given(mixed, db_path):
+    """trials.xlsx would have been CSV under a spreadsheet's name: refused in one line, no file."""
+    for name in ("t.xlsx", "t.tsv"):
+        r = run_cli("export", "trials", "--study", "20", "-o", str(mixed / name))
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+        assert "the trials export writes CSV (.csv) or Parquet (.parquet), not ." in r.stderr
+        assert not (mixed / name).exists()
+    r = run_cli("export", "trials", "--study", "20", "--format", "csv", "-o", str(mixed / "t.dat"))
+    assert r.returncode == 0 and (mixed / "t.dat").read_bytes().startswith(b"result_id,")
+    assert run_cli("export", "trials", "--study", "20", "-o", str(mixed / "t.txt")).returncode == 0

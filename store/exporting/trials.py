@@ -46,13 +46,21 @@ _FIELDS = (
 
 
 def trial_format(path, fmt: str | None) -> str:
-    """The format asked for, else the output's suffix (.parquet or .pq), else CSV."""
+    """The format asked for, else the output's suffix (.parquet or .pq; .csv, .txt or none
+    for CSV; any other is refused)."""
     if fmt is not None:
         if fmt not in FORMATS:
             raise StoreError(f"unknown trials format {fmt!r}; formats are: {', '.join(FORMATS)}")
         return fmt
-    if isinstance(path, (str, Path)) and Path(path).suffix.lower() in (".parquet", ".pq"):
+    suffix = Path(path).suffix.lower() if isinstance(path, (str, Path)) else ""
+    if suffix in (".parquet", ".pq"):
         return "parquet"
+    if suffix not in ("", ".csv", ".txt"):
+        # A CSV file named .xlsx or .tsv would be opened as what it is not.
+        raise StoreError(
+            f"the trials export writes CSV (.csv) or Parquet (.parquet), not {suffix}: "
+            "rename the file, or give --format to write that format under this name"
+        )
     return "csv"
 
 
