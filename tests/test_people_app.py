@@ -227,3 +227,7 @@ async def test_the_test_runs_toggle_says_its_state_whole(people, width):
         assert label == "Tests: hidden"  # short: "Test runs: hidden" was cut to "Test runs:" at 100-120
         # On the screen with room to spare (a scroll bar, a wider glyph), and the whole label in it.
         assert button.region.right <= width - 3 and button.content_region.width >= len(label)
+        assert button.render_line(0).text.strip() == label  # drawn whole, on its one line
+        await pilot.press("t")
+        await settle(pilot)
+        assert button.render_line(0).text.strip() == "Tests: shown"
