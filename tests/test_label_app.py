@@ -144,3 +144,19 @@ async def test_the_export_dialog_leaves_out_labels(scenario, tmp_path, monkeypat
     report = (tmp_path / "r.csv").read_text().splitlines()
     assert len(report) == 2 and report[1].startswith('"101","12","57"') and "failed attention check" in report[1]
 
+
+
+async def test_at_80x24_the_buttons_come_into_view_when_focused(scenario):
+    """On a small terminal the dialog scrolls: Save, Clear label and Cancel were cut off below it."""
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, LabelScreen)
+        for button_id in ("save", "clear", "cancel"):
+            button = app.screen.query_one(f"#{button_id}")
+            button.focus()
+            await settle(pilot)
+            inside = app.screen.query_one("#label-dialog").scrollable_content_region
+            assert inside.contains_region(button.region), (button_id, button.region, inside)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -52,7 +52,7 @@ class LabelScreen(ModalScreen[LabelRequest | None]):
 
     def compose(self) -> ComposeResult:
         what = "this study result" if self.count == 1 else f"{self.count} study results"
-        with Vertical(classes="dialog", id="label-dialog"):
+        with VerticalScroll(classes="dialog", id="label-dialog"):  # scrolls on a small terminal
             yield Label(f"Label {what}", classes="dialog-title")
             with Horizontal(classes="label-choices"):
                 for name in self.suggested:
