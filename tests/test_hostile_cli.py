@@ -183,3 +183,16 @@ def test_metadata_csv_cells_never_run_as_formulas(db_path, tmp_path):
     assert '"=HYPERLINK' not in safe
     raw = run_cli("export", "metadata-csv", "--columns", "all", "--raw-csv", "-o", "-").stdout
     assert '"=HYPERLINK(""http://evil.example"",""click"")"' in raw
+
+
+@pytest.mark.parametrize("args", [
+    ["studies"], ["labels"], ["export", "data", "-o", "-"], ["health", "--study", "1"], ["trash"],
+    ["participants"], ["label", "exclude", "--ids", "1"], ["delete", "--ids", "1", "--yes"],
+])
+def test_a_command_that_reads_a_store_makes_none_where_there_is_none(tmp_path, args):
+    """A mistyped --db: one line and status 2, and nothing made (an empty store, its folders and
+    its files folder were made, and `studies` said it held none)."""
+    where = tmp_path / "no" / "such" / "x.sqlite3"
+    r = run_cli(*args, "--db", str(where))
+    assert r.returncode == 2 and r.stderr == f"jatos-results: no store at {where}: check --db (jatos-results import … --db {where} makes one)\n"
+    assert not (tmp_path / "no").exists()

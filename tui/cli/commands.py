@@ -20,6 +20,7 @@ from tui.cli.common import (
     jatos_id,
     log_crash,
     not_text,
+    open_existing,
     selection_of,
     show,
 )
@@ -131,7 +132,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from store import default_filename, export, open_store
+    from store import default_filename, export
 
     sel = selection_of(args)
     if args.kind == "file" and not args.output:
@@ -146,7 +147,7 @@ def cmd_export(args) -> int:
     from tui.cli.trials import check_trial_output
 
     check_trial_output(args, to_stdout, sys.stdout.isatty())
-    with open_store(args.db) as store:
+    with open_existing(args.db) as store:
         from store import unknown_labels
 
         for label in unknown_labels(args.exclude_label):
@@ -177,12 +178,12 @@ def cmd_export(args) -> int:
 
 
 def cmd_delete(args) -> int:
-    from store import NothingSelected, StoreError, delete_ids, describe, open_store
+    from store import NothingSelected, StoreError, delete_ids, describe
 
     sel = selection_of(args)
     if args.remote and not args.url:
         raise StoreError("--remote needs --url, the JATOS server to delete the results on")
-    with open_store(args.db) as store:
+    with open_existing(args.db) as store:
         ids = sel.row_ids()
         if not ids:
             raise NothingSelected()
@@ -256,9 +257,9 @@ def cmd_pull(args) -> int:
 
 
 def cmd_studies(args) -> int:
-    from store import local_time, open_store, studies
+    from store import local_time, studies
 
-    with open_store(args.db) as store:
+    with open_existing(args.db) as store:
         rows = studies()
     if not rows:
         show(f"no studies in {store.location}; import a results archive with `{PROG} import FILE`")

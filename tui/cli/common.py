@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 
 PROG = "jatos-results"
 
@@ -61,6 +62,17 @@ def add_merge_options(p: argparse.ArgumentParser) -> None:
         help="where the store's version of a result is newer or disagrees, take the incoming one all the same",
     )
     p.add_argument("--include-deleted", action="store_true", help="bring back results deleted or erased here")
+
+
+def open_existing(db: str | None):
+    """The store a command reads or changes, which must be there already: only import, pull
+    and demo make one (a mistyped --db made an empty store, folders and all, and said it held
+    no studies). A server's database (a URL) is the server's to find."""
+    from store import StoreError, open_store
+
+    if db is not None and "://" not in db and not Path(db).expanduser().exists():
+        raise StoreError(f"no store at {db}: check --db (jatos-results import … --db {db} makes one)")
+    return open_store(db)
 
 
 class Parser(argparse.ArgumentParser):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from tui.cli.common import add_db, add_selection, selection_of, show
+from tui.cli.common import add_db, add_selection, open_existing, selection_of, show
 from tui.cli.labels import add_exclude_label
 
 
@@ -62,10 +62,10 @@ def json_text(report: dict) -> str:
 
 
 def cmd_health(args) -> int:
-    from store import HealthOptions, health_text, open_store, study_health
+    from store import HealthOptions, health_text, study_health
 
     sel = selection_of(args)
-    with open_store(args.db) as store:
+    with open_existing(args.db) as store:
         report = study_health(store, sel, HealthOptions(args.tiny_bytes, args.stuck_hours))
     if args.json:
         print(json_text(health_text.as_json(report)))

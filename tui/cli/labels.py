@@ -4,7 +4,7 @@ study results, and `labels`, the listing. The store's functions are the app's (s
 from __future__ import annotations
 
 from store import StoreError, label_list, local_time
-from tui.cli.common import add_db, add_selection, jatos_id, selection_of, show
+from tui.cli.common import add_db, add_selection, jatos_id, open_existing, selection_of, show
 
 
 def add_parsers(sub) -> None:
@@ -30,7 +30,7 @@ def add_exclude_label(p) -> None:
 
 
 def cmd_label(args) -> int:
-    from store import clear_labels, open_store, set_labels
+    from store import clear_labels, set_labels
 
     if args.clear and (args.label is not None or args.note is not None):
         raise StoreError("--clear removes the label and the note: give it no LABEL or --note")
@@ -42,7 +42,7 @@ def cmd_label(args) -> int:
     if sel.is_everything:
         # Labelling every result is never what a missing option meant.
         raise StoreError("say which study results: --ids, --study, --batch, --group, --worker or --filter")
-    with open_store(args.db) as store:
+    with open_existing(args.db) as store:
         ids = sel.row_ids()
         if args.clear:
             result = clear_labels(store, ids)
@@ -53,9 +53,9 @@ def cmd_label(args) -> int:
 
 
 def cmd_labels(args) -> int:
-    from store import label_listing, open_store
+    from store import label_listing
 
-    with open_store(args.db):
+    with open_existing(args.db):
         rows = label_listing(study=args.study, label=args.label)
     if not rows:
         show("no labelled study results" + (f" in study {args.study}" if args.study is not None else ""))

@@ -5,7 +5,7 @@ the names and recomputes every run's participant id (store/participants.py)."""
 
 from __future__ import annotations
 
-from tui.cli.common import add_db, show
+from tui.cli.common import add_db, open_existing, show
 
 
 def add_parsers(sub) -> None:
@@ -18,10 +18,10 @@ def add_parsers(sub) -> None:
 
 
 def cmd_participants(args) -> int:
-    from store import open_store, parse_participant_names, participant_summary, set_participant_parameters
+    from store import parse_participant_names, participant_summary, set_participant_parameters
 
     names = parse_participant_names(args.params) if args.params is not None else None
-    with open_store(args.db) as store:
+    with open_existing(args.db) as store:
         if names is not None:
             with_id = set_participant_parameters(store, names)
             show(f"participant ids now from {', '.join(names)} (else an MTurk worker's id): {with_id} study results have one")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 from store import local_time
-from tui.cli.common import ProgressBar, add_db, add_selection, selection_of, show
+from tui.cli.common import ProgressBar, add_db, add_selection, open_existing, selection_of, show
 
 
 def add_parsers(sub) -> None:
@@ -35,9 +35,9 @@ def add_parsers(sub) -> None:
 
 
 def cmd_trash(args) -> int:
-    from store import open_store, removals, trash
+    from store import removals, trash
 
-    with open_store(args.db) as store:
+    with open_existing(args.db) as store:
         trash.expire(store)
         if args.trash_action == "restore":
             return _restore(store, args)
@@ -103,12 +103,12 @@ def _confirm(args, question: str, prompt: str) -> None:
 
 
 def cmd_erase(args) -> int:
-    from store import NothingSelected, StoreError, erase, erase_plan, open_store
+    from store import NothingSelected, StoreError, erase, erase_plan
 
     sel = selection_of(args)
     if args.remote and not args.url:
         raise StoreError("--remote needs --url, the JATOS server to delete the results on")
-    with open_store(args.db) as store:
+    with open_existing(args.db) as store:
         what = erase_plan(sel)
         if what.empty:
             raise NothingSelected()
