@@ -8,6 +8,7 @@ import pytest
 
 from store.db.models import ComponentResult, StudyResult
 from store.pages.view import Page
+from tui import settings
 from tui.app import ResultsApp
 from tui.dialogs import ColumnsScreen, DeleteScreen, ExportScreen
 from tui.screens.data_viewer import DataViewer
@@ -378,3 +379,24 @@ async def test_filter_editing_keys_typed_at_once_act_in_order(scenario):
         assert bar.input.value == "" and "filter:" not in status(app)
         await type_at_once(pilot, "slash", "ctrl+u", "a", "b", "c", "backspace", "left", "x")
         assert bar.input.value == "axb"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_scrolling_sideways_shows_the_current_column_whole_and_no_column_cut(scenario, size):
+    """Right and left through more columns than fit: the column under the cursor is shown whole,
+    and the scrolled part starts at a column's edge (it showed "t time" for Start time)."""
+    settings.save_columns("study", ["quota", "id", "start", "duration", "worker_id", "type", "state",
+                                    "message", "label", "note", "participant"])
+    app = ResultsApp(scenario, Page("study", 12))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.screen.table
+        titles = {c.key: c.title for c in app.screen.view.columns}
+        for key in ["right"] * 12 + ["left"] * 12:
+            await pilot.press(key)
+            await settle(pilot)
+            header = table_lines(app)[0]
+            rest = header[table._pinned():]
+            assert any(rest.startswith(title) for title in titles.values()), (key, header)
+            current = table.current_column_key()
+            assert current == "quota" or titles[current] in header, (key, header)  # (quota's header is a mark)

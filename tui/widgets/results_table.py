@@ -127,7 +127,10 @@ class ResultsTable(ScrollView, can_focus=True):
     def refresh_layout(self) -> None:
         """Call after the view changed: new size, cursor kept in range, repaint."""
         count = self.view.line_count()
-        size = Size(self.total_width(), count + 1)
+        width = self.total_width()
+        if width > self.scrollable_content_region.width:
+            width += max(self._widths(), default=0)  # room to scroll any column to the pinned edge
+        size = Size(width, count + 1)
         if size != self.virtual_size:  # a new size means a layout pass: only when it changes
             self.virtual_size = size
         if self.cursor >= count:
@@ -200,7 +203,11 @@ class ResultsTable(ScrollView, can_focus=True):
         elif x0 < pinned + left:
             self.scroll_to(x=max(0, x0 - pinned), animate=False)
         elif x1 > left + width:
-            self.scroll_to(x=x1 - width, animate=False)
+            # The least scroll that shows the column whole and starts the scrolled part at a
+            # column's edge: a column cut at its left ("t time") reads as another one.
+            starts = [self._lead + sum(w + 1 for w in widths[:i] if w) for i, w in enumerate(widths) if w]
+            need = x1 - width
+            self.scroll_to(x=min((x - pinned for x in starts if x - pinned >= need), default=need), animate=False)
         self.refresh()
 
     def move_to(self, line: int) -> None:
