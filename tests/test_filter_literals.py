@@ -53,3 +53,17 @@ def test_a_word_asks_data_through_exists_on_postgresql(marked):
     sql, _ = query.sql()
     assert "EXISTS" in sql and 'IN (SELECT "t2"."study_result_id"' not in sql
     assert [r.id for r in query] == [101]
+
+
+def test_rows_python_confirms_are_one_array_on_postgresql(marked):
+    """A regex on PostgreSQL is confirmed by RE2 in Python, on the study result's text and on
+    its data: their rows are one `id = ANY(array)`. Two arrays ORed were read row by row
+    through them (7 s at S when the data's array was empty)."""
+    from store.db.models import StudyResult
+    from store.search.filter import Filter
+    from store.search.routes import all_of, routes
+
+    query = StudyResult.select(StudyResult.id).where(all_of(routes(Filter(r"\d{3}", regex=True), "study"), "study"))
+    sql, _ = query.sql()
+    assert sql.count("ANY(") == (1 if ON_POSTGRES else 0)
+    assert sorted(r.id for r in query) == [101, 102]

@@ -92,15 +92,22 @@ class Side:
         narrowed = self.index.condition(self.model.id, self.literal)
         self.known = self._keys(narrowed & self.condition) if candidates else set()
 
-    def rows_where(self, level_id):
-        """The side as one condition on a query of this level's rows (`level_id` its key)."""
+    def _narrowed(self):
         cond = self.condition
         if self.index is not None and not self.common:
             # A literal in many rows: its index condition would only double each row's test
             # (PostgreSQL: a word in every row at S, 1.2 s with it, 0.6 s without).
             cond = self.index.condition(self.model.id, self.literal) & cond
-        if self.confirm is not None:  # confirmed in Python: the rows that pass, as one array
-            return NodeList((level_id, SQL("= ANY(%s)", [sorted(self._keys(cond))])))
+        return cond
+
+    def confirmed(self) -> set[int] | None:
+        """The level's keys of the rows that pass, where Python confirms them (else None)."""
+        return None if self.confirm is None else self._keys(self._narrowed())
+
+    def rows_where(self, level_id):
+        """The side as one condition on a query of this level's rows (`level_id` its key);
+        not for a side Python confirms (TermRoute puts those rows in one array)."""
+        cond = self._narrowed()
         if self.own:
             return cond
         # Data through IN, never a bare condition, even on its own row: NULL data must count
@@ -176,8 +183,19 @@ class TermRoute:
         return out
 
     def rows_where(self, level_id):
-        """The term as one condition on a query of this level's rows."""
-        cond = reduce(or_, (s.rows_where(level_id) for s in self.sides))
+        """The term as one condition on a query of this level's rows. The rows of the sides
+        Python confirms are one array: PostgreSQL read `id = ANY(a) OR id = ANY(b)` row by
+        row through the arrays (7 s at S when one was empty), one array through the index."""
+        conds, passed = [], None
+        for side in self.sides:
+            keys = side.confirmed()
+            if keys is None:
+                conds.append(side.rows_where(level_id))
+            else:
+                passed = keys if passed is None else passed | keys
+        if passed is not None:
+            conds.append(NodeList((level_id, SQL("= ANY(%s)", [sorted(passed)]))))
+        cond = reduce(or_, conds)
         return NodeList((~cond if self.negated else cond,), parens=True)
 
     def everywhere(self, ids: array, lo: int, hi: int, spans: int) -> Iterator[float]:
