@@ -196,6 +196,7 @@ def test_label_from_the_command_line(scenario, db_path, tmp_path):
     (["label", "exclude", "--ids", "1-"], ""),
     (["label", "exclude", "--component-result-ids", "301"], "study results"),
     (["labels", "--study", "x"], "--study"),
+    (["labels", "--study", "999"], "there is no study with id 999 in the store"),
 ])
 def test_bad_label_commands_say_one_line(scenario, args, message):
     done = run_cli(*args)

@@ -53,9 +53,11 @@ def cmd_label(args) -> int:
 
 
 def cmd_labels(args) -> int:
-    from store import label_listing
+    from store import Selection, label_listing
 
     with open_existing(args.db):
+        if args.study is not None:
+            Selection(study=args.study).check_scope()  # a study that is not there, as every command says it
         rows = label_listing(study=args.study, label=args.label)
     if not rows:
         show("no labelled study results" + (f" in study {args.study}" if args.study is not None else ""))
