@@ -49,3 +49,19 @@ def fit_widths(columns: list[Column], room: int) -> list[int]:
             widths[i] += back
             excess += back
     return widths
+
+
+def scroll_showing(widths: list[int], lead: int, pinned: int, column: int, left: int, room: int) -> int | None:
+    """The sideways scroll that shows this column whole (None: it is shown), with the scrolled
+    part starting at a column's edge: a column cut at its left ("t time") reads as another.
+    Cells before `pinned` stay put; `lead` is where the first column starts."""
+    if not 0 <= column < len(widths):
+        return None
+    starts = [lead + sum(w + 1 for w in widths[:i] if w) for i in range(len(widths))]
+    x0, x1 = starts[column], starts[column] + widths[column]
+    if x0 < pinned or (pinned + left <= x0 and x1 <= left + room):
+        return None
+    if x0 < pinned + left:
+        return max(0, x0 - pinned)
+    need = x1 - room
+    return min((x - pinned for x, w in zip(starts, widths) if w and x - pinned >= need), default=need)

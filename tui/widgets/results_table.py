@@ -23,7 +23,7 @@ from textual.timer import Timer
 from store import Line, ResultsView, component_duration_display, human_size, visible
 from tui.probe import Probe
 from tui.widgets.display import cell_text, fit_cell, header_text, short_time
-from tui.widgets.fit import fit_widths
+from tui.widgets.fit import fit_widths, scroll_showing
 
 CHECK_W = 4  # "[x] "
 WAIT_FOR_ROWS = 0.1  # seconds a cursor move waits for its rows before placeholders are drawn
@@ -192,22 +192,12 @@ class ResultsTable(ScrollView, can_focus=True):
             self.refresh()
 
     def watch_column(self) -> None:
-        widths = self._widths()
-        x0 = self._lead + sum(w + 1 for w in widths[: self.column] if w)
-        x1 = x0 + (widths[self.column] if widths else 0)
-        left = int(self.scroll_offset.x)
-        width = self.scrollable_content_region.width
-        pinned = self._pinned()
-        if x0 < pinned:
-            pass  # always on screen
-        elif x0 < pinned + left:
-            self.scroll_to(x=max(0, x0 - pinned), animate=False)
-        elif x1 > left + width:
-            # The least scroll that shows the column whole and starts the scrolled part at a
-            # column's edge: a column cut at its left ("t time") reads as another one.
-            starts = [self._lead + sum(w + 1 for w in widths[:i] if w) for i, w in enumerate(widths) if w]
-            need = x1 - width
-            self.scroll_to(x=min((x - pinned for x in starts if x - pinned >= need), default=need), animate=False)
+        x = scroll_showing(
+            self._widths(), self._lead, self._pinned(), self.column,
+            int(self.scroll_offset.x), self.scrollable_content_region.width,
+        )
+        if x is not None:
+            self.scroll_to(x=x, animate=False)
         self.refresh()
 
     def move_to(self, line: int) -> None:
