@@ -1,29 +1,28 @@
 """The block scan (store/search/block_scan.py) finds exactly the rows where the pattern is
-found in the row alone: rows joined into one text never make a match across two rows, and
-anchors mean each row's start and end, in blocks, in rows with newlines of their own, in
-one thread or two."""
+found in the row alone: a match never runs from one row into the next, and anchors
+mean each row's start and end, in blocks of any size, in rows with newlines of their own, in
+one thread or two, natively or row by row in Python."""
 
 from __future__ import annotations
 
-import sys
-from functools import lru_cache
+import threading
 
 import pytest
 from peewee import SqliteDatabase
 
 from store.search import block_scan
-from store.search.block_scan import ColumnScan
+from store.search.block_scan import ColumnScan, RowTest, regex_test
 from store.search.regex_engine import compile_pattern
 
 TEXTS = [
     "alpha", "", None, "beta\ngamma", "zebra", "a", "b", "ab", "ba",
     "line one\nline two\n", "Straße", "x" * 3000 + "y", "[1,2]", "end", "start end", "ZEBRA",
-    "tab\there", "{}", "a b", "bb",
+    "tab\there", "{}", "a b", "bb", "\u212a", "50 % off_", "ſtraße",
 ]
 PATTERNS = [
     "a", "^a", "a$", "^$", "^b", "b$", "a[^z]*b", r"a\s*b", r"a\sb", ".*", "x*", r"\Aa", r"b\z", r"\bb",
     "^line", "two$", r"one\nline", "gamma$", "^gamma", "zebra", "(a|aa)+$", "STRASSE", "straße", r"\[\d",
-    r"^\w+$", "[^a]+", "y$", "end$",
+    r"^\w+$", "[^a]+", "y$", "end$", "ab", "k", "(?s)a.*b", r"a\z|^b",
 ]
 
 
@@ -43,109 +42,90 @@ def key(n: int) -> int:
     return 1000 + n - n % 3 + (n % 3 == 2) if n % 6 < 3 else 1000 + n
 
 
-def expected(pattern: str, case_sensitive: bool) -> list[int]:
-    compiled = compile_pattern(pattern, case_sensitive)
-    return sorted({key(n) for n, text in enumerate(TEXTS * 3) if text is not None and compiled.search(text)})
+def expected(one) -> list[int]:
+    return sorted({key(n) for n, text in enumerate(TEXTS * 3) if text is not None and one(text)})
 
 
-def scanned(db, pattern: str, case_sensitive: bool) -> list[int]:
-    scan = ColumnScan(db, "t", "k", "txt", compile_pattern(pattern, case_sensitive))
-    return sorted(set(k for keys, _ in scan.run() for k in keys))
+def pattern_matches(pattern: str, case_sensitive: bool):
+    return compile_pattern(pattern, case_sensitive).search
 
 
-TWO_THREADS = 0  # DENSE: every first span counts as sparse, so the rest is read in two threads
-ONE_THREAD = 10**9  # every first span counts as dense
+def scanned(db, test: RowTest) -> list[int]:
+    return sorted(set(k for keys, _ in ColumnScan(db, "t", "k", "txt", test).run() for k in keys))
 
 
-@pytest.mark.parametrize("native_after", [1, 10**9])  # matches in a block before Arrow matches the rest
-@pytest.mark.parametrize("dense", [TWO_THREADS, ONE_THREAD])
+def row_by_row(test: RowTest) -> RowTest:
+    """The same test, as if Arrow refused it: each row in Python."""
+    pa = pytest.importorskip("pyarrow")
+
+    def refused(texts):
+        raise pa.ArrowInvalid("refused")
+
+    return RowTest(refused, test.one)
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("span_rows", [1, 4, 7, 1000])
 @pytest.mark.parametrize("case_sensitive", [True, False])
-def test_the_scan_finds_what_each_row_alone_would(db, monkeypatch, span_rows, case_sensitive, dense, native_after):
+def test_the_scan_finds_what_each_row_alone_would(db, monkeypatch, span_rows, case_sensitive, threads, native):
     monkeypatch.setattr(block_scan, "SPAN_ROWS", span_rows)
-    monkeypatch.setattr(block_scan, "DENSE", dense)
-    monkeypatch.setattr(block_scan, "NATIVE_AFTER", native_after)
-    monkeypatch.setattr(block_scan, "NATIVE_SHARE", 10**9 if native_after == 1 else 2)
     for pattern in PATTERNS:
-        assert scanned(db, pattern, case_sensitive) == expected(pattern, case_sensitive), pattern
+        test = regex_test(compile_pattern(pattern, case_sensitive))
+        with db.atomic() if threads == 1 else _nothing():
+            got = scanned(db, test if native else row_by_row(test))
+        assert got == expected(pattern_matches(pattern, case_sensitive)), pattern
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
 
 
 def test_in_a_transaction_one_connection_reads_it_all(db, monkeypatch):
     """A second connection would not see the transaction's changes: the scan stays on this one."""
     monkeypatch.setattr(block_scan, "SPAN_ROWS", 4)
-    monkeypatch.setattr(block_scan, "DENSE", TWO_THREADS)
     with db.atomic():
         for changed in (10, 10 + len(TEXTS) * 3 - 1):  # in the first span and in the last
             db.execute_sql("UPDATE t SET txt = 'zebra' WHERE id = ?", (changed,))
-        assert scanned(db, "^zebra$", True) == sorted({key(0), key(len(TEXTS) * 3 - 1), *expected("^zebra$", True)})
+        test = regex_test(compile_pattern("^zebra$", True))
+        assert scanned(db, test) == sorted({key(0), key(len(TEXTS) * 3 - 1), *expected(pattern_matches("^zebra$", True))})
 
 
-def test_blocks_without_newlines_are_searched_whole(db, monkeypatch):
-    """Rows without newlines of their own are searched as one block: no search per row."""
-    db.execute_sql("DELETE FROM t WHERE txt LIKE '%' || char(10) || '%'")
+def test_outside_a_transaction_two_threads_read_it(db, monkeypatch):
+    monkeypatch.setattr(block_scan, "SPAN_ROWS", 4)
+    threads = set()
+    span = ColumnScan.span
+    monkeypatch.setattr(ColumnScan, "span", lambda self, lo, hi: threads.add(threading.get_ident()) or span(self, lo, hi))
+    scanned(db, regex_test(compile_pattern("a", True)))
+    assert len(threads) == 2
+
+
+def test_rows_are_tested_natively_not_one_by_one(db):
+    """Each row in Arrow's kernel: the Python test of one row is never called."""
     searched: list = []
-    pattern = compile_pattern("a", False)
-    original = pattern.row
-
-    class Counting:
-        def search(self, text):
-            searched.append(text)
-            return original.search(text)
-
-    object.__setattr__(pattern, "row", Counting())
-    scan = ColumnScan(db, "t", "k", "txt", pattern)
-    assert sorted(k for keys, _ in scan.run() for k in keys)
+    test = regex_test(compile_pattern("a", False))
+    counting = RowTest(test.native, lambda text: searched.append(text) or test.one(text))
+    assert scanned(db, counting) == expected(pattern_matches("a", False))
     assert searched == []
 
 
-@pytest.mark.parametrize("dense", [TWO_THREADS, ONE_THREAD])
-def test_progress_reaches_the_end(db, monkeypatch, dense):
-    monkeypatch.setattr(block_scan, "SPAN_ROWS", 5)
-    monkeypatch.setattr(block_scan, "DENSE", dense)
-    shares = [share for _, share in ColumnScan(db, "t", "k", "txt", compile_pattern("a", True)).run()]
-    assert shares == sorted(shares) and shares[-1] == 1.0 and len(shares) == -(-len(TEXTS) * 3 // 5)
-
-
-def test_a_dense_first_span_keeps_to_one_thread(db, monkeypatch):
-    monkeypatch.setattr(block_scan, "SPAN_ROWS", 3)  # the first span: "alpha", "", None
-    started = []
-    monkeypatch.setattr(ColumnScan, "_in_two", lambda self, spans, cancelled: started.append(spans) or iter(()))
-    list(ColumnScan(db, "t", "k", "txt", compile_pattern("a", False)).run())  # 1 row of 3 matches
-    assert started == []
-    list(ColumnScan(db, "t", "k", "txt", compile_pattern("^zebra$", False)).run())  # none of 3
-    assert len(started) == 1
-
-
-def test_without_pyarrow_dense_blocks_are_searched_all_the_same(db, monkeypatch):
-    monkeypatch.setattr(block_scan, "NATIVE_AFTER", 1)
-    monkeypatch.setattr(block_scan, "NATIVE_SHARE", 10**9)
-    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow raises ImportError
-    block_scan._arrow.cache_clear()
-    monkeypatch.setattr(block_scan, "_arrow", lru_cache(maxsize=1)(block_scan._arrow.__wrapped__))
-    assert block_scan._each_row(compile_pattern("a", True), b"a\nb", ["1", "2"]) is None
-    for pattern in PATTERNS:
-        assert scanned(db, pattern, False) == expected(pattern, False), pattern
-
-
-def test_arrow_matches_each_row_as_re2_does():
-    rows = ["alpha", "", "Straße", "x" * 300 + "y", "[1,2]", "ab", "tab\there"]
-    keys = [str(n) for n in range(len(rows))]
-    for pattern in PATTERNS:
-        if "\\A" in pattern or "\\z" in pattern or "\\n" in pattern:
-            continue
-        for case_sensitive in (True, False):
-            compiled = compile_pattern(pattern, case_sensitive)
-            found = block_scan._each_row(compiled, "\n".join(rows).encode(), keys)
-            assert found == [n for n, text in enumerate(rows) if compiled.search(text)], pattern
-
-
-def test_without_arrow_a_block_asks_for_it_once(db, monkeypatch):
-    """Asking at each match would cost more than the matches (an import failing each time)."""
-    monkeypatch.setattr(block_scan, "NATIVE_AFTER", 1)
-    monkeypatch.setattr(block_scan, "NATIVE_SHARE", 10**9)
+def test_a_pattern_arrow_refuses_is_not_offered_to_it_again(db, monkeypatch):
+    monkeypatch.setattr(block_scan, "SPAN_ROWS", 4)
     asked = []
-    monkeypatch.setattr(block_scan, "_each_row", lambda *args: asked.append(1))
-    db.execute_sql("DELETE FROM t WHERE txt LIKE '%' || char(10) || '%'")  # one block, searched whole
-    rows = db.execute_sql("SELECT k FROM t WHERE txt IS NOT NULL").fetchall()
-    assert scanned(db, "", True) == sorted({k for (k,) in rows})  # every row matches
+    test = row_by_row(regex_test(compile_pattern("a", True)))
+    refusing = RowTest(lambda texts: asked.append(1) or test.native(texts), test.one)
+    with db.atomic():  # one thread: the count is exact
+        assert scanned(db, refusing) == expected(pattern_matches("a", True))
     assert len(asked) == 1
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_progress_reaches_the_end(db, monkeypatch, threads):
+    monkeypatch.setattr(block_scan, "SPAN_ROWS", 5)
+    with db.atomic() if threads == 1 else _nothing():
+        shares = [share for _, share in ColumnScan(db, "t", "k", "txt", regex_test(compile_pattern("a", True))).run()]
+    assert shares == sorted(shares) and shares[-1] == 1.0 and len(shares) == -(-len(TEXTS) * 3 // 5)

@@ -511,17 +511,6 @@ def test_real_osweb_parquet(tmp_path, realdata):
     assert (types["response_time"], types["context.jatosVersion"]) == ("int64", "string")
 
 
-def test_parquet_without_pyarrow_names_the_extra(monkeypatch, tmp_path):
-    import sys
-
-    from store.formats.trials.parquet_writer import ParquetUnavailable
-
-    monkeypatch.setitem(sys.modules, "pyarrow", None)
-    with pytest.raises(ParquetUnavailable, match=r"pip install 'jatos-results\[parquet\]'"):
-        write_trials_parquet(tmp_path / "t.parquet", [({}, JSPSYCH_JSON)])
-    assert not (tmp_path / "t.parquet").exists()
-
-
 def test_parquet_of_nothing_has_the_metadata_columns(tmp_path):
     pq = pytest.importorskip("pyarrow.parquet")
     summary = write_trials_parquet(tmp_path / "t.parquet", [({"component_result_id": 1}, "[")])

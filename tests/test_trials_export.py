@@ -126,16 +126,6 @@ def test_parquet_reads_back_as_the_csv(mixed, db_path):
     assert str(unlabelled.schema.field("label").type) == "string"
 
 
-def test_parquet_without_pyarrow_names_the_extra(mixed, store, monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "pyarrow", None)
-    with pytest.raises(Exception) as raised:
-        export(store, "trials", Selection(study=20), mixed / "t.parquet")
-    assert str(raised.value) == "Parquet needs pyarrow: pip install 'jatos-results[parquet]'"
-    assert not (mixed / "t.parquet").exists() and not list(mixed.glob(".*part"))
-
-
 def test_metadata_only_results_are_refused_as_for_every_data_export(store, tmp_path, db_path):
     import_paths(store, [fx.metadata_json(tmp_path)])
     r = run_cli("export", "trials", "-o", str(tmp_path / "t.csv"))

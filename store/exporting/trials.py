@@ -23,7 +23,6 @@ from store.db.models import ComponentResult, ResultLabel, StudyResult, Worker
 from store.disk import files
 from store.errors import Cancelled, StoreError
 from store.formats.trials import TrialExport, write_trials_csv, write_trials_parquet
-from store.formats.trials.parquet_writer import ParquetUnavailable
 
 FORMATS = ("csv", "parquet")
 CHUNK = 1000  # component results a query: ~1 MB of data at S's 1 KB each
@@ -152,11 +151,6 @@ def write_trials(
 ) -> TrialExport:
     """The table of the selected rows' component results to `fh` (a binary file);
     UnreadableData under `strict` at the first component result whose data gives no rows."""
-    if fmt == "parquet":
-        try:
-            import pyarrow  # noqa: F401  (before anything is read)
-        except ImportError:
-            raise ParquetUnavailable() from None
     spool = str(files.private_mkdir(spool_root))
     results = read_results(ordered_component_ids(level, row_ids), progress, cancelled)
     if fmt == "parquet":

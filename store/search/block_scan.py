@@ -1,35 +1,55 @@
-"""A regex over a whole text column, read in blocks: SQLite joins a span of rows into one
-text (no Python object a row), RE2 searches the block without the interpreter lock, and
-only the rows it finds are mapped back to their keys.
+"""A whole text column tested natively, a block of rows at a time: SQLite joins a span of
+rows' texts into one buffer and lists their lengths, Arrow takes that buffer as a column of
+strings without copying it, and its RE2 kernel tests every row without the interpreter
+lock. Only the keys of the rows that match become Python objects, so a pattern found in
+every row costs little more than one found in none, and a pattern is tested on each row
+alone: no match runs from one row into the next, and `^`, `$`, `\\A` and `\\z` mean the
+row's start and end.
 
-A block joins its rows with newlines and the pattern's block form (store/search/
-regex_engine.py) never matches a newline and reads `^`/`$` as a line's start and end, so a
-match lies within one row and means what it means on that row alone. A span holding a
-row with a newline of its own, or a pattern anchored to the whole text (`\\A`, `\\z`), is
-searched row by row instead, which is as exact and a few times slower.
-
-Two spans are searched at once, each on a connection of its own, when the first span had
-few matches and the caller's connection is in no transaction (a second connection would
-not see its changes).
+Two spans are tested at once, each on a connection of its own, when the caller's connection
+is in no transaction (a second connection would not see its changes): reading and testing a
+block hold the interpreter for well under a millisecond, so two threads keep two cores busy.
 """
 
 from __future__ import annotations
 
 import threading
+from array import array
+from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Callable, Iterator
-
-from re2 import _re2
 
 from store.search.regex_engine import Pattern
 
-UNANCHORED = _re2.RE2.Anchor.UNANCHORED
-
 SPAN_ROWS = 1_024  # ids a block holds (about 1 MB of result data; 4 MB took 30 MB more memory)
-DENSE = 16  # a first block with matches in more than 1/DENSE of its rows is dense
-# A block where NATIVE_AFTER rows matched, at least one row in NATIVE_SHARE, has the rest of its
-# rows matched natively (rows that share keys are skipped here, not there: rarely worth it).
-NATIVE_AFTER, NATIVE_SHARE = 64, 2
+
+
+@lru_cache(maxsize=1)
+def _arrow():
+    """pyarrow and its compute module, imported when first needed: a tenth of a second that
+    the app's start does not wait for."""
+    import pyarrow
+    import pyarrow.compute
+
+    return pyarrow, pyarrow.compute
+
+
+@dataclass(frozen=True)
+class RowTest:
+    """What each row's text is tested for: `native` on a column of rows (Arrow strings, to
+    booleans), `one` on one row's UTF-8 bytes. Both answer alike; `one` is for a pattern
+    Arrow's RE2 refuses."""
+
+    native: Callable
+    one: Callable[[bytes], bool]
+
+
+def regex_test(pattern: Pattern) -> RowTest:
+    def native(texts):
+        return _arrow()[1].match_substring_regex(texts, pattern=pattern.re2_text, ignore_case=not pattern.case_sensitive)
+
+    return RowTest(native, lambda text: pattern.row.search(text) is not None)
 
 
 def _rows(cursor) -> list:
@@ -40,14 +60,18 @@ def _rows(cursor) -> list:
 
 
 class ColumnScan:
-    """The keys of a table's rows whose text column matches a pattern."""
+    """The keys of a table's rows whose text column passes a test."""
 
-    def __init__(self, db, table: str, key: str, column: str, pattern: Pattern):
-        self.db, self.pattern = db, pattern
+    def __init__(self, db, table: str, key: str, column: str, test: RowTest):
+        self.db, self.test = db, test
+        self.native = True  # until Arrow refuses the test; then each row in Python
         where = f'FROM "{table}" WHERE id >= ? AND id < ? AND "{column}" IS NOT NULL'
-        # Both lists are made in one pass over the same rows, so the keys' list is in the
-        # block's order. A blob: no decoding into a str, RE2 reads UTF-8.
-        self.block_sql = f'SELECT CAST(group_concat("{column}", char(10)) AS BLOB), group_concat("{key}"), count(*) {where}'
+        # One pass over the span's rows makes all three lists, so they are in the same order.
+        # A blob: no decoding into a str; the lengths are in bytes.
+        self.block_sql = (
+            f'SELECT CAST(group_concat("{column}", \'\') AS BLOB), '
+            f'group_concat(length(CAST("{column}" AS BLOB))), group_concat("{key}"), count(*) {where}'
+        )
         self.rows_sql = f'SELECT "{key}", CAST("{column}" AS BLOB) {where}'
         self.bounds_sql = f'SELECT (SELECT min(id) FROM "{table}"), (SELECT max(id) FROM "{table}")'
 
@@ -57,32 +81,42 @@ class ColumnScan:
             return []
         return [(start, start + SPAN_ROWS) for start in range(lo, hi + 1, SPAN_ROWS)]
 
-    def span(self, execute: Callable, lo: int, hi: int) -> list[int]:
-        """The matching keys among the rows with lo <= id < hi."""
-        block_form = self.pattern.block
-        if block_form is not None:
-            block, keys, count = _rows(execute(self.block_sql, (lo, hi)))[0]
+    def span(self, lo: int, hi: int) -> list[int]:
+        """The matching keys among the rows with lo <= id < hi (on this thread's connection)."""
+        if self.native:
+            block, lengths, keys, count = _rows(self.db.execute_sql(self.block_sql, (lo, hi)))[0]
             if not count:
                 return []
-            if block.count(b"\n") == count - 1:  # no row holds a newline of its own
-                return _block_matches(self.pattern, block, keys)
-        search = self.pattern.row.search
-        return [key for key, text in _rows(execute(self.rows_sql, (lo, hi))) if search(text) is not None]
+            found = self._native(block or b"", lengths, keys, count)
+            if found is not None:
+                return found
+        one = self.test.one
+        return [key for key, text in _rows(self.db.execute_sql(self.rows_sql, (lo, hi))) if one(text)]
+
+    def _native(self, block: bytes, lengths: str, keys: str, count: int) -> list[int] | None:
+        pa, pc = _arrow()
+        offsets = array("i", accumulate(map(int, lengths.split(",")), initial=0))
+        texts = pa.Array.from_buffers(pa.string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(block)])
+        try:
+            hits = self.test.native(texts)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            self.native = False  # a pattern Arrow's RE2 reads otherwise: not asked again
+            return None
+        if not pc.any(hits).as_py():
+            return []
+        key_list = keys.split(",")
+        return [int(key_list[i]) for i in pc.indices_nonzero(hits).to_pylist()]
 
     def run(self, cancelled: Callable[[], bool] = lambda: False) -> Iterator[tuple[list[int], float]]:
         """Each span's matching keys with the share of spans done."""
         spans = self.spans()
+        if len(spans) > 1 and not self.db.in_transaction():
+            yield from self._in_two(spans, cancelled)
+            return
         for n, (lo, hi) in enumerate(spans):
             if cancelled():
                 return
-            keys = self.span(self.db.execute_sql, lo, hi)
-            yield keys, (n + 1) / len(spans)
-            if n == 0 and len(spans) > 2 and len(keys) * DENSE < SPAN_ROWS and not self.db.in_transaction():
-                # Few matches: the rest in two threads. Many: one, as each match is a short
-                # search, and two threads would hand the interpreter lock to and fro at each.
-                for keys, share in self._in_two(spans[1:], cancelled):
-                    yield keys, (1 + share * (len(spans) - 1)) / len(spans)
-                return
+            yield self.span(lo, hi), (n + 1) / len(spans)
 
     def _in_two(self, spans: list[tuple[int, int]], cancelled) -> Iterator[tuple[list[int], float]]:
         """The spans from the front here, from the back in a helper thread (its own
@@ -101,7 +135,7 @@ class ColumnScan:
         def helper() -> None:
             try:
                 while (span := take(True)) is not None:
-                    found.append(self.span(self.db.execute_sql, *span))
+                    found.append(self.span(*span))
             except BaseException as exc:  # noqa: BLE001 (raised again in the caller's thread)
                 failed.append(exc)
             finally:
@@ -114,7 +148,7 @@ class ColumnScan:
             while (span := take(False)) is not None:
                 if cancelled():
                     return
-                keys = self.span(self.db.execute_sql, *span)
+                keys = self.span(*span)
                 done += 1
                 yield keys, min(1.0, 2 * done / len(spans))
             thread.join()
@@ -125,65 +159,3 @@ class ColumnScan:
         finally:
             stop.set()
             thread.join()
-
-
-def _block_matches(pattern: Pattern, block: bytes, keys: str) -> list[int]:
-    """The keys of the block's rows where the pattern is found: one search from each row
-    after a match, so a key is reported once however often its rows match. Where most rows
-    match, the rest of the block is matched row by row natively, where that can be done."""
-    out: list[int] = []
-    key_list = None
-    # RE2's own Match (what the module's search() calls): a quarter of search()'s cost a
-    # call, which counts when every row matches.
-    match, unanchored, size = pattern.block._regexp.Match, UNANCHORED, len(block)
-    count, find = block.count, block.find
-    row, at = 0, 0  # the row number of position `at`
-    native = True
-    while (start := match(unanchored, block, at, size)[0][0]) >= 0:
-        row += count(b"\n", at, start)
-        if key_list is None:
-            key_list = keys.split(",")
-        key = key_list[row]
-        out.append(int(key))
-        end = find(b"\n", start)
-        # The rows after it with the same key (a study result's next component results) are
-        # found already: not searched.
-        while end != -1 and row + 1 < len(key_list) and key_list[row + 1] == key:
-            end, row = find(b"\n", end + 1), row + 1
-        if end == -1:
-            break
-        at, row = end + 1, row + 1
-        if native and len(out) >= NATIVE_AFTER and len(out) * NATIVE_SHARE >= row:
-            rest = _each_row(pattern, block[at:], key_list[row:])
-            if rest is not None:
-                return out + rest
-            native = False  # not to be had: not asked again for this block
-    return out
-
-
-@lru_cache(maxsize=1)
-def _arrow():
-    """pyarrow and its compute module, imported once (None: not installed)."""
-    try:
-        import pyarrow
-        import pyarrow.compute
-    except ImportError:
-        return None
-    return pyarrow, pyarrow.compute
-
-
-def _each_row(pattern: Pattern, rows: bytes, keys: list[str]) -> list[int] | None:
-    """The keys of the rows (joined by newlines, none in a row) where the pattern is found,
-    each row matched by RE2 inside Arrow's compute kernel: no Python a row, which counts
-    when most rows match. None without pyarrow (an optional dependency), or if its RE2
-    reads the pattern otherwise."""
-    arrow = _arrow()
-    if arrow is None:
-        return None
-    pa, pc = arrow
-    try:
-        texts = pc.split_pattern(pa.scalar(rows, pa.binary()), "\n").values.cast(pa.string())
-        hits = pc.match_substring_regex(texts, pattern=pattern.re2_text, ignore_case=not pattern.case_sensitive)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    return [int(keys[i]) for i in pc.indices_nonzero(hits).to_pylist()]

@@ -7,9 +7,8 @@ dialect (README, "Regular expressions"): no backreferences and no lookaround, wh
 refused with one line saying so. A pattern is first read by the `regex` module (Python's
 syntax, which JavaScript's common syntax is), whose errors name their position in it.
 
-Each pattern is compiled twice: for one row's text, and for a block of rows joined by
-newlines (store/search/block_scan.py), where `^`/`$` mean a row's start and end and no
-match may cross a newline, so none crosses from one row into the next.
+A whole column is searched by Arrow's RE2 kernel, one row at a time (store/search/
+block_scan.py), with the pattern in RE2's spelling (`Pattern.re2_text`).
 """
 
 from __future__ import annotations
@@ -29,8 +28,6 @@ _SPELLINGS = (
     (re.compile(r"(?<!\\)((?:\\\\)*)\\u([0-9a-fA-F]{4})"), r"\1\\x{\2}"),  # \u00e9
     (re.compile(r"(?<!\\)((?:\\\\)*)\\U([0-9a-fA-F]{8})"), r"\1\\x{\2}"),
 )
-# A whole-text anchor cannot be told from a row's in a block of rows.
-_TEXT_ANCHOR = re.compile(r"(?<!\\)(?:\\\\)*\\[Az]")
 
 UNSUPPORTED = (
     # (RE2's words, what the user is told)
@@ -55,12 +52,10 @@ class RegexError(StoreError):
 
 @dataclass(frozen=True)
 class Pattern:
-    """A compiled filter pattern: `row` searches one text (str or UTF-8 bytes); `block`
-    searches rows joined by newlines, or is None when the pattern must see each row alone."""
+    """A compiled filter pattern: `row` searches one text (str or UTF-8 bytes)."""
 
     text: str
     row: object
-    block: object | None
     re2_text: str = ""  # the pattern in RE2's spelling
     case_sensitive: bool = True
 
@@ -68,11 +63,9 @@ class Pattern:
         return self.row.search(text) is not None
 
 
-def _options(case_sensitive: bool, never_nl: bool = False) -> re2.Options:
+def _options(case_sensitive: bool) -> re2.Options:
     options = re2.Options()
     options.case_sensitive = case_sensitive
-    options.never_nl = never_nl  # no match includes a newline: none spans two rows of a block
-    options.never_capture = never_nl  # a block search asks only where a match starts
     options.log_errors = False  # RE2 would print each refused pattern on stderr
     return options
 
@@ -111,12 +104,9 @@ def compile_pattern(pattern: str, case_sensitive: bool) -> Pattern:
     rewritten = _rewritten(pattern)
     try:
         row = re2.compile(rewritten, _options(case_sensitive))
-        block = None
-        if not _TEXT_ANCHOR.search(rewritten):
-            block = re2.compile("(?m)" + rewritten, _options(case_sensitive, never_nl=True))
     except re2.error as exc:
         raise _refusal(pattern, exc) from None
-    return Pattern(pattern, row, block, rewritten, case_sensitive)
+    return Pattern(pattern, row, rewritten, case_sensitive)
 
 
 def search(compiled: Pattern, text) -> bool:

@@ -1,4 +1,4 @@
-"""The trial table as Parquet, through pyarrow (the `parquet` extra): Apache Arrow's own
+"""The trial table as Parquet, through pyarrow: Apache Arrow's own
 Parquet implementation, which writes row group by row group under a schema given up
 front, so memory holds one group; polars would add a DataFrame layer it does not need.
 
@@ -20,7 +20,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Mapping
 
-from store.errors import StoreError
 from store.formats.trials.csv_writer import META_COLUMNS, trial_column_name
 from store.formats.trials.flatten import ColumnUnion
 
@@ -36,17 +35,11 @@ def _meta_kind(column: str) -> int:
     return INT if column in _META_IDS else STRING
 
 
-class ParquetUnavailable(StoreError):
-    def __init__(self) -> None:
-        super().__init__("Parquet needs pyarrow: pip install 'jatos-results[parquet]'")
-
-
 def _arrow():
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise ParquetUnavailable() from None
+    """pyarrow, imported when first written with: a tenth of a second the app's start does not wait for."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     return pa, pq
 
 

@@ -57,7 +57,7 @@ def write_trials_parquet(
     spool_dir: str | None = None,
     row_group_rows: int = 10_000,
 ) -> TrialExport:
-    """As write_trials_csv, as Parquet; ParquetUnavailable (naming the extra) without pyarrow."""
+    """As write_trials_csv, as Parquet."""
     from store.formats.trials.parquet_writer import TrialParquetWriter
 
     return _fill(TrialParquetWriter(out, spool_dir, row_group_rows), results, strict)
