@@ -1,5 +1,5 @@
-"""The block scan (store/search/block_scan.py) finds exactly the rows where the pattern is
-found in the row alone: a match never runs from one row into the next, and anchors
+"""The block scans (store/search/block_scan.py) find exactly the rows where the pattern or
+the term is found in the row alone: a match never runs from one row into the next, and anchors
 mean each row's start and end, in blocks of any size, in rows with newlines of their own, in
 one thread or two, natively or row by row in Python."""
 
@@ -8,10 +8,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from peewee import SqliteDatabase
+from peewee import IntegerField, Model, SqliteDatabase, TextField
 
 from store.search import block_scan
-from store.search.block_scan import ColumnScan, RowTest, regex_test
+from store.search.backends import SqliteScan
+from store.search.block_scan import ColumnScan, ConditionScan, RowTest, _looks_only_inside, regex_test
+from store.search.filter import Matcher
 from store.search.regex_engine import compile_pattern
 
 TEXTS = [
@@ -24,6 +26,7 @@ PATTERNS = [
     "^line", "two$", r"one\nline", "gamma$", "^gamma", "zebra", "(a|aa)+$", "STRASSE", "straße", r"\[\d",
     r"^\w+$", "[^a]+", "y$", "end$", "ab", "k", "(?s)a.*b", r"a\z|^b",
 ]
+TERMS = ["a", "ab", "ZEBRA", "zebra", "e\ng", "K", "k", "straße", "STRA", "% off_", "50 %", "{}", "[1", "str"]
 
 
 @pytest.fixture
@@ -97,11 +100,47 @@ def test_in_a_transaction_one_connection_reads_it_all(db, monkeypatch):
 
 def test_outside_a_transaction_two_threads_read_it(db, monkeypatch):
     monkeypatch.setattr(block_scan, "SPAN_ROWS", 4)
-    threads = set()
+    threads: set[int] = set()
+    both = threading.Barrier(2, timeout=10)  # each thread's first span waits for the other's
     span = ColumnScan.span
-    monkeypatch.setattr(ColumnScan, "span", lambda self, lo, hi: threads.add(threading.get_ident()) or span(self, lo, hi))
-    scanned(db, regex_test(compile_pattern("a", True)))
+
+    def meeting(self, lo, hi):
+        if threading.get_ident() not in threads:
+            threads.add(threading.get_ident())
+            both.wait()
+        return span(self, lo, hi)
+
+    monkeypatch.setattr(ColumnScan, "span", meeting)
+    assert scanned(db, regex_test(compile_pattern("a", True))) == expected(pattern_matches("a", True))
     assert len(threads) == 2
+
+
+@pytest.mark.parametrize(
+    "pattern, inside",
+    [
+        ("a", True), ("z.b.a", True), ("[^a]+", True), ("[]^]", True), (r"\$", True), ("a$", False),
+        ("^a", False), (r"\Aa", False), (r"b\z", False), (r"\bb", False), (r"\Bb", False), (r"[\b]", True),
+        (r"\\b", True), (r"\Q^\E", False), ("[a^]", True), ("(?m)a", True), (r"\d{4}x", True),
+    ],
+)
+def test_which_patterns_look_only_inside_a_match(pattern, inside):
+    assert _looks_only_inside(pattern) is inside
+
+
+def test_a_block_with_no_match_is_not_tested_row_by_row(db, monkeypatch):
+    """One search of the joined rows answers a block without a match; in a block with one,
+    the rows before the first match are not tested again."""
+    monkeypatch.setattr(block_scan, "SPAN_ROWS", 1000)
+    tested: list[int] = []
+    test = regex_test(compile_pattern("zebra", True))
+    counting = RowTest(lambda texts: tested.append(len(texts)) or test.native(texts), test.one, test.first)
+    with db.atomic():
+        assert scanned(db, counting) == expected(pattern_matches("zebra", True))
+        from_first_zebra = (TEXTS * 3)[TEXTS.index("zebra") :]
+        assert tested == [sum(text is not None for text in from_first_zebra)]
+        tested.clear()
+        assert scanned(db, RowTest(counting.native, test.one, test.first and (lambda block: None))) == []
+        assert tested == []
 
 
 def test_rows_are_tested_natively_not_one_by_one(db):
@@ -129,3 +168,35 @@ def test_progress_reaches_the_end(db, monkeypatch, threads):
     with db.atomic() if threads == 1 else _nothing():
         shares = [share for _, share in ColumnScan(db, "t", "k", "txt", regex_test(compile_pattern("a", True))).run()]
     assert shares == sorted(shares) and shares[-1] == 1.0 and len(shares) == -(-len(TEXTS) * 3 // 5)
+
+
+class T(Model):
+    k = IntegerField()
+    txt = TextField(null=True)
+
+    class Meta:
+        table_name = "t"
+
+
+def term_matches(term: str, case_sensitive: bool):
+    """As SQLite's instr (case-sensitive) and LIKE (ASCII letters folded, nothing else) find it."""
+    if case_sensitive:
+        return lambda text: term in text
+    return lambda text: term.encode().lower() in text.encode().lower()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("span_rows", [1, 4, 1000])
+@pytest.mark.parametrize("case_sensitive", [True, False])
+def test_a_term_is_found_in_each_row_as_sqlite_finds_it(db, monkeypatch, span_rows, case_sensitive, threads):
+    monkeypatch.setattr(block_scan, "SPAN_ROWS", span_rows)
+    with T.bind_ctx(db):
+        for term in TERMS:
+            if not (case_sensitive or term.isascii()):
+                continue  # folded character by character in Python: no scan
+            m = Matcher(term, case_sensitive=case_sensitive)
+            scan = SqliteScan().scan(db, T.txt, T.k, m)
+            assert isinstance(scan, ConditionScan)
+            with db.atomic() if threads == 1 else _nothing():
+                got = sorted(set(k for keys, _ in scan.run() for k in keys))
+            assert got == expected(term_matches(term, case_sensitive)), term

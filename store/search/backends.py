@@ -18,7 +18,7 @@ from peewee import SQL, NodeList, fn
 
 from store.db import postgres, sqlite
 from store.search import regex_engine
-from store.search.block_scan import ColumnScan, regex_test
+from store.search.block_scan import ColumnScan, ConditionScan, SpanScan, regex_test
 from store.search.filter import Matcher
 
 
@@ -66,7 +66,7 @@ class Scan:
         """Whether the test calls back into Python for each row (slow, holds the interpreter)."""
         return False
 
-    def scan(self, db, column, key, m: Matcher) -> ColumnScan | None:
+    def scan(self, db, column, key, m: Matcher) -> SpanScan | None:
         """A native scan of the whole column for the matcher (None: the SQL condition's)."""
         return None
 
@@ -153,14 +153,15 @@ class SqliteScan(Scan):
         # tested by the block scan.
         return not m.regex and not m.case_sensitive and not m.text.isascii()
 
-    def scan(self, db, column, key, m: Matcher) -> ColumnScan | None:
-        # A term is tested by SQLite itself (instr, LIKE), on the rows where they lie: a
-        # block scan's copy of every text would cost more (a term in every row at S: 0.34 s
-        # against 0.23 s).
-        if not m.regex:
-            return None
-        test = regex_test(regex_engine.compile_pattern(m.text, m.case_sensitive))
-        return ColumnScan(db, column.model._meta.table_name, key.column_name, column.column_name, test)
+    def scan(self, db, column, key, m: Matcher) -> SpanScan | None:
+        if m.regex:
+            test = regex_test(regex_engine.compile_pattern(m.text, m.case_sensitive))
+            return ColumnScan(db, column.model._meta.table_name, key.column_name, column.column_name, test)
+        if m.case_sensitive or m.text.isascii():
+            # instr or LIKE, tested by SQLite on the rows where they lie: a copy of every
+            # text for Arrow would cost more (a term in every row at S: 0.34 s against 0.23 s).
+            return ConditionScan(db, column.model, key, self.condition(column, m))
+        return None  # folded character by character in Python (folded_contains): row by row
 
 
 class SqliteTrigrams(SqliteScan):

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import threading
 from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 from typing import Callable, Iterator
+
+from peewee import fn
 
 from store.search.regex_engine import Pattern
 
@@ -39,17 +42,51 @@ def _arrow():
 class RowTest:
     """What each row's text is tested for: `native` on a column of rows (Arrow strings, to
     booleans), `one` on one row's UTF-8 bytes. Both answer alike; `one` is for a pattern
-    Arrow's RE2 refuses."""
+    Arrow's RE2 refuses. `first`, where it can be asked, gives where in a block of rows
+    joined end to end the first match starts (None: no row matches)."""
 
     native: Callable
     one: Callable[[bytes], bool]
+    first: Callable[[bytes], int | None] | None = None
 
 
 def regex_test(pattern: Pattern) -> RowTest:
     def native(texts):
         return _arrow()[1].match_substring_regex(texts, pattern=pattern.re2_text, ignore_case=not pattern.case_sensitive)
 
-    return RowTest(native, lambda text: pattern.row.search(text) is not None)
+    def first(block: bytes) -> int | None:
+        found = pattern.row.search(block)
+        return None if found is None else found.start()
+
+    one = lambda text: pattern.row.search(text) is not None
+    return RowTest(native, one, first if _looks_only_inside(pattern.re2_text) else None)
+
+
+def _looks_only_inside(pattern: str) -> bool:
+    """Whether the pattern has no assertion about what lies around a match (^ $ \\A \\z \\b
+    \\B): then a match inside a row is one inside any text holding the row, and rows joined
+    end to end with no match have none of their own. Cautious: a `^` or `$` anywhere outside
+    a class's first place counts as one, and so does quoting (\\Q…\\E)."""
+    i, in_class = 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            if not in_class and pattern[i + 1 : i + 2] in ("A", "z", "b", "B", "Q"):
+                return False
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            i += 1
+            i += pattern.startswith("^", i)  # a negated class
+            i += pattern.startswith("]", i)  # a ] first in a class is itself
+            in_class = True
+            continue
+        elif c in "^$":
+            return False
+        i += 1
+    return True
 
 
 def _rows(cursor) -> list:
@@ -59,53 +96,22 @@ def _rows(cursor) -> list:
         cursor.close()
 
 
-class ColumnScan:
-    """The keys of a table's rows whose text column passes a test."""
+class SpanScan:
+    """A table read in spans of ids, each span's matching keys found by `span` (on the
+    calling thread's connection), two spans at once where that can be done."""
 
-    def __init__(self, db, table: str, key: str, column: str, test: RowTest):
-        self.db, self.test = db, test
-        self.native = True  # until Arrow refuses the test; then each row in Python
-        where = f'FROM "{table}" WHERE id >= ? AND id < ? AND "{column}" IS NOT NULL'
-        # One pass over the span's rows makes all three lists, so they are in the same order.
-        # A blob: no decoding into a str; the lengths are in bytes.
-        self.block_sql = (
-            f'SELECT CAST(group_concat("{column}", \'\') AS BLOB), '
-            f'group_concat(length(CAST("{column}" AS BLOB))), group_concat("{key}"), count(*) {where}'
-        )
-        self.rows_sql = f'SELECT "{key}", CAST("{column}" AS BLOB) {where}'
+    def __init__(self, db, table: str):
+        self.db = db
         self.bounds_sql = f'SELECT (SELECT min(id) FROM "{table}"), (SELECT max(id) FROM "{table}")'
+
+    def span(self, lo: int, hi: int) -> list[int]:
+        raise NotImplementedError
 
     def spans(self) -> list[tuple[int, int]]:
         lo, hi = _rows(self.db.execute_sql(self.bounds_sql))[0]
         if lo is None:
             return []
         return [(start, start + SPAN_ROWS) for start in range(lo, hi + 1, SPAN_ROWS)]
-
-    def span(self, lo: int, hi: int) -> list[int]:
-        """The matching keys among the rows with lo <= id < hi (on this thread's connection)."""
-        if self.native:
-            block, lengths, keys, count = _rows(self.db.execute_sql(self.block_sql, (lo, hi)))[0]
-            if not count:
-                return []
-            found = self._native(block or b"", lengths, keys, count)
-            if found is not None:
-                return found
-        one = self.test.one
-        return [key for key, text in _rows(self.db.execute_sql(self.rows_sql, (lo, hi))) if one(text)]
-
-    def _native(self, block: bytes, lengths: str, keys: str, count: int) -> list[int] | None:
-        pa, pc = _arrow()
-        offsets = array("i", accumulate(map(int, lengths.split(",")), initial=0))
-        texts = pa.Array.from_buffers(pa.string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(block)])
-        try:
-            hits = self.test.native(texts)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            self.native = False  # a pattern Arrow's RE2 reads otherwise: not asked again
-            return None
-        if not pc.any(hits).as_py():
-            return []
-        key_list = keys.split(",")
-        return [int(key_list[i]) for i in pc.indices_nonzero(hits).to_pylist()]
 
     def run(self, cancelled: Callable[[], bool] = lambda: False) -> Iterator[tuple[list[int], float]]:
         """Each span's matching keys with the share of spans done."""
@@ -159,3 +165,71 @@ class ColumnScan:
         finally:
             stop.set()
             thread.join()
+
+
+class ColumnScan(SpanScan):
+    """The keys of a table's rows whose text column passes a test, tested natively."""
+
+    def __init__(self, db, table: str, key: str, column: str, test: RowTest):
+        super().__init__(db, table)
+        self.test = test
+        self.native = True  # until Arrow refuses the test; then each row in Python
+        where = f'FROM "{table}" WHERE id >= ? AND id < ? AND "{column}" IS NOT NULL'
+        # One pass over the span's rows makes all three lists, so they are in the same order.
+        # A blob: no decoding into a str; the lengths are in bytes.
+        self.block_sql = (
+            f'SELECT CAST(group_concat("{column}", \'\') AS BLOB), '
+            f'group_concat(length(CAST("{column}" AS BLOB))), group_concat("{key}"), count(*) {where}'
+        )
+        self.rows_sql = f'SELECT "{key}", CAST("{column}" AS BLOB) {where}'
+
+    def span(self, lo: int, hi: int) -> list[int]:
+        """The matching keys among the rows with lo <= id < hi (on this thread's connection)."""
+        if self.native:
+            block, lengths, keys, count = _rows(self.db.execute_sql(self.block_sql, (lo, hi)))[0]
+            if not count:
+                return []
+            found = self._native(block or b"", lengths, keys, count)
+            if found is not None:
+                return found
+        one = self.test.one
+        return [key for key, text in _rows(self.db.execute_sql(self.rows_sql, (lo, hi))) if one(text)]
+
+    def _native(self, block: bytes, lengths: str, keys: str, count: int) -> list[int] | None:
+        pa, pc = _arrow()
+        at = 0
+        if self.test.first is not None:
+            # One search of the whole block (one call, not one a row: many short rows cost
+            # less), and the rows before its first match are not tested again.
+            at = self.test.first(block)
+            if at is None:
+                return []
+        offsets = array("i", accumulate(map(int, lengths.split(",")), initial=0))
+        texts = pa.Array.from_buffers(pa.string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(block)])
+        skip = bisect_right(offsets, at) - 1 if at else 0
+        try:
+            hits = self.test.native(texts.slice(skip))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            self.native = False  # a pattern Arrow's RE2 reads otherwise: not asked again
+            return None
+        if not pc.any(hits).as_py():
+            return []
+        key_list = keys.split(",")
+        return [int(key_list[skip + i]) for i in pc.indices_nonzero(hits).to_pylist()]
+
+
+class ConditionScan(SpanScan):
+    """The keys of a table's rows that meet an SQL condition SQLite tests itself (a term's
+    instr or LIKE, on the rows where they lie: no copy of the texts), as one list a span."""
+
+    def __init__(self, db, model, key, condition):
+        super().__init__(db, model._meta.table_name)
+        # The span's bounds are the statement's first two parameters.
+        self.sql, self.params = model.select(fn.group_concat(key)).where(
+            (model.id >= 0) & (model.id < 0) & condition
+        ).sql()
+
+    def span(self, lo: int, hi: int) -> list[int]:
+        params = [lo, hi, *self.params[2:]]
+        (keys,) = _rows(self.db.execute_sql(self.sql, params))[0]
+        return [] if keys is None else list(map(int, keys.split(",")))

@@ -32,7 +32,7 @@ from store.db.models import ComponentResult, StudyResult
 from store.db.sqlite import is_sqlite
 from store.search import syntax
 from store.search.backends import Index, Scan, backend_for
-from store.search.block_scan import ColumnScan
+from store.search.block_scan import SpanScan
 from store.search.fields import FIELDS
 from store.search.filter import Filter, Matcher, Plan, plan
 
@@ -54,11 +54,11 @@ class Side:
 
     def __init__(
         self, model, key, condition, index: Index | None, literal: str | None, own: bool = False,
-        scan: ColumnScan | None = None, column=None, confirm: Callable[[str], bool] | None = None,
+        scan: SpanScan | None = None, column=None, confirm: Callable[[str], bool] | None = None,
     ):
         self.model, self.key, self.condition, self.own = model, key, condition, own
         self.index, self.literal = index, literal
-        self.scan = scan  # reads the whole column in blocks, natively (a regex on SQLite)
+        self.scan = scan  # reads the whole column in spans, two at once (SQLite)
         # The backend's test in Python of the rows `condition` keeps (backends.py), on `column`.
         self.column, self.confirm = column, confirm
         self.known: set[int] | None = None  # the matching rows, once worked out
