@@ -1,17 +1,19 @@
 """The block scans (store/search/block_scan.py) find exactly the rows where the pattern or
 the term is found in the row alone: a match never runs from one row into the next, and anchors
 mean each row's start and end, in blocks of any size, in rows with newlines of their own, in
-one thread or two, natively or row by row in Python."""
+one thread or two, natively or row by row in Python; on SQLite, and on PostgreSQL when the
+suite runs there (a table of the test store's database)."""
 
 from __future__ import annotations
 
 import threading
 
 import pytest
-from peewee import IntegerField, Model, SqliteDatabase, TextField
+from peewee import IntegerField, Model, TextField
 
+from store.db.sqlite import is_sqlite, unwrap
 from store.search import block_scan
-from store.search.backends import SqliteScan
+from store.search.backends import SqliteScan, backend_for, postgres_blocks, sqlite_blocks
 from store.search.block_scan import ColumnScan, ConditionScan, RowTest, _looks_only_inside, regex_test
 from store.search.filter import Matcher
 from store.search.regex_engine import compile_pattern
@@ -29,15 +31,23 @@ PATTERNS = [
 TERMS = ["a", "ab", "ZEBRA", "zebra", "e\ng", "K", "k", "straße", "STRA", "% off_", "50 %", "{}", "[1", "str"]
 
 
+
+class T(Model):
+    k = IntegerField()
+    txt = TextField(null=True)
+
+    class Meta:
+        table_name = "t"
+
+
 @pytest.fixture
-def db(tmp_path):
-    database = SqliteDatabase(str(tmp_path / "t.sqlite3"), pragmas={"journal_mode": "wal"})
+def db(store):
+    database = unwrap(store.db)
     database.execute_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER, txt TEXT)")
-    with database.atomic():
-        for n, text in enumerate(TEXTS * 3):
-            database.execute_sql("INSERT INTO t (id, k, txt) VALUES (?, ?, ?)", (10 + n, key(n), text))
+    with T.bind_ctx(database), database.atomic():
+        T.insert_many([(10 + n, key(n), text) for n, text in enumerate(TEXTS * 3)], fields=[T.id, T.k, T.txt]).execute()
     yield database
-    database.close()
+    database.close()  # this thread's connection: the helper threads' are closed by the scans
 
 
 def key(n: int) -> int:
@@ -53,8 +63,13 @@ def pattern_matches(pattern: str, case_sensitive: bool):
     return compile_pattern(pattern, case_sensitive).search
 
 
+def scan_of(db, test: RowTest) -> ColumnScan:
+    blocks = sqlite_blocks if is_sqlite(db) else postgres_blocks
+    return ColumnScan(db, "t", test, blocks("t", "k", "txt"))
+
+
 def scanned(db, test: RowTest) -> list[int]:
-    return sorted(set(k for keys, _ in ColumnScan(db, "t", "k", "txt", test).run() for k in keys))
+    return sorted(set(k for keys, _ in scan_of(db, test).run() for k in keys))
 
 
 def row_by_row(test: RowTest) -> RowTest:
@@ -93,7 +108,7 @@ def test_in_a_transaction_one_connection_reads_it_all(db, monkeypatch):
     monkeypatch.setattr(block_scan, "SPAN_ROWS", 4)
     with db.atomic():
         for changed in (10, 10 + len(TEXTS) * 3 - 1):  # in the first span and in the last
-            db.execute_sql("UPDATE t SET txt = 'zebra' WHERE id = ?", (changed,))
+            db.execute_sql(f"UPDATE t SET txt = 'zebra' WHERE id = {db.param}", (changed,))
         test = regex_test(compile_pattern("^zebra$", True))
         assert scanned(db, test) == sorted({key(0), key(len(TEXTS) * 3 - 1), *expected(pattern_matches("^zebra$", True))})
 
@@ -166,16 +181,9 @@ def test_a_pattern_arrow_refuses_is_not_offered_to_it_again(db, monkeypatch):
 def test_progress_reaches_the_end(db, monkeypatch, threads):
     monkeypatch.setattr(block_scan, "SPAN_ROWS", 5)
     with db.atomic() if threads == 1 else _nothing():
-        shares = [share for _, share in ColumnScan(db, "t", "k", "txt", regex_test(compile_pattern("a", True))).run()]
+        shares = [share for _, share in scan_of(db, regex_test(compile_pattern("a", True))).run()]
     assert shares == sorted(shares) and shares[-1] == 1.0 and len(shares) == -(-len(TEXTS) * 3 // 5)
 
-
-class T(Model):
-    k = IntegerField()
-    txt = TextField(null=True)
-
-    class Meta:
-        table_name = "t"
 
 
 def term_matches(term: str, case_sensitive: bool):
@@ -189,6 +197,8 @@ def term_matches(term: str, case_sensitive: bool):
 @pytest.mark.parametrize("span_rows", [1, 4, 1000])
 @pytest.mark.parametrize("case_sensitive", [True, False])
 def test_a_term_is_found_in_each_row_as_sqlite_finds_it(db, monkeypatch, span_rows, case_sensitive, threads):
+    if not is_sqlite(db):
+        pytest.skip("PostgreSQL tests a term in SQL (ILIKE, strpos), with no block scan")
     monkeypatch.setattr(block_scan, "SPAN_ROWS", span_rows)
     with T.bind_ctx(db):
         for term in TERMS:
@@ -200,3 +210,11 @@ def test_a_term_is_found_in_each_row_as_sqlite_finds_it(db, monkeypatch, span_ro
             with db.atomic() if threads == 1 else _nothing():
                 got = sorted(set(k for keys, _ in scan.run() for k in keys))
             assert got == expected(term_matches(term, case_sensitive)), term
+
+
+def test_each_backend_scans_a_regex_natively(db):
+    """The backend's own scan of a regex (PostgreSQL's joins the blocks on the server)."""
+    with T.bind_ctx(db):
+        scan = backend_for(db).scan(db, T.txt, T.k, Matcher("^z", regex=True))
+    assert isinstance(scan, ColumnScan)
+    assert sorted(set(k for keys, _ in scan.run() for k in keys)) == expected(pattern_matches("^z", False))

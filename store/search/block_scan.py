@@ -26,7 +26,6 @@ from peewee import fn
 from store.search.regex_engine import Pattern
 
 SPAN_ROWS = 512  # ids a block holds (about 0.5 MB of result data; 1,024 took 8 MB more at S, as fast)
-HELPER_CACHE_KB = -512  # the helper thread's page cache (negative: KiB, as SQLite takes it)
 
 
 @lru_cache(maxsize=1)
@@ -101,8 +100,8 @@ class SpanScan:
     """A table read in spans of ids, each span's matching keys found by `span` (on the
     calling thread's connection), two spans at once where that can be done."""
 
-    def __init__(self, db, table: str):
-        self.db = db
+    def __init__(self, db, table: str, setup: str | None = None):
+        self.db, self.setup = db, setup  # `setup`: run first on the helper thread's connection
         self.bounds_sql = f'SELECT (SELECT min(id) FROM "{table}"), (SELECT max(id) FROM "{table}")'
 
     def span(self, lo: int, hi: int) -> list[int]:
@@ -141,9 +140,8 @@ class SpanScan:
 
         def helper() -> None:
             try:
-                # Each page is read once: this connection's own page cache (8 MB, as every
-                # connection's) would only add to the app's peak memory.
-                self.db.execute_sql(f"PRAGMA cache_size = {HELPER_CACHE_KB}").close()
+                if self.setup:
+                    self.db.execute_sql(self.setup).close()
                 while (span := take(True)) is not None:
                     found.append(self.span(*span))
             except BaseException as exc:  # noqa: BLE001 (raised again in the caller's thread)
@@ -171,21 +169,25 @@ class SpanScan:
             thread.join()
 
 
+@dataclass(frozen=True)
+class BlockSql:
+    """How a database hands over the rows of a span (its bounds the two parameters):
+    `block` gives their texts joined end to end (bytes, or UTF-8 text), the texts' lengths
+    in bytes and their keys (each comma-separated, in the same order) and their count;
+    `rows` gives (key, text) a row. `setup` is run first on a helper thread's connection."""
+
+    block: str
+    rows: str
+    setup: str | None = None
+
+
 class ColumnScan(SpanScan):
     """The keys of a table's rows whose text column passes a test, tested natively."""
 
-    def __init__(self, db, table: str, key: str, column: str, test: RowTest):
-        super().__init__(db, table)
-        self.test = test
+    def __init__(self, db, table: str, test: RowTest, sql: BlockSql):
+        super().__init__(db, table, sql.setup)
+        self.test, self.block_sql, self.rows_sql = test, sql.block, sql.rows
         self.native = True  # until Arrow refuses the test; then each row in Python
-        where = f'FROM "{table}" WHERE id >= ? AND id < ? AND "{column}" IS NOT NULL'
-        # One pass over the span's rows makes all three lists, so they are in the same order.
-        # A blob: no decoding into a str; the lengths are in bytes.
-        self.block_sql = (
-            f'SELECT CAST(group_concat("{column}", \'\') AS BLOB), '
-            f'group_concat(length(CAST("{column}" AS BLOB))), group_concat("{key}"), count(*) {where}'
-        )
-        self.rows_sql = f'SELECT "{key}", CAST("{column}" AS BLOB) {where}'
 
     def span(self, lo: int, hi: int) -> list[int]:
         """The matching keys among the rows with lo <= id < hi (on this thread's connection)."""
@@ -193,6 +195,8 @@ class ColumnScan(SpanScan):
             block, lengths, keys, count = _rows(self.db.execute_sql(self.block_sql, (lo, hi)))[0]
             if not count:
                 return []
+            if isinstance(block, str):
+                block = block.encode()  # as one text (PostgreSQL): ASCII is copied, not decoded
             found = self._native(block or b"", lengths, keys, count)
             if found is not None:
                 return found
@@ -226,8 +230,8 @@ class ConditionScan(SpanScan):
     """The keys of a table's rows that meet an SQL condition SQLite tests itself (a term's
     instr or LIKE, on the rows where they lie: no copy of the texts), as one list a span."""
 
-    def __init__(self, db, model, key, condition):
-        super().__init__(db, model._meta.table_name)
+    def __init__(self, db, model, key, condition, setup: str | None = None):
+        super().__init__(db, model._meta.table_name, setup)
         # The span's bounds are the statement's first two parameters.
         self.sql, self.params = model.select(fn.group_concat(key)).where(
             (model.id >= 0) & (model.id < 0) & condition

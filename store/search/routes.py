@@ -265,7 +265,8 @@ def _route(m: Matcher, level: str, backend: Scan) -> TermRoute:
         return Side(model, key, condition, index, literal, is_own, scan, column, confirm)
 
     sides = [side(own, own.id, own.search_text, is_own=True), side(ComponentResult, data_key, ComponentResult.data)]
-    return TermRoute(sides, m.negated, backend.in_python(m))
+    # Python's check of each row is only for the rows a walk meets where a side has a scan.
+    return TermRoute(sides, m.negated, backend.in_python(m) and any(s.scan is None for s in sides))
 
 
 class IdBits:
