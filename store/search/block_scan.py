@@ -21,7 +21,7 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Callable, Iterator
 
-from peewee import fn
+from peewee import Value, fn
 
 from store.search.regex_engine import Pattern
 
@@ -227,17 +227,26 @@ class ColumnScan(SpanScan):
 
 
 class ConditionScan(SpanScan):
-    """The keys of a table's rows that meet an SQL condition SQLite tests itself (a term's
-    instr or LIKE, on the rows where they lie: no copy of the texts), as one list a span."""
+    """The keys of a table's rows that meet an SQL condition the database tests itself (a
+    term's instr or LIKE, on the rows where they lie: no copy of the texts), as one list a
+    span."""
 
-    def __init__(self, db, model, key, condition, setup: str | None = None):
+    def __init__(self, db, model, key, condition, setup: str | None = None, keys: Callable = fn.group_concat):
         super().__init__(db, model._meta.table_name, setup)
-        # The span's bounds are the statement's first two parameters.
-        self.sql, self.params = model.select(fn.group_concat(key)).where(
-            (model.id >= 0) & (model.id < 0) & condition
-        ).sql()
+        # `keys`: the database's aggregate of the keys into one comma-separated text. The
+        # statement is made once; where the span's bounds go among its parameters is found
+        # by marking them.
+        lo, hi = _Bound(), _Bound()
+        where = (model.id >= Value(lo, converter=False)) & (model.id < Value(hi, converter=False)) & condition
+        self.sql, self.params = model.select(keys(key)).where(where).sql()
+        self.bounds = self.params.index(lo), self.params.index(hi)
 
     def span(self, lo: int, hi: int) -> list[int]:
-        params = [lo, hi, *self.params[2:]]
+        params = list(self.params)
+        params[self.bounds[0]], params[self.bounds[1]] = lo, hi
         (keys,) = _rows(self.db.execute_sql(self.sql, params))[0]
         return [] if keys is None else list(map(int, keys.split(",")))
+
+
+class _Bound:
+    """Marks where a span's bound goes among a statement's parameters."""
