@@ -127,11 +127,16 @@ class Side:
     def mark(self, bits: "IdBits", spans: int) -> Iterator[float]:
         """Mark the matching rows in `bits`, reading the whole table in storage order; yields
         the share of the table read, `spans` times (a span is one query)."""
-        if self.known is None and self.scan is not None:
-            yield from self.scanned()
         if self.known is not None:
             for i in self.known:
                 bits.add(i)
+            return
+        if self.scan is not None:
+            # Marked as each span comes, not kept as a set: a million matching rows (M) would
+            # hold 60 MB more for a moment.
+            for keys, share in self.scan.run():
+                bits.add_all(keys)
+                yield share
             return
         table = self.model._meta.table_name
         # Two subqueries: each one look at an end of the key (min and max together scan).
@@ -282,6 +287,12 @@ class IdBits:
         j = i - self.lo
         if 0 <= j < len(self.bits):
             self.bits[j] = 1
+
+    def add_all(self, ids: Sequence[int]) -> None:
+        bits, lo, size = self.bits, self.lo, len(self.bits)
+        for i in ids:
+            if 0 <= i - lo < size:
+                bits[i - lo] = 1
 
     def discard(self, i: int) -> None:
         j = i - self.lo
