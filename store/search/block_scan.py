@@ -213,6 +213,8 @@ class ColumnScan(SpanScan):
             if at is None:
                 return []
         offsets = array("i", accumulate(map(int, lengths.split(",")), initial=0))
+        if len(offsets) != count + 1 or offsets[-1] != len(block):
+            return None  # lengths that do not add up to the block are not handed to Arrow
         texts = pa.Array.from_buffers(pa.string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(block)])
         skip = bisect_right(offsets, at) - 1 if at else 0
         try:
