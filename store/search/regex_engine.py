@@ -78,12 +78,18 @@ def _rewritten(pattern: str) -> str:
 
 def _refusal(pattern: str, exc: Exception) -> RegexError:
     """RE2 refused a pattern of valid syntax: say what it does not do."""
-    from store.pages.visible import visible
 
     words = exc.args[0] if exc.args else ""
     words = words.decode("utf-8", "replace") if isinstance(words, bytes) else str(words)
     said = next((told for re2_words, told in UNSUPPORTED if words.startswith(re2_words)), words)
-    return RegexError(f"invalid regular expression {visible(pattern)!r}: {said} ({DIALECT})")
+    return RegexError(f"invalid regular expression {_quoted(pattern)}: {said} ({DIALECT})")
+
+
+def _quoted(pattern: str) -> str:
+    """The pattern as typed, in quotes: repr would show each backslash twice."""
+    from store.pages.visible import visible
+
+    return f"'{visible(pattern)}'"
 
 
 # A few patterns only: each holds its DFA's states, up to RE2's 8 MB, once it has read much text.
@@ -91,7 +97,6 @@ def _refusal(pattern: str, exc: Exception) -> RegexError:
 def compile_pattern(pattern: str, case_sensitive: bool) -> Pattern:
     """Raises RegexError for a pattern it cannot take: a syntax error with its position, or
     what RE2 does not do."""
-    from store.pages.visible import visible
 
     try:
         # The common syntax of Python's and JavaScript's regexes, read first: its errors name
@@ -100,7 +105,7 @@ def compile_pattern(pattern: str, case_sensitive: bool) -> Pattern:
         regex.compile(pattern, regex.VERSION0)
     except (regex.error, OverflowError, RecursionError, ValueError) as syntax:
         # OverflowError: a repeat count like {4294967296}; RecursionError: deep nesting.
-        raise RegexError(f"invalid regular expression {visible(pattern)!r}: {syntax}") from None
+        raise RegexError(f"invalid regular expression {_quoted(pattern)}: {syntax}") from None
     rewritten = _rewritten(pattern)
     try:
         row = re2.compile(rewritten, _options(case_sensitive))
