@@ -14,6 +14,8 @@ A new way to find text is one class here: a bigram side table for two-character 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from peewee import SQL, NodeList, fn
 
 from store.db import postgres, sqlite
@@ -124,7 +126,13 @@ def _string_agg(key):
 
 
 def _utf8(db) -> bool:
-    """Whether the server's text is UTF-8, so that its byte lengths are UTF-8's."""
+    """Whether the server's text is UTF-8, so that its byte lengths are UTF-8's: asked once
+    a database (a database's encoding is fixed when it is made), not at each keystroke."""
+    return _server_utf8(sqlite.unwrap(db))
+
+
+@lru_cache(maxsize=8)
+def _server_utf8(db) -> bool:
     cursor = db.execute_sql("SHOW server_encoding")
     try:
         return cursor.fetchone()[0].upper() in ("UTF8", "UTF-8")

@@ -78,7 +78,6 @@ def _rewritten(pattern: str) -> str:
 
 def _refusal(pattern: str, exc: Exception) -> RegexError:
     """RE2 refused a pattern of valid syntax: say what it does not do."""
-
     words = exc.args[0] if exc.args else ""
     words = words.decode("utf-8", "replace") if isinstance(words, bytes) else str(words)
     said = next((told for re2_words, told in UNSUPPORTED if words.startswith(re2_words)), words)

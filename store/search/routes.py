@@ -12,8 +12,10 @@ term's literal. A side is then answered in one of four ways, each below:
 
 store/search/engine.py decides which to use when. The plan's tree (field terms such as
 `state:FINISHED`, `|`, parentheses, and the free terms inside them) is one SQL condition,
-`tree_condition`, that narrows the rows before the free terms are looked for. A regex on SQLite is a side with a block scan (store/search/block_scan.py): its `mark`, and
-an answer run to the end over much of a table, read the whole column natively.
+`tree_condition`, that narrows the rows before the free terms are looked for. Where the
+backend gives a side a scan (store/search/block_scan.py: a regex, or a term the database
+tests itself), its `mark`, and an answer run to the end over much of a table, read the
+whole column in spans, two at once.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class Side:
     ):
         self.model, self.key, self.condition, self.own = model, key, condition, own
         self.index, self.literal = index, literal
-        self.scan = scan  # reads the whole column in spans, two at once (SQLite)
+        self.scan = scan  # reads the whole column in spans, two at once
         # The backend's test in Python of the rows `condition` keeps (backends.py), on `column`.
         self.column, self.confirm = column, confirm
         self.known: set[int] | None = None  # the matching rows, once worked out
