@@ -154,6 +154,7 @@ async def test_help_explains_the_filter(varied):
         assert isinstance(app.screen, HelpScreen)
         text = str(app.screen.query_one("#help-filter").render())
         assert "(state:FAIL | data:<10B) batch:Pilot" in text
+        assert "^ and $ are a cell's or a data line's start and end" in text
         fields = app.screen.query_one("#help-fields")
         table = [fields.render_line(y).text for y in range(fields.size.height)]
         # The example column, read down (an example may fold onto the next line of its cell).

@@ -72,7 +72,8 @@ def test_case_sensitive(scenario):
 
 def test_regex(scenario):
     assert ids(filter=r'"rt":6\d\d', regex=True) == [101]
-    assert ids(filter=r"^102\b", regex=True) == []  # the row text starts with the quota flag
+    assert ids(filter=r"^102\b", regex=True) == [102]  # the Result ID cell's start
+    assert ids(filter=r"\A102", regex=True) == []  # the row text starts with the quota flag
     # Python's dialect on every backend: \b is a word boundary (a backspace in PostgreSQL's).
     assert ids(filter=r"\bDATA_RETRIEVED\b", regex=True) == [102]
     assert ids(filter=r"\bDATA_RETRIEVE\b", regex=True) == []

@@ -79,16 +79,35 @@ def test_aa_off_folds_case_also_beyond_ascii(pattern, text, found):
     assert finds(pattern, text, case_sensitive=True) is (pattern in text)
 
 
-def test_anchors_are_each_rows_start_and_end(scenario):
-    # 302's data is '[{"trial":2,…}]', 301's '{"trial":1,…}'; every row text starts with the quota flag.
-    def ids(pattern: str) -> list[int]:
+def test_anchors_are_a_cells_or_a_data_lines_start_and_end(scenario):
+    # 302's data is '[{"trial":2,…}]', 301's '{"trial":1,…}'; a row's text holds a cell on each
+    # line, starting with the (hidden) quota flag.
+    def ids(pattern: str, level: str = "component") -> list[int]:
+        if level == "study":
+            return Selection(study_result_ids=[101, 102], filter=pattern, regex=True).row_ids()
         return Selection(component_result_ids=[301, 302, 303], filter=pattern, regex=True).row_ids()
 
     assert ids(r"^\[") == ids(r"\A\[") == ids(r"\[\{") == [302]
     assert ids(r"\]$") == ids(r"\]\z") == ids(r"\]\Z") == [302]
     assert ids(r'^\{"trial') == [301]
-    assert ids(r"^false ") == [301, 302, 303]
     assert ids(r"\}$") == [301] and ids(r"1\}\z") == [301]
+    # A cell: its id, not a longer number holding it; the whole text starts elsewhere.
+    assert ids(r"^30[12]$") == [301, 302] and ids(r"^303$") == [303]
+    assert ids(r"\A303") == [] and ids(r"(?-m)^303$") == []
+    assert ids(r"^101$", "study") == [101]
+    # FINISHED as a state, not the duration's "(not finished yet)" (Aa off).
+    assert ids(r"^finished$", "study") == [101] and ids("finished", "study") == [101, 102]
+    # `.` stays in its cell; (?s) lets it go on.
+    assert ids(r"Personal.Single") == [301, 302]
+    assert ids(r"FINISHED.+B") == [] and ids(r"(?s)FINISHED.+B") == [301, 302]
+
+
+def test_a_quoted_phrase_stays_in_one_cell(scenario):
+    def ids(text: str) -> list[int]:
+        return Selection(component_result_ids=[301, 302, 303], filter=text).row_ids()
+
+    assert ids('"Personal Single"') == [301, 302]
+    assert ids('"FINISHED 27"') == []  # two cells, as on JATOS's page
 
 
 def test_the_command_line_refuses_with_one_line(scenario, tmp_path):

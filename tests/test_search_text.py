@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from peewee import fn
+
 from store.db.models import ComponentResult, StudyResult, Worker
 from store.demo import ensure_demo
 from store.importing.importer import import_paths
@@ -12,7 +15,7 @@ from store.pages.rows import component_rows, study_rows
 from store.search.text import component_row_text, study_row_text
 
 import jatos_fixtures as fx
-from conftest import index_is_consistent
+from conftest import ON_POSTGRES, index_is_consistent, run_cli
 
 
 def stale_texts() -> list[tuple[str, int, str, str]]:
@@ -102,4 +105,42 @@ def test_a_restore_stores_each_rows_text(store, db_path, tmp_path):
     import_paths(store, [fx.study_archive(tmp_path)])
     trash.restore(store)
     assert stale_texts() == []
+    assert index_is_consistent(db_path)
+
+
+def test_texts_an_older_version_wrote_are_rewritten_once_when_the_store_opens(db_path, tmp_path):
+    from store import Selection, StoreError, init_store, open_store
+    from store.db.database import SEARCH_TEXT_FORM
+    from store.db.models import StoreSetting
+    from store.search.text import FORM
+
+    s = open_store(db_path)
+    import_paths(s, [fx.results_archive(tmp_path), fx.study_archive(tmp_path)])
+    with s.write():  # as the last version wrote them: cells joined by spaces, no form said
+        for model in (StudyResult, ComponentResult):
+            model.update(search_text=fn.REPLACE(model.search_text, "\n", " ")).execute()
+        StoreSetting.delete().where(StoreSetting.key == SEARCH_TEXT_FORM).execute()
+    assert len(stale_texts()) == 5
+    assert Selection(study_result_ids=[101, 102], filter="^101$", regex=True).row_ids() == []
+    s.close()
+
+    if ON_POSTGRES:  # a server's tables are an administrator's to bring up to date
+        with pytest.raises(StoreError, match="init-db"):
+            open_store(db_path)
+        init_store(db_path).close()
+    else:  # the command line says why opening takes long, this once
+        r = run_cli("studies")
+        assert r.returncode == 0 and "Stroop Task" in r.stdout
+        assert r.stderr.splitlines() == [
+            "jatos-results: this version writes the filter's text of each result another way: rewriting 5 (once)…"
+        ]
+        assert run_cli("studies").stderr == ""
+    s = open_store(db_path)
+    try:
+        assert stale_texts() == []
+        assert StoreSetting.get(StoreSetting.key == SEARCH_TEXT_FORM).value == FORM
+        assert Selection(study_result_ids=[101, 102], filter="^101$", regex=True).row_ids() == [101]
+        assert Selection(study_result_ids=[101, 102], filter="Stroop").row_ids() == [101, 102]
+    finally:
+        s.close()
     assert index_is_consistent(db_path)

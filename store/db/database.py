@@ -8,6 +8,7 @@ support (the driver must be installed). MySQL is refused: it failed most of the 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import time
@@ -261,6 +262,10 @@ def _schema_is_current(store: Store) -> bool:
         return False
     if StoreSetting._meta.table_name not in tables:
         return False
+    from store.search.text import FORM
+
+    if _search_text_form() != FORM:
+        return False  # written by an older version: rewritten once (_migrate)
     if not store.is_sqlite:
         return postgres.has_trigram_indexes(store.db)
     for index in ("component_result_missing_data", "study_result_study_id_state"):  # the second: a model's Meta
@@ -316,8 +321,14 @@ def _migrate(store: Store) -> None:
         if "search_text" not in have:
             store.db.execute_sql(f'ALTER TABLE "{model._meta.table_name}" ADD COLUMN search_text TEXT')
             added = True
-    if added:
+    if added or _search_text_form() != search_text.FORM:
+        rows = StudyResult.select().count() + ComponentResult.select().count()
+        if rows:  # a minute for a million: say why the store takes long to open, this once
+            log.info("this version writes the filter's text of each result another way: rewriting %s (once)…", f"{rows:,}")
         search_text.refresh_all()
+        StoreSetting.insert(key=SEARCH_TEXT_FORM, value=search_text.FORM).on_conflict(
+            conflict_target=[StoreSetting.key], preserve=[StoreSetting.value]
+        ).execute()
     have = {c.name for c in store.db.get_columns(StudyResult._meta.table_name)}
     if PARTICIPANT not in have:
         store.db.execute_sql(f'ALTER TABLE "study_result" ADD COLUMN {PARTICIPANT} TEXT').close()
@@ -327,6 +338,15 @@ def _migrate(store: Store) -> None:
     ).close()
     if PARTICIPANT not in have:
         participants.recompute()
+
+
+log = logging.getLogger(__name__)  # the command line shows its lines on stderr
+SEARCH_TEXT_FORM = "search_text_form"  # how the rows' search texts are written (store/search/text.py)
+
+
+def _search_text_form() -> str | None:
+    row = StoreSetting.get_or_none(StoreSetting.key == SEARCH_TEXT_FORM)
+    return row.value if row else None
 
 
 def _mask_url(url: str) -> str:

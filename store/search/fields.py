@@ -212,6 +212,8 @@ SYNTAX = (
     "a | b: either;  (state:FAIL | data:<10B) batch:Pilot: grouped;  !(a | b): neither",
     "ranges: >=x  >x  <=x  <x  x..y  x..  ..y; a date alone is its whole day",
     'quote text that holds a field-like word, ( ) or | to search for it: "url:x"',
+    "RegEx: one regular expression (RE2's); ^ and $ are a cell's or a data line's start and end;"
+    " no lookaround, no backreferences",
 )
 
 

@@ -9,6 +9,10 @@ syntax, which JavaScript's common syntax is), whose errors name their position i
 
 A whole column is searched by Arrow's RE2 kernel, one row at a time (store/search/
 block_scan.py), with the pattern in RE2's spelling (`Pattern.re2_text`).
+
+`^` and `$` are a line's start and end: a row's text holds a cell on each line (store/search/
+text.py), so `^1001$` is a cell that says 1001, and in data a line, as grep reads it. `\\A`
+and `\\z` are the whole text's; `(?-m)` turns this off.
 """
 
 from __future__ import annotations
@@ -105,7 +109,7 @@ def compile_pattern(pattern: str, case_sensitive: bool) -> Pattern:
     except (regex.error, OverflowError, RecursionError, ValueError) as syntax:
         # OverflowError: a repeat count like {4294967296}; RecursionError: deep nesting.
         raise RegexError(f"invalid regular expression {_quoted(pattern)}: {syntax}") from None
-    rewritten = _rewritten(pattern)
+    rewritten = "(?m)" + _rewritten(pattern)
     try:
         row = re2.compile(rewritten, _options(case_sensitive))
     except re2.error as exc:

@@ -4,6 +4,11 @@ Computed when results are imported (and when titles change), never per keystroke
 holds every column as displayed, dates as the table shows them, as the CSV writes them
 and as JATOS's filter searches them (ISO 8601 in UTC), and what researchers look results up by: URL query parameters (a Prolific
 id) and the worker's comment.
+
+Each cell is a line of the text, in the table's column order: a regex's `^` and `$` are a
+cell's start and end (store/search/regex_engine.py), and a quoted phrase never runs from one
+cell into the next, as on JATOS's page (it joins cells with two spaces). Stores whose texts
+were written another way are rewritten once when opened (FORM, store/db/database.py).
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from store.pages.rows import ComponentRow, StudyRow, component_rows, study_rows
 # The columns' part of the text: every column the registry (store/columns.py) marks searched.
 _STUDY_SEARCHED = searched("study")
 _COMPONENT_SEARCHED = searched("component")
+# How the texts are written: a store whose texts say another form is rewritten when opened.
+FORM = "cells on lines"
+CELL_SEPARATOR = "\n"
 
 
 def study_row_text(row: StudyRow) -> str:
@@ -27,7 +35,7 @@ def study_row_text(row: StudyRow) -> str:
     dates = (row.start_date, row.end_date, row.last_seen_date)
     parts += [local_short(d) for d in dates if d is not None] + [utc_iso(d) for d in dates]
     parts += [row.study_title, row.url_query_parameters or "", row.worker_comment or ""]
-    return " ".join([p for p in parts if p])
+    return CELL_SEPARATOR.join([p for p in parts if p])
 
 
 def component_row_text(row: ComponentRow) -> str:
@@ -35,7 +43,7 @@ def component_row_text(row: ComponentRow) -> str:
     dates = (row.start_date, row.end_date)
     parts += [local_short(d) for d in dates if d is not None] + [utc_iso(d) for d in dates]
     parts += [row.component_title or f"Component {row.component_id}"]
-    return " ".join([p for p in parts if p])
+    return CELL_SEPARATOR.join([p for p in parts if p])
 
 
 def refresh(study_result_ids: Iterable[int] = (), component_result_ids: Iterable[int] = ()) -> None:

@@ -215,7 +215,7 @@ def plain_text(name: str, db: Path, out: Path) -> Path:
 
 
 def filter_text(name: str, db: Path, out: Path) -> Path:
-    """Everything a study page's filter reads, one text a line: each study result's displayed
+    """Everything a study page's filter reads: each study result's displayed
     text, then each component result's data (M's data is small, its displayed text is not)."""
     import sqlite3
 

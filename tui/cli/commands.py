@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -299,11 +300,22 @@ def open_app(db, args) -> int:
     return run_app(db, args)
 
 
+def _show_store_notices() -> None:
+    """What the store says it is doing at length (rewriting an older store): a line on stderr."""
+    logger = logging.getLogger("store")
+    if not logger.handlers:  # main() may run more than once in a process
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(f"{PROG}: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> int:
     from store import StoreError
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    _show_store_notices()
     bad = [k for k, v in vars(args).items() if not_text(v)]
     if bad:
         option = "--" + bad[0].replace("_", "-")
