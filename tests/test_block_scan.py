@@ -1,8 +1,8 @@
 """The block scans (store/search/block_scan.py) find exactly the rows where the pattern or
 the term is found in the row alone: a match never runs from one row into the next, and anchors
-mean each row's start and end, in blocks of any size, in rows with newlines of their own, in
-one thread or two, natively or row by row in Python; on SQLite, and on PostgreSQL when the
-suite runs there (a table of the test store's database)."""
+mean each row's (\\A, \\z) or line's (^, $) start and end, in blocks of any size, in rows
+with newlines of their own, in one thread or two, natively or row by row in Python; on
+SQLite, and on PostgreSQL when the suite runs there (a table of the test store's database)."""
 
 from __future__ import annotations
 
@@ -156,6 +156,24 @@ def test_a_block_with_no_match_is_not_tested_row_by_row(db, monkeypatch):
         tested.clear()
         assert scanned(db, RowTest(counting.native, test.one, test.first and (lambda block: None))) == []
         assert tested == []
+
+
+def test_a_block_without_a_line_break_is_searched_as_one_line_texts(db, monkeypatch):
+    """Where no row of a block holds a line break, `^` and `$` can only be a row's ends: RE2
+    is asked the pattern's one-line form, which it anchors there; a block with a break is
+    asked the other. The answers are each row's alone either way (the first test)."""
+    monkeypatch.setattr(block_scan, "SPAN_ROWS", 1)
+    asked: dict[str, list] = {"lines": [], "one line": []}
+    test = regex_test(compile_pattern("a$", True))
+    counting = RowTest(
+        lambda texts: asked["lines"].append(texts[0].as_py()) or test.native(texts), test.one, None,
+        lambda texts: asked["one line"].append(texts[0].as_py()) or test.one_line(texts),
+    )
+    with db.atomic():
+        assert scanned(db, counting) == expected(pattern_matches("a$", True))
+    texts = {t for t in TEXTS if t is not None}
+    assert set(asked["lines"]) == {t for t in texts if "\n" in t}
+    assert set(asked["one line"]) == {t for t in texts if "\n" not in t}
 
 
 def test_rows_are_tested_natively_not_one_by_one(db):
