@@ -70,8 +70,10 @@ def open_existing(db: str | None):
     no studies). A server's database (a URL) is the server's to find."""
     from store import StoreError, open_store
 
-    if db is not None and "://" not in db and not Path(db).expanduser().exists():
-        raise StoreError(f"no store at {db}: check --db (jatos-results import … --db {db} makes one)")
+    named = db if db is not None else os.environ.get("JATOS_RESULTS_DB") or None
+    if named is not None and "://" not in named and not Path(named).expanduser().exists():
+        how = "--db" if db is not None else "JATOS_RESULTS_DB"
+        raise StoreError(f"no store at {named}: check {how} (jatos-results import … --db {named} makes one)")
     return open_store(db)
 
 
