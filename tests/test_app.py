@@ -56,6 +56,16 @@ async def test_home_lists_studies_and_opens_results(scenario):
         assert [type(screen) for screen in app.screen_stack[1:]] == [HomeScreen]
 
 
+async def test_the_screen_waits_a_millisecond_at_most_for_the_interpreter(scenario):
+    import sys
+
+    from tui.app import SWITCH_INTERVAL
+
+    async with ResultsApp(scenario).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL) and SWITCH_INTERVAL <= 0.001
+
+
 async def test_page_opened_directly_and_component_page(scenario):
     app = ResultsApp(scenario, Page("component", 40))
     async with app.run_test(size=SIZE) as pilot:

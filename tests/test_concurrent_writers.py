@@ -43,7 +43,7 @@ def _of_another_study(path, first_id: int):
 def test_two_imports_in_opposite_file_order_both_finish(db_path, tmp_path):
     first = fx.synthetic_archive(tmp_path / "first.zip", 1500, data_bytes=200)
     second = _of_another_study(tmp_path / "second.zip", first_id=1501)
-    assert run_cli("studies").returncode == 0  # the store exists before both start
+    open_store(db_path).close()  # the store exists before both start
     one, two = _start_import(first, second), _start_import(second, first)
     out_one, err_one = one.communicate(timeout=300)
     out_two, err_two = two.communicate(timeout=300)
@@ -60,7 +60,7 @@ def test_two_imports_in_opposite_file_order_both_finish(db_path, tmp_path):
 
 def test_a_waiting_writer_gives_up_after_the_lock_timeout_in_one_line(db_path, tmp_path):
     archive = fx.results_archive(tmp_path)
-    assert run_cli("studies").returncode == 0
+    open_store(db_path).close()
     before = store_state(db_path)
     with another_writer(db_path):
         started = time.monotonic()

@@ -13,20 +13,19 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import compress
 from operator import itemgetter
 from typing import Callable, Iterable
 
 from peewee import OP, SQL, Expression, fn
 
 from store.columns import COMPONENT_ROW_FIELDS, STUDY_ROW_FIELDS, Column, RowField, columns_for
+from store.db.id_arrays import not_among
 from store.db.idlists import chunks, id_in
 from store.db.models import Component, ComponentResult, StudyResult
 from store.errors import StoreError
 from store.pages.order import joined_to_results
 from store.pages.rows import ComponentRow, StudyRow
 from store.pages.selection import Selection
-from store.search.routes import IdBits
 
 SHOWN = 1_000  # values the view lists; the rest are summed in one line (a column of ids has a value a row)
 MANY_IDS = 100_000  # a filtered page's ids from which the rows it leaves out may be fewer to look up
@@ -193,7 +192,7 @@ def value_counts(
     elif ids is not None and scope is not None and len(ids) >= MANY_IDS:
         # Most of a big page matching its filter: its scope's counts (from an index) less
         # those of the rows it does not show, fewer ids to look up than the rows it does.
-        rest = _not_among(scope, ids)
+        rest = not_among(scope, ids)
         if len(rest) < len(ids):
             groups = _groups(selection, level, fields, None, None)
             groups.subtract(_groups(selection, level, fields, rest, progress))
@@ -212,15 +211,6 @@ def value_counts(
     values = [ValueCount(text, n, n / total if total else 0.0, tuple(keys)) for text, (n, keys) in ranked[:SHOWN]]
     rest = ranked[SHOWN:]
     return Frequency(column, values, total, len(rest), sum(n for _, (n, _k) in rest))
-
-
-def _not_among(scope: array, ids) -> list[int]:
-    """The scope's ids that are not among these (a byte an id: a set of a million ids
-    was the page's peak memory at M, 60 MB)."""
-    bits = IdBits(min(scope), max(scope), full=True)
-    for i in ids:
-        bits.discard(i)
-    return list(compress(scope, bits.flags(scope)))
 
 
 def state_counts(selection: Selection, ids: array | list[int] | None = None, scope: array | None = None) -> Frequency:

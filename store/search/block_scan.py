@@ -17,25 +17,15 @@ import threading
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import accumulate
 from typing import Callable, Iterator
 
 from peewee import Value, fn
 
+from store.arrow import arrow
 from store.search.regex_engine import Pattern
 
 SPAN_ROWS = 512  # ids a block holds (about 0.5 MB of result data; 1,024 took 8 MB more at S, as fast)
-
-
-@lru_cache(maxsize=1)
-def _arrow():
-    """pyarrow and its compute module, imported when first needed: a tenth of a second that
-    the app's start does not wait for."""
-    import pyarrow
-    import pyarrow.compute
-
-    return pyarrow, pyarrow.compute
 
 
 @dataclass(frozen=True)
@@ -54,7 +44,7 @@ class RowTest:
 
 def regex_test(pattern: Pattern) -> RowTest:
     def native(texts, text: str = pattern.re2_text):
-        return _arrow()[1].match_substring_regex(texts, pattern=text, ignore_case=not pattern.case_sensitive)
+        return arrow()[1].match_substring_regex(texts, pattern=text, ignore_case=not pattern.case_sensitive)
 
     def one_line(texts):
         return native(texts, pattern.re2_one_line)
@@ -209,7 +199,7 @@ class ColumnScan(SpanScan):
         return [key for key, text in _rows(self.db.execute_sql(self.rows_sql, (lo, hi))) if one(text)]
 
     def _native(self, block: bytes, lengths: str, keys: str, count: int) -> list[int] | None:
-        pa, pc = _arrow()
+        pa, pc = arrow()
         at = 0
         if self.test.first is not None:
             # One search of the whole block (one call, not one a row: many short rows cost
