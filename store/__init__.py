@@ -37,6 +37,7 @@ _LAZY = {
     "component_data": "store.pages.component_data",
     "data_text": "store.pages.component_data",
     "existing_ids": "store.db.existing",
+    "load_arrow": ("store.arrow", "arrow"),  # the native scans' library, imported ahead
     "trial_table": "store.formats.trials",
     # counts per value of a column (a frequency view), a page narrowed to chosen values
     "Frequency": "store.pages.frequency",

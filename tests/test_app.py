@@ -66,6 +66,20 @@ async def test_the_screen_waits_a_millisecond_at_most_for_the_interpreter(scenar
         assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL) and SWITCH_INTERVAL <= 0.001
 
 
+async def test_the_native_scans_library_is_imported_as_the_app_starts(scenario, monkeypatch):
+    """pyarrow's import holds the interpreter for up to 90 ms: at start, in a worker, not at
+    the first filter's scan (the screen froze then)."""
+    import tui.app
+
+    loaded = []
+    monkeypatch.setattr(tui.app, "load_arrow", lambda: loaded.append(True))
+    app = ResultsApp(scenario)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        assert loaded == [True]
+
+
 async def test_page_opened_directly_and_component_page(scenario):
     app = ResultsApp(scenario, Page("component", 40))
     async with app.run_test(size=SIZE) as pilot:

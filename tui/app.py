@@ -8,7 +8,7 @@ import sys
 from textual.app import App
 from textual.binding import Binding
 
-from store import Page, Store, open_store
+from store import Page, Store, load_arrow, open_store
 from tui.screens.home import HomeScreen
 from tui.screens.results import ResultsScreen
 
@@ -35,6 +35,9 @@ class ResultsApp(App):
             await self.push_screen(ResultsScreen(self.start_page))
         self.call_after_refresh(_settle_garbage_collector)
         sys.setswitchinterval(SWITCH_INTERVAL)
+        # pyarrow's import holds the interpreter for up to 90 ms: here, while the first page
+        # loads, not at the first filter's scan or count, where the screen froze that long.
+        self.run_worker(load_arrow, thread=True, group="warm-up", exit_on_error=False)
 
 
 # Workers run Python between their native scans (a span's keys, the page's rows): the
