@@ -196,7 +196,9 @@ def test_a_command_that_reads_a_store_makes_none_where_there_is_none(tmp_path, a
     r = run_cli(*args, "--db", str(where))
     assert r.returncode == 2 and r.stderr == f"jatos-results: no store at {where}: check --db (jatos-results import … --db {where} makes one)\n"
     assert not (tmp_path / "no").exists()
-    # The same mistake in the environment (found in a walk-through: it made a store, silently).
+    # As a URL, and in the environment (found in a walk-through: it made a store, silently).
+    r = run_cli(*args, "--db", f"sqlite:///{where}")
+    assert r.returncode == 2 and r.stderr.startswith(f"jatos-results: no store at sqlite:///{where}: check --db")
     r = run_cli(*args, env={"JATOS_RESULTS_DB": str(where)})
     assert r.returncode == 2 and r.stderr == (
         f"jatos-results: no store at {where}: check JATOS_RESULTS_DB (jatos-results import … --db {where} makes one)\n"

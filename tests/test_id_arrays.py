@@ -23,6 +23,6 @@ def test_not_among_keeps_the_scope_ids_not_listed_in_scope_order(as_array):
     assert not_among(wrap([]), wrap(ids)).tolist() == []
 
 
-def test_a_slice_of_an_array_is_read_from_its_own_start():
+def test_a_slice_of_an_array_is_its_own_ids():
     scope = array("q", range(100))
     assert not_among(scope[10:20], array("q", [12, 15])).tolist() == [10, 11, 13, 14, 16, 17, 18, 19]

@@ -144,3 +144,25 @@ def test_texts_an_older_version_wrote_are_rewritten_once_when_the_store_opens(db
     finally:
         s.close()
     assert index_is_consistent(db_path)
+
+
+def test_a_store_older_still_without_the_participant_column_opens_and_is_rewritten(db_path, tmp_path):
+    """The texts are rendered from rows with every column: they are rewritten after the
+    columns an older store lacks are added (found in review: it could not be opened)."""
+    from store import Selection, init_store, open_store
+    from store.db.database import PARTICIPANT, SEARCH_TEXT_FORM
+    from store.db.models import StoreSetting
+
+    s = open_store(db_path)
+    import_paths(s, [fx.results_archive(tmp_path), fx.study_archive(tmp_path)])
+    with s.write():
+        s.db.execute_sql('DROP INDEX "study_result_participant_study"').close()
+        s.db.execute_sql(f'ALTER TABLE "study_result" DROP COLUMN {PARTICIPANT}').close()
+        StoreSetting.delete().where(StoreSetting.key == SEARCH_TEXT_FORM).execute()
+    s.close()
+    s = init_store(db_path) if ON_POSTGRES else open_store(db_path)
+    try:
+        assert stale_texts() == []
+        assert Selection(study_result_ids=[101, 102], filter="^101$", regex=True).row_ids() == [101]
+    finally:
+        s.close()

@@ -215,3 +215,24 @@ def test_files_known_from_metadata_come_back_with_their_results(store, db_path, 
     trash.restore(store, op=1)
     assert store_state(db_path) == before
     assert check_missing("files", None, True).files == 1
+
+
+def test_an_erase_by_regex_or_phrase_refuses_texts_an_earlier_version_left_in_the_trash(scenario):
+    """Trashed texts written before cells had a line each would answer `^`, `$` and quoted
+    phrases the old way, and an erase cannot be undone: it says so instead (found in review)."""
+    from store import StoreError
+
+    delete(scenario, Selection(study_result_ids=[101]))
+    assert plan(Selection(filter="^101$", regex=True)).trashed_results == [("study", 101)]
+    with scenario.write():  # as an earlier version wrote the trashed rows' texts
+        for entry in TrashEntry.select():
+            rows = json.loads(entry.rows)
+            for r in [rows["study_result"]] + rows["component_results"]:
+                r["search_text"] = r["search_text"].replace("\n", " ")
+            TrashEntry.update(rows=json.dumps(rows)).where(TrashEntry.id == entry.id).execute()
+    for f in (Selection(filter="^101$", regex=True), Selection(filter='"FINISHED 27"')):
+        with pytest.raises(StoreError, match=r"^an earlier version wrote the texts of 1 result in the trash, "):
+            plan(f)
+    # Words alone, and ids, read the same either way.
+    assert plan(Selection(filter="P-001")).trashed_results == [("study", 101)]
+    assert plan(Selection(study_result_ids=[101])).trashed_results == [("study", 101)]

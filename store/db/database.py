@@ -321,14 +321,6 @@ def _migrate(store: Store) -> None:
         if "search_text" not in have:
             store.db.execute_sql(f'ALTER TABLE "{model._meta.table_name}" ADD COLUMN search_text TEXT')
             added = True
-    if added or _search_text_form() != search_text.FORM:
-        rows = StudyResult.select().count() + ComponentResult.select().count()
-        if rows:  # a minute for a million: say why the store takes long to open, this once
-            log.info("this version writes the filter's text of each result another way: rewriting %s (once)…", f"{rows:,}")
-        search_text.refresh_all()
-        StoreSetting.insert(key=SEARCH_TEXT_FORM, value=search_text.FORM).on_conflict(
-            conflict_target=[StoreSetting.key], preserve=[StoreSetting.value]
-        ).execute()
     have = {c.name for c in store.db.get_columns(StudyResult._meta.table_name)}
     if PARTICIPANT not in have:
         store.db.execute_sql(f'ALTER TABLE "study_result" ADD COLUMN {PARTICIPANT} TEXT').close()
@@ -338,6 +330,15 @@ def _migrate(store: Store) -> None:
     ).close()
     if PARTICIPANT not in have:
         participants.recompute()
+    # Last: the texts are rendered from rows that must have every column by now.
+    if added or _search_text_form() != search_text.FORM:
+        rows = StudyResult.select().count() + ComponentResult.select().count()
+        if rows:  # a minute for a million: say why the store takes long to open, this once
+            log.info("this version writes the filter's text of each result another way: rewriting %s (once)…", f"{rows:,}")
+        search_text.refresh_all()
+        StoreSetting.insert(key=SEARCH_TEXT_FORM, value=search_text.FORM).on_conflict(
+            conflict_target=[StoreSetting.key], preserve=[StoreSetting.value]
+        ).execute()
 
 
 log = logging.getLogger(__name__)  # the command line shows its lines on stderr

@@ -18,7 +18,7 @@ from store.db.database import Store
 from store.db.idlists import chunks, id_in
 from store.db.models import ComponentResult, TrashEntry, Worker
 from store.disk import journal
-from store.errors import NothingSelected
+from store.errors import NothingSelected, StoreError
 from store.pages.selection import Selection, component_ids_of
 from store.removal import log, trash
 from store.removal.delete import bury, remove_rows
@@ -91,7 +91,10 @@ def _trashed(selection: Selection, live: list[int]) -> list[tuple[int, str, int]
     wanted = selection.explicit_ids()
     f = selection.search_filter()
     test_runs = set(Worker.select(Worker.id).where(Worker.worker_type == "Jatos").tuples()) if selection.exclude_test_runs else set()
-    out, later = [], []
+    out, later, older = [], [], 0
+    # A regex's ^ and $, or a quoted phrase, read a row's cells; texts an earlier version
+    # wrote in the trash run them together.
+    reads_cells = f is not None and (f.regex or '"' in f.text)
     for eid, entry_level, rid, rows_text, worker in q.tuples():
         if (worker,) in test_runs:
             continue
@@ -100,16 +103,32 @@ def _trashed(selection: Selection, live: list[int]) -> list[tuple[int, str, int]
         key = rid if level == "component" else owner
         if wanted is not None and key not in wanted:
             continue
+        if reads_cells and _cells_run_together(rows):
+            older += 1
+            continue
         if f is not None and not matches(f, rows, level):
             later.append((eid, entry_level, rid, owner))  # its study result may be chosen yet
             continue
         out.append((eid, entry_level, rid))
+    if older:
+        raise StoreError(
+            f"an earlier version wrote the texts of {older} result{'s' if older != 1 else ''} in the trash, "
+            "which a regular expression or a quoted phrase cannot be matched against exactly: name "
+            "them with --ids, or restore them and delete them again"
+        )
     if level == "study":
         # A component result in the trash goes with its study result, erased by this very
         # selection (in the store or the trash), though its own texts miss the filter.
         chosen = set(live) | {rid for _, lvl, rid in out if lvl == "study"}
         out += [(eid, lvl, rid) for eid, lvl, rid, owner in later if lvl == "component" and owner in chosen]
     return out
+
+
+def _cells_run_together(rows: dict) -> bool:
+    """Whether a trashed result's texts were written by an earlier version, a line for all
+    its cells (store/search/text.py holds a cell a line: every row has several)."""
+    texts = [r.get("search_text") for r in [rows["study_result"] or {}] + rows["component_results"]]
+    return any(t and "\n" not in t for t in texts)
 
 
 def matches(f: search.Filter, rows: dict, level: str) -> bool:

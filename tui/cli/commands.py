@@ -300,11 +300,23 @@ def open_app(db, args) -> int:
     return run_app(db, args)
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to stderr as it is when a line is said, not as it was when made."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def _show_store_notices() -> None:
     """What the store says it is doing at length (rewriting an older store): a line on stderr."""
     logger = logging.getLogger("store")
     if not logger.handlers:  # main() may run more than once in a process
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter(f"{PROG}: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)

@@ -71,7 +71,8 @@ def open_existing(db: str | None):
     from store import StoreError, open_store
 
     named = db if db is not None else os.environ.get("JATOS_RESULTS_DB") or None
-    if named is not None and "://" not in named and not Path(named).expanduser().exists():
+    path = named.removeprefix("sqlite:///") if named is not None else None
+    if path is not None and "://" not in path and not Path(path).expanduser().exists():
         how = "--db" if db is not None else "JATOS_RESULTS_DB"
         raise StoreError(f"no store at {named}: check {how} (jatos-results import … --db {named} makes one)")
     return open_store(db)
