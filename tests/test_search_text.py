@@ -166,3 +166,24 @@ def test_a_store_older_still_without_the_participant_column_opens_and_is_rewritt
         assert Selection(study_result_ids=[101, 102], filter="^101$", regex=True).row_ids() == [101]
     finally:
         s.close()
+
+
+def test_a_long_rewrite_says_how_far_it_has_got(db_path, tmp_path, monkeypatch, caplog):
+    import logging
+
+    from store import init_store, open_store
+    from store.db import database
+    from store.db.models import StoreSetting
+
+    s = open_store(db_path)
+    import_paths(s, [fx.results_archive(tmp_path), fx.study_archive(tmp_path)])
+    with s.write():
+        StoreSetting.delete().where(StoreSetting.key == database.SEARCH_TEXT_FORM).execute()
+    s.close()
+    monkeypatch.setattr(database, "REWRITE_SAID_EVERY", 0.0)  # a line a chunk, the last one aside
+    with caplog.at_level(logging.INFO, logger="store"):
+        (init_store(db_path) if ON_POSTGRES else open_store(db_path)).close()
+    assert [r.getMessage() for r in caplog.records if r.name == "store.db.database"] == [
+        "this version writes the filter's text of each result another way: rewriting 5 (once)…",
+        "rewritten 2 of 5",
+    ]

@@ -234,6 +234,9 @@ def open_store(
 
 
 PARTICIPANT = "participant"  # a column newer than the first release (store/participants.py)
+SEARCH_TEXT_FORM = "search_text_form"  # how the rows' search texts are written (store/search/text.py)
+REWRITE_SAID_EVERY = 5.0  # seconds between the lines that say how far a store's rewrite has got
+log = logging.getLogger(__name__)  # the command line shows its lines on stderr
 
 # The rows whose data is known from metadata only (store/exporting/check.py): normally none
 # or few, so an export finds them without reading the table.
@@ -335,14 +338,23 @@ def _migrate(store: Store) -> None:
         rows = StudyResult.select().count() + ComponentResult.select().count()
         if rows:  # a minute for a million: say why the store takes long to open, this once
             log.info("this version writes the filter's text of each result another way: rewriting %s (once)…", f"{rows:,}")
-        search_text.refresh_all()
+        search_text.refresh_all(_rewrite_progress())
         StoreSetting.insert(key=SEARCH_TEXT_FORM, value=search_text.FORM).on_conflict(
             conflict_target=[StoreSetting.key], preserve=[StoreSetting.value]
         ).execute()
 
 
-log = logging.getLogger(__name__)  # the command line shows its lines on stderr
-SEARCH_TEXT_FORM = "search_text_form"  # how the rows' search texts are written (store/search/text.py)
+
+def _rewrite_progress():
+    said = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        nonlocal said
+        if time.monotonic() - said >= REWRITE_SAID_EVERY and done < total:
+            said = time.monotonic()
+            log.info("rewritten %s of %s", f"{done:,}", f"{total:,}")
+
+    return progress
 
 
 def _search_text_form() -> str | None:

@@ -13,7 +13,7 @@ were written another way are rewritten once when opened (FORM, store/db/database
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 import peewee
 
@@ -46,15 +46,23 @@ def component_row_text(row: ComponentRow) -> str:
     return CELL_SEPARATOR.join([p for p in parts if p])
 
 
-def refresh(study_result_ids: Iterable[int] = (), component_result_ids: Iterable[int] = ()) -> None:
-    """Recompute the search text of these rows (inside the caller's transaction)."""
+def refresh(
+    study_result_ids: Iterable[int] = (), component_result_ids: Iterable[int] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Recompute the search text of these rows (inside the caller's transaction);
+    `progress(done, total)` after each chunk."""
     db = StudyResult._meta.database
-    for chunk in peewee.chunked(sorted(set(study_result_ids)), 1000):
-        rows = [(study_row_text(r), r.id) for r in study_rows(chunk)]
-        _update(db, StudyResult, rows)
-    for chunk in peewee.chunked(sorted(set(component_result_ids)), 1000):
-        rows = [(component_row_text(r), r.id) for r in component_rows(chunk)]
-        _update(db, ComponentResult, rows)
+    srs, crs = sorted(set(study_result_ids)), sorted(set(component_result_ids))
+    done, total = 0, len(srs) + len(crs)
+    for model, ids, rows_of, render in (
+        (StudyResult, srs, study_rows, study_row_text), (ComponentResult, crs, component_rows, component_row_text),
+    ):
+        for chunk in peewee.chunked(ids, 1000):
+            _update(db, model, [(render(r), r.id) for r in rows_of(chunk)])
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
 
 
 def _update(db, model, rows: list[tuple[str, int]]) -> None:
@@ -65,8 +73,9 @@ def _update(db, model, rows: list[tuple[str, int]]) -> None:
     db.cursor().executemany(f'UPDATE "{table}" SET search_text = {p} WHERE id = {p}', rows)
 
 
-def refresh_all() -> None:
+def refresh_all(progress: Callable[[int, int], None] | None = None) -> None:
     refresh(
         [r[0] for r in StudyResult.select(StudyResult.id).tuples()],
         [r[0] for r in ComponentResult.select(ComponentResult.id).tuples()],
+        progress,
     )
